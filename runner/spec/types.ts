@@ -1,0 +1,80 @@
+// The validated pipeline, as the rest of the runner sees it. Produced by loadPipeline() (runner/spec/load.ts)
+// in three steps: parse (YAML with positions, extends, vars, --set) → schema (ajv, defaults filled) → rules.
+import type { ArtifactType } from '../../stages/stage.ts';
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based line and column. */
+  line: number;
+  col: number;
+  /** The text of that line, for the caret display. */
+  lineText: string;
+}
+
+export type ProblemCode =
+  | 'yaml-syntax'
+  | 'duplicate-key'
+  | 'unknown-key'
+  | 'wrong-type'
+  | 'bad-enum'
+  | 'schema'
+  | 'missing-key'
+  | 'unknown-kind'
+  | 'unknown-stage'
+  | 'unknown-output'
+  | 'wrong-artifact-type'
+  | 'cycle'
+  | 'extends-loop'
+  | 'extends-missing'
+  | 'bad-var'
+  | 'bad-set'
+  | 'file-not-found';
+
+/** One thing wrong with a pipeline, and where. */
+export interface SpecProblem {
+  code: ProblemCode;
+  message: string;
+  location?: SourceLocation;
+  /** e.g. "did you mean `min_freq`?" or "allowed: auto, cpu, wasm, webgpu, tensorflow". */
+  hint?: string;
+}
+
+/** An input port bound to an upstream output, e.g. `input: split.train`. */
+export interface InputBinding {
+  stage: string;
+  /** The output name; `upstream` alone binds the upstream kind's default output. */
+  output: string;
+  type: ArtifactType;
+}
+
+export interface StageSpec {
+  id: string;
+  kind: string;
+  /** Free text; not part of the fingerprint. */
+  description?: string;
+  /** Every key but kind, description and the input ports, after defaults (the fingerprinted params). */
+  params: Record<string, unknown>;
+  /** Port name (the YAML key, e.g. `input`, `vocab`) → the upstream output it names. */
+  inputs: Record<string, InputBinding>;
+  location: SourceLocation;
+}
+
+export interface PipelineSpec {
+  /** Absolute path of the pipeline file given on the command line. */
+  file: string;
+  name: string;
+  description?: string;
+  backend: 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
+  seed: number;
+  /** Stages in file order. */
+  stages: StageSpec[];
+  /** The whole config after extends, vars, --set and defaults (what the run record keeps and diff compares). */
+  resolved: Record<string, unknown>;
+}
+
+export type LoadResult = { ok: true; spec: PipelineSpec } | { ok: false; problems: SpecProblem[] };
+
+export interface LoadOptions {
+  /** `--set path=value` arguments, in order; values are YAML scalars. */
+  set?: string[];
+}
