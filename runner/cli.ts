@@ -1,0 +1,85 @@
+// tfpipe's command line: argv → command. The only module that touches process (exit code, signals, TTY, env).
+import { runCommand } from './commands/run.ts';
+import { validateCommand } from './commands/validate.ts';
+import { statusCommand } from './commands/status.ts';
+import { dagCommand } from './commands/dag.ts';
+import { EXIT, UsageError, type CommandIO } from './commands/io.ts';
+
+type Command = (argv: string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  run: { run: runCommand, summary: 'run a pipeline, taking unchanged stages from the cache' },
+  validate: { run: validateCommand, summary: 'check a pipeline file and report every problem' },
+  status: { run: statusCommand, summary: 'say, per stage, whether it is cached or will run, and why' },
+  dag: { run: dagCommand, summary: 'print the stage graph (text, or Mermaid with --mermaid)' },
+};
+
+const HELP = `tfpipe — declarative ML pipelines with a content-addressed stage cache
+
+usage: tfpipe <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Run \`tfpipe <command> --help\` for a command's options.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name ? EXIT.ok : EXIT.invalid;
+  }
+  if (name === '--version') {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command \`${name}\`; commands: ${Object.keys(COMMANDS).join(', ')}`);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      process.stderr.write('\ninterrupting: stopping the running stage (press Ctrl-C again to quit at once)\n');
+      controller.abort(new Error('interrupted'));
+    } else {
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await command.run(rest, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+      isTTY: Boolean(process.stdout.isTTY) && !process.env.CI,
+      env: process.env,
+      cwd: process.cwd(),
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`tfpipe: ${error.message}\n(see tfpipe --help)\n`);
+    process.exitCode = EXIT.invalid;
+  } else {
+    process.stderr.write(`tfpipe: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}
+// tfjs's wasm backend and listr2 may keep handles open; the command's work is done, so leave now.
+process.exit(process.exitCode);

@@ -1,0 +1,34 @@
+// Steps several commands share: load and validate a pipeline file, open the cache, pick the backend name.
+import { resolve } from 'node:path';
+import { loadPipeline } from '../spec/load.ts';
+import { formatProblems } from '../spec/format.ts';
+import type { PipelineSpec } from '../spec/types.ts';
+import { CacheStore } from '../cache/store.ts';
+import { resolveCacheRoot } from '../cache/store.ts';
+import type { CommandIO } from './io.ts';
+import { UsageError } from './io.ts';
+
+export async function loadSpecOrReport(io: CommandIO, file: string | undefined, set: string[] = []): Promise<PipelineSpec | null> {
+  if (!file) throw new UsageError('missing pipeline file');
+  const result = await loadPipeline(resolve(io.cwd, file), { set });
+  if (result.ok) return result.spec;
+  io.err(formatProblems(result.problems) + '\n');
+  io.err(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${file}\n`);
+  return null;
+}
+
+export function openCache(io: CommandIO, flag: string | undefined): CacheStore {
+  return new CacheStore(resolveCacheRoot({ flag, env: io.env.TFPIPE_CACHE, cwd: io.cwd }));
+}
+
+export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** --backend flag, else TFPIPE_BACKEND, else the pipeline's `backend`. */
+export function requestedBackend(io: CommandIO, flag: string | undefined, spec: PipelineSpec): BackendName {
+  const value = flag ?? io.env.TFPIPE_BACKEND ?? spec.backend;
+  if (!(BACKENDS as readonly string[]).includes(value)) {
+    throw new UsageError(`unknown backend \`${value}\`${flag ? '' : ' (from TFPIPE_BACKEND)'}; allowed: ${BACKENDS.join(', ')}`);
+  }
+  return value as BackendName;
+}

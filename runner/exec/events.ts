@@ -1,0 +1,37 @@
+// What the executor tells the outside world while a pipeline runs. Renderers (listr2 on a TTY, plain lines
+// otherwise) and the run record listen; the executor itself never prints.
+export type StageAction = 'run' | 'cached' | 'input-from-cache';
+
+export interface PlannedStage {
+  id: string;
+  kind: string;
+  /** Known before the run: 'cached' when a verified entry exists and the stage is not forced. */
+  action: StageAction;
+}
+
+export interface ProgressSnapshot {
+  done: number;
+  total: number;
+  unit: string;
+  label?: string;
+  /** Units per second since start(). */
+  rate: number;
+  /** Seconds left at that rate, or null before any progress. */
+  etaSeconds: number | null;
+  extra?: string;
+}
+
+export type RunEvent =
+  | { type: 'plan'; stages: PlannedStage[] }
+  | { type: 'backend'; name: string; device: string }
+  | { type: 'stage-start'; id: string; kind: string }
+  | { type: 'stage-cached'; id: string; kind: string }
+  | { type: 'stage-corrupt'; id: string; reason: string }
+  | { type: 'stage-progress'; id: string; progress: ProgressSnapshot }
+  | { type: 'stage-status'; id: string; text: string }
+  | { type: 'stage-log'; id: string; level: 'info' | 'warn'; message: string }
+  | { type: 'stage-done'; id: string; seconds: number; metrics: Record<string, unknown>; summary: string[] }
+  | { type: 'stage-failed'; id: string; seconds: number; error: Error }
+  | { type: 'stage-interrupted'; id: string; seconds: number };
+
+export type RunListener = (event: RunEvent) => void;

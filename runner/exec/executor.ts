@@ -1,0 +1,199 @@
+// Runs a planned pipeline: each stage in plan order either comes from a verified cache entry or runs into a fresh
+// one. Stages get only their ctx, params and inputs. Failures are data (a RunOutcome), never process exits.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
+import type { PipelineSpec } from '../spec/types.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { resumeKey } from '../cache/fingerprint.ts';
+import { writeLastState } from '../cache/state.ts';
+import { kindInfo } from '../spec/kinds.ts';
+import { computeFingerprints, type StageFingerprint } from './fingerprints.ts';
+import { createProgressReporter } from './progress.ts';
+import { createRng } from './rng.ts';
+import type { PlannedStage, RunListener } from './events.ts';
+
+export interface BackendChoice {
+  /** Resolved name, part of compute stages' fingerprints. */
+  name: string;
+  /** Initialises TensorFlow.js on it; called once, before the first compute stage that actually runs. */
+  init(): Promise<{ name: string; device: string }>;
+}
+
+export interface ExecuteOptions {
+  spec: PipelineSpec;
+  /** Stage ids to visit, in order (from plan()). */
+  stages: string[];
+  cache: CacheStore;
+  /** Stages to recompute even when cached. */
+  force: 'all' | ReadonlySet<string>;
+  backend: BackendChoice;
+  env: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  listener: RunListener;
+  dryRun?: boolean;
+}
+
+export type StageOutcomeAction = 'ran' | 'cached' | 'would-run' | 'failed' | 'interrupted' | 'not-run';
+
+export interface StageOutcome {
+  id: string;
+  kind: string;
+  fingerprint: string;
+  action: StageOutcomeAction;
+  seconds: number;
+  metrics: Record<string, unknown>;
+  summary: string[];
+  error?: string;
+}
+
+export interface RunOutcome {
+  status: 'ok' | 'failed' | 'interrupted';
+  stages: StageOutcome[];
+  backend?: { name: string; device: string };
+}
+
+export async function executePipeline(options: ExecuteOptions): Promise<RunOutcome> {
+  const { spec, cache, listener, signal } = options;
+  await cache.cleanStale();
+  const prints = await computeFingerprints(spec, { backend: options.backend.name, env: options.env, cacheRoot: cache.root });
+  const forced = (id: string) => options.force === 'all' || options.force.has(id);
+
+  // Which stages can be taken from the cache is decided up front, so the progress display knows the whole plan.
+  const planned: PlannedStage[] = [];
+  for (const id of options.stages) {
+    const p = prints.get(id)!;
+    const hit = !forced(id) && (await cache.lookup(p.fingerprint)).status === 'hit';
+    planned.push({ id, kind: p.spec.kind, action: hit ? 'cached' : 'run' });
+  }
+  listener({ type: 'plan', stages: planned });
+
+  const outcomes: StageOutcome[] = [];
+  const outDirs = new Map<string, string>();
+  let backendInfo: { name: string; device: string } | undefined;
+  let status: RunOutcome['status'] = 'ok';
+
+  for (const { id } of planned) {
+    const p = prints.get(id)!;
+    const base = { id, kind: p.spec.kind, fingerprint: p.fingerprint, metrics: {}, summary: [] as string[] };
+    if (status !== 'ok') {
+      outcomes.push({ ...base, action: 'not-run', seconds: 0 });
+      continue;
+    }
+    const inputs = await resolveInputs(p, prints, outDirs, cache);
+    if (!inputs.ok) {
+      listener({ type: 'stage-failed', id, seconds: 0, error: new Error(inputs.error) });
+      outcomes.push({ ...base, action: 'failed', seconds: 0, error: inputs.error });
+      status = 'failed';
+      continue;
+    }
+    if (!forced(id)) {
+      const found = await cache.lookup(p.fingerprint);
+      if (found.status === 'hit') {
+        outDirs.set(id, found.outDir);
+        listener({ type: 'stage-cached', id, kind: p.spec.kind });
+        await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
+        outcomes.push({ ...base, action: 'cached', seconds: 0, metrics: found.manifest.metrics ?? {} });
+        continue;
+      }
+      if (found.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: found.reason });
+    }
+    if (options.dryRun) {
+      outcomes.push({ ...base, action: 'would-run', seconds: 0 });
+      continue;
+    }
+    if (p.stage.compute && !backendInfo) {
+      backendInfo = await options.backend.init();
+      listener({ type: 'backend', ...backendInfo });
+    }
+    const outcome = await runStage(p, inputs.refs, options, (dir) => outDirs.set(id, dir));
+    outcomes.push({ ...base, ...outcome });
+    if (outcome.action === 'failed') status = 'failed';
+    if (outcome.action === 'interrupted') status = 'interrupted';
+    if (outcome.action === 'ran') await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
+    if (signal.aborted && status === 'ok') status = 'interrupted';
+  }
+  return { status, stages: outcomes, backend: backendInfo };
+}
+
+type ResolvedInputs = { ok: true; refs: Record<string, ArtifactRef> } | { ok: false; error: string };
+
+/** Each input port → the folder of the upstream output; an upstream outside the plan must be in the cache. */
+async function resolveInputs(p: StageFingerprint, prints: Map<string, StageFingerprint>, outDirs: Map<string, string>, cache: CacheStore): Promise<ResolvedInputs> {
+  const refs: Record<string, ArtifactRef> = {};
+  for (const [port, binding] of Object.entries(p.spec.inputs)) {
+    const upstream = prints.get(binding.stage)!;
+    let dir = outDirs.get(binding.stage);
+    if (dir === undefined) {
+      const found = await cache.lookup(upstream.fingerprint);
+      if (found.status !== 'hit') {
+        return { ok: false, error: `stage \`${p.spec.id}\` needs \`${binding.stage}\`, which is not in the cache (${found.status}); run it first, e.g. with --to ${binding.stage}` };
+      }
+      dir = found.outDir;
+      outDirs.set(binding.stage, dir);
+    }
+    const output = kindInfo(upstream.spec.kind).outputs[binding.output];
+    refs[port] = {
+      type: output.type,
+      dir: join(dir, output.path),
+      fingerprint: p.tree.inputs[port],
+      stage: binding.stage,
+      output: binding.output,
+    };
+  }
+  return { ok: true, refs };
+}
+
+async function runStage(
+  p: StageFingerprint,
+  inputs: Record<string, ArtifactRef>,
+  options: ExecuteOptions,
+  onOutDir: (dir: string) => void,
+): Promise<Pick<StageOutcome, 'action' | 'seconds' | 'metrics' | 'summary' | 'error'>> {
+  const { listener, cache, spec } = options;
+  const id = p.spec.id;
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  listener({ type: 'stage-start', id, kind: p.spec.kind });
+  const scratchDir = await mkdtemp(join(cache.root, '..', 'scratch-'));
+  try {
+    const entry = await cache.write(p.fingerprint, p.tree, async (outDir) => {
+      const ctx: StageContext = {
+        stageId: id,
+        signal: options.signal,
+        log: {
+          info: (message) => listener({ type: 'stage-log', id, level: 'info', message }),
+          warn: (message) => listener({ type: 'stage-log', id, level: 'warn', message }),
+          debug: () => {},
+        },
+        progress: createProgressReporter(id, listener),
+        rng: createRng(spec.seed, p.fingerprint),
+        outDir,
+        scratchDir,
+        checkpointDir: await cache.checkpointDir(resumeKey(p.tree, p.stage.resumeCompatible ?? [])),
+        backend: options.backend.name,
+        env: options.env,
+        baseDir: dirname(spec.file),
+        cacheRoot: cache.root,
+      };
+      const result = await p.stage.run(ctx, p.spec.params, inputs);
+      options.signal.throwIfAborted();
+      return result;
+    }, options.signal);
+    onOutDir(entry.outDir);
+    const metrics = entry.manifest.metrics ?? {};
+    const summary = entry.manifest.summary ?? [];
+    listener({ type: 'stage-done', id, seconds: seconds(), metrics, summary });
+    return { action: 'ran', seconds: seconds(), metrics, summary };
+  } catch (error) {
+    if (options.signal.aborted) {
+      listener({ type: 'stage-interrupted', id, seconds: seconds() });
+      return { action: 'interrupted', seconds: seconds(), metrics: {}, summary: [] };
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    listener({ type: 'stage-failed', id, seconds: seconds(), error: err });
+    return { action: 'failed', seconds: seconds(), metrics: {}, summary: [], error: err.message };
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,58 @@
+// Fingerprints of every stage of a pipeline, computed without running anything: a stage's tree names its kind,
+// implementation version, params, the fingerprints of the upstream outputs it reads, the content hashes of its
+// input files, tfpipe's major.minor, the pipeline seed and, for compute stages, the backend.
+// `run`, `status` and `diff` all start here.
+import { dirname } from 'node:path';
+import type { Fingerprint, Stage, StageEnv } from '../../stages/stage.ts';
+import { loadStageKind } from '../../stages/registry.ts';
+import type { PipelineSpec, StageSpec } from '../spec/types.ts';
+import { buildTree, fingerprintOf, hashFile, type FingerprintTree } from '../cache/fingerprint.ts';
+import { topologicalOrder } from '../graph/plan.ts';
+import { buildGraph } from '../graph/graph.ts';
+
+export interface StageFingerprint {
+  spec: StageSpec;
+  stage: Stage<any>;
+  tree: FingerprintTree;
+  fingerprint: Fingerprint;
+}
+
+export interface FingerprintOptions {
+  /** Resolved backend name (never 'auto'): part of compute stages' fingerprints. */
+  backend: string;
+  env: Readonly<Record<string, string | undefined>>;
+  cacheRoot: string;
+}
+
+/** The fingerprint that names one output of a stage: what a downstream tree records for that input. */
+export function outputFingerprint(stageFingerprint: Fingerprint, output: string): Fingerprint {
+  return `${stageFingerprint}/${output}` as Fingerprint;
+}
+
+export async function computeFingerprints(spec: PipelineSpec, options: FingerprintOptions): Promise<Map<string, StageFingerprint>> {
+  const byId = new Map(spec.stages.map((s) => [s.id, s]));
+  const result = new Map<string, StageFingerprint>();
+  const stageEnv: StageEnv = { env: options.env, baseDir: dirname(spec.file), cacheRoot: options.cacheRoot };
+  for (const id of topologicalOrder(buildGraph(spec))) {
+    const stageSpec = byId.get(id)!;
+    const stage = await loadStageKind(stageSpec.kind);
+    const inputs = Object.fromEntries(
+      Object.entries(stageSpec.inputs).map(([port, binding]) => [port, outputFingerprint(result.get(binding.stage)!.fingerprint, binding.output)]),
+    );
+    const files: Record<string, string> = {};
+    for (const dep of (await stage.files?.(stageSpec.params, stageEnv)) ?? []) {
+      files[dep.path] = dep.sha256 ?? (await hashFile(dep.path));
+    }
+    const tree = buildTree({
+      kind: stageSpec.kind,
+      version: stage.version,
+      params: { ...stageSpec.params },
+      inputs,
+      files,
+      seed: spec.seed,
+      backend: stage.compute ? options.backend : undefined,
+    });
+    result.set(id, { spec: stageSpec, stage, tree, fingerprint: fingerprintOf(tree) });
+  }
+  return result;
+}

@@ -1,0 +1,21 @@
+// Stage kind → implementation. Loaded lazily, so a run whose stages all come from the cache never imports
+// TensorFlow.js. Which kinds exist, and their inputs and outputs, is declared by the schemas in schemas/stages/;
+// a test keeps this table and those files in step.
+import type { Stage } from './stage.ts';
+
+type AnyStage = Stage<any>;
+
+const implementations: Record<string, () => Promise<AnyStage>> = {
+  load: async () => (await import('./load.ts')).loadStage,
+  split: async () => (await import('./split.ts')).splitStage,
+};
+
+export function registeredKinds(): string[] {
+  return Object.keys(implementations);
+}
+
+export async function loadStageKind(kind: string): Promise<AnyStage> {
+  const load = implementations[kind];
+  if (!load) throw new Error(`no implementation registered for stage kind \`${kind}\``);
+  return load();
+}
