@@ -4,6 +4,7 @@ import { validateCommand } from './commands/validate.ts';
 import { statusCommand } from './commands/status.ts';
 import { dagCommand } from './commands/dag.ts';
 import { EXIT, UsageError, type CommandIO } from './commands/io.ts';
+import { StageInputError } from './exec/fingerprints.ts';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
@@ -73,7 +74,10 @@ try {
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
 } catch (error) {
-  if (error instanceof UsageError) {
+  if (error instanceof StageInputError) {
+    process.stderr.write(`tfpipe: ${error.message}\n`);
+    process.exitCode = EXIT.failed;
+  } else if (error instanceof UsageError) {
     process.stderr.write(`tfpipe: ${error.message}\n(see tfpipe --help)\n`);
     process.exitCode = EXIT.invalid;
   } else {

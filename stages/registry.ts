@@ -8,6 +8,8 @@ type AnyStage = Stage<any>;
 const implementations: Record<string, () => Promise<AnyStage>> = {
   load: async () => (await import('./load.ts')).loadStage,
   split: async () => (await import('./split.ts')).splitStage,
+  vocab: async () => (await import('./vocab.ts')).vocabStage,
+  tokenize: async () => (await import('./tokenize.ts')).tokenizeStage,
 };
 
 export function registeredKinds(): string[] {

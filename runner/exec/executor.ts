@@ -1,6 +1,5 @@
 // Runs a planned pipeline: each stage in plan order either comes from a verified cache entry or runs into a fresh
 // one. Stages get only their ctx, params and inputs. Failures are data (a RunOutcome), never process exits.
-import { mkdtemp, rm } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
 import type { PipelineSpec } from '../spec/types.ts';
@@ -155,9 +154,8 @@ async function runStage(
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   listener({ type: 'stage-start', id, kind: p.spec.kind });
-  const scratchDir = await mkdtemp(join(cache.root, '..', 'scratch-'));
   try {
-    const entry = await cache.write(p.fingerprint, p.tree, async (outDir) => {
+    const entry = await cache.write(p.fingerprint, p.tree, async (outDir, { scratchDir }) => {
       const ctx: StageContext = {
         stageId: id,
         signal: options.signal,
@@ -179,7 +177,10 @@ async function runStage(
       const result = await p.stage.run(ctx, p.spec.params, inputs);
       options.signal.throwIfAborted();
       return result;
-    }, options.signal);
+    }, {
+      signal: options.signal,
+      onWait: (holder) => listener({ type: 'stage-status', id, text: `waiting for another run${holder ? ` (pid ${holder.pid})` : ''} writing the same entry` }),
+    });
     onOutDir(entry.outDir);
     const metrics = entry.manifest.metrics ?? {};
     const summary = entry.manifest.summary ?? [];
@@ -193,7 +194,5 @@ async function runStage(
     const err = error instanceof Error ? error : new Error(String(error));
     listener({ type: 'stage-failed', id, seconds: seconds(), error: err });
     return { action: 'failed', seconds: seconds(), metrics: {}, summary: [], error: err.message };
-  } finally {
-    await rm(scratchDir, { recursive: true, force: true });
   }
 }

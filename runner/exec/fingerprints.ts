@@ -6,9 +6,16 @@ import { dirname } from 'node:path';
 import type { Fingerprint, Stage, StageEnv } from '../../stages/stage.ts';
 import { loadStageKind } from '../../stages/registry.ts';
 import type { PipelineSpec, StageSpec } from '../spec/types.ts';
-import { buildTree, fingerprintOf, hashFile, type FingerprintTree } from '../cache/fingerprint.ts';
+import { buildTree, fingerprintOf, hashFileDependencies, type FingerprintTree } from '../cache/fingerprint.ts';
 import { topologicalOrder } from '../graph/plan.ts';
 import { buildGraph } from '../graph/graph.ts';
+
+/** An input file of a stage is missing or unreadable: the run cannot even be planned. */
+export class StageInputError extends Error {
+  constructor(readonly stageId: string, message: string) {
+    super(`stage \`${stageId}\`: ${message}`);
+  }
+}
 
 export interface StageFingerprint {
   spec: StageSpec;
@@ -39,10 +46,9 @@ export async function computeFingerprints(spec: PipelineSpec, options: Fingerpri
     const inputs = Object.fromEntries(
       Object.entries(stageSpec.inputs).map(([port, binding]) => [port, outputFingerprint(result.get(binding.stage)!.fingerprint, binding.output)]),
     );
-    const files: Record<string, string> = {};
-    for (const dep of (await stage.files?.(stageSpec.params, stageEnv)) ?? []) {
-      files[dep.path] = dep.sha256 ?? (await hashFile(dep.path));
-    }
+    const hashed = await hashFileDependencies((await stage.files?.(stageSpec.params, stageEnv)) ?? [], { baseDir: stageEnv.baseDir });
+    if (!hashed.ok) throw new StageInputError(id, hashed.problem.message);
+    const files = hashed.files;
     const tree = buildTree({
       kind: stageSpec.kind,
       version: stage.version,

@@ -1,0 +1,260 @@
+// The content-addressed stage cache on disk:
+//   <root>/<fp>/manifest.json, <root>/<fp>/out/...   entries, each fully present or absent
+//   <root>/tmp/<fp>.<host>.<pid>.<nonce>/             entries being written ({out/, scratch/}) and entries
+//                                                      being deleted (….trash); litter of dead pids is cleanStale()'s
+//   <root>/locks/<fp>.lock                            one writer per fingerprint (lock.ts)
+//   <root>/checkpoints/<resumeKey>/                   training checkpoints; survive interruption and misses
+// An entry becomes visible by one rename of a finished temp folder whose files and manifest are already fsynced,
+// so a reader (or a crash, SIGKILL included) sees the whole entry or nothing. A hit re-hashes every output.
+import { mkdir, rename, rm, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Fingerprint, StageResult } from '../../stages/stage.ts';
+import { fingerprintOf, type FingerprintTree, type ResumeKey } from './fingerprint.ts';
+import { digestFile } from './hash.ts';
+import { acquireLock, clearDeadLock, type LockOwner } from './lock.ts';
+import { MANIFEST_FORMAT, readManifest, verifyEntry, type CacheEntry, type CorruptEntry, type LookupResult, type Manifest } from './manifest.ts';
+import { fsyncDir, listTree, mapLimit, writeFileDurable } from './fs-atomic.ts';
+import { isOwnerDead, ownedName, parseOwnedName } from './owner.ts';
+import { TFPIPE_VERSION } from './version.ts';
+
+export type { CacheEntry, CorruptEntry, LookupResult, Manifest } from './manifest.ts';
+export { resolveCacheRoot } from './root.ts';
+
+/** What produce() is handed besides its output folder. */
+export interface ProduceContext {
+  /** Removed before the entry is committed, whatever the outcome. */
+  scratchDir: string;
+  signal: AbortSignal;
+}
+
+export type Produce = (outDir: string, ctx: ProduceContext) => Promise<StageResult>;
+
+export interface WriteOptions {
+  signal?: AbortSignal;
+  /** Called when another process holds this fingerprint's lock and we start waiting for it. */
+  onWait?: (holder: LockOwner | undefined) => void;
+}
+
+/**
+ * The entry write() leaves in place, and how it came to be:
+ *   'written'  produce() ran and its outputs are now the entry (replacedCorrupt: a corrupt entry was there before)
+ *   'reused'   another run wrote it while we waited for the lock (waited) or raced us to the rename;
+ *              our produce() did not run, or its outputs were dropped
+ */
+export type WrittenEntry = CacheEntry & { origin: 'written' | 'reused'; waited: boolean; replacedCorrupt?: CorruptEntry };
+
+/** The pluggable part the executor talks to (tests or a remote cache may supply another). */
+export interface Cache {
+  lookup(fp: Fingerprint, signal?: AbortSignal): Promise<LookupResult>;
+  write(fp: Fingerprint, tree: FingerprintTree, produce: Produce, options?: WriteOptions | AbortSignal): Promise<WrittenEntry>;
+  remove(fp: Fingerprint): Promise<boolean>;
+}
+
+export interface StaleReport {
+  /** Temp folders (unfinished writes, half-deleted entries) of dead processes, removed. */
+  tempDirs: string[];
+  /** Lock files (and their temp files) of dead processes, removed. */
+  locks: string[];
+}
+
+export class CacheStore implements Cache {
+  readonly root: string;
+  readonly tmpRoot: string;
+  readonly lockRoot: string;
+  readonly checkpointRoot: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.tmpRoot = join(root, 'tmp');
+    this.lockRoot = join(root, 'locks');
+    this.checkpointRoot = join(root, 'checkpoints');
+  }
+
+  /** <root>/<fp>. Anything but 64 hex digits is refused: 'tmp' or '../x' must never name an entry. */
+  entryDir(fp: Fingerprint): string {
+    if (!/^[0-9a-f]{64}$/.test(fp)) throw new Error(`not a stage fingerprint (64 hex digits): ${JSON.stringify(fp)}`);
+    return join(this.root, fp);
+  }
+
+  /** Verifies the entry in full (every output re-hashed). */
+  async lookup(fp: Fingerprint, signal?: AbortSignal): Promise<LookupResult> {
+    return verifyEntry(this.entryDir(fp), fp, signal);
+  }
+
+  /** The manifest alone, unverified: cheap, for `tfpipe status` and listings. */
+  async peek(fp: Fingerprint): Promise<Manifest | undefined> {
+    const read = await readManifest(this.entryDir(fp));
+    return read.status === 'ok' ? read.manifest : undefined;
+  }
+
+  /**
+   * Runs produce() into a fresh temp folder and commits its outputs as the entry for `fp`, unless the entry turns
+   * out to exist once the lock is ours (then it is reused and produce() never runs).
+   * Rejects with produce()'s own error, or with the signal's reason when aborted (while waiting, producing or
+   * committing); either way nothing of this attempt is left: no entry, no temp folder, no lock.
+   */
+  async write(fp: Fingerprint, tree: FingerprintTree, produce: Produce, options: WriteOptions | AbortSignal = {}): Promise<WrittenEntry> {
+    if (fingerprintOf(tree) !== fp) throw new Error(`CacheStore.write: the tree does not hash to ${fp}`);
+    const { signal = new AbortController().signal, onWait } = options instanceof AbortSignal ? { signal: options } : options;
+    await Promise.all([mkdir(this.tmpRoot, { recursive: true }), mkdir(this.lockRoot, { recursive: true })]);
+    const acquired = await acquireLock(join(this.lockRoot, `${fp}.lock`), { signal, onWait });
+    if (acquired.status === 'aborted') throw abortReason(signal);
+    try {
+      // Whoever held the lock before us may have written the entry: reuse it rather than recompute.
+      const existing = await this.lookup(fp, signal);
+      if (existing.status === 'hit') return { ...toEntry(existing), origin: 'reused', waited: acquired.waited };
+      if (existing.status === 'corrupt') await this.removeDir(this.entryDir(fp));
+      const written = await this.produceAndCommit(fp, tree, produce, signal);
+      const replaced = existing.status === 'corrupt' && written.origin === 'written' ? { replacedCorrupt: existing } : {};
+      return { ...written, waited: acquired.waited, ...replaced };
+    } finally {
+      await acquired.lock.release();
+    }
+  }
+
+  private async produceAndCommit(fp: Fingerprint, tree: FingerprintTree, produce: Produce, signal: AbortSignal): Promise<WrittenEntry> {
+    const temp = join(this.tmpRoot, ownedName(fp));
+    const outDir = join(temp, 'out');
+    const scratchDir = join(temp, 'scratch');
+    await mkdir(outDir, { recursive: true });
+    await mkdir(scratchDir);
+    try {
+      const startedAt = new Date();
+      const t0 = performance.now();
+      const result = await produce(outDir, { scratchDir, signal });
+      const durationMs = performance.now() - t0;
+      // A stage that returns early on abort may have written only part of its outputs: never commit those.
+      signal.throwIfAborted();
+      await rm(scratchDir, { recursive: true, force: true });
+      const manifest = await this.sealOutputs(fp, tree, outDir, result, startedAt, durationMs, signal);
+      await writeFileDurable(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      await fsyncDir(temp);
+      signal.throwIfAborted();
+      return await this.publish(fp, temp, manifest);
+    } catch (error) {
+      throw signal.aborted ? abortReason(signal) : error;
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  /** Hashes (and fsyncs) every output, fsyncs their folders, and builds the manifest. */
+  private async sealOutputs(
+    fp: Fingerprint,
+    tree: FingerprintTree,
+    outDir: string,
+    result: StageResult,
+    startedAt: Date,
+    durationMs: number,
+    signal: AbortSignal,
+  ): Promise<Manifest> {
+    const listing = await listTree(outDir);
+    if (listing.others.length > 0) throw new Error(`stage output ${listing.others[0]} is not a regular file (symlinks are not allowed)`);
+    const names = [...listing.files.keys()];
+    const digests = await mapLimit(names, 2, (name) => digestFile(join(outDir, name), { signal, fsync: true }));
+    for (const dir of [...listing.dirs.reverse(), '']) await fsyncDir(join(outDir, dir));
+    const files: Manifest['files'] = {};
+    names.forEach((name, i) => (files[name] = digests[i]));
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      fingerprint: fp,
+      tree,
+      files,
+      started: startedAt.toISOString(),
+      finished: new Date(startedAt.getTime() + durationMs).toISOString(),
+      durationMs: Math.round(durationMs),
+      metrics: result.metrics ?? {},
+      tfpipe: TFPIPE_VERSION,
+    };
+    if (result.summary !== undefined) manifest.summary = result.summary;
+    return manifest;
+  }
+
+  /** Renames the sealed temp folder into place. Someone may have beaten us to it (a run that ignored the lock). */
+  private async publish(fp: Fingerprint, temp: string, manifest: Manifest): Promise<WrittenEntry> {
+    const dir = this.entryDir(fp);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rename(temp, dir);
+        await fsyncDir(this.root);
+        return { fingerprint: fp, dir, outDir: join(dir, 'out'), manifest, origin: 'written', waited: false };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt > 0) throw error;
+      }
+      const present = await this.lookup(fp);
+      if (present.status === 'hit') return { ...toEntry(present), origin: 'reused', waited: false };
+      await this.removeDir(dir);
+    }
+  }
+
+  /** Removes an entry; true if there was one. The entry vanishes at once (renamed aside, then deleted). */
+  async remove(fp: Fingerprint): Promise<boolean> {
+    return this.removeDir(this.entryDir(fp));
+  }
+
+  private async removeDir(dir: string): Promise<boolean> {
+    await mkdir(this.tmpRoot, { recursive: true });
+    const aside = join(this.tmpRoot, ownedName(basename(dir), '.trash'));
+    try {
+      await rename(dir, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    await rm(aside, { recursive: true, force: true });
+    return true;
+  }
+
+  /** Removes temp folders and locks left by processes that died (SIGKILL, power cut) on this host. */
+  async cleanStale(): Promise<StaleReport> {
+    const report: StaleReport = { tempDirs: [], locks: [] };
+    for (const name of await readdirIfAny(this.tmpRoot)) {
+      const owner = parseOwnedName(name);
+      if (owner && isOwnerDead(owner)) {
+        await rm(join(this.tmpRoot, name), { recursive: true, force: true });
+        report.tempDirs.push(name);
+      }
+    }
+    for (const name of await readdirIfAny(this.lockRoot)) {
+      const path = join(this.lockRoot, name);
+      if (name.endsWith('.lock')) {
+        if (await clearDeadLock(path)) report.locks.push(name);
+        continue;
+      }
+      const owner = parseOwnedName(name); // a lock's temp (.tmp) or taken-over (.stale) file
+      if (owner && isOwnerDead(owner)) {
+        await rm(path, { force: true });
+        report.locks.push(name);
+      }
+    }
+    return report;
+  }
+
+  /** <root>/checkpoints/<key>/, created on demand; kept across runs and misses until the user cleans it. */
+  async checkpointDir(key: ResumeKey): Promise<string> {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a resume key (64 hex digits): ${JSON.stringify(key)}`);
+    const dir = join(this.checkpointRoot, key);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+}
+
+/** What write() rejects with when its signal fires: the signal's reason (an AbortError DOMException by default). */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+function toEntry(hit: Extract<LookupResult, { status: 'hit' }>): CacheEntry {
+  return { fingerprint: hit.fingerprint, dir: hit.dir, outDir: hit.outDir, manifest: hit.manifest };
+}
+
+async function readdirIfAny(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
