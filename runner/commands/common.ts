@@ -13,7 +13,6 @@ export async function loadSpecOrReport(io: CommandIO, file: string | undefined, 
   const result = await loadPipeline(resolve(io.cwd, file), { set });
   if (result.ok) return result.spec;
   io.err(formatProblems(result.problems) + '\n');
-  io.err(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${file}\n`);
   return null;
 }
 

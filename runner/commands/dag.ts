@@ -27,9 +27,9 @@ export function formatText(spec: PipelineSpec): string {
   const order = topologicalOrder(buildGraph(spec)).map((id) => byId.get(id)!);
   const width = Math.max(...order.map((s) => `${s.id} (${s.kind})`.length));
   const lines = order.map((s) => {
-    const head = `${s.id} (${s.kind})`.padEnd(width);
+    const head = `${s.id} (${s.kind})`;
     const ins = Object.entries(s.inputs).map(([port, b]) => `${port} ← ${b.stage}.${b.output} [${b.type}]`);
-    return ins.length === 0 ? head : `${head}  ${ins.join(', ')}`;
+    return ins.length === 0 ? head : `${head.padEnd(width)}  ${ins.join(', ')}`;
   });
   return lines.join('\n') + '\n';
 }

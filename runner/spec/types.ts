@@ -77,4 +77,6 @@ export type LoadResult = { ok: true; spec: PipelineSpec } | { ok: false; problem
 export interface LoadOptions {
   /** `--set path=value` arguments, in order; values are YAML scalars. */
   set?: string[];
+  /** Folder of the stage schemas (default: the repo's schemas/stages); tests point it at a copy with extra kinds. */
+  schemasDir?: string;
 }

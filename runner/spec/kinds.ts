@@ -1,0 +1,114 @@
+// Stage kind metadata, read from the stage schemas (schemas/stages/<kind>.schema.json): the set of kinds is the
+// set of files, so adding a kind means dropping in a schema (and its stage). Nothing here names a kind.
+//   inputs:  properties carrying `"x-input": [artifact types]` (required when listed in the schema's `required`)
+//   outputs: `"x-tfpipe": {"outputs": {name: {type, path}}, "default": name}`
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ARTIFACT_TYPES, type ArtifactType } from '../../stages/stage.ts';
+
+export const SCHEMAS_DIR = resolve(import.meta.dirname, '../../schemas');
+export const STAGE_SCHEMAS_DIR = join(SCHEMAS_DIR, 'stages');
+
+const SCHEMA_SUFFIX = '.schema.json';
+
+export interface InputPort {
+  /** Artifact types the port accepts. */
+  types: ArtifactType[];
+  required: boolean;
+  description?: string;
+}
+
+export interface OutputInfo {
+  type: ArtifactType;
+  /** Folder of the output inside the stage's cache entry ('.' = the entry itself). */
+  path: string;
+}
+
+export interface KindInfo {
+  kind: string;
+  /** The parsed stage schema (JSON Schema 2020-12). */
+  schema: Record<string, unknown>;
+  inputs: Record<string, InputPort>;
+  outputs: Record<string, OutputInfo>;
+  /** The output an input like `input: upstream` (no `.output`) binds. */
+  defaultOutput: string;
+}
+
+/** Every kind found in one schemas folder, read once. */
+export interface KindCatalog {
+  dir: string;
+  kinds: string[];
+  info: Map<string, KindInfo>;
+}
+
+const catalogs = new Map<string, KindCatalog>();
+
+/** The kinds in `dir` (default: the repo's schemas/stages), sorted; cached per folder after the first read. */
+export function readKindCatalog(dir: string = STAGE_SCHEMAS_DIR): KindCatalog {
+  const cached = catalogs.get(dir);
+  if (cached) return cached;
+  const kinds = readdirSync(dir)
+    .filter((name) => name.endsWith(SCHEMA_SUFFIX))
+    .map((name) => name.slice(0, -SCHEMA_SUFFIX.length))
+    .sort();
+  const info = new Map<string, KindInfo>();
+  for (const kind of kinds) {
+    const file = join(dir, kind + SCHEMA_SUFFIX);
+    const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    info.set(kind, describeKind(kind, schema, file));
+  }
+  const catalog = { dir, kinds, info };
+  catalogs.set(dir, catalog);
+  return catalog;
+}
+
+export function knownKinds(): string[] {
+  return [...readKindCatalog().kinds];
+}
+
+export function isKnownKind(kind: string): boolean {
+  return readKindCatalog().info.has(kind);
+}
+
+/** Metadata of a kind; throws for a kind without a schema (validated specs only name known kinds). */
+export function kindInfo(kind: string): KindInfo {
+  const info = readKindCatalog().info.get(kind);
+  if (!info) throw new Error(`unknown stage kind '${kind}' (no ${kind}${SCHEMA_SUFFIX} in ${STAGE_SCHEMAS_DIR})`);
+  return info;
+}
+
+/** Reads the tfpipe annotations of one stage schema; a malformed schema is a programming error and throws. */
+export function describeKind(kind: string, schema: Record<string, unknown>, file = `${kind}${SCHEMA_SUFFIX}`): KindInfo {
+  const fail = (what: string): never => {
+    throw new Error(`${file}: ${what}`);
+  };
+  const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const required = new Set((schema.required ?? []) as string[]);
+  const inputs: Record<string, InputPort> = {};
+  for (const [port, prop] of Object.entries(properties)) {
+    const types = prop['x-input'];
+    if (types === undefined) continue;
+    if (!Array.isArray(types) || types.length === 0) fail(`x-input of '${port}' must be a non-empty array of artifact types`);
+    for (const t of types as unknown[]) if (!isArtifactType(t)) fail(`x-input of '${port}' names unknown artifact type ${JSON.stringify(t)}`);
+    inputs[port] = {
+      types: types as ArtifactType[],
+      required: required.has(port),
+      ...(typeof prop.description === 'string' ? { description: prop.description } : {}),
+    };
+  }
+  const meta = schema['x-tfpipe'] as { outputs?: Record<string, { type?: unknown; path?: unknown }>; default?: unknown } | undefined;
+  if (!meta || typeof meta !== 'object' || !meta.outputs) return fail('missing "x-tfpipe": {"outputs": {...}, "default": ...}');
+  const outputs: Record<string, OutputInfo> = {};
+  for (const [name, out] of Object.entries(meta.outputs)) {
+    if (!isArtifactType(out.type)) fail(`output '${name}' has unknown artifact type ${JSON.stringify(out.type)}`);
+    if (typeof out.path !== 'string') fail(`output '${name}' needs a "path" string`);
+    outputs[name] = { type: out.type as ArtifactType, path: out.path as string };
+  }
+  const defaultOutput = meta.default;
+  if (typeof defaultOutput !== 'string' || !(defaultOutput in outputs)) fail(`x-tfpipe.default must name one of its outputs`);
+  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string };
+}
+
+function isArtifactType(t: unknown): t is ArtifactType {
+  return typeof t === 'string' && (ARTIFACT_TYPES as readonly string[]).includes(t);
+}

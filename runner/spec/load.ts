@@ -1,0 +1,63 @@
+// loadPipeline: a pipeline file → a validated PipelineSpec, or every problem found, each with file:line:col.
+//   parse (YAML with locations; extends deep-merged; --set vars.*; ${vars.*}; other --set)
+//   → schema (ajv: pipeline, then each stage by kind; defaults filled) → rules (references, types, cycles)
+import { resolve } from 'node:path';
+import { buildSpec } from './build.ts';
+import { isPlainObject, loadExtended } from './extends.ts';
+import { readKindCatalog } from './kinds.ts';
+import { checkRules } from './rules.ts';
+import { validateSchema } from './schema.ts';
+import { applySets, SET_FILE, setsVariable } from './set.ts';
+import type { LoadOptions, LoadResult, SourceLocation, SpecProblem } from './types.ts';
+import { substituteVars } from './vars.ts';
+
+export async function loadPipeline(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const catalog = readKindCatalog(opts.schemasDir);
+  const absPath = resolve(file);
+  const parsed = await loadExtended(file, absPath);
+  const problems = [...parsed.problems];
+  const sets = opts.set ?? [];
+  if (parsed.fatal) return failed(problems, file, sets);
+
+  const { value, locs } = parsed;
+  if (isPlainObject(value)) {
+    const config = { value, locs };
+    // vars.* first, so that an overridden variable reaches every ${vars...}; the rest override final values.
+    problems.push(...applySets(config, sets.filter(setsVariable)));
+    problems.push(...substituteVars(config));
+    problems.push(...applySets(config, sets.filter((s) => !setsVariable(s))));
+  }
+  // A value left as `${vars.typo}` would also fail its type: the unknown variable is the problem to show.
+  const badVars = new Set(problems.filter((p) => p.code === 'bad-var').map((p) => locationKey(p.location)));
+  problems.push(...validateSchema(value, locs, catalog).filter((p) => !badVars.has(locationKey(p.location))));
+  const rules = checkRules(value, locs, catalog);
+  problems.push(...rules.problems);
+  if (problems.length > 0 || !isPlainObject(value)) return failed(problems, file, sets);
+  return { ok: true, spec: buildSpec(absPath, value, locs, rules.inputs, catalog) };
+}
+
+/** Problems without duplicates, in reading order: the file itself, its bases, then --set arguments in order. */
+function failed(problems: SpecProblem[], topFile: string, sets: readonly string[]): LoadResult {
+  const rank = (p: SpecProblem) => (!p.location ? -1 : p.location.file === topFile ? 0 : p.location.file === SET_FILE ? 2 : 1);
+  // Every --set location is line 1 of its own argument: order those by argument.
+  const line = (l: SourceLocation) => (l.file === SET_FILE ? sets.indexOf(l.lineText) : l.line);
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const key = `${p.code} ${p.message} ${locationKey(p.location)}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  const sorted = unique
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => {
+      const la = a.p.location;
+      const lb = b.p.location;
+      const byPlace = la && lb ? la.file.localeCompare(lb.file) || line(la) - line(lb) || la.col - lb.col : 0;
+      return rank(a.p) - rank(b.p) || byPlace || a.i - b.i;
+    })
+    .map(({ p }) => p);
+  return { ok: false, problems: sorted };
+}
+
+function locationKey(l: SourceLocation | undefined): string {
+  return l ? `${l.file}:${l.line}:${l.col}:${l.lineText}` : '';
+}

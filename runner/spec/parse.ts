@@ -1,0 +1,57 @@
+// Step 1 of loading: one YAML file → its plain value plus the location of every node. Syntax errors and
+// repeated keys become problems with their file:line:col.
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, type Node } from 'yaml';
+import { collectLocations, makeLocator, pointerSegments, type LocationMap } from './locations.ts';
+import type { SpecProblem } from './types.ts';
+
+/** A config value with the locations of its nodes (see locations.ts). */
+export interface Located {
+  value: unknown;
+  locs: LocationMap;
+}
+
+export interface ParsedFile extends Located {
+  /** Problems found while parsing; `fatal` when the value cannot be trusted (syntax errors, unreadable file). */
+  problems: SpecProblem[];
+  fatal: boolean;
+}
+
+/** Reads and parses `absPath`; locations name it `displayPath` (the path as the user wrote it). */
+export async function parseSpecFile(displayPath: string, absPath: string): Promise<ParsedFile> {
+  let text: string;
+  try {
+    text = await readFile(absPath, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    return { value: undefined, locs: new Map(), fatal: true, problems: [{ code: 'file-not-found', message: `cannot read pipeline file ${displayPath}: ${reason}` }] };
+  }
+  return parseSpecText(displayPath, text);
+}
+
+export function parseSpecText(displayPath: string, text: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  // uniqueKeys off: repeated keys are found below, where both places are known. merge: `<<: *anchor` works.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+  const lines = text.split(/\r?\n/);
+  const at = makeLocator(displayPath, lines, lineCounter);
+  const problems: SpecProblem[] = doc.errors.map((err) => ({
+    code: 'yaml-syntax',
+    message: `YAML syntax error: ${err.message}`,
+    location: at(err.pos[0]),
+  }));
+  const locs: LocationMap = new Map();
+  const contents = doc.contents as Node | null;
+  locs.set('', { value: contents?.range ? at(contents.range[0]) : { file: displayPath, line: 1, col: 1, lineText: lines[0] ?? '' } });
+  collectLocations(contents, '', at, locs, (parent, key, first, again) => {
+    const what = pointerSegments(parent).join('.') === 'stages' ? 'stage id' : 'key';
+    problems.push({
+      code: 'duplicate-key',
+      message: `duplicate ${what} \`${key}\` (first at line ${first.line})`,
+      location: again,
+      hint: what === 'stage id' ? 'stage ids must be unique; rename one of them' : 'a key may appear once per mapping; the later one would win',
+    });
+  });
+  const fatal = problems.some((p) => p.code === 'yaml-syntax');
+  return { value: fatal ? undefined : doc.toJS({ maxAliasCount: 1000 }), locs, problems, fatal };
+}

@@ -1,0 +1,69 @@
+// Runs the real `tfpipe` CLI in a child process, in a temp project folder with its own cache.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/context.ts';
+
+export const CLI = join(REPO_ROOT, 'bin/tfpipe.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export async function makeProject(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tfpipe-cli-'));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+export function startCli(cwd: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, TFPIPE_DATA: SHARED_DATA, CI: '1', TFPIPE_CACHE: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done, stdout: () => stdout };
+}
+
+export function runCli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(cwd, args, env).done;
+}
+
+/** Resolves once the child's stdout contains `text`. */
+export async function waitForOutput(run: { stdout: () => string; done: Promise<CliResult> }, text: string): Promise<void> {
+  let finished = false;
+  void run.done.then(() => (finished = true));
+  while (!run.stdout().includes(text)) {
+    if (finished) throw new Error(`process ended before printing ${JSON.stringify(text)}:\n${run.stdout()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Stage ids the run printed as started (ran) and as cached, in order. */
+export function stagesByAction(stdout: string): { ran: string[]; cached: string[] } {
+  const ran = [...stdout.matchAll(/^▶ (\S+) \(/gm)].map((m) => m[1]);
+  const cached = [...stdout.matchAll(/^↺ (\S+) \(/gm)].map((m) => m[1]);
+  return { ran, cached };
+}
+
+/** A small labelled CSV: `rows` reviews drawn from a few words, deterministic. */
+export function smallCsv(rows: number): string {
+  const words = ['good', 'bad', 'great', 'awful', 'fine', 'movie', 'film', 'plot', 'actor', 'boring', 'superb'];
+  const lines = ['review,sentiment'];
+  let state = 7;
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648);
+  for (let i = 0; i < rows; i++) {
+    const text = Array.from({ length: 8 }, () => words[next() % words.length]).join(' ');
+    lines.push(`${text},${next() % 2 ? 'positive' : 'negative'}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,65 @@
+// A run killed mid-stage (SIGINT, then SIGKILL) leaves no partial cache entry; the next run redoes only that
+// stage and those after it. The stage killed is the load of the 50,000-row IMDB CSV, which takes long enough.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeProject, runCli, smallCsv, stagesByAction, startCli, waitForOutput } from './helpers.ts';
+
+const PIPELINE = `# yaml-language-server: $schema=../schemas/pipeline.schema.json
+name: interrupt-test
+stages:
+  small:
+    kind: load
+    path: reviews.csv
+    columns: {text: review, label: sentiment}
+  small_split:
+    kind: split
+    input: small
+    test: 0.5
+  imdb:
+    kind: load
+    dataset: imdb
+  imdb_split:
+    kind: split
+    input: imdb
+    method: sklearn
+    test: 0.2
+    valid: 0.125
+    seed: 12
+`;
+
+/** Kinds of the complete entries in the cache (folders with a manifest). */
+async function cachedKinds(dir: string): Promise<string[]> {
+  const root = join(dir, '.tfpipe/cache');
+  const kinds: string[] = [];
+  for (const name of await readdir(root)) {
+    const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8').catch(() => null);
+    if (manifest) kinds.push(`${JSON.parse(manifest).tree.kind}`);
+  }
+  return kinds.sort();
+}
+
+for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+  test(`a run killed with ${signal} while loading leaves no partial entry; the rerun redoes only that stage on`, async () => {
+    const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': smallCsv(40) });
+    const run = startCli(dir, ['run', 'p.yaml']);
+    await waitForOutput(run, '▶ imdb (load) started');
+    run.child.kill(signal);
+    const killed = await run.done;
+    if (signal === 'SIGINT') {
+      assert.equal(killed.code, 130, killed.stdout + killed.stderr);
+      assert.match(killed.stdout, /■ imdb interrupted after .*; nothing of it was kept/);
+    } else {
+      assert.equal(killed.signal, 'SIGKILL');
+    }
+    assert.deepEqual(await cachedKinds(dir), ['load', 'split'], 'only the small load and split are complete entries');
+
+    const rerun = await runCli(dir, ['run', 'p.yaml']);
+    assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
+    assert.deepEqual(stagesByAction(rerun.stdout), { ran: ['imdb', 'imdb_split'], cached: ['small', 'small_split'] });
+    assert.match(rerun.stdout, /train_rows 35,000 · valid_rows 5,000 · test_rows 10,000/);
+    const leftovers = await readdir(join(dir, '.tfpipe/cache/tmp')).catch(() => []);
+    assert.deepEqual(leftovers, [], 'stale temp folders are cleaned');
+  });
+}
