@@ -1,5 +1,6 @@
 // A StageContext for tests: real folders under a fresh temp dir, a seeded RNG, a logger that records lines.
 import { mkdtemp, mkdir } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StageContext, Rng } from '../../stages/stage.ts';
@@ -28,6 +29,7 @@ export interface TestContext extends StageContext {
 
 export async function makeTestContext(overrides: Partial<StageContext> = {}): Promise<TestContext> {
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-test-'));
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
   const dirs = { outDir: join(root, 'out'), scratchDir: join(root, 'scratch'), checkpointDir: join(root, 'ckpt'), cacheRoot: join(root, 'cache') };
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
   const lines: string[] = [];

@@ -1,0 +1,151 @@
+// The `load` stage: rows of text (and labels) into a `dataset` artifact, from a catalog dataset
+// (stages/data/catalog.ts: $TFPIPE_DATA, else a checked download) or from a file given by `path`:
+//   csv      streamed through csv-parse; `columns` picks the text and label columns by header name
+//   text     one row per line as Hugging Face's `text` builder gives them (no "\n", blank lines kept as "")
+//   jsonl    one object per line; `columns` picks the keys
+//   parquet  `columns` picks the columns
+// Gzip is read transparently. Labels become ids through `labels` (names in id order) or the sorted distinct values.
+// An empty result is an error, as is a malformed row (file:line) or a missing column (the existing ones are listed).
+import { extname, isAbsolute, resolve } from 'node:path';
+import type { FileDependency, Stage, StageContext, StageEnv, StageResult } from './stage.ts';
+import { writeDataset } from './artifacts/dataset.ts';
+import { CATALOG, type Catalog, type CatalogName } from './data/catalog.ts';
+import { catalogFileDependency, locateCatalogPart, readCatalogRows } from './data/catalog-source.ts';
+import { readCsvRows } from './data/csv.ts';
+import { hashFile } from './data/download.ts';
+import { parseJsonlRows } from './data/jsonl.ts';
+import { assignLabelIds } from './data/labels.ts';
+import { readParquetRows } from './data/parquet.ts';
+import { displayPath, readDecodedBuffer, type ReadOptions } from './data/read-file.ts';
+import { DataError, type ColumnMap, type RawRows } from './data/rows.ts';
+import { textBuilderRows } from './data/text-lines.ts';
+
+export type FileFormat = 'csv' | 'text' | 'jsonl' | 'parquet';
+
+export interface LoadParams {
+  dataset?: CatalogName;
+  /** A catalog dataset's published split: imdb train | test | all (default); wikitext train | validation | test. */
+  part?: string;
+  path?: string;
+  format?: 'auto' | FileFormat;
+  columns?: { text?: string; label?: string };
+  labels?: string[];
+  sha256?: string;
+}
+
+/** The stage over a given catalog (tests hand in one whose entries point at a local server and small files). */
+export function createLoadStage(catalog: Catalog = CATALOG): Stage<LoadParams> {
+  return {
+    kind: 'load',
+    version: 1,
+    compute: false,
+    files(params: LoadParams, env: StageEnv): FileDependency[] {
+      if (params.dataset) return [catalogFileDependency(locateCatalogPart(catalog, params.dataset, params.part, env))];
+      return [{ path: resolvePath(requirePath(params), env.baseDir), ...(params.sha256 ? { sha256: params.sha256 } : {}) }];
+    },
+    async run(ctx: StageContext, params: LoadParams): Promise<StageResult> {
+      const source = params.dataset ? await readCatalog(catalog, ctx, params) : await readPathRows(ctx, params);
+      const { rows, display } = source;
+      if (rows.texts.length === 0) throw new DataError(`${display}: the dataset is empty (no rows)`);
+      const labelled = rows.labels ? assignLabelIds(rows, params.labels ?? source.labelNames) : null;
+      ctx.signal.throwIfAborted();
+      ctx.progress.status(`write ${rows.texts.length.toLocaleString('en-US')} rows`);
+      await writeDataset(ctx.outDir, { texts: rows.texts, labels: labelled?.labels ?? null, labelNames: labelled?.labelNames ?? [] });
+      return { metrics: { rows: rows.texts.length, ...labelCounts(labelled) }, summary: [describe(rows.texts.length, display, labelled)] };
+    },
+  };
+}
+
+export const loadStage: Stage<LoadParams> = createLoadStage();
+
+interface LoadedRows {
+  rows: RawRows;
+  display: string;
+  labelNames?: string[];
+}
+
+async function readCatalog(catalog: Catalog, ctx: StageContext, params: LoadParams): Promise<LoadedRows> {
+  if (params.path) throw new DataError('load: give either `dataset` or `path`, not both');
+  if (params.columns) throw new DataError(`load: \`columns\` applies to files given by \`path\`; ${params.dataset} has fixed columns`);
+  const location = locateCatalogPart(catalog, params.dataset!, params.part, ctx);
+  const { rows, display } = await readCatalogRows(location, ctx);
+  const range = location.part.rows;
+  const sliced = range ? sliceRows(rows, range[0], range[1]) : rows;
+  return { rows: sliced, display: `${location.entry.name} ${location.partName} from ${displayPath(display, ctx.baseDir)}`, labelNames: location.entry.labelNames };
+}
+
+async function readPathRows(ctx: StageContext, params: LoadParams): Promise<LoadedRows> {
+  const path = resolvePath(requirePath(params), ctx.baseDir);
+  const display = displayPath(path, ctx.baseDir);
+  const format = params.format && params.format !== 'auto' ? params.format : formatOf(path);
+  const columns: ColumnMap = { text: params.columns?.text ?? 'text', label: params.columns?.label };
+  if (format === 'text' && params.columns) throw new DataError(`load: ${display} is read as text (one row per line); \`columns\` applies to csv, jsonl and parquet`);
+  const options: ReadOptions = {
+    signal: ctx.signal,
+    onStart: (size) => ctx.progress.start(size, 'bytes', `read ${display}`),
+    onBytes: (done) => ctx.progress.update(done),
+  };
+  let rows: RawRows;
+  let sha256: string;
+  switch (format) {
+    case 'csv':
+      ({ result: rows, sha256 } = await readCsvRows(path, columns, display, options));
+      break;
+    case 'text': {
+      const read = await readDecodedBuffer(path, options);
+      rows = { texts: textBuilderRows(read.result.toString('utf8')), labels: null, where: (row) => `${display}:${row + 1}` };
+      sha256 = read.sha256;
+      break;
+    }
+    case 'jsonl': {
+      const read = await readDecodedBuffer(path, options);
+      rows = parseJsonlRows(read.result.toString('utf8'), columns, display);
+      sha256 = read.sha256;
+      break;
+    }
+    case 'parquet':
+      sha256 = params.sha256 ? await hashFile(path, ctx.signal) : '';
+      rows = await readParquetRows(path, columns, display);
+      break;
+  }
+  if (params.sha256 && sha256 !== params.sha256) throw new DataError(`${display}: sha256 is ${sha256}, expected ${params.sha256} (the \`sha256\` param)`);
+  return { rows, display };
+}
+
+/** Format from the name, ignoring a trailing .gz: .csv, .txt/.raw/.tokens, .jsonl/.ndjson, .parquet. */
+export function formatOf(path: string): FileFormat {
+  const name = path.toLowerCase().replace(/\.gz$/, '');
+  const ext = extname(name);
+  if (ext === '.csv') return 'csv';
+  if (ext === '.txt' || ext === '.raw' || ext === '.tokens') return 'text';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.parquet') return 'parquet';
+  throw new DataError(`load: cannot tell the format of ${path} from its name; set \`format\` to csv, text, jsonl or parquet`);
+}
+
+function requirePath(params: LoadParams): string {
+  if (!params.path) throw new DataError('load: give `dataset` (imdb, wikitext-2-raw-v1) or `path` (a data file)');
+  return params.path;
+}
+
+function resolvePath(path: string, baseDir: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function sliceRows(rows: RawRows, start: number, end: number): RawRows {
+  if (rows.texts.length < end) throw new DataError(`expected at least ${end} rows, found ${rows.texts.length}`);
+  return { texts: rows.texts.slice(start, end), labels: rows.labels?.slice(start, end) ?? null, where: (row) => rows.where(row + start) };
+}
+
+function labelCounts(labelled: { labels: Int32Array; labelNames: string[] } | null): Record<string, number> {
+  if (!labelled) return {};
+  const counts = new Array<number>(labelled.labelNames.length).fill(0);
+  for (const id of labelled.labels) counts[id]++;
+  return Object.fromEntries(labelled.labelNames.map((name, id) => [`label_${name}`, counts[id]]));
+}
+
+function describe(rows: number, display: string, labelled: { labels: Int32Array; labelNames: string[] } | null): string {
+  const counts = labelCounts(labelled);
+  const detail = labelled ? ` (${labelled.labelNames.map((name) => `${name} ${counts[`label_${name}`].toLocaleString('en-US')}`).join(', ')})` : '';
+  return `${display}: ${rows.toLocaleString('en-US')} rows${detail}`;
+}
