@@ -23,13 +23,17 @@ export function testRng(seed: number): Rng {
   return { seed, next, int: (n) => Math.floor(next() * n), fork: (label) => (seed ^ [...label].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261)) >>> 0 };
 }
 
+/** Temp folders of this test process, removed when it exits. */
+const tempRoots: string[] = [];
+process.once('exit', () => tempRoots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
 export interface TestContext extends StageContext {
   lines: string[];
 }
 
 export async function makeTestContext(overrides: Partial<StageContext> = {}): Promise<TestContext> {
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-test-'));
-  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  tempRoots.push(root);
   const dirs = { outDir: join(root, 'out'), scratchDir: join(root, 'scratch'), checkpointDir: join(root, 'ckpt'), cacheRoot: join(root, 'cache') };
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
   const lines: string[] = [];
