@@ -3,6 +3,10 @@ import { runCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
 import { statusCommand } from './commands/status.ts';
 import { dagCommand } from './commands/dag.ts';
+import { runsCommand } from './commands/runs.ts';
+import { showCommand } from './commands/show.ts';
+import { diffCommand } from './commands/diff.ts';
+import { reportCommand } from './commands/report.ts';
 import { EXIT, UsageError, type CommandIO } from './commands/io.ts';
 import { StageInputError } from './exec/fingerprints.ts';
 
@@ -13,6 +17,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check a pipeline file and report every problem' },
   status: { run: statusCommand, summary: 'say, per stage, whether it is cached or will run, and why' },
   dag: { run: dagCommand, summary: 'print the stage graph (text, or Mermaid with --mermaid)' },
+  runs: { run: runsCommand, summary: 'list the recorded runs (or one sweep\'s runs side by side with --sweep LAST)' },
+  show: { run: showCommand, summary: 'print one recorded run: stages, times, metrics, config' },
+  diff: { run: diffCommand, summary: 'compare two pipeline files or runs: config, shared cache entries, metrics' },
+  report: { run: reportCommand, summary: 'write one self-contained HTML report of runs, with training curves' },
 };
 
 const HELP = `tfpipe — declarative ML pipelines with a content-addressed stage cache

@@ -1,4 +1,5 @@
-// `tfpipe run FILE`: validate, plan, run (or take from cache) each stage, print the summary.
+// `tfpipe run FILE`: validate, plan, run (or take from cache) each stage, print the summary, record the run in
+// the registry (runner/runs). With --sweep, the same for every combination of the swept values, one shared cache.
 import { relative } from 'node:path';
 import { buildGraph } from '../graph/graph.ts';
 import { plan } from '../graph/plan.ts';
@@ -7,14 +8,23 @@ import { createPlainRenderer } from '../exec/render-plain.ts';
 import { createListrRenderer } from '../exec/render-listr.ts';
 import { backendChoice } from '../exec/backend.ts';
 import { formatMetric, formatSeconds } from '../exec/format.ts';
-import { parseCommandArgs, list, str } from './args.ts';
+import type { CacheStore } from '../cache/store.ts';
+import type { BackendChoice } from '../exec/executor.ts';
+import type { PipelineSpec } from '../spec/types.ts';
+import { startRunRecord, type RunRecorder } from '../runs/recorder.ts';
+import { exportRunMetrics } from '../runs/metrics-export.ts';
+import { assignmentsOf, parseSweeps, sweepCombinations } from '../runs/sweep.ts';
+import { newRunId, type RunRecord, type SweepPosition } from '../runs/record.ts';
+import { formatSweepTable } from '../runs/format-runs.ts';
+import { parseCommandArgs, list, str, type ParsedArgs } from './args.ts';
 import { loadSpecOrReport, openCache, requestedBackend } from './common.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
 
 export const RUN_HELP = `usage: tfpipe run FILE [options]
 
 Runs the pipeline in FILE. Stages whose kind, params, inputs, input files and backend are unchanged come from
-the cache (.tfpipe/cache); the rest run, in dependency order.
+the cache (.tfpipe/cache); the rest run, in dependency order. Every run is recorded in .tfpipe/runs (see
+tfpipe runs, show, diff, report); metrics are also written to .tfpipe/metrics/<file>/<stage>/ for DVC.
 
 options:
   --set PATH=VALUE    override a value of the file, e.g. --set stages.train.epochs=7 (repeatable; YAML scalars)
@@ -25,15 +35,28 @@ options:
   --to STAGE          run STAGE and every stage it needs
   --backend NAME      auto | cpu | wasm | webgpu | tensorflow (default: the file's backend, or TFPIPE_BACKEND)
   --cache-dir DIR     cache root (default: TFPIPE_CACHE, else .tfpipe/cache)
-  --dry-run           show what would run, run nothing
+  --sweep PATH=V1,V2  run every combination of the listed values (repeatable); PATH is under stages.,
+                      e.g. --sweep train.lr=1e-3,3e-3; then compare with tfpipe runs --sweep LAST
+  --dry-run           show what would run, run nothing (and record nothing)
   -h, --help          this help
 `;
+
+interface PreparedRun {
+  spec: PipelineSpec;
+  sets: string[];
+  stages: string[];
+  force: 'all' | ReadonlySet<string>;
+  cache: CacheStore;
+  requested: string;
+  backend: BackendChoice;
+}
 
 export async function runCommand(argv: string[], io: CommandIO): Promise<number> {
   // --force takes an optional value, which parseArgs cannot express: a bare --force means every stage.
   const normalised = argv.map((a) => (a === '--force' ? '--force=*' : a));
   const args = parseCommandArgs(normalised, {
     set: { type: 'string', multiple: true },
+    sweep: { type: 'string', multiple: true },
     force: { type: 'string', multiple: true },
     only: { type: 'string', multiple: true },
     downstream: { type: 'boolean' },
@@ -45,9 +68,39 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   });
   if (args.help) return io.out(RUN_HELP), EXIT.ok;
   if (args.positionals.length !== 1) throw new UsageError('tfpipe run takes one pipeline file');
-  const spec = await loadSpecOrReport(io, args.positionals[0], list(args.values.set));
-  if (!spec) return EXIT.invalid;
+  const sweep = parseSweeps(list(args.values.sweep));
+  if (!sweep.ok) throw new UsageError(sweep.error);
+  if (sweep.axes.length === 0) {
+    const prepared = await prepareRun(io, args, list(args.values.set));
+    return prepared ? (await runPrepared(io, args, prepared)).code : EXIT.invalid;
+  }
 
+  // Every combination is validated before the first one runs.
+  const combos = sweepCombinations(sweep.axes);
+  const prepared: PreparedRun[] = [];
+  for (const combo of combos) {
+    const one = await prepareRun(io, args, [...list(args.values.set), ...combo]);
+    if (!one) return EXIT.invalid;
+    prepared.push(one);
+  }
+  const sweepId = newRunId();
+  const records: RunRecord[] = [];
+  let code: number = EXIT.ok;
+  for (const [i, one] of prepared.entries()) {
+    io.out(`${i > 0 ? '\n' : ''}sweep ${i + 1}/${combos.length}: ${combos[i].join(' ')}\n`);
+    const position: SweepPosition = { id: sweepId, index: i + 1, total: combos.length, assignments: assignmentsOf(combos[i]) };
+    const result = await runPrepared(io, args, one, position);
+    if (result.record) records.push(result.record);
+    code = Math.max(code, result.code);
+    if (result.code === EXIT.interrupted) break;
+  }
+  if (records.length > 0) io.out(`\n${formatSweepTable(records)}`);
+  return code;
+}
+
+async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Promise<PreparedRun | null> {
+  const spec = await loadSpecOrReport(io, args.positionals[0], sets);
+  if (!spec) return null;
   const only = list(args.values.only);
   const planned = plan(buildGraph(spec), {
     only: only.length > 0 ? only : undefined,
@@ -60,33 +113,49 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const unknownForced = forceList.filter((id) => id !== '*' && !spec.stages.some((s) => s.id === id));
   if (unknownForced.length > 0) throw new UsageError(`--force names unknown stage ${unknownForced.join(', ')}`);
   const force = forceList.includes('*') ? 'all' : new Set(forceList);
-
   const cache = openCache(io, str(args.values['cache-dir']));
-  const backend = backendChoice(requestedBackend(io, str(args.values.backend), spec));
-  io.out(`tfpipe run ${relative(io.cwd, spec.file) || spec.file}: ${spec.name}${args.values['dry-run'] ? ' (dry run)' : ''}\n`);
+  const requested = requestedBackend(io, str(args.values.backend), spec);
+  return { spec, sets, stages: planned.stages, force, cache, requested, backend: backendChoice(requested) };
+}
 
-  const live = io.isTTY && !args.values['dry-run'] ? createListrRenderer() : null;
+async function runPrepared(io: CommandIO, args: ParsedArgs, run: PreparedRun, sweep?: SweepPosition): Promise<{ code: number; record?: RunRecord }> {
+  const { spec, cache, backend } = run;
+  const dryRun = args.values['dry-run'] === true;
+  io.out(`tfpipe run ${relative(io.cwd, spec.file) || spec.file}: ${spec.name}${dryRun ? ' (dry run)' : ''}\n`);
+  const recorder = dryRun ? undefined : await startRecording(io, run, sweep);
+
+  const live = io.isTTY && !dryRun ? createListrRenderer() : null;
   const listener = live?.listener ?? createPlainRenderer((line) => io.out(line + '\n'));
-  const outcome = await executePipeline({
-    spec,
-    stages: planned.stages,
-    cache,
-    force,
-    backend,
-    env: io.env,
-    signal: io.signal,
-    listener,
-    dryRun: args.values['dry-run'] === true,
-  });
+  let outcome: RunOutcome;
+  try {
+    outcome = await executePipeline({ spec, stages: run.stages, cache, force: run.force, backend, env: io.env, signal: io.signal, listener, dryRun });
+  } catch (error) {
+    await live?.finish();
+    await recorder?.finish({ error: error instanceof Error ? error.message : String(error) }, EXIT.failed).catch(() => undefined);
+    throw error;
+  }
   await live?.finish();
   io.out(formatSummary(outcome));
-  switch (outcome.status) {
-    case 'ok':
-      return EXIT.ok;
-    case 'failed':
-      return EXIT.failed;
-    case 'interrupted':
-      return EXIT.interrupted;
+  const code = outcome.status === 'ok' ? EXIT.ok : outcome.status === 'failed' ? EXIT.failed : EXIT.interrupted;
+  if (!recorder) return { code };
+  try {
+    const record = await recorder.finish({ outcome }, code);
+    await exportRunMetrics(record);
+    io.out(`recorded as run ${record.id} (tfpipe show ${record.id})\n`);
+    return { code, record };
+  } catch (error) {
+    io.err(`tfpipe: could not record the run: ${(error as Error).message}\n`);
+    return { code };
+  }
+}
+
+/** A registry that cannot be written must not stop the run: say so and run unrecorded. */
+async function startRecording(io: CommandIO, run: PreparedRun, sweep?: SweepPosition): Promise<RunRecorder | undefined> {
+  try {
+    return await startRunRecord({ spec: run.spec, set: run.sets, sweep, cache: run.cache, backend: { requested: run.requested, name: run.backend.name } });
+  } catch (error) {
+    io.err(`tfpipe: could not record the run: ${(error as Error).message}\n`);
+    return undefined;
   }
 }
 

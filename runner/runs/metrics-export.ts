@@ -1,0 +1,59 @@
+// Metrics at paths that do not move, for tools that read files (DVC): after each run,
+//   <home>/metrics/<pipeline file stem>/<stage>/metrics.json   {"test_acc": 0.84, "test_loss": 0.37}  (numbers only)
+//   <home>/metrics/<pipeline file stem>/<stage>/history.csv    epoch,train_loss,train_acc,valid_loss,valid_acc
+//   <home>/metrics/<pipeline file stem>/<stage>/steps.csv      step,loss,lr,tokens_per_s
+// (<home> as in registry.ts: `.tfpipe` by default). Shapes: `dvc metrics show` takes a JSON object of numbers
+// (nested objects are flattened by DVC, so only numeric leaves are written); `dvc plots show FILE -x epoch -y
+// valid_loss` takes a CSV with a header row. Cache entries cannot serve: their paths change with every fingerprint.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { readEntryFiles, type TableRow } from './entry-files.ts';
+import type { RunRecord } from './record.ts';
+import { registryHome } from './registry.ts';
+
+export function metricsExportDir(cacheRoot: string, pipelineFile: string): string {
+  return join(registryHome(cacheRoot), 'metrics', basename(pipelineFile, extname(pipelineFile)));
+}
+
+/** Writes the files of every stage that ran or came from the cache; returns the paths written. */
+export async function exportRunMetrics(record: RunRecord): Promise<string[]> {
+  const root = metricsExportDir(record.cacheRoot, record.pipeline.file);
+  const written: string[] = [];
+  for (const stage of record.stages) {
+    if (stage.action !== 'ran' && stage.action !== 'cached') continue;
+    const files = await readEntryFiles(record.cacheRoot, stage.fingerprint);
+    const metrics = numericLeaves({ ...(files.metricsJson ?? {}), ...stage.metrics });
+    const outputs: [string, string][] = [];
+    if (Object.keys(metrics).length > 0) outputs.push(['metrics.json', formatDvcMetricsJson(metrics)]);
+    if (files.history) outputs.push(['history.csv', formatCsv(files.history)]);
+    if (files.steps) outputs.push(['steps.csv', formatCsv(files.steps)]);
+    const dir = join(root, stage.id);
+    await rm(dir, { recursive: true, force: true });
+    if (outputs.length === 0) continue;
+    await mkdir(dir, { recursive: true });
+    for (const [name, text] of outputs) {
+      await writeFile(join(dir, name), text);
+      written.push(join(dir, name));
+    }
+  }
+  return written;
+}
+
+/** Only finite numbers survive (strings, lists such as a confusion matrix, and NaN are left out). */
+export function numericLeaves(value: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+}
+
+export function formatDvcMetricsJson(metrics: Record<string, number>): string {
+  return `${JSON.stringify(metrics, null, 2)}\n`;
+}
+
+/** A header row (the union of the rows' keys, first-seen order), then one line per row; cells quoted when needed. */
+export function formatCsv(rows: readonly TableRow[]): string {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const quote = (v: unknown) => {
+    const text = v === undefined ? '' : String(v);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [columns.map(quote).join(','), ...rows.map((r) => columns.map((c) => quote(r[c])).join(','))].join('\n') + '\n';
+}

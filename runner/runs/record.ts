@@ -1,0 +1,82 @@
+// The run record: what one `tfpipe run` did, kept as <runsRoot>/<id>.json so that `tfpipe runs`, `show`, `diff`
+// and `report` can look back at it after the cache has moved on.
+//   {format, id, pipeline: {file, name}, config (resolved: extends, vars, --set, defaults), set: ['k=v'],
+//    sweep?: {id, index, total, assignments}, started, finished?, seconds?, tfpipe, status, exitCode?,
+//    backend: {requested, name, device?}, cacheRoot, host, pid, error?,
+//    stages: [{id, kind, fingerprint, action, seconds, backend?, device?, metrics, summary, error?, tree?}]}
+// A record is written when the run starts (status 'running') and rewritten when it ends, so a run killed
+// outright (SIGKILL, power cut) still leaves a record, which readers show as interrupted once its pid is gone.
+import { randomBytes } from 'node:crypto';
+import type { FingerprintTree } from '../cache/fingerprint.ts';
+import type { StageOutcomeAction } from '../exec/executor.ts';
+
+export const RUN_FORMAT = 'tfpipe-run/1';
+
+export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
+
+export interface RunStageRecord {
+  id: string;
+  kind: string;
+  fingerprint: string;
+  action: StageOutcomeAction;
+  /** Wall time of this run's work on it (0 when it came from the cache). */
+  seconds: number;
+  /** Compute stages only: the backend in the fingerprint, and the device when the stage ran in this run. */
+  backend?: string;
+  device?: string;
+  /** Scalar metrics the stage reported (from the run, or the cache entry's manifest when cached). */
+  metrics: Record<string, unknown>;
+  summary: string[];
+  error?: string;
+  /** The fingerprint tree (from the entry's manifest), so `diff` can say why two runs differ after a cache purge. */
+  tree?: FingerprintTree;
+}
+
+/** Where a run of a sweep sits: `assignments` maps each swept path (as given, `stages.`-prefixed) to its value. */
+export interface SweepPosition {
+  id: string;
+  /** 1-based. */
+  index: number;
+  total: number;
+  assignments: Record<string, unknown>;
+}
+
+export interface RunRecord {
+  format: typeof RUN_FORMAT;
+  id: string;
+  pipeline: { file: string; name: string };
+  config: Record<string, unknown>;
+  set: string[];
+  sweep?: SweepPosition;
+  /** ISO times; `finished` and `seconds` are absent while running. */
+  started: string;
+  finished?: string;
+  seconds?: number;
+  tfpipe: string;
+  status: RunStatus;
+  exitCode?: number;
+  backend: { requested: string; name: string; device?: string };
+  cacheRoot: string;
+  host: string;
+  pid: number;
+  /** Why the run failed before or outside any stage (e.g. an input file missing). */
+  error?: string;
+  stages: RunStageRecord[];
+}
+
+/** '20261128-071502-ab12': UTC date and time, then 4 random hex digits; sorts by start second. */
+export function newRunId(now: Date = new Date(), random: string = randomBytes(2).toString('hex')): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const date = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}`;
+  const time = `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${date}-${time}-${random}`;
+}
+
+export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+/** Stages counted by what happened to them, for tables: {ran: 2, cached: 3, ...}. */
+export function countActions(record: RunRecord): Record<StageOutcomeAction, number> {
+  const counts: Record<StageOutcomeAction, number> = { ran: 0, cached: 0, 'would-run': 0, failed: 0, interrupted: 0, 'not-run': 0 };
+  for (const s of record.stages) counts[s.action] += 1;
+  return counts;
+}
