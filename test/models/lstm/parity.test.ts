@@ -1,0 +1,65 @@
+// Parity with PyTorch (fixtures made by torch itself, see ../shared/fixtures/README.md): for the four LSTM
+// variants, logits within 1e-5 and the 4 losses around 3 Adam steps within 1e-5 relative, on cpu and wasm.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { HF_REFERENCE } from '../../helpers/context.ts';
+import { selectBackend, type BackendName } from '../../../models/backend/select.ts';
+import { loadLstmSafetensors } from '../../../models/lstm/weights.ts';
+import { disposeLstm, forwardLstm } from '../../../models/lstm/model.ts';
+import { lstmTrainable } from '../../../models/lstm/trainable.ts';
+import { createOptimizer } from '../../../models/train/create-optimizer.ts';
+import { trainStep } from '../../../models/train/train-step.ts';
+
+interface LstmCase {
+  name: string;
+  pad_index: number;
+  ids: number[][];
+  length: number[];
+  logits: number[][];
+  labels: number[];
+  optimizer: { name: string; lr: number; eps: number };
+  losses: number[];
+}
+
+const cases = JSON.parse(await readFile(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as LstmCase[];
+const TOLERANCE: Record<BackendName, { logits: number; lossRel: number }> = {
+  cpu: { logits: 1e-5, lossRel: 1e-5 },
+  wasm: { logits: 1e-5, lossRel: 1e-5 },
+};
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const c of cases) {
+    test(`${c.name} on ${backend}: logits and 3 Adam steps match PyTorch`, async () => {
+      await selectBackend(backend);
+      const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`), { padIndex: c.pad_index });
+      const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
+      const before = tf.memory().numTensors;
+
+      const logits = tf.tidy(() => forwardLstm(model, batch));
+      const got = logits.arraySync() as number[][];
+      logits.dispose();
+      assert.equal(tf.memory().numTensors, before, 'forward leaked tensors');
+      got.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - c.logits[i][j]) <= TOLERANCE[backend].logits, `logit [${i},${j}] ${v} vs ${c.logits[i][j]}`)));
+
+      assert.equal(c.optimizer.name, 'adam');
+      const optimizer = createOptimizer({ name: 'adam', lr: c.optimizer.lr, eps: c.optimizer.eps });
+      const trainable = lstmTrainable(model);
+      const losses: number[] = [];
+      for (let step = 0; step < 3; step++) {
+        const stateTensors = tf.memory().numTensors;
+        losses.push(trainStep(trainable, batch, optimizer).loss);
+        if (step > 0) assert.equal(tf.memory().numTensors, stateTensors, 'train step leaked tensors');
+      }
+      const last = tf.tidy(() => trainable.loss(batch, { training: false }));
+      losses.push(last.dataSync()[0]);
+      last.dispose();
+      losses.forEach((v, i) => assert.ok(Math.abs(v - c.losses[i]) <= TOLERANCE[backend].lossRel * Math.abs(c.losses[i]), `loss ${i}: ${v} vs ${c.losses[i]}`));
+
+      optimizer.dispose();
+      disposeLstm(model);
+    });
+  }
+}
