@@ -16,6 +16,11 @@ export function formatCount(n: number): string {
 
 /** "[########------------]  40% 1,234/3,000 batches · 56.2 batches/s · ETA 31s · loss 0.41" */
 export function formatProgress(p: ProgressSnapshot, width = 20): string {
+  if (p.unit === 'bytes') {
+    // 14.7/25.4 MB · 17.1 MB/s reads better than byte counts
+    const mb = (n: number) => Math.round(n / 1e5) / 10;
+    return formatProgress({ ...p, done: mb(p.done), total: mb(p.total), rate: p.rate / 1e6, unit: 'MB' }, width);
+  }
   const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   const filled = Math.round(fraction * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;

@@ -1,7 +1,7 @@
 // Live progress on a terminal: one listr2 task per planned stage (cached, running with a progress bar, done with
 // its duration, or failed). The only listr2 import in tfpipe. The executor runs the stages; each task here only
 // waits for its stage's outcome, in the same order the executor visits them.
-import { Listr, PRESET_TIMER, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent, RunListener } from './events.ts';
 import { formatProgress, formatSeconds } from './format.ts';
 
@@ -34,6 +34,7 @@ export function createListrRenderer(): ListrRenderer {
   let running: Promise<unknown> = Promise.resolve();
 
   const titles = new Map<string, string>();
+  const kinds = new Map<string, string>();
   const setTitle = (id: string, text: string) => {
     titles.set(id, text);
     const task = tasks.get(id);
@@ -48,7 +49,10 @@ export function createListrRenderer(): ListrRenderer {
   const listener: RunListener = (event: RunEvent) => {
     switch (event.type) {
       case 'plan': {
-        for (const s of event.stages) outcomes.set(s.id, deferred());
+        for (const s of event.stages) {
+          outcomes.set(s.id, deferred());
+          kinds.set(s.id, s.kind);
+        }
         const list = new Listr(
           event.stages.map((s) => ({
             title: `${s.id} (${s.kind})`,
@@ -65,7 +69,7 @@ export function createListrRenderer(): ListrRenderer {
             concurrent: false,
             exitOnError: true,
             registerSignalListeners: false,
-            rendererOptions: { timer: PRESET_TIMER, collapseErrors: false },
+            rendererOptions: { collapseErrors: false },
           },
         );
         running = list.run().catch(() => {});
@@ -88,6 +92,7 @@ export function createListrRenderer(): ListrRenderer {
       case 'stage-log':
         return show(event.id, event.level === 'warn' ? `warning: ${event.message}` : event.message);
       case 'stage-done':
+        setTitle(event.id, `${event.id} (${kinds.get(event.id)}) · ${formatSeconds(event.seconds)}`);
         outcomes.get(event.id)?.resolve();
         return;
       case 'stage-failed':
