@@ -1,0 +1,118 @@
+// GPT-2 hyper-parameters, named as Hugging Face's GPT2Config names them (so config.json round-trips),
+// with nanoGPT-style presets for the four public checkpoints.
+
+export interface Gpt2Config {
+  vocab_size: number;
+  /** Longest sequence the position table covers (wpe rows). */
+  n_positions: number;
+  n_embd: number;
+  n_layer: number;
+  n_head: number;
+  /** MLP width; null means 4 * n_embd, as in HF. */
+  n_inner: number | null;
+  layer_norm_epsilon: number;
+  embd_pdrop: number;
+  attn_pdrop: number;
+  resid_pdrop: number;
+  initializer_range: number;
+  bos_token_id: number;
+  eos_token_id: number;
+}
+
+/** The sizes one must choose; everything else has GPT-2's defaults. */
+export type Gpt2Shape = Pick<Gpt2Config, 'n_layer' | 'n_head' | 'n_embd'> & Partial<Gpt2Config>;
+
+export const GPT2_DEFAULTS: Gpt2Config = {
+  vocab_size: 50257,
+  n_positions: 1024,
+  n_embd: 768,
+  n_layer: 12,
+  n_head: 12,
+  n_inner: null,
+  layer_norm_epsilon: 1e-5,
+  embd_pdrop: 0.1,
+  attn_pdrop: 0.1,
+  resid_pdrop: 0.1,
+  initializer_range: 0.02,
+  bos_token_id: 50256,
+  eos_token_id: 50256,
+};
+
+export const GPT2_PRESETS = {
+  gpt2: { n_layer: 12, n_head: 12, n_embd: 768 }, // 124M
+  'gpt2-medium': { n_layer: 24, n_head: 16, n_embd: 1024 }, // 350M
+  'gpt2-large': { n_layer: 36, n_head: 20, n_embd: 1280 }, // 774M
+  'gpt2-xl': { n_layer: 48, n_head: 25, n_embd: 1600 }, // 1558M
+} as const satisfies Record<string, Gpt2Shape>;
+
+export type Gpt2PresetName = keyof typeof GPT2_PRESETS;
+
+export function makeGpt2Config(shape: Gpt2Shape): Gpt2Config {
+  const config = { ...GPT2_DEFAULTS, ...shape };
+  validateGpt2Config(config, 'GPT-2 config');
+  return config;
+}
+
+export function presetGpt2Config(name: Gpt2PresetName, overrides: Partial<Gpt2Config> = {}): Gpt2Config {
+  const preset = GPT2_PRESETS[name];
+  if (!preset) throw new Error(`unknown GPT-2 preset "${name}" (allowed: ${Object.keys(GPT2_PRESETS).join(', ')})`);
+  return makeGpt2Config({ ...preset, ...overrides });
+}
+
+export function mlpWidth(config: Gpt2Config): number {
+  return config.n_inner ?? 4 * config.n_embd;
+}
+
+/** Reads HF's config.json object; `source` names the file in errors. */
+export function parseHfGpt2Config(json: unknown, source: string): Gpt2Config {
+  if (typeof json !== 'object' || json === null) throw new Error(`${source}: expected a JSON object`);
+  const raw = json as Record<string, unknown>;
+  if (raw.model_type !== undefined && raw.model_type !== 'gpt2') {
+    throw new Error(`${source}: model_type is "${String(raw.model_type)}", tfpipe's GPT-2 loader reads model_type "gpt2"`);
+  }
+  const activation = raw.activation_function ?? 'gelu_new';
+  if (activation !== 'gelu_new') throw new Error(`${source}: activation_function "${String(activation)}" is not supported (allowed: gelu_new)`);
+  if (raw.add_cross_attention === true) throw new Error(`${source}: add_cross_attention is not supported`);
+  if (raw.scale_attn_by_inverse_layer_idx === true) throw new Error(`${source}: scale_attn_by_inverse_layer_idx is not supported`);
+  if (raw.scale_attn_weights === false) throw new Error(`${source}: scale_attn_weights false is not supported`);
+  if (raw.tie_word_embeddings === false) throw new Error(`${source}: tie_word_embeddings false is not supported (tfpipe ties lm_head to wte)`);
+  const config = { ...GPT2_DEFAULTS };
+  for (const key of Object.keys(GPT2_DEFAULTS) as (keyof Gpt2Config)[]) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (key === 'n_inner' && value === null) continue;
+    if (typeof value !== 'number') throw new Error(`${source}: ${key} must be a number, found ${JSON.stringify(value)}`);
+    (config as Record<string, number | null>)[key] = value;
+  }
+  validateGpt2Config(config, source);
+  return config;
+}
+
+/** config.json as transformers writes it for GPT2LMHeadModel, so AutoModelForCausalLM reads our checkpoints. */
+export function toHfGpt2Config(config: Gpt2Config): Record<string, unknown> {
+  return {
+    activation_function: 'gelu_new',
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    ...config,
+    scale_attn_weights: true,
+    scale_attn_by_inverse_layer_idx: false,
+    reorder_and_upcast_attn: false,
+    tie_word_embeddings: true,
+    use_cache: true,
+    torch_dtype: 'float32',
+  };
+}
+
+function validateGpt2Config(config: Gpt2Config, source: string): void {
+  const positive = ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head'] as const;
+  for (const key of positive) {
+    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`${source}: ${key} must be a positive integer, found ${config[key]}`);
+  }
+  if (config.n_embd % config.n_head !== 0) {
+    throw new Error(`${source}: n_embd (${config.n_embd}) must be divisible by n_head (${config.n_head})`);
+  }
+  for (const key of ['embd_pdrop', 'attn_pdrop', 'resid_pdrop'] as const) {
+    if (!(config[key] >= 0 && config[key] < 1)) throw new Error(`${source}: ${key} must be in [0, 1), found ${config[key]}`);
+  }
+}

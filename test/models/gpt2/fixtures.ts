@@ -1,0 +1,55 @@
+// Readers for the Hugging Face reference outputs in ../shared/fixtures/hf-reference (see its README).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HF_REFERENCE } from '../../helpers/context.ts';
+
+export const TINY_GPT2 = join(HF_REFERENCE, 'tiny-gpt2');
+export const TINY_GPT2_HUB = join(HF_REFERENCE, 'tiny-gpt2-hub-layout');
+export const LORA_INIT = join(HF_REFERENCE, 'tiny-gpt2-lora-init');
+export const LORA_STEP3 = join(HF_REFERENCE, 'tiny-gpt2-lora-step3');
+
+export interface ForwardCase {
+  prompt: string;
+  ids: number[];
+  loss: number;
+  last_logits_first64: number[];
+  last_logits_top5: number[];
+  logit_sum_per_pos: number[];
+  next_token_logprob: number[];
+  greedy_20: number[];
+}
+
+export interface TrainFixture {
+  batch: number[][];
+  optimizer: { lr: number; betas: [number, number]; eps: number; weight_decay: number };
+  losses: number[];
+}
+
+export interface LoraFixture {
+  lora: { r: number; alpha: number; dropout: number; target_modules: string[] };
+  optimizer: { lr: number; eps: number; weight_decay: number };
+  losses: number[];
+  after_step3: { ids: number[]; last_logits_first64: number[]; logit_sum_per_pos: number[]; merged_max_abs_diff: number };
+}
+
+function readJson<T>(name: string): T {
+  return JSON.parse(readFileSync(join(HF_REFERENCE, name), 'utf8')) as T;
+}
+
+export const forwardCases = (): ForwardCase[] => readJson<{ cases: ForwardCase[] }>('tiny-gpt2-forward.json').cases;
+export const trainFixture = (): TrainFixture => readJson<TrainFixture>('tiny-gpt2-train.json');
+export const loraFixture = (): LoraFixture => readJson<LoraFixture>('tiny-gpt2-lora.json');
+export const tokenizerCases = (): { text: string; ids: number[] }[] => readJson('tokenizer.json');
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+export function topK(values: ArrayLike<number>, k: number): number[] {
+  return Array.from({ length: values.length }, (_, i) => i)
+    .sort((a, b) => values[b] - values[a])
+    .slice(0, k);
+}

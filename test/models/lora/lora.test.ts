@@ -1,0 +1,189 @@
+// LoRA against peft: training from the reference init reproduces peft's losses, adapter and logits; merging keeps
+// the function; saved adapters have peft's names, shapes and config.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile, mkdir, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../../models/backend/select.ts';
+import { readSafetensors, writeSafetensors } from '../../../models/io/safetensors.ts';
+import { loadGpt2 } from '../../../models/gpt2/load.ts';
+import { disposeGpt2Model, forwardGpt2, gpt2Loss, type Gpt2Model } from '../../../models/gpt2/model.ts';
+import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
+import { createOptimizer } from '../../../models/train/create-optimizer.ts';
+import { trainStep } from '../../../models/train/train-step.ts';
+import { makeLoraConfig } from '../../../models/lora/config.ts';
+import { attachLora, detachLora, formatTrainableParams, type LoraState } from '../../../models/lora/lora.ts';
+import { loadLoraAdapter, saveLoraAdapter } from '../../../models/lora/io.ts';
+import { mergeLora } from '../../../models/lora/merge.ts';
+import { LORA_INIT, LORA_STEP3, loraFixture, maxAbsDiff, TINY_GPT2, trainFixture } from '../gpt2/fixtures.ts';
+
+async function lastLogitsAndSums(model: Gpt2Model, ids: number[]): Promise<{ logits: Float32Array; first64: Float32Array; sums: number[] }> {
+  const out = forwardGpt2(model, [ids]).logits;
+  const logits = (await out.data()) as Float32Array;
+  out.dispose();
+  const V = 50257;
+  const T = ids.length;
+  const sums = Array.from({ length: T }, (_, t) => logits.subarray(t * V, (t + 1) * V).reduce((s, v) => s + v, 0));
+  return { logits, first64: logits.slice((T - 1) * V, (T - 1) * V + 64), sums };
+}
+
+describe('LoRA training from the peft reference init', () => {
+  const ref = loraFixture();
+  const batch = trainFixture().batch;
+  let model: Gpt2Model;
+  let lora: LoraState;
+  const losses: number[] = [];
+  let baseBefore: Float32Array;
+
+  before(async () => {
+    await selectBackend('cpu');
+    model = await loadGpt2(TINY_GPT2);
+    lora = await loadLoraAdapter(model, LORA_INIT);
+    baseBefore = (await model.params['transformer.h.0.attn.c_attn.weight'].data()) as Float32Array;
+  });
+  after(() => disposeGpt2Model(model));
+
+  it('reads the adapter config and prints the trainable parameters as peft does', async () => {
+    assert.equal(lora.config.r, ref.lora.r);
+    assert.equal(lora.config.lora_alpha, ref.lora.alpha);
+    assert.equal(lora.scaling, ref.lora.alpha / ref.lora.r);
+    assert.deepEqual(lora.modules, ['transformer.h.0.attn.c_attn', 'transformer.h.1.attn.c_attn']);
+    // Counts from the reference files themselves: every base tensor (lm_head is tied, stored once) and adapter tensor.
+    const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+    const base = [...(await readSafetensors(join(TINY_GPT2, 'model.safetensors'))).tensors.values()].reduce((s, t) => s + size(t.shape), 0);
+    const adapter = [...(await readSafetensors(join(LORA_INIT, 'adapter_model.safetensors'))).tensors.values()].reduce((s, t) => s + size(t.shape), 0);
+    const expected = `trainable params: ${adapter.toLocaleString('en-US')} || all params: ${(base + adapter).toLocaleString('en-US')} || trainable%: ${((100 * adapter) / (base + adapter)).toFixed(4)}`;
+    assert.equal(formatTrainableParams(model, lora), expected);
+    assert.match(formatTrainableParams(model, lora), /^trainable params: 1,024 \|\| all params: 1,\d{3},\d{3} \|\| trainable%: 0\.\d{4}$/);
+  });
+
+  it('reproduces the 4 losses of 3 AdamW steps (lr 1e-2) within 1e-4 relative, training only A and B', () => {
+    const optimizer = createOptimizer({ name: 'adamw', lr: ref.optimizer.lr, eps: ref.optimizer.eps, weightDecay: ref.optimizer.weight_decay });
+    const trainable = gpt2Trainable(model, lora.params);
+    const counts: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      losses.push(trainStep(trainable, { ids: batch }, optimizer).loss);
+      counts.push(tf.memory().numTensors);
+    }
+    const final = gpt2Loss(model, batch);
+    losses.push(final.dataSync()[0]);
+    final.dispose();
+    optimizer.dispose();
+    for (const [i, loss] of losses.entries()) assert.ok(Math.abs(loss - ref.losses[i]) / ref.losses[i] < 1e-4, `loss ${i}: ${loss} vs ${ref.losses[i]}`);
+    assert.equal(counts[2], counts[1], 'a LoRA train step leaves no tensor behind');
+    assert.deepEqual(model.params['transformer.h.0.attn.c_attn.weight'].dataSync(), baseBefore, 'the base stays frozen');
+  });
+
+  it('matches the adapter after step 3 within 1e-4', async () => {
+    const { tensors } = await readSafetensors(join(LORA_STEP3, 'adapter_model.safetensors'));
+    assert.deepEqual(Object.keys(lora.params).sort(), [...tensors.keys()].sort());
+    for (const [name, array] of tensors) {
+      assert.deepEqual(lora.params[name].shape, array.shape, name);
+      assert.ok(maxAbsDiff(await lora.params[name].data(), array.data) < 1e-4, name);
+    }
+  });
+
+  it("matches prompt 0's logits after step 3, and merging changes them by less than 1e-5", async () => {
+    const { ids, last_logits_first64, logit_sum_per_pos } = ref.after_step3;
+    const unmerged = await lastLogitsAndSums(model, ids);
+    assert.ok(maxAbsDiff(unmerged.first64, last_logits_first64) < 1e-4);
+    assert.ok(maxAbsDiff(unmerged.sums, logit_sum_per_pos) < 1e-4);
+    const before = tf.memory().numTensors;
+    mergeLora(model, lora);
+    assert.equal(model.adapters.size, 0);
+    assert.equal(tf.memory().numTensors, before - 4, 'the four adapter variables are gone');
+    const merged = await lastLogitsAndSums(model, ids);
+    assert.ok(maxAbsDiff(merged.logits, unmerged.logits) < 1e-5, `merged vs unmerged: ${maxAbsDiff(merged.logits, unmerged.logits)}`);
+    assert.ok(model.params['transformer.wte.weight'].trainable, 'the merged model is a plain, trainable GPT-2');
+  });
+});
+
+describe('LoRA adapters on disk and fresh adapters', () => {
+  let model: Gpt2Model;
+  before(async () => {
+    await selectBackend('cpu');
+    model = await loadGpt2(TINY_GPT2);
+  });
+  after(() => disposeGpt2Model(model));
+
+  it("saves peft's key names, shapes and an adapter_config.json with peft's fields; reloads the same weights", async () => {
+    const lora = await loadLoraAdapter(model, LORA_STEP3);
+    const dir = await mkdtemp(join(tmpdir(), 'tfpipe-lora-'));
+    await saveLoraAdapter(lora, dir, 'gpt2');
+    const saved = await readSafetensors(join(dir, 'adapter_model.safetensors'));
+    const reference = await readSafetensors(join(LORA_STEP3, 'adapter_model.safetensors'));
+    assert.deepEqual([...saved.tensors.keys()].sort(), [...reference.tensors.keys()].sort());
+    for (const [name, array] of reference.tensors) {
+      assert.deepEqual(saved.tensors.get(name)!.shape, array.shape);
+      assert.deepEqual(saved.tensors.get(name)!.data, array.data);
+    }
+    const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8'));
+    const referenceConfig = JSON.parse(await readFile(join(LORA_STEP3, 'adapter_config.json'), 'utf8'));
+    for (const key of Object.keys(config)) assert.ok(key in referenceConfig, `${key} is a field peft writes`);
+    for (const key of ['r', 'lora_alpha', 'lora_dropout', 'target_modules', 'fan_in_fan_out', 'bias', 'task_type', 'peft_type', 'use_rslora', 'use_dora', 'init_lora_weights']) {
+      assert.deepEqual(config[key], referenceConfig[key], key);
+    }
+    assert.equal(config.base_model_name_or_path, 'gpt2');
+    detachLora(model, lora);
+    const again = await loadLoraAdapter(model, dir);
+    for (const [name, array] of reference.tensors) assert.deepEqual(await again.params[name].data(), array.data);
+    detachLora(model, again);
+  });
+
+  it('initialises A ~ U(±1/sqrt(in)) and B = 0, seeded, on c_attn, c_proj (attn and mlp) and c_fc', async () => {
+    const config = makeLoraConfig({ r: 2, lora_alpha: 4, target_modules: ['c_attn', 'c_proj', 'c_fc'] });
+    const lora = attachLora(model, config, 5);
+    assert.equal(lora.modules.length, 2 * 4);
+    assert.deepEqual(lora.params['base_model.model.transformer.h.1.mlp.c_proj.lora_A.weight'].shape, [2, 128]);
+    assert.deepEqual(lora.params['base_model.model.transformer.h.1.mlp.c_proj.lora_B.weight'].shape, [32, 2]);
+    assert.deepEqual(lora.params['base_model.model.transformer.h.0.mlp.c_fc.lora_B.weight'].shape, [128, 2]);
+    const a = (await lora.params['base_model.model.transformer.h.0.attn.c_attn.lora_A.weight'].data()) as Float32Array;
+    const bound = 1 / Math.sqrt(32);
+    assert.ok(a.every((x) => Math.abs(x) <= bound));
+    assert.ok(Math.max(...a) > bound * 0.8 && Math.min(...a) < -bound * 0.8);
+    assert.ok((await lora.params['base_model.model.transformer.h.0.attn.c_attn.lora_B.weight'].data()).every((x) => x === 0));
+    assert.ok(!model.params['transformer.h.0.attn.c_attn.weight'].trainable, 'the base is frozen');
+    detachLora(model, lora);
+    const again = attachLora(model, config, 5);
+    assert.deepEqual(await again.params['base_model.model.transformer.h.0.attn.c_attn.lora_A.weight'].data(), a, 'same seed, same init');
+    detachLora(model, again);
+    assert.throws(() => attachLora(model, makeLoraConfig({ target_modules: ['q_proj'] })), /match no GPT-2 module \(allowed: c_attn, c_proj, c_fc\)/);
+  });
+
+  it('applies seeded dropout on the LoRA input in training only', () => {
+    const lora = attachLora(model, makeLoraConfig({ r: 2, lora_alpha: 4, lora_dropout: 0.5 }), 1);
+    // Give B a value so the LoRA path contributes.
+    for (const [name, v] of Object.entries(lora.params)) if (name.includes('lora_B')) tf.tidy(() => v.assign(tf.fill(v.shape, 0.5)));
+    const ids = [trainFixture().batch[0].slice(0, 8)];
+    const value = (options: { training?: boolean; seed?: number }) => tf.tidy(() => gpt2Loss(model, ids, options).dataSync()[0]);
+    assert.equal(value({ training: true, seed: 3 }), value({ training: true, seed: 3 }));
+    assert.notEqual(value({ training: true, seed: 3 }), value({ training: true, seed: 4 }));
+    assert.equal(value({}), value({}));
+    assert.notEqual(value({}), value({ training: true, seed: 3 }));
+    detachLora(model, lora);
+  });
+
+  it('reports every missing, unexpected or misshapen adapter tensor', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tfpipe-lora-'));
+    await copyFile(join(LORA_INIT, 'adapter_config.json'), join(dir, 'adapter_config.json'));
+    const { tensors } = await readSafetensors(join(LORA_INIT, 'adapter_model.safetensors'));
+    tensors.delete('base_model.model.transformer.h.1.attn.c_attn.lora_B.weight');
+    tensors.set('base_model.model.transformer.h.0.attn.c_attn.lora_A.weight', { shape: [8, 32], data: new Float32Array(256) });
+    tensors.set('base_model.model.transformer.h.0.attn.c_attn.lora_E.weight', { shape: [1], data: new Float32Array(1) });
+    await writeSafetensors(join(dir, 'adapter_model.safetensors'), Object.fromEntries(tensors));
+    await assert.rejects(loadLoraAdapter(model, dir), (error: Error) => {
+      assert.match(error.message, /missing key base_model\.model\.transformer\.h\.1\.attn\.c_attn\.lora_B\.weight \(expected shape \[96,4\]\)/);
+      assert.match(error.message, /key base_model\.model\.transformer\.h\.0\.attn\.c_attn\.lora_A\.weight: expected shape \[4,32\], found \[8,32\]/);
+      assert.match(error.message, /unexpected key base_model\.model\.transformer\.h\.0\.attn\.c_attn\.lora_E\.weight/);
+      return true;
+    });
+    const dora = join(dir, 'dora');
+    await mkdir(dora);
+    const config = JSON.parse(await readFile(join(LORA_INIT, 'adapter_config.json'), 'utf8'));
+    await writeFile(join(dora, 'adapter_config.json'), JSON.stringify({ ...config, use_dora: true }));
+    await assert.rejects(loadLoraAdapter(model, dora), /use_dora is not supported/);
+    assert.equal(model.adapters.size, 0);
+  });
+});
