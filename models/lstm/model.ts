@@ -31,7 +31,7 @@ export function createLstmClassifier(config: LstmConfig, seed: number): LstmClas
   validateLstmConfig(config);
   const params: Record<string, tf.Variable> = {};
   lstmParamShapes(config).forEach(([name, shape], k) => {
-    const s = seed * 1000 + k;
+    const s = seed * 1000 + k + 1; // never 0: tf.randomNormal treats seed 0 as "unseeded" and uses Math.random
     const value = tf.tidy(() => {
       if (name === 'embedding.weight') {
         const w = tf.randomNormal(shape, 0, 1, 'float32', s);

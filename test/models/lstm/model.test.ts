@@ -54,3 +54,15 @@ test('a sequence ignores its padding: logits do not depend on what lies past its
   t.dispose();
   disposeLstm(model);
 });
+
+test('initialisation is deterministic for every seed, including 0 (tfjs treats a normal seed of 0 as unseeded)', async () => {
+  await selectBackend('cpu');
+  const config: LstmConfig = { vocabSize: 12, embeddingDim: 4, hiddenDim: 3, outputDim: 2, nLayers: 1, bidirectional: false, dropout: 0, padIndex: 0 };
+  for (const seed of [0, 1]) {
+    const a = createLstmClassifier(config, seed);
+    const b = createLstmClassifier(config, seed);
+    for (const name of Object.keys(a.params)) assert.deepEqual(a.params[name].dataSync(), b.params[name].dataSync(), `${name} at seed ${seed}`);
+    disposeLstm(a);
+    disposeLstm(b);
+  }
+});
