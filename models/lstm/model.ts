@@ -34,9 +34,9 @@ export function createLstmClassifier(config: LstmConfig, seed: number): LstmClas
     const s = seed * 1000 + k + 1; // never 0: tf.randomNormal treats seed 0 as "unseeded" and uses Math.random
     const value = tf.tidy(() => {
       if (name === 'embedding.weight') {
-        const w = tf.randomNormal(shape, 0, 1, 'float32', s);
-        const keep = tf.reshape(tf.oneHot(tf.tensor1d([config.padIndex], 'int32'), shape[0]), [shape[0], 1]);
-        return tf.mul(w, tf.sub(1, keep));
+        const w = tf.randomNormal(shape, 0, 1, 'float32', s).dataSync().slice();
+        w.fill(0, config.padIndex * shape[1], (config.padIndex + 1) * shape[1]); // exact +0, as nn.Embedding(padding_idx)
+        return tf.tensor(w, shape, 'float32');
       }
       const fan = name.startsWith('fc.') ? config.hiddenDim * directionsOf(config) : config.hiddenDim;
       const bound = 1 / Math.sqrt(fan);
