@@ -1,20 +1,43 @@
 // Backend selection: imports the tfjs backend package on demand and makes it the active one.
-// A registry, not an if-chain: webgpu / tensorflow join by adding an entry.
+// A registry, not an if-chain: each backend is an entry that loads it (or says why it cannot) and describes it.
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmExtras } from './kernels/wasm-extras.ts';
+import { findTfjsNode, tfjsNodeInstallHint } from './tensorflow.ts';
 
-export type BackendName = 'cpu' | 'wasm';
+export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
 
 export interface SelectedBackend {
   name: BackendName;
-  /** Human-readable description of where the maths runs, e.g. "wasm (SIMD, 1 thread)". */
+  /** Where the maths runs, e.g. "wasm (SIMD, 1 thread)", "nvidia-h100-80gb-hbm3". */
   device: string;
 }
 
+/** An explicitly chosen backend that cannot run here: why, and what to install. */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+  constructor(
+    readonly backend: BackendName,
+    readonly reason: string,
+    readonly hint: string,
+  ) {
+    super(`backend '${backend}' is not available: ${reason}; ${hint}`);
+  }
+}
+
 interface BackendEntry {
+  /** Imports the package (registering its kernels and factory); throws BackendUnavailableError when it can't. */
   load(): Promise<void>;
+  /** Runs after tf.setBackend succeeded. */
+  activate?(): Promise<void>;
   describe(): Promise<string>;
 }
+
+const WEBGPU_HINT =
+  'webgpu needs a GPU driver Dawn can use: Vulkan on Linux (the NVIDIA or AMD driver; for CPU-only testing Mesa\'s ' +
+  'lavapipe, mesa-vulkan-drivers >= 24 from bookworm-backports), Metal on macOS, D3D12 on Windows';
+
+let webgpuDevice = 'webgpu';
 
 const BACKENDS: Record<BackendName, BackendEntry> = {
   cpu: {
@@ -34,6 +57,43 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
       return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})`;
     },
   },
+  webgpu: {
+    load: async () => {
+      const { probeWebGpuAdapter } = await import('./webgpu/probe.ts');
+      const probe = await probeWebGpuAdapter(); // installs navigator.gpu, which the package checks on import
+      if (!probe.found) throw new BackendUnavailableError('webgpu', probe.reason, probe.dawnMissing ? 'run npm ci (webgpu is a dependency of tfpipe)' : WEBGPU_HINT);
+      webgpuDevice = probe.device;
+      await import('@tensorflow/tfjs-backend-webgpu');
+      if (!tf.findBackendFactory('webgpu')) {
+        throw new BackendUnavailableError('webgpu', '@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed and did not register', 'import models/backend/select.ts before it');
+      }
+      const { registerTransposeInt32Fix } = await import('./webgpu/transpose-int32.ts');
+      registerTransposeInt32Fix();
+    },
+    activate: async () => {
+      const { guardDeviceErrors } = await import('./webgpu/device-errors.ts');
+      guardDeviceErrors(tf.backend() as unknown as Parameters<typeof guardDeviceErrors>[0]);
+    },
+    describe: async () => webgpuDevice,
+  },
+  tensorflow: {
+    load: async () => {
+      const found = findTfjsNode();
+      if (!found) throw new BackendUnavailableError('tensorflow', 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed', tfjsNodeInstallHint(tf.version_core));
+      await import(pathToFileURL(found.path).href);
+      if (!tf.findBackendFactory('tensorflow')) {
+        throw new BackendUnavailableError(
+          'tensorflow',
+          `${found.name} ${found.version} registered its backend with another copy of @tensorflow/tfjs-core than tfpipe's ${tf.version_core}`,
+          tfjsNodeInstallHint(tf.version_core),
+        );
+      }
+    },
+    describe: async () => {
+      const found = findTfjsNode();
+      return `tensorflow (${found?.name} ${found?.version})`;
+    },
+  },
 };
 
 export const BACKEND_NAMES = Object.keys(BACKENDS) as BackendName[];
@@ -48,7 +108,8 @@ export async function selectBackend(name: BackendName | (string & {})): Promise<
   const entry = BACKENDS[name];
   await entry.load();
   const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`backend '${name}' failed to initialise`);
+  if (!ok) throw new Error(`backend '${name}' failed to initialise (TensorFlow.js printed the cause above)`);
   await tf.ready();
+  await entry.activate?.();
   return { name, device: await entry.describe() };
 }

@@ -55,6 +55,6 @@ async function openSide(io: CommandIO, registry: Registry, ref: string, backendF
   if (!isFile) return sideFromRun(lookupRun(registry, ref), registry.cache);
   const spec = await loadSpecOrReport(io, ref);
   if (!spec) return null;
-  const backend = backendChoice(requestedBackend(io, backendFlag, spec)).name;
+  const backend = (await backendChoice(requestedBackend(io, backendFlag, spec), { cacheRoot: registry.cache.root, env: io.env })).name;
   return sideFromSpec(spec, { label: relative(io.cwd, path) || path, backend, env: io.env, cache: registry.cache });
 }

@@ -115,7 +115,7 @@ async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Prom
   const force = forceList.includes('*') ? 'all' : new Set(forceList);
   const cache = openCache(io, str(args.values['cache-dir']));
   const requested = requestedBackend(io, str(args.values.backend), spec);
-  return { spec, sets, stages: planned.stages, force, cache, requested, backend: backendChoice(requested) };
+  return { spec, sets, stages: planned.stages, force, cache, requested, backend: await backendChoice(requested, { cacheRoot: cache.root, env: io.env, remember: true }) };
 }
 
 async function runPrepared(io: CommandIO, args: ParsedArgs, run: PreparedRun, sweep?: SweepPosition): Promise<{ code: number; record?: RunRecord }> {

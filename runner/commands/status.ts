@@ -26,7 +26,7 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
   const spec = await loadSpecOrReport(io, args.positionals[0], list(args.values.set));
   if (!spec) return EXIT.invalid;
   const cache = openCache(io, str(args.values['cache-dir']));
-  const backend = backendChoice(requestedBackend(io, str(args.values.backend), spec));
+  const backend = await backendChoice(requestedBackend(io, str(args.values.backend), spec), { cacheRoot: cache.root, env: io.env });
   const prints = await computeFingerprints(spec, { backend: backend.name, env: io.env, cacheRoot: cache.root });
 
   const rows: { stage: string; kind: string; state: string; reasons: string[] }[] = [];

@@ -1,0 +1,58 @@
+// The backends the parity suites run on: every one available here. cpu and wasm always; webgpu when Dawn finds
+// an adapter (Mesa's lavapipe counts: correct, if slow); tensorflow when tfjs-node is installed. TFPIPE_TEST_BACKENDS
+// (comma-separated) narrows the list. What is left out is printed with the reason, never silently.
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, type BackendName, type SelectedBackend } from '../../models/backend/select.ts';
+import { findTfjsNode } from '../../models/backend/tensorflow.ts';
+import { paramGrads, type TrainableModel } from '../../models/train/train-step.ts';
+import type { Optimizer } from '../../models/train/optimizer.ts';
+
+let cached: Promise<BackendName[]> | undefined;
+
+async function detect(): Promise<BackendName[]> {
+  const found: BackendName[] = ['cpu', 'wasm'];
+  const left: string[] = [];
+  const { probeWebGpuAdapter } = await import('../../models/backend/webgpu/probe.ts');
+  const probe = await probeWebGpuAdapter();
+  if (probe.found) found.push('webgpu');
+  else left.push(`webgpu (${probe.reason})`);
+  if (findTfjsNode()) found.push('tensorflow');
+  else left.push('tensorflow (@tensorflow/tfjs-node(-gpu) not installed)');
+  const only = process.env.TFPIPE_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const chosen = only ? found.filter((b) => only.includes(b)) : found;
+  if (only) left.push(...found.filter((b) => !only.includes(b)).map((b) => `${b} (not in TFPIPE_TEST_BACKENDS)`));
+  if (left.length > 0) console.log(`backends not tested here: ${left.join('; ')}`);
+  return chosen;
+}
+
+/** Memoised per test process. */
+export function availableBackends(): Promise<BackendName[]> {
+  cached ??= detect();
+  return cached;
+}
+
+/**
+ * selectBackend, and on webgpu every kernel on the GPU: tfjs-backend-webgpu runs ops whose inputs are all still on
+ * the CPU and smaller than WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (1000) on its CPU kernels, which would leave most of
+ * a tiny fixture's maths untested on the GPU.
+ */
+export async function useBackend(name: BackendName): Promise<SelectedBackend> {
+  const selected = await selectBackend(name);
+  if (name === 'webgpu') tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+  return selected;
+}
+
+/**
+ * models/train's trainStep with the loss read asynchronously: webgpu cannot read synchronously in Node, so this
+ * is how a step runs on every backend. Same maths (paramGrads → optimizer.step); no clipping.
+ */
+export async function trainStepAsync<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer): Promise<number> {
+  const { value, grads } = paramGrads(model.params, () => model.loss(batch, { training: true }));
+  try {
+    optimizer.step(model.params, grads);
+    return (await value.data())[0];
+  } finally {
+    value.dispose();
+    tf.dispose(grads);
+  }
+}

@@ -1,0 +1,114 @@
+// Every kernel that LSTM (lab 1) and GPT-2 (lab 2) training and generation dispatch, recorded on each backend
+// available here, must be registered on every one of them: a standard tfjs kernel used on any backend must exist on
+// all (wasm lacked UnsortedSegmentSum, the embedding gradient, until models/backend registered one). tfpipe's own
+// fused LSTM kernels exist on cpu and wasm only; elsewhere the LSTM must fall back to standard ops, never call them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { HF_REFERENCE } from '../../helpers/context.ts';
+import { availableBackends, trainStepAsync, useBackend } from '../../helpers/backends.ts';
+import { JS_KERNEL_BACKENDS } from '../../../models/backend/tensor-data.ts';
+import type { BackendName } from '../../../models/backend/select.ts';
+import { LSTM_CELL_BACKWARD, LSTM_CELL_FORWARD } from '../../../models/lstm/cell-kernels.ts';
+import { LSTM_CELL_OUTPUT, LSTM_CELL_UPDATE, LSTM_GATE_SUM } from '../../../models/lstm/cell-kernels-split.ts';
+import { loadLstmSafetensors } from '../../../models/lstm/weights.ts';
+import { disposeLstm, forwardLstm } from '../../../models/lstm/model.ts';
+import { lstmTrainable } from '../../../models/lstm/trainable.ts';
+import { loadGpt2 } from '../../../models/gpt2/load.ts';
+import { disposeGpt2Model, forwardGpt2 } from '../../../models/gpt2/model.ts';
+import { generateGpt2 } from '../../../models/gpt2/generate.ts';
+import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
+import { loadLoraAdapter } from '../../../models/lora/io.ts';
+import { createOptimizer } from '../../../models/train/create-optimizer.ts';
+import { LORA_INIT, TINY_GPT2, trainFixture } from '../gpt2/fixtures.ts';
+
+const TFPIPE_KERNELS = new Set([LSTM_CELL_FORWARD, LSTM_CELL_BACKWARD, LSTM_GATE_SUM, LSTM_CELL_UPDATE, LSTM_CELL_OUTPUT]);
+
+/** Kernel names passed to the engine while `work` runs (ops, gradients, optimizer updates, our kernels). */
+async function recordKernels(work: () => Promise<void>): Promise<Set<string>> {
+  const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+  const original = engine.runKernel;
+  const names = new Set<string>();
+  engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
+    names.add(name);
+    return original.call(this, name, ...rest);
+  };
+  try {
+    await work();
+  } finally {
+    engine.runKernel = original;
+  }
+  return names;
+}
+
+async function lab1Work(): Promise<void> {
+  const c = (JSON.parse(await readFile(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as { name: string; pad_index: number; ids: number[][]; length: number[]; labels: number[] }[]).find((x) => x.name === 'lstm-L2-bi')!;
+  const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`), { padIndex: c.pad_index });
+  const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
+  for (const optimizer of [createOptimizer({ name: 'adam', lr: 1e-3 }), createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 })]) {
+    await trainStepAsync(lstmTrainable(model), batch, optimizer);
+    optimizer.dispose();
+  }
+  const logits = tf.tidy(() => tf.softmax(forwardLstm(model, batch)));
+  await logits.data();
+  logits.dispose();
+  disposeLstm(model);
+}
+
+async function lab2Work(): Promise<void> {
+  const model = await loadGpt2(TINY_GPT2);
+  const { batch } = trainFixture();
+  const optimizer = createOptimizer({ name: 'adamw', lr: 1e-3, eps: 1e-8, weightDecay: 0.01 });
+  await trainStepAsync(gpt2Trainable(model), { ids: batch }, optimizer);
+  const lora = await loadLoraAdapter(model, LORA_INIT);
+  await trainStepAsync(gpt2Trainable(model, lora.params), { ids: batch }, optimizer);
+  const { logits, loss } = forwardGpt2(model, [batch[0]], { labels: [batch[0]] });
+  await loss!.data();
+  tf.dispose([logits, loss!]);
+  await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null });
+  await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null, doSample: true, topK: 5, topP: 0.9, temperature: 0.8, repetitionPenalty: 1.2, seed: 1 });
+  optimizer.dispose();
+  tf.dispose(Object.values(lora.params));
+  disposeGpt2Model(model);
+}
+
+const backends = await availableBackends();
+const dispatched = new Map<BackendName, Set<string>>();
+
+for (const backend of backends) {
+  test(`lab 1 and lab 2 training and generation run on ${backend}; record their kernels`, async () => {
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
+    dispatched.set(backend, await recordKernels(async () => {
+      await lab1Work();
+      await lab2Work();
+    }));
+    assert.equal(tf.memory().numTensors, before, 'the workloads leaked tensors');
+    assert.ok(dispatched.get(backend)!.has('UnsortedSegmentSum'), 'the embedding gradient was exercised');
+  });
+}
+
+test('every standard kernel dispatched on any backend is registered on every backend', (t) => {
+  assert.equal(dispatched.size, backends.length, 'every backend recorded its kernels');
+  const standard = [...new Set([...dispatched.values()].flatMap((s) => [...s]))].filter((k) => !TFPIPE_KERNELS.has(k)).sort();
+  t.diagnostic(`${standard.length} standard kernels: ${standard.join(' ')}`);
+  assert.ok(standard.length > 30, `suspiciously few kernels recorded: ${standard.length}`);
+  for (const backend of backends) {
+    const missing = standard.filter((k) => tf.getKernel(k, backend) === undefined);
+    assert.deepEqual(missing, [], `${backend} lacks ${missing.join(', ')}`);
+  }
+});
+
+test("tfpipe's fused LSTM kernels: registered and used on cpu and wasm, never dispatched elsewhere", () => {
+  for (const [backend, names] of dispatched) {
+    const ours = [...names].filter((k) => TFPIPE_KERNELS.has(k));
+    if ((JS_KERNEL_BACKENDS as readonly string[]).includes(backend)) {
+      assert.ok(ours.length > 0, `${backend} should use the fused cell`);
+      for (const k of ours) assert.ok(tf.getKernel(k, backend), `${k} on ${backend}`);
+    } else {
+      assert.deepEqual(ours, [], `${backend} has no fused cell and must take the composite path`);
+    }
+  }
+});
