@@ -10,6 +10,12 @@ const implementations: Record<string, () => Promise<AnyStage>> = {
   split: async () => (await import('./split.ts')).splitStage,
   vocab: async () => (await import('./vocab.ts')).vocabStage,
   tokenize: async () => (await import('./tokenize.ts')).tokenizeStage,
+  train: async () => (await import('./train.ts')).trainStage,
+  evaluate: async () => (await import('./evaluate.ts')).evaluateStage,
+  finetune: async () => (await import('./finetune.ts')).finetuneStage,
+  lora: async () => (await import('./lora.ts')).loraStage,
+  generate: async () => (await import('./generate.ts')).generateStage,
+  compare: async () => (await import('./compare.ts')).compareStage,
 };
 
 export function registeredKinds(): string[] {

@@ -92,7 +92,7 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
         outDirs.set(id, found.outDir);
         listener({ type: 'stage-cached', id, kind: p.spec.kind });
         await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
-        outcomes.push({ ...base, action: 'cached', seconds: 0, metrics: found.manifest.metrics ?? {} });
+        outcomes.push({ ...base, action: 'cached', seconds: 0, metrics: found.manifest.metrics ?? {}, summary: found.manifest.summary ?? [] });
         continue;
       }
       if (found.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: found.reason });

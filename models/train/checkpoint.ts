@@ -1,0 +1,158 @@
+// Training checkpoints: everything fitModel (loop.ts) needs to continue bit-exactly, in one safetensors file per
+// folder, written atomically (a temp file renamed over the old one, so a kill leaves either the old or the new):
+//   <dir>/checkpoint.safetensors
+//     param.<name>   the parameters after the last finished step (model state_dict names)
+//     optim.<key>    the optimizer state (Optimizer.saveState: step counts, moments, momentum buffers)
+//     best.<name>    the parameters of the best epoch so far (only when the run keeps the best)
+//     __metadata__.tfpipe_checkpoint: JSON CheckpointState (progress, history, running sums, compat)
+// There is no generator state to save: every random draw of a run derives from (seed, epoch, batch), see loop.ts.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { parseSafetensors, serializeSafetensors, type NamedArray } from '../io/safetensors.ts';
+import type { Optimizer, Params } from './optimizer.ts';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+const STATE_KEY = 'tfpipe_checkpoint';
+const FORMAT = 'tfpipe-checkpoint/1';
+
+/** One epoch's row: epoch, train_loss, train_<sum>…, the evaluate() figures, seconds, samples_per_s. */
+export type HistoryRow = Record<string, number>;
+
+/** Running sums of an epoch's training batches. */
+export interface EpochTally {
+  /** Examples seen. */
+  count: number;
+  /** Σ batch mean loss × batch count. */
+  lossSum: number;
+  /** Σ of each per-batch sum the model reports (e.g. acc: correct predictions). */
+  sums: Record<string, number>;
+  /** Seconds spent training this epoch so far. */
+  seconds: number;
+}
+
+export interface CheckpointState {
+  format: typeof FORMAT;
+  /** Whole epochs finished. */
+  epochsDone: number;
+  /** Batches of epoch epochsDone + 1 already trained (0 at an epoch boundary). */
+  batchesDone: number;
+  /** Optimizer steps taken so far (what lrAt sees). */
+  step: number;
+  history: HistoryRow[];
+  best: { epoch: number; value: number } | null;
+  /** The unfinished epoch's sums (mid-epoch checkpoints only). */
+  partial: EpochTally | null;
+  /** What must match for the checkpoint to continue a run (batch size, example count, …). */
+  compat: Record<string, unknown>;
+}
+
+export interface LoadedCheckpoint {
+  state: CheckpointState;
+  params: Map<string, NamedArray>;
+  optimizer: Map<string, NamedArray>;
+  best: Map<string, NamedArray> | null;
+}
+
+export interface CheckpointContent {
+  state: Omit<CheckpointState, 'format'>;
+  params: Params;
+  optimizer: Optimizer;
+  /** Snapshot of the best epoch's parameters, by the same names as params. */
+  best: Record<string, tf.Tensor> | null;
+}
+
+export async function writeCheckpoint(dir: string, content: CheckpointContent): Promise<void> {
+  const tensors: Record<string, NamedArray> = {};
+  const put = (prefix: string, values: Record<string, tf.Tensor>) => {
+    for (const [name, t] of Object.entries(values)) tensors[`${prefix}${name}`] = { shape: t.shape, data: t.dataSync() as Float32Array };
+  };
+  put('param.', content.params);
+  for (const [key, value] of Object.entries(content.optimizer.saveState())) tensors[`optim.${key}`] = value;
+  if (content.best) put('best.', content.best);
+  const state: CheckpointState = { format: FORMAT, ...content.state };
+  const bytes = serializeSafetensors(tensors, { [STATE_KEY]: JSON.stringify(state) });
+  await mkdir(dir, { recursive: true });
+  const final = join(dir, CHECKPOINT_FILE);
+  const temp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, final);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** The checkpoint in `dir`, or null when there is none. A damaged file is an error that names it. */
+export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | null> {
+  const path = join(dir, CHECKPOINT_FILE);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const file = parseSafetensors(bytes, path);
+  const raw = file.metadata[STATE_KEY];
+  const state = raw ? (JSON.parse(raw) as CheckpointState) : null;
+  if (!state || state.format !== FORMAT) throw new Error(`${path}: not a tfpipe training checkpoint (no ${FORMAT} metadata)`);
+  const byPrefix = (prefix: string) => new Map([...file.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  const best = byPrefix('best.');
+  return { state, params: byPrefix('param.'), optimizer: byPrefix('optim.'), best: best.size > 0 ? best : null };
+}
+
+/** Why stored arrays cannot fill `params` (a missing, extra or differently shaped entry), or null when they fit. */
+export function mismatchWith(params: Params, stored: Map<string, NamedArray>): string | null {
+  for (const [name, p] of Object.entries(params)) {
+    const s = stored.get(name);
+    if (!s) return `it has no ${name}`;
+    if (s.shape.join(',') !== p.shape.join(',')) return `${name} is [${s.shape}] there, [${p.shape}] here`;
+  }
+  const extra = [...stored.keys()].find((k) => !Object.hasOwn(params, k));
+  return extra ? `it has an unexpected ${extra}` : null;
+}
+
+/** Assigns stored arrays to the variables (shapes checked by mismatchWith first). */
+export function assignParams(params: Params, stored: Map<string, NamedArray> | Record<string, tf.Tensor>): void {
+  for (const [name, p] of Object.entries(params)) {
+    const s = stored instanceof Map ? stored.get(name)! : stored[name];
+    const value = s instanceof tf.Tensor ? s : tf.tensor(s.data, s.shape, 'float32');
+    p.assign(value);
+    if (value !== s) value.dispose();
+  }
+}
+
+/** Kept copies of the parameters' current values (a best-epoch snapshot); dispose with tf.dispose. */
+export function snapshotParams(params: Params): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(params).map(([name, p]) => [name, tf.keep(tf.clone(p))]));
+}
+
+/** Snapshot tensors from stored arrays. */
+export function snapshotFromArrays(stored: Map<string, NamedArray>): Record<string, tf.Tensor> {
+  return Object.fromEntries([...stored].map(([name, s]) => [name, tf.keep(tf.tensor(s.data, s.shape, 'float32'))]));
+}
+
+/** Compat values as the checkpoint stores them: keys sorted at every level, so equal content compares equal. */
+export function canonicalCompat(compat: Record<string, unknown>): Record<string, unknown> {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+  return sort(compat) as Record<string, unknown>;
+}
+
+/** Why a stored checkpoint cannot continue this run, or null when it can. */
+export function checkpointIssue(stored: LoadedCheckpoint, params: Params, compat: Record<string, unknown>, epochs: number, keepBest: boolean): string | null {
+  const was = canonicalCompat(stored.state.compat ?? {});
+  for (const key of new Set([...Object.keys(was), ...Object.keys(compat)])) {
+    if (JSON.stringify(was[key]) !== JSON.stringify(compat[key])) return `it was written with ${key} ${JSON.stringify(was[key])}, this run has ${JSON.stringify(compat[key])}`;
+  }
+  const shapes = mismatchWith(params, stored.params);
+  if (shapes) return `its weights differ (${shapes})`;
+  const { epochsDone, batchesDone } = stored.state;
+  if (epochsDone > epochs || (epochsDone === epochs && batchesDone > 0)) {
+    return `it is at epoch ${epochsDone}${batchesDone > 0 ? ` batch ${batchesDone}` : ''}, past epochs ${epochs} (only the latest state is kept)`;
+  }
+  if (keepBest && epochsDone > 0 && !stored.best) return 'it kept no best-epoch weights';
+  return null;
+}

@@ -1,0 +1,27 @@
+// The result files a training or evaluation stage leaves next to its outputs, in the shapes `tfpipe diff`,
+// `report` and the DVC export read (runner/runs/entry-files.ts):
+//   history.csv   one row per epoch: epoch, train_loss, train_acc, valid_loss, valid_acc, seconds, samples_per_s
+//   metrics.json  the stage's figures; an evaluation adds confusion_matrix, labels and examples
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatCsv } from '../../runner/runs/metrics-export.ts';
+import type { HistoryRow } from '../../models/train/loop.ts';
+
+export const HISTORY_FILE = 'history.csv';
+export const METRICS_FILE = 'metrics.json';
+
+/** Timings to the millisecond and rates to 0.1/s: their noise has no meaning beyond that. */
+export function tidyHistoryRow(row: HistoryRow): HistoryRow {
+  const out: HistoryRow = { ...row };
+  if (out.seconds !== undefined) out.seconds = Math.round(out.seconds * 1000) / 1000;
+  if (out.samples_per_s !== undefined) out.samples_per_s = Math.round(out.samples_per_s * 10) / 10;
+  return out;
+}
+
+export async function writeHistoryCsv(dir: string, history: readonly HistoryRow[]): Promise<void> {
+  await writeFile(join(dir, HISTORY_FILE), formatCsv(history.map(tidyHistoryRow)));
+}
+
+export async function writeMetricsJson(dir: string, metrics: Record<string, unknown>): Promise<void> {
+  await writeFile(join(dir, METRICS_FILE), JSON.stringify(metrics, null, 2) + '\n');
+}

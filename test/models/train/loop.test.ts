@@ -1,0 +1,242 @@
+// fitModel: determinism from (seed, epoch, batch), checkpoint/resume bit-exactness (interrupted, raised epochs,
+// mid-epoch), keep-best, gradient accumulation, lr schedule, abort, and no tensor leaks. A tiny 2-layer LSTM with
+// dropout on the cpu backend, so dropout seeds and optimizer state both matter for bit-exactness.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../../models/backend/select.ts';
+import { createLstmClassifier, disposeLstm, forwardLstm, type LstmClassifier } from '../../../models/lstm/model.ts';
+import type { LabelledLstmBatch } from '../../../models/lstm/trainable.ts';
+import { createOptimizer } from '../../../models/train/create-optimizer.ts';
+import { classificationLoss } from '../../../models/train/losses.ts';
+import { batchSeed, fitModel, shuffleOrder, type FitOptions, type FitResult, type HistoryRow } from '../../../models/train/loop.ts';
+import type { Optimizer } from '../../../models/train/optimizer.ts';
+
+before(async () => {
+  await selectBackend('cpu');
+});
+
+const N = 24;
+const T = 6;
+const VOCAB = 12;
+
+/** Synthetic rows: label 1 when token 3 appears; lengths 1..T. */
+function makeData(): { ids: Int32Array; lengths: Int32Array; labels: Int32Array } {
+  const ids = new Int32Array(N * T);
+  const lengths = new Int32Array(N);
+  const labels = new Int32Array(N);
+  for (let r = 0; r < N; r++) {
+    lengths[r] = 1 + ((r * 5) % T);
+    for (let t = 0; t < lengths[r]; t++) ids[r * T + t] = 1 + ((r * 7 + t * 3) % (VOCAB - 1));
+    labels[r] = Array.from(ids.subarray(r * T, r * T + lengths[r])).includes(3) ? 1 : 0;
+  }
+  return { ids, lengths, labels };
+}
+const DATA = makeData();
+
+function batchOf(rows: Int32Array): LabelledLstmBatch {
+  const ids = new Int32Array(rows.length * T);
+  rows.forEach((r, i) => ids.set(DATA.ids.subarray(r * T, (r + 1) * T), i * T));
+  return { ids, lengths: Array.from(rows, (r) => DATA.lengths[r]), labels: Array.from(rows, (r) => DATA.labels[r]), width: T };
+}
+
+interface Run {
+  model: LstmClassifier;
+  optimizer: Optimizer;
+  options: FitOptions<LabelledLstmBatch>;
+}
+
+function setUp(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Run {
+  const model = createLstmClassifier({ vocabSize: VOCAB, embeddingDim: 4, hiddenDim: 5, outputDim: 2, nLayers: 2, bidirectional: true, dropout: 0.3, padIndex: 0 }, 3);
+  const optimizer = createOptimizer({ name: 'adamw', lr: 0.02, weightDecay: 0.01 });
+  const everything = batchOf(Int32Array.from({ length: N }, (_, i) => i));
+  const options: FitOptions<LabelledLstmBatch> = {
+    params: model.params,
+    optimizer,
+    epochs: 3,
+    examples: N,
+    batchSize: 5,
+    seed: 11,
+    makeBatch: batchOf,
+    lossAndMetrics: (batch, mode) => {
+      const logits = forwardLstm(model, batch, mode);
+      const values = logits.dataSync();
+      const correct = Array.from(batch.labels).filter((y, i) => (values[2 * i + 1] > values[2 * i] ? 1 : 0) === y).length;
+      return { loss: classificationLoss(logits, batch.labels), count: batch.labels.length, sums: { acc: correct } };
+    },
+    evaluate: () => {
+      const loss = tf.tidy(() => classificationLoss(forwardLstm(model, everything), everything.labels));
+      const value = loss.dataSync()[0];
+      loss.dispose();
+      return { valid_loss: value };
+    },
+    ...overrides,
+  };
+  return { model, optimizer, options };
+}
+
+async function fit(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Promise<{ result: FitResult; weights: Record<string, Float32Array> }> {
+  const run = setUp(overrides);
+  try {
+    const result = await fitModel(run.options);
+    const weights = Object.fromEntries(Object.entries(run.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    return { result, weights };
+  } finally {
+    run.optimizer.dispose();
+    disposeLstm(run.model);
+  }
+}
+
+/** History without the wall-clock columns. */
+const figures = (history: HistoryRow[]) => history.map(({ seconds: _s, samples_per_s: _r, ...rest }) => rest);
+const tempDirs: string[] = [];
+process.once('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tfpipe-loop-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+test('shuffleOrder is a permutation that depends on seed and epoch only; batch seeds differ by batch', () => {
+  const a = shuffleOrder(50, 1, 1);
+  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(a, shuffleOrder(50, 1, 1));
+  assert.notDeepEqual(a, shuffleOrder(50, 1, 2));
+  assert.notDeepEqual(a, shuffleOrder(50, 2, 1));
+  assert.notEqual(batchSeed(1, 1, 0), batchSeed(1, 1, 1));
+  assert.equal(batchSeed(1, 2, 3), batchSeed(1, 2, 3));
+});
+
+test('two runs with the same seed end bit-identical, and training lowers the loss', async () => {
+  const a = await fit();
+  const b = await fit();
+  assert.deepEqual(a.weights, b.weights);
+  assert.deepEqual(figures(a.result.history), figures(b.result.history));
+  const losses = a.result.history.map((r) => r.train_loss);
+  assert.ok(losses[2] < losses[0], `train loss ${losses}`);
+  assert.deepEqual(Object.keys(a.result.history[0]), ['epoch', 'train_loss', 'train_acc', 'valid_loss', 'seconds', 'samples_per_s']);
+  assert.equal(a.result.steps, 3 * Math.ceil(N / 5));
+});
+
+test('interrupted after epoch 2, a new run resumes at epoch 3 and ends bit-identical to an uninterrupted one', async () => {
+  const whole = await fit();
+  const dir = await tempDir();
+  const controller = new AbortController();
+  await assert.rejects(
+    fit({ checkpoint: { dir }, signal: controller.signal, onEpoch: (row) => row.epoch === 2 && controller.abort(new Error('stop')) }),
+    /stop/,
+  );
+  const lines: string[] = [];
+  const epochsRun: number[] = [];
+  const resumed = await fit({ checkpoint: { dir }, log: (m) => lines.push(m), onEpochStart: (e) => epochsRun.push(e) });
+  assert.deepEqual(lines, ['resuming at epoch 3 of 3 (from checkpoint)']);
+  assert.deepEqual(epochsRun, [3]);
+  assert.deepEqual(resumed.result.resumedFrom, { epochsDone: 2, batchesDone: 0 });
+  assert.deepEqual(resumed.weights, whole.weights);
+  assert.deepEqual(figures(resumed.result.history), figures(whole.result.history));
+});
+
+test('raising epochs continues a finished run from its checkpoint; lowering them below it starts over', async () => {
+  const dir = await tempDir();
+  await fit({ epochs: 2, checkpoint: { dir } });
+  const lines: string[] = [];
+  const epochsRun: number[] = [];
+  const raised = await fit({ epochs: 3, checkpoint: { dir }, log: (m) => lines.push(m), onEpochStart: (e) => epochsRun.push(e) });
+  assert.deepEqual(epochsRun, [3], 'epochs 1 and 2 are not redone');
+  assert.deepEqual(lines, ['resuming at epoch 3 of 3 (from checkpoint)']);
+  assert.deepEqual(raised.weights, (await fit({ epochs: 3 })).weights);
+
+  const same: string[] = [];
+  const again = await fit({ epochs: 3, checkpoint: { dir }, log: (m) => same.push(m), onEpochStart: () => assert.fail('nothing to train') });
+  assert.match(same[0], /already holds all 3 epochs/);
+  assert.deepEqual(again.weights, raised.weights);
+
+  const lowered: string[] = [];
+  const two = await fit({ epochs: 2, checkpoint: { dir }, log: (m) => lowered.push(m) });
+  assert.match(lowered[0], /at epoch 3, past epochs 2 .*training from scratch/);
+  assert.deepEqual(two.weights, (await fit({ epochs: 2 })).weights);
+});
+
+test('a checkpoint written with another batch size is not continued', async () => {
+  const dir = await tempDir();
+  await fit({ epochs: 1, checkpoint: { dir } });
+  const lines: string[] = [];
+  await fit({ epochs: 2, batchSize: 4, checkpoint: { dir }, log: (m) => lines.push(m) });
+  assert.match(lines[0], /batchSize 5, this run has 4; training from scratch/);
+});
+
+test('mid-epoch checkpoints (everySteps) resume at the next batch, bit-identical', async () => {
+  const whole = await fit();
+  const dir = await tempDir();
+  const controller = new AbortController();
+  await assert.rejects(
+    fit({ checkpoint: { dir, everySteps: 2 }, signal: controller.signal, onStep: (s) => s.epoch === 2 && s.batch === 2 && controller.abort(new Error('stop')) }),
+    /stop/,
+  );
+  const lines: string[] = [];
+  const resumed = await fit({ checkpoint: { dir, everySteps: 2 }, log: (m) => lines.push(m) });
+  // Epoch 1 took steps 1-5; batch index 2 of epoch 2 was step 8, checkpointed before the abort was seen.
+  assert.deepEqual(lines, ['resuming at epoch 2 of 3, batch 4 (from checkpoint)']);
+  assert.deepEqual(resumed.weights, whole.weights);
+  assert.deepEqual(figures(resumed.result.history), figures(whole.result.history));
+});
+
+test('keepBest ends with the weights of the lowest valid loss, also across a resume', async () => {
+  // A large lr makes the valid loss go up again after its best epoch.
+  const optimizerLr = { lrAt: () => 0.3 };
+  const full = await fit({ epochs: 4, keepBest: { metric: 'valid_loss', mode: 'min' }, ...optimizerLr });
+  const losses = full.result.history.map((r) => r.valid_loss);
+  const bestEpoch = losses.indexOf(Math.min(...losses)) + 1;
+  assert.ok(bestEpoch < 4, `the valid loss should rise after its best epoch: ${losses}`);
+  assert.equal(full.result.bestEpoch, bestEpoch);
+  assert.deepEqual(full.weights, (await fit({ epochs: bestEpoch, ...optimizerLr })).weights);
+
+  const dir = await tempDir();
+  await fit({ epochs: 2, keepBest: { metric: 'valid_loss', mode: 'min' }, checkpoint: { dir }, ...optimizerLr });
+  const resumed = await fit({ epochs: 4, keepBest: { metric: 'valid_loss', mode: 'min' }, checkpoint: { dir }, ...optimizerLr });
+  assert.equal(resumed.result.bestEpoch, bestEpoch);
+  assert.deepEqual(resumed.weights, full.weights);
+});
+
+test('gradient accumulation over 2 batches of 4 matches batches of 8; lrAt sees each step', async () => {
+  const steps: number[] = [];
+  const noDropout = (run: Run) => {
+    run.model.config.dropout = 0;
+    return run;
+  };
+  const accumulate = async (batchSize: number, micro: number) => {
+    const run = noDropout(setUp({ epochs: 1, shuffle: false, examples: 16, batchSize, accumulate: micro, lrAt: (s) => (steps.push(s), 0.02) }));
+    try {
+      await fitModel(run.options);
+      return Object.values(run.model.params).map((v) => Array.from(v.dataSync()));
+    } finally {
+      run.optimizer.dispose();
+      disposeLstm(run.model);
+    }
+  };
+  const big = await accumulate(8, 1);
+  assert.deepEqual(steps, [0, 1]);
+  steps.length = 0;
+  const small = await accumulate(4, 2);
+  assert.deepEqual(steps, [0, 1]);
+  big.forEach((values, k) => values.forEach((v, i) => assert.ok(Math.abs(v - small[k][i]) < 1e-5, `param ${k}[${i}]: ${v} vs ${small[k][i]}`)));
+});
+
+test('no tensor outlives fitModel, and a training step leaves the count where it was', async () => {
+  const start = tf.memory().numTensors;
+  const counts: number[] = [];
+  const run = setUp({ epochs: 2, keepBest: { metric: 'valid_loss', mode: 'min' }, checkpoint: { dir: await tempDir() }, onStep: () => counts.push(tf.memory().numTensors) });
+  await fitModel(run.options);
+  // After the first step the optimizer holds its moments; from then on every step ends at the same count
+  // (the best-epoch snapshot adds a fixed set after epoch 1).
+  const perEpoch = Math.ceil(N / 5);
+  assert.equal(new Set(counts.slice(1, perEpoch)).size, 1, `epoch 1 counts ${counts.slice(0, perEpoch)}`);
+  assert.equal(new Set(counts.slice(perEpoch)).size, 1, `epoch 2 counts ${counts.slice(perEpoch)}`);
+  run.optimizer.dispose();
+  disposeLstm(run.model);
+  assert.equal(tf.memory().numTensors, start);
+});
