@@ -10,7 +10,8 @@
 // split lacks it) and a meta.json {format: 'tfpipe-token-splits/1', parts}.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SplitPart } from './dataset.ts';
+import { SPLIT_PARTS, type SplitPart } from './dataset.ts';
+import type { ArtifactRef } from '../stage.ts';
 import { readTyped, writeTyped } from './typed-file.ts';
 
 /** Label value of positions a loss must ignore (PyTorch's CrossEntropyLoss ignore_index). */
@@ -133,4 +134,19 @@ function checkShapes(dir: string, t: Tokens): void {
     (t.labels?.length ?? 0) !== labelSize && `labels (${t.labelKind}) has ${t.labels?.length ?? 0} entries, expected ${labelSize}`,
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new Error(`${dir}: ${problems.join('; ')}`);
+}
+
+/**
+ * The tokens an evaluation reads: `part` of a splits-shaped tokens input, or the single part given (its output
+ * name, e.g. `tokenize.test`, says which part it is; otherwise `part` names the figures).
+ */
+export async function readEvaluationPart(stageId: string, part: SplitPart, data: ArtifactRef | undefined): Promise<{ tokens: Tokens; part: SplitPart }> {
+  if (!data) throw new Error(`stage ${stageId}: no \`data\` input; name a tokenize stage (e.g. tokenize.test)`);
+  const parts = await listTokenParts(data.dir);
+  if (parts === null) {
+    const named = (SPLIT_PARTS as readonly string[]).includes(data.output) ? (data.output as SplitPart) : part;
+    return { tokens: await readTokens(data.dir), part: named };
+  }
+  if (!parts.includes(part)) throw new Error(`stage ${stageId}: input ${data.stage}.${data.output} has no ${part} part (it has ${parts.join(', ') || 'none'}); set \`part\``);
+  return { tokens: await readTokens(join(data.dir, part)), part };
 }

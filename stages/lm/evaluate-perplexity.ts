@@ -2,9 +2,8 @@
 // input (finetune's model, or lora's adapter applied on its base) — on one part of BPE tokens (stages/lm/perplexity.ts).
 // metrics.json / metrics: <part>_loss (mean NLL per counted token), <part>_perplexity, <part>_tokens, plus the
 // model's parameter count.
-import { join } from 'node:path';
-import { listTokenParts, readTokens, type Tokens } from '../artifacts/tokens.ts';
-import { SPLIT_PARTS, type SplitPart } from '../artifacts/dataset.ts';
+import { readEvaluationPart } from '../artifacts/tokens.ts';
+import type { SplitPart } from '../artifacts/dataset.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { countParams } from '../../models/gpt2/params.ts';
 import { writeMetricsJson } from '../training/result-files.ts';
@@ -24,7 +23,7 @@ export async function evaluatePerplexity(ctx: StageContext, params: PerplexityEv
   const where = `stage ${ctx.stageId}`;
   const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: true });
   try {
-    const { tokens, part } = await readPart(ctx, params.part ?? 'test', inputs.data);
+    const { tokens, part } = await readEvaluationPart(ctx.stageId, params.part ?? 'test', inputs.data);
     checkLmTokens(where, part, tokens, loaded.model.config);
     ctx.progress.start(tokens.rows, 'rows', `perplexity on ${part}`);
     const result = await measurePerplexity(loaded.model, tokens, { batchSize: params.batch_size ?? LM_BATCH_SIZE, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
@@ -43,14 +42,3 @@ export async function evaluatePerplexity(ctx: StageContext, params: PerplexityEv
   }
 }
 
-/** `part` of a split-shaped tokens input, or the single part given (named by its output, e.g. tokenize.test). */
-async function readPart(ctx: StageContext, part: SplitPart, data: ArtifactRef | undefined): Promise<{ tokens: Tokens; part: SplitPart }> {
-  if (!data) throw new Error(`stage ${ctx.stageId}: no \`data\` input; name a tokenize stage (mode bpe)`);
-  const parts = await listTokenParts(data.dir);
-  if (parts === null) {
-    const named = (SPLIT_PARTS as readonly string[]).includes(data.output) ? (data.output as SplitPart) : part;
-    return { tokens: await readTokens(data.dir), part: named };
-  }
-  if (!parts.includes(part)) throw new Error(`stage ${ctx.stageId}: input ${data.stage}.${data.output} has no ${part} part (it has ${parts.join(', ') || 'none'}); set \`part\``);
-  return { tokens: await readTokens(join(data.dir, part)), part };
-}

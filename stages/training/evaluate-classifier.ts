@@ -5,8 +5,8 @@
 // Writes metrics.json (figures prefixed by the part: test_loss, test_acc, …; confusion_matrix, labels, examples),
 // predictions.i32 (predicted class per row) and probability.f32 (its probability per row).
 import { join } from 'node:path';
-import { readDataset, SPLIT_PARTS, type SplitPart } from '../artifacts/dataset.ts';
-import { listTokenParts, readTokens, type Tokens } from '../artifacts/tokens.ts';
+import { readDataset, type SplitPart } from '../artifacts/dataset.ts';
+import { readEvaluationPart } from '../artifacts/tokens.ts';
 import { writeTyped } from '../artifacts/typed-file.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { disposeLstm } from '../../models/lstm/model.ts';
@@ -34,7 +34,7 @@ const SUMMARY_TEXT_CHARS = 240;
 
 export async function evaluateClassifier(ctx: StageContext, params: ClassifierEvaluateParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
   const where = `stage ${ctx.stageId}`;
-  const { tokens, part } = await readEvaluationTokens(ctx, params.part ?? 'test', inputs.data);
+  const { tokens, part } = await readEvaluationPart(ctx.stageId, params.part ?? 'test', inputs.data);
   const { model, labelNames } = await readLstmModel(inputs.model.dir);
   try {
     if (tokens.mode !== 'word' || tokens.labelKind !== 'class' || !tokens.labels) throw new Error(`${where}: the ${part} tokens are ${tokens.mode} tokens with ${tokens.labelKind} labels; a classifier is evaluated on word tokens with class labels`);
@@ -73,18 +73,6 @@ export async function evaluateClassifier(ctx: StageContext, params: ClassifierEv
   }
 }
 
-/** The part to evaluate: `part` of a splits tokens artifact, or the single tokens artifact given. */
-async function readEvaluationTokens(ctx: StageContext, part: SplitPart, data: ArtifactRef | undefined): Promise<{ tokens: Tokens; part: SplitPart }> {
-  if (!data) throw new Error(`stage ${ctx.stageId}: no \`data\` input; name a tokenize stage (e.g. tokenize.test)`);
-  const parts = await listTokenParts(data.dir);
-  if (parts === null) {
-    // A single part (e.g. `tokenize.test`): its output name says which, else `part` names the figures.
-    const named = (SPLIT_PARTS as readonly string[]).includes(data.output) ? (data.output as SplitPart) : part;
-    return { tokens: await readTokens(data.dir), part: named };
-  }
-  if (!parts.includes(part)) throw new Error(`stage ${ctx.stageId}: input ${data.stage}.${data.output} has no ${part} part (it has ${parts.join(', ') || 'none'}); set \`part\``);
-  return { tokens: await readTokens(join(data.dir, part)), part };
-}
 
 /** The raw texts of the evaluated rows, for the examples; null without a `texts` input. */
 async function readExampleTexts(ctx: StageContext, ref: ArtifactRef | undefined, part: SplitPart, rows: number): Promise<string[] | null> {
