@@ -40,6 +40,9 @@ export interface CurveOptions {
   rows: CurveRow[];
 }
 
+/** The split legend of overlaid runs: a grey stroke per dash (Vega-Lite's default encodes it transparent). */
+const DASH_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: '#555' } } } } };
+
 /** One run: colour by split. Several: colour by run, dash by split (train solid, valid dashed). */
 export function curveSpec(options: CurveOptions): VegaLiteSpec {
   const runs = new Set(options.rows.map((r) => r.run));
@@ -56,7 +59,7 @@ export function curveSpec(options: CurveOptions): VegaLiteSpec {
       x: { field: 'x', type: 'quantitative', title: options.x, axis: { tickMinStep: 1 } },
       y: { field: 'y', type: 'quantitative', title: options.y, scale: { zero: false } },
       color: overlay ? { field: 'run', type: 'nominal', title: 'run' } : { field: 'split', type: 'nominal', title: 'split', scale: splitScale },
-      ...(overlay ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: splitScale, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } } } : {}),
+      ...(overlay ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: splitScale, legend: DASH_LEGEND } } : {}),
       detail: [{ field: 'run' }, { field: 'split' }],
       order: { field: 'x' },
     },
