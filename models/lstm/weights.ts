@@ -47,14 +47,14 @@ export function lstmFromStateDict(tensors: Map<string, NamedArray>, config: Lstm
   return { config, params };
 }
 
-export function lstmStateDict(model: LstmClassifier): Record<string, NamedArray> {
-  const out: Record<string, NamedArray> = {};
-  for (const [name, shape] of lstmParamShapes(model.config)) out[name] = { shape, data: model.params[name].dataSync() as Float32Array };
-  return out;
+/** The parameters by state_dict name, read back from the device (asynchronously: webgpu cannot read synchronously). */
+export async function lstmStateDict(model: LstmClassifier): Promise<Record<string, NamedArray>> {
+  const read = await Promise.all(lstmParamShapes(model.config).map(async ([name, shape]) => [name, { shape, data: (await model.params[name].data()) as Float32Array }] as const));
+  return Object.fromEntries(read);
 }
 
 export async function saveLstmSafetensors(model: LstmClassifier, path: string): Promise<void> {
-  await writeSafetensors(path, lstmStateDict(model), { format: 'pt', [CONFIG_KEY]: JSON.stringify(model.config) });
+  await writeSafetensors(path, await lstmStateDict(model), { format: 'pt', [CONFIG_KEY]: JSON.stringify(model.config) });
 }
 
 /** Reads a tfpipe or PyTorch file; `overrides` fill what a PyTorch file cannot say (padIndex, dropout). */

@@ -60,12 +60,14 @@ export function createAdam(options: AdamOptions): Optimizer {
         s.v = tf.keep(v);
       }
     },
-    saveState() {
+    async saveState() {
+      // read every buffer concurrently, then lay the entries out per parameter (step, exp_avg, exp_avg_sq)
+      const read = await Promise.all([...slots].map(async ([name, s]) => ({ name, step: s.step, m: s.m, v: s.v, data: await Promise.all([s.m.data(), s.v.data()]) })));
       const out: Record<string, NamedArray> = {};
-      for (const [name, s] of slots) {
-        out[`step.${name}`] = { shape: [1], data: Int32Array.of(s.step) };
-        out[`exp_avg.${name}`] = { shape: s.m.shape, data: s.m.dataSync() as Float32Array };
-        out[`exp_avg_sq.${name}`] = { shape: s.v.shape, data: s.v.dataSync() as Float32Array };
+      for (const { name, step, m, v, data } of read) {
+        out[`step.${name}`] = { shape: [1], data: Int32Array.of(step) };
+        out[`exp_avg.${name}`] = { shape: m.shape, data: data[0] as Float32Array };
+        out[`exp_avg_sq.${name}`] = { shape: v.shape, data: data[1] as Float32Array };
       }
       return out;
     },

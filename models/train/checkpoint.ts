@@ -64,13 +64,12 @@ export interface CheckpointContent {
 }
 
 export async function writeCheckpoint(dir: string, content: CheckpointContent): Promise<void> {
-  const tensors: Record<string, NamedArray> = {};
-  const put = (prefix: string, values: Record<string, tf.Tensor>) => {
-    for (const [name, t] of Object.entries(values)) tensors[`${prefix}${name}`] = { shape: t.shape, data: t.dataSync() as Float32Array };
-  };
-  put('param.', content.params);
-  for (const [key, value] of Object.entries(content.optimizer.saveState())) tensors[`optim.${key}`] = value;
-  if (content.best) put('best.', content.best);
+  // every read is asynchronous (webgpu cannot read synchronously) and they all run at once; the entries keep the
+  // order param.*, optim.*, best.*
+  const [params, optimizer, best] = await Promise.all([readArrays('param.', content.params), content.optimizer.saveState(), content.best ? readArrays('best.', content.best) : {}]);
+  const tensors: Record<string, NamedArray> = { ...params };
+  for (const [key, value] of Object.entries(optimizer)) tensors[`optim.${key}`] = value;
+  Object.assign(tensors, best);
   const state: CheckpointState = { format: FORMAT, ...content.state };
   const bytes = serializeSafetensors(tensors, { [STATE_KEY]: JSON.stringify(state) });
   await mkdir(dir, { recursive: true });
@@ -82,6 +81,12 @@ export async function writeCheckpoint(dir: string, content: CheckpointContent): 
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+/** Named arrays of the tensors' values, keys prefixed, read back from the device. */
+async function readArrays(prefix: string, values: Record<string, tf.Tensor>): Promise<Record<string, NamedArray>> {
+  const read = await Promise.all(Object.entries(values).map(async ([name, t]) => [`${prefix}${name}`, { shape: t.shape, data: (await t.data()) as Float32Array }] as const));
+  return Object.fromEntries(read);
 }
 
 /** The checkpoint in `dir`, or null when there is none. A damaged file is an error that names it. */

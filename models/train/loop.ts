@@ -10,7 +10,13 @@
 // steps). On start, a checkpoint whose compat matches is continued: "resuming at epoch 3 of 5". Raising `epochs`
 // past a finished run's continues it; a checkpoint already past `epochs` cannot be rewound (only the latest state
 // is kept), so training starts over, and says so.
+//
+// Host reads: nothing in a step waits on the device (clipping scales by a tensor coefficient). Each batch's loss
+// and tensor sums stay on the device until a group of `readEvery` batches is read in one transfer (batch-reads.ts);
+// the epoch tally, onStep and the progress it drives then catch up, batch by batch, in order. Checkpoints and
+// epoch ends read first, so what they store is what a per-batch read would have stored.
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultReadEvery, disposeFigures, readFigures } from './batch-reads.ts';
 import { assignParams, canonicalCompat, checkpointIssue, readCheckpoint, snapshotFromArrays, snapshotParams, writeCheckpoint, type EpochTally, type HistoryRow } from './checkpoint.ts';
 import { clipGradNorm } from './clip.ts';
 import type { Grads, Optimizer, Params } from './optimizer.ts';
@@ -24,8 +30,11 @@ export interface BatchLoss {
   loss: tf.Scalar;
   /** Examples in the batch (weights the epoch means). */
   count: number;
-  /** Per-batch sums the history shows as train_<name> = Σ sum / Σ count, e.g. {acc: correct predictions}. */
-  sums?: Record<string, number>;
+  /**
+   * Per-batch sums the history shows as train_<name> = Σ sum / Σ count, e.g. {acc: correct predictions}. A sum may
+   * be a scalar tensor (read back with the loss; no tf.keep needed, the loop keeps and disposes it).
+   */
+  sums?: Record<string, number | tf.Scalar>;
 }
 
 export interface StepInfo {
@@ -37,6 +46,8 @@ export interface StepInfo {
   step: number;
   /** This batch's mean loss. */
   loss: number;
+  /** The learning rate after this batch (the one its optimizer step used, when it took one). */
+  lr: number;
   /** Running epoch figures: loss and each sum per example (e.g. {loss: 0.52, acc: 0.74}). */
   running: Record<string, number>;
 }
@@ -61,6 +72,11 @@ export interface FitOptions<Batch> {
   maxGradNorm?: number;
   /** Micro-batches per optimizer step (default 1); gradients are averaged over them. */
   accumulate?: number;
+  /**
+   * Read the batches' losses and sums back from the device every this many batches (default: 1 on cpu, wasm and
+   * tensorflow, where reading is free; GPU_READ_EVERY on GPU backends). onStep then comes for each batch at the read.
+   */
+  readEvery?: number;
   /** Learning rate of the optimizer step about to be taken (0-based step count); default: the optimizer's. */
   lrAt?(step: number): number;
   /** Track the best epoch by a history column and restore its weights at the end. */
@@ -142,8 +158,10 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
   const { params, optimizer, epochs, examples, batchSize, seed, signal } = options;
   const accumulate = options.accumulate ?? 1;
   const shuffle = options.shuffle ?? true;
+  const readEvery = options.readEvery ?? defaultReadEvery();
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`fitModel: batchSize must be an integer ≥ 1 (got ${batchSize})`);
   if (!(Number.isInteger(accumulate) && accumulate >= 1)) throw new Error(`fitModel: accumulate must be an integer ≥ 1 (got ${accumulate})`);
+  if (!(Number.isInteger(readEvery) && readEvery >= 1)) throw new Error(`fitModel: readEvery must be an integer ≥ 1 (got ${readEvery})`);
   if (examples < 1) throw new Error('fitModel: no training examples');
   const compat = canonicalCompat({ examples, batchSize, shuffle, accumulate, ...(options.checkpoint?.compat ?? {}) });
   const batches = Math.ceil(examples / batchSize);
@@ -157,32 +175,43 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
     await writeCheckpoint(options.checkpoint.dir, { state: { ...rest, compat }, params, optimizer, best: bestParams });
   };
 
+  const unread: UnreadBatch[] = []; // batches trained whose figures are still on the device
+  let pending: { grads: Grads; micro: number } | null = null; // gradients summed towards the next step
   try {
     for (let epoch = state.epochsDone + 1; epoch <= epochs; epoch++) {
       const order = shuffle ? shuffleOrder(examples, seed, epoch) : Int32Array.from({ length: examples }, (_, i) => i);
       const tally: EpochTally = state.partial ?? { count: 0, lossSum: 0, sums: {}, seconds: 0 };
       const firstBatch = state.batchesDone;
       options.onEpochStart?.(epoch, batches, firstBatch);
-      let pending: { grads: Grads; micro: number } | null = null;
+      /** Reads the unread batches and adds them to the tally in order, calling onStep for each. */
+      const catchUp = async () => {
+        for (const { count, loss, sums, info } of await readFigures(unread.splice(0))) {
+          tally.count += count;
+          tally.lossSum += loss * count;
+          for (const [k, v] of Object.entries(sums)) tally.sums[k] = (tally.sums[k] ?? 0) + v;
+          const running = { loss: tally.lossSum / tally.count, ...perExample(tally) };
+          options.onStep?.({ ...info, loss, running });
+        }
+      };
       let started = performance.now();
       for (let b = firstBatch; b < batches; b++) {
         await new Promise((resolve) => setImmediate(resolve)); // lets a SIGINT (and progress output) through
         signal?.throwIfAborted();
         const batch = options.makeBatch(order.subarray(b * batchSize, Math.min(examples, (b + 1) * batchSize)));
         const { loss, count, sums, grads } = forwardBackward(options, batch, batchSeed(seed, epoch, b));
+        const trained: UnreadBatch = { loss, count, sums, info: { epoch, batch: b, batches, step: state.step, lr: options.optimizer.lr } };
+        unread.push(trained); // before the step, so that a failing step disposes its tensors too
         pending = addGrads(pending, grads);
-        tally.count += count;
-        tally.lossSum += loss * count;
-        for (const [k, v] of Object.entries(sums)) tally.sums[k] = (tally.sums[k] ?? 0) + v;
         if (pending.micro === accumulate || b === batches - 1) {
           applyStep(options, pending, state.step);
           pending = null;
           state.step += 1;
+          Object.assign(trained.info, { step: state.step, lr: options.optimizer.lr });
         }
-        const running = { loss: tally.lossSum / tally.count, ...perExample(tally) };
-        options.onStep?.({ epoch, batch: b, batches, step: state.step, loss, running });
         const every = options.checkpoint?.everySteps;
-        if (every && pending === null && state.step % every === 0 && b < batches - 1) {
+        const checkpointNow = every !== undefined && pending === null && state.step % every === 0 && b < batches - 1;
+        if (checkpointNow || unread.length >= readEvery || b === batches - 1) await catchUp();
+        if (checkpointNow) {
           tally.seconds += (performance.now() - started) / 1000;
           started = performance.now();
           Object.assign(state, { batchesDone: b + 1, partial: tally });
@@ -213,6 +242,8 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
     }
     return { history: state.history, bestEpoch, resumedFrom, steps: state.step };
   } finally {
+    disposeFigures(unread);
+    if (pending) tf.dispose(pending.grads); // an abort between the micro-batches of a step
     if (state.bestParams) tf.dispose(state.bestParams);
   }
 }
@@ -246,16 +277,30 @@ async function startState<Batch>(options: FitOptions<Batch>, compat: Record<stri
   };
 }
 
-/** One micro-batch: loss, sums and gradients (the caller owns the gradients). */
-function forwardBackward<Batch>(options: FitOptions<Batch>, batch: Batch, seed: number): { loss: number; count: number; sums: Record<string, number>; grads: Grads } {
+/** A trained batch whose loss and tensor sums are not read yet. */
+interface UnreadBatch {
+  loss: tf.Scalar;
+  count: number;
+  sums: Record<string, number | tf.Scalar>;
+  info: Omit<StepInfo, 'loss' | 'running'>;
+}
+
+/** One micro-batch: loss and tensor sums (kept, on the device), and gradients; the caller owns all of them. */
+function forwardBackward<Batch>(options: FitOptions<Batch>, batch: Batch, seed: number): { loss: tf.Scalar; count: number; sums: Record<string, number | tf.Scalar>; grads: Grads } {
   let out: BatchLoss | undefined;
-  const { value, grads } = paramGrads(options.params, () => {
-    out = options.lossAndMetrics(batch, { training: true, seed });
-    return out.loss;
-  });
-  const loss = value.dataSync()[0];
-  value.dispose();
-  return { loss, count: out!.count, sums: out!.sums ?? {}, grads };
+  const kept: tf.Tensor[] = [];
+  try {
+    const { value, grads } = paramGrads(options.params, () => {
+      out = options.lossAndMetrics(batch, { training: true, seed });
+      // variableGrads runs this in a tidy that disposes every tensor but the loss: keep the tensor sums
+      for (const v of Object.values(out.sums ?? {})) if (v instanceof tf.Tensor) kept.push(tf.keep(v));
+      return out.loss;
+    });
+    return { loss: value, count: out!.count, sums: out!.sums ?? {}, grads };
+  } catch (error) {
+    tf.dispose(kept);
+    throw error;
+  }
 }
 
 /** Sums gradients over micro-batches, disposing what it replaces. */
@@ -283,7 +328,7 @@ function applyStep<Batch>(options: FitOptions<Batch>, pending: { grads: Grads; m
         grads[name] = mean;
       }
     }
-    if (options.maxGradNorm !== undefined) clipGradNorm(grads, options.maxGradNorm);
+    if (options.maxGradNorm !== undefined) clipGradNorm(grads, options.maxGradNorm).dispose(); // the norm is not reported
     if (options.lrAt) options.optimizer.lr = options.lrAt(step);
     options.optimizer.step(options.params, grads);
   } finally {

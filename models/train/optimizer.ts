@@ -13,8 +13,9 @@ export interface Optimizer {
   lr: number;
   /** Updates every parameter that has a gradient; parameters without one are left alone (as torch with grad None). */
   step(params: Params, grads: Grads): void;
-  /** Step count and per-parameter buffers as named arrays (e.g. `step`, `exp_avg.fc.weight`). */
-  saveState(): Record<string, NamedArray>;
+  /** Step count and per-parameter buffers as named arrays (e.g. `step`, `exp_avg.fc.weight`), read back from the
+   *  device asynchronously (webgpu cannot read synchronously). */
+  saveState(): Promise<Record<string, NamedArray>>;
   loadState(state: Map<string, NamedArray> | Record<string, NamedArray>): void;
   dispose(): void;
 }

@@ -36,10 +36,9 @@ export function createSgd(options: SgdOptions): Optimizer {
         }
       }
     },
-    saveState() {
-      const out: Record<string, NamedArray> = {};
-      for (const [name, b] of buffers) out[`momentum_buffer.${name}`] = { shape: b.shape, data: b.dataSync() as Float32Array };
-      return out;
+    async saveState() {
+      const read = await Promise.all([...buffers].map(async ([name, b]) => [`momentum_buffer.${name}`, { shape: b.shape, data: (await b.data()) as Float32Array }] as const));
+      return Object.fromEntries(read) as Record<string, NamedArray>;
     },
     loadState(state) {
       opt.dispose();

@@ -1,5 +1,7 @@
 // One optimisation step for any model that can give a scalar loss for a batch: forward + backward with
-// tf.variableGrads, optional gradient clipping, the optimizer update, and every gradient disposed.
+// tf.variableGrads, optional gradient clipping (on the device), the optimizer update, and every gradient disposed.
+// trainStepAsync reads the loss back with `await data()` and runs on every backend; trainStep reads it synchronously
+// (cpu, wasm and tensorflow only: webgpu cannot read synchronously in Node).
 import * as tf from '@tensorflow/tfjs-core';
 import { clipGradNorm } from './clip.ts';
 import type { Optimizer, Params } from './optimizer.ts';
@@ -37,14 +39,42 @@ export function paramGrads(params: Params, loss: () => tf.Scalar): { value: tf.S
   return { value, grads };
 }
 
-export function trainStep<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, options: TrainStepOptions = {}): TrainStepResult {
+/** One step's loss and (when clipping) pre-clip gradient norm, still on the device; the caller disposes them. */
+function stepOnDevice<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, options: TrainStepOptions): { loss: tf.Scalar; gradNorm?: tf.Scalar } {
   const { value, grads } = paramGrads(model.params, () => model.loss(batch, { training: true, seed: options.seed }));
+  let gradNorm: tf.Scalar | undefined;
   try {
-    const gradNorm = options.maxGradNorm !== undefined ? clipGradNorm(grads, options.maxGradNorm) : undefined;
+    if (options.maxGradNorm !== undefined) gradNorm = clipGradNorm(grads, options.maxGradNorm);
     optimizer.step(model.params, grads);
-    return { loss: value.dataSync()[0], gradNorm };
+    return { loss: value, gradNorm };
+  } catch (error) {
+    tf.dispose([value, ...(gradNorm ? [gradNorm] : [])]);
+    throw error;
   } finally {
-    value.dispose();
     tf.dispose(grads);
+  }
+}
+
+/** One step, its figures read back asynchronously: runs on every backend (webgpu cannot read synchronously). */
+export async function trainStepAsync<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, options: TrainStepOptions = {}): Promise<TrainStepResult> {
+  const { loss, gradNorm } = stepOnDevice(model, batch, optimizer, options);
+  try {
+    const [lossValue, normValue] = await Promise.all([loss.data(), gradNorm?.data()]);
+    return { loss: lossValue[0], ...(normValue ? { gradNorm: normValue[0] } : {}) };
+  } finally {
+    tf.dispose([loss, ...(gradNorm ? [gradNorm] : [])]);
+  }
+}
+
+/**
+ * trainStepAsync with a synchronous read, for backends that compute synchronously (cpu, wasm, tensorflow): the
+ * parity tests and benches that step in a plain loop. On webgpu the read throws; use trainStepAsync there.
+ */
+export function trainStep<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, options: TrainStepOptions = {}): TrainStepResult {
+  const { loss, gradNorm } = stepOnDevice(model, batch, optimizer, options);
+  try {
+    return { loss: loss.dataSync()[0], ...(gradNorm ? { gradNorm: gradNorm.dataSync()[0] } : {}) };
+  } finally {
+    tf.dispose([loss, ...(gradNorm ? [gradNorm] : [])]);
   }
 }

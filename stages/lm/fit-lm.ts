@@ -107,7 +107,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
         steps.addBatch(info.loss, batchTokens);
         if (info.step > lastStep) {
           lastStep = info.step;
-          const row = steps.afterStep(info.step, info.epoch - 1 + (info.batch + 1) / info.batches, optimizer.lr, settings.loggingSteps);
+          const row = steps.afterStep(info.step, info.epoch - 1 + (info.batch + 1) / info.batches, info.lr, settings.loggingSteps);
           if (row) ctx.log.info(formatStepRow(row));
         }
         ctx.progress.update(info.batch + 1, `loss ${info.running.loss.toFixed(4)}`);

@@ -32,9 +32,9 @@ export function createTrainerAdamW(options: { lr: number; betas: [number, number
     step(params: Params, grads: Grads) {
       for (const g of groups) g.optimizer.step(pick(params, g.holds), pick(grads, g.holds));
     },
-    saveState() {
+    async saveState() {
       const out: Record<string, NamedArray> = {};
-      for (const g of groups) for (const [key, value] of Object.entries(g.optimizer.saveState())) out[`${g.prefix}${key}`] = value;
+      for (const g of groups) for (const [key, value] of Object.entries(await g.optimizer.saveState())) out[`${g.prefix}${key}`] = value;
       return out;
     },
     loadState(state) {

@@ -32,6 +32,17 @@ export function countCorrect(logits: ArrayLike<number>, labels: ArrayLike<number
   return correct;
 }
 
+/**
+ * countCorrect on the device, for a training step that must not wait for a read: logits [B, O] → int32 scalar.
+ * Same rule (tf.argMax takes the first largest, as predictedClass; one output: logit > 0).
+ */
+export function countCorrectOnDevice(logits: tf.Tensor, labels: ArrayLike<number>, outputDim: number): tf.Scalar {
+  return tf.tidy(() => {
+    const predicted = outputDim === 1 ? tf.cast(tf.greater(tf.reshape(logits, [-1]), 0), 'int32') : tf.argMax(logits, 1);
+    return tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(Array.from(labels), 'int32')), 'int32')) as tf.Scalar;
+  });
+}
+
 /** Class of row i of logits [B, O]: the first largest logit (torch.argmax), or logit > 0 for one output. */
 export function predictedClass(logits: ArrayLike<number>, i: number, outputDim: number): number {
   if (outputDim === 1) return logits[i] > 0 ? 1 : 0;
@@ -74,9 +85,14 @@ export async function predictClassifier(model: LstmClassifier, tokens: Tokens, o
       const l = forwardLstm(model, batch);
       return [l, classificationLoss(l, batch.labels)];
     });
-    const values = out.dataSync();
-    lossSum += loss.dataSync()[0] * rows.length;
-    tf.dispose([out, loss]);
+    let values: Float32Array;
+    try {
+      const [logitValues, lossValue] = await Promise.all([out.data(), loss.data()]);
+      values = logitValues as Float32Array;
+      lossSum += lossValue[0] * rows.length;
+    } finally {
+      tf.dispose([out, loss]);
+    }
     correct += countCorrect(values, batch.labels, O);
     rows.forEach((r, i) => logits.set(values.subarray(i * O, (i + 1) * O), r * O));
     options.onBatch?.(start + rows.length);

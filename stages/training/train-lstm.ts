@@ -5,7 +5,7 @@ import type { Tokens } from '../artifacts/tokens.ts';
 import { readTokenParts } from '../artifacts/tokens.ts';
 import { readVocab } from '../artifacts/vocab.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
-import { countCorrect, makeClassifierBatch, predictClassifier } from './classifier-batches.ts';
+import { countCorrectOnDevice, makeClassifierBatch, predictClassifier } from './classifier-batches.ts';
 import { writeLstmModel } from './model-artifact.ts';
 import { writeHistoryCsv, writeMetricsJson } from './result-files.ts';
 import { resolveOutputDim, resolveTrainParams, type TrainParams, type TrainSettings } from './train-params.ts';
@@ -91,7 +91,8 @@ async function fitLstm(ctx: StageContext, settings: TrainSettings, model: LstmCl
     makeBatch: (rows) => makeClassifierBatch(train, rows),
     lossAndMetrics: (batch, mode) => {
       const logits = forwardLstm(model, batch, mode);
-      return { loss: classificationLoss(logits, batch.labels), count: batch.lengths.length, sums: { acc: countCorrect(logits.dataSync(), batch.labels, O) } };
+      // the correct count stays on the device until fitModel reads a group of batches (the loop keeps it)
+      return { loss: classificationLoss(logits, batch.labels), count: batch.lengths.length, sums: { acc: countCorrectOnDevice(logits, batch.labels, O) } };
     },
     evaluate: async (epoch): Promise<Record<string, number>> => {
       if (valid.rows === 0) return {};

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName, type SelectedBackend } from '../../models/backend/select.ts';
 import { findTfjsNode } from '../../models/backend/tensorflow.ts';
-import { paramGrads, type TrainableModel } from '../../models/train/train-step.ts';
+import { trainStepAsync as trainStepReadAsync, type TrainableModel } from '../../models/train/train-step.ts';
 import type { Optimizer } from '../../models/train/optimizer.ts';
 
 let cached: Promise<BackendName[]> | undefined;
@@ -43,16 +43,9 @@ export async function useBackend(name: BackendName): Promise<SelectedBackend> {
 }
 
 /**
- * models/train's trainStep with the loss read asynchronously: webgpu cannot read synchronously in Node, so this
- * is how a step runs on every backend. Same maths (paramGrads → optimizer.step); no clipping.
+ * The loss of one models/train trainStepAsync step (no clipping): the call shape the parity suites use. The loss is
+ * read asynchronously, so a step runs on every backend (webgpu cannot read synchronously in Node).
  */
 export async function trainStepAsync<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer): Promise<number> {
-  const { value, grads } = paramGrads(model.params, () => model.loss(batch, { training: true }));
-  try {
-    optimizer.step(model.params, grads);
-    return (await value.data())[0];
-  } finally {
-    value.dispose();
-    tf.dispose(grads);
-  }
+  return (await trainStepReadAsync(model, batch, optimizer)).loss;
 }

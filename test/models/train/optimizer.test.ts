@@ -40,7 +40,7 @@ for (const options of [{ name: 'adam', lr: 0.01, weightDecay: 0.1 }, { name: 'ad
     const p = { w: variableOf(P0) };
     const first = createOptimizer(options);
     for (const g of GRADS.slice(0, 2)) tf.tidy(() => first.step(p, { w: tf.tensor1d(g) }));
-    const state = first.saveState();
+    const state = await first.saveState();
     first.dispose();
     const resumed = createOptimizer(options);
     resumed.loadState(state);
@@ -89,7 +89,7 @@ test('parameters without a gradient are left alone', async () => {
   const opt = createOptimizer({ name: 'adam', lr: 0.1 });
   tf.tidy(() => opt.step(params, { a: tf.tensor1d([1, 1]) }));
   assert.deepEqual(Array.from(params.b.dataSync()), [3, 4]);
-  assert.deepEqual(Object.keys(opt.saveState()).sort(), ['exp_avg.a', 'exp_avg_sq.a', 'step.a']);
+  assert.deepEqual(Object.keys(await opt.saveState()).sort(), ['exp_avg.a', 'exp_avg_sq.a', 'step.a']);
   opt.dispose();
   tf.dispose(params);
 });
