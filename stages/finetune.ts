@@ -16,7 +16,7 @@ export type FinetuneParams = LmSourceParams & LmTrainParams;
 
 export const finetuneStage: Stage<FinetuneParams> = {
   kind: 'finetune',
-  version: 1,
+  version: 2, // 2: clip_grad_norm_ coefficient computed in float32 on the device, as torch does
   compute: true,
   resumeCompatible: LM_RESUME_COMPATIBLE,
   files: (params, env) => modelSourceFiles(params, env),

@@ -34,7 +34,7 @@ const LORA_INIT_TAG = 0x10a4;
 
 export const loraStage: Stage<LoraParams> = {
   kind: 'lora',
-  version: 1,
+  version: 2, // 2: clip_grad_norm_ coefficient computed in float32 on the device, as torch does
   compute: true,
   resumeCompatible: LM_RESUME_COMPATIBLE,
   files: (params, env) => modelSourceFiles(params, env),
