@@ -3,7 +3,7 @@
 import { join, dirname } from 'node:path';
 import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
 import type { PipelineSpec } from '../spec/types.ts';
-import type { CacheStore } from '../cache/store.ts';
+import type { CacheStore, LookupResult } from '../cache/store.ts';
 import { resumeKey } from '../cache/fingerprint.ts';
 import { writeLastState } from '../cache/state.ts';
 import { kindInfo } from '../spec/kinds.ts';
@@ -58,12 +58,14 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
   const prints = await computeFingerprints(spec, { backend: options.backend.name, env: options.env, cacheRoot: cache.root });
   const forced = (id: string) => options.force === 'all' || options.force.has(id);
 
-  // Which stages can be taken from the cache is decided up front, so the progress display knows the whole plan.
+  // Which stages can be taken from the cache is decided up front (each entry verified once), so the progress
+  // display knows the whole plan. Forced stages are not looked up.
   const planned: PlannedStage[] = [];
+  const found = new Map<string, LookupResult>();
   for (const id of options.stages) {
     const p = prints.get(id)!;
-    const hit = !forced(id) && (await cache.lookup(p.fingerprint)).status === 'hit';
-    planned.push({ id, kind: p.spec.kind, action: hit ? 'cached' : 'run' });
+    if (!forced(id)) found.set(id, await cache.lookup(p.fingerprint));
+    planned.push({ id, kind: p.spec.kind, action: found.get(id)?.status === 'hit' ? 'cached' : 'run' });
   }
   listener({ type: 'plan', stages: planned });
 
@@ -79,26 +81,25 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
       outcomes.push({ ...base, action: 'not-run', seconds: 0 });
       continue;
     }
+    const entry = found.get(id);
+    if (entry?.status === 'hit') {
+      outDirs.set(id, entry.outDir);
+      listener({ type: 'stage-cached', id, kind: p.spec.kind });
+      if (!options.dryRun) await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
+      outcomes.push({ ...base, action: 'cached', seconds: 0, metrics: entry.manifest.metrics ?? {}, summary: entry.manifest.summary ?? [] });
+      continue;
+    }
+    if (entry?.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: entry.reason });
+    // A dry run needs no inputs: fingerprints do not depend on upstream outputs, only on what produces them.
+    if (options.dryRun) {
+      outcomes.push({ ...base, action: 'would-run', seconds: 0 });
+      continue;
+    }
     const inputs = await resolveInputs(p, prints, outDirs, cache);
     if (!inputs.ok) {
       listener({ type: 'stage-failed', id, seconds: 0, error: new Error(inputs.error) });
       outcomes.push({ ...base, action: 'failed', seconds: 0, error: inputs.error });
       status = 'failed';
-      continue;
-    }
-    if (!forced(id)) {
-      const found = await cache.lookup(p.fingerprint);
-      if (found.status === 'hit') {
-        outDirs.set(id, found.outDir);
-        listener({ type: 'stage-cached', id, kind: p.spec.kind });
-        await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
-        outcomes.push({ ...base, action: 'cached', seconds: 0, metrics: found.manifest.metrics ?? {}, summary: found.manifest.summary ?? [] });
-        continue;
-      }
-      if (found.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: found.reason });
-    }
-    if (options.dryRun) {
-      outcomes.push({ ...base, action: 'would-run', seconds: 0 });
       continue;
     }
     if (p.stage.compute && !backendInfo) {

@@ -103,3 +103,17 @@ test('an invalid spec exits 2 with file:line:col; a failing stage exits 1 naming
   assert.match(failed.stdout, /✖ data failed after .*: .*reviews\.csv/);
   assert.match(failed.stdout, /split \(split\): not-run/);
 });
+
+test('--dry-run says what would run, downstream of uncached stages too, and writes nothing', async () => {
+  const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': smallCsv(60) });
+  const dry = await runCli(dir, ['run', 'p.yaml', '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr + dry.stdout);
+  assert.match(dry.stdout, /data \(load\): would-run\n[\s\S]*tokenize \(tokenize\): would-run/);
+  assert.match(dry.stdout, /done: 4 would run, 0 cached/);
+  assert.deepEqual(stagesByAction(dry.stdout).ran, []);
+  assert.equal((await runCli(dir, ['status', 'p.yaml'])).stdout.trim().split('\n').at(-1), '4 of 4 stages will run');
+
+  assert.equal((await runCli(dir, ['run', 'p.yaml', '--to', 'split'])).code, 0);
+  const partial = await runCli(dir, ['run', 'p.yaml', '--dry-run']);
+  assert.match(partial.stdout, /done: 2 would run, 2 cached/);
+});
