@@ -81,6 +81,12 @@ export interface FileDependency {
   path: string;
   /** Known sha256 of the content, when it is pinned (a catalog download not fetched yet). */
   sha256?: string;
+  /**
+   * How the fingerprint names the file, when its path is incidental: a catalog dataset is the same content whether
+   * it comes from $TFPIPE_DATA or a download, wherever those live. Default: the path (relative to the pipeline
+   * folder when inside it).
+   */
+  key?: string;
 }
 
 export interface Stage<P = Record<string, unknown>> {

@@ -97,7 +97,7 @@ export async function hashFileDependencies(
 ): Promise<FileHashResult> {
   const files: Record<string, string> = {};
   for (const dep of deps) {
-    const key = fileKey(dep.path, options.baseDir);
+    const key = dep.key ?? fileKey(dep.path, options.baseDir);
     if (dep.sha256 !== undefined) {
       files[key] = dep.sha256.toLowerCase();
       continue;

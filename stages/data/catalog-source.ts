@@ -57,7 +57,12 @@ export function locateCatalogPart(catalog: Catalog, name: CatalogName, partName:
 
 /** The fingerprint input: the rows' pinned identity, whichever source will provide them. */
 export function catalogFileDependency(location: CatalogLocation): FileDependency {
-  return { path: location.localPath ?? location.downloadPath, sha256: location.part.contentSha256 };
+  return {
+    path: location.localPath ?? location.downloadPath,
+    sha256: location.part.contentSha256,
+    // The same rows from $TFPIPE_DATA or a download, wherever either lives: one fingerprint.
+    key: `catalog:${location.entry.name}/${location.partName}`,
+  };
 }
 
 /** All rows of the part's file (before the part's row range is applied), checked against the pinned hashes. */

@@ -142,3 +142,11 @@ test('hashFileDependencies hashes content (not mtime), keys paths relative to th
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a file dependency with a key is named by the key, not by where the file lies', async () => {
+  const pinned = '0'.repeat(64);
+  const a = await hashFileDependencies([{ path: '/data/one/imdb.csv.gz', sha256: pinned, key: 'catalog:imdb/all' }], { baseDir: '/work/p' });
+  const b = await hashFileDependencies([{ path: '/elsewhere/imdb.csv.gz', sha256: pinned, key: 'catalog:imdb/all' }], { baseDir: '/work/p' });
+  assert.deepEqual(a, { ok: true, files: { 'catalog:imdb/all': pinned } });
+  assert.deepEqual(b, a);
+});

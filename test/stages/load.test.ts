@@ -95,4 +95,7 @@ test('files(): a path resolves against baseDir; a catalog part is pinned by its 
   assert.equal(remote[0].path, '/work/pipelines/cache/downloads/imdb/aclImdb_v1.tar.gz');
   assert.equal(local[0].sha256, 'b76d06505a673565fae3963ecaf74b1c2334eb8903ea98135d4ee4ee9592a9bb');
   assert.equal(remote[0].sha256, local[0].sha256);
+  // Both sources are named alike in the fingerprint, so a downloaded imdb reuses entries made from $TFPIPE_DATA.
+  assert.equal(local[0].key, 'catalog:imdb/all');
+  assert.equal(remote[0].key, local[0].key);
 });
