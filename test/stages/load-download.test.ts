@@ -47,7 +47,7 @@ test('imdb download: fetched into the cache, resumed after a cut, rows in the CS
     const progress: number[] = [];
     const ctx = await makeTestContext({ env, progress: { start: () => {}, update: (done) => progress.push(done), status: () => {} } });
     const [before] = await stage.files!({ dataset: 'imdb' }, ctx);
-    assert.deepEqual(before, { path: join(ctx.cacheRoot, 'downloads/imdb/aclImdb_v1.tar.gz'), sha256: sha256(EXPECTED_CSV) });
+    assert.deepEqual(before, { path: join(ctx.cacheRoot, 'downloads/imdb/aclImdb_v1.tar.gz'), sha256: sha256(EXPECTED_CSV), key: 'catalog:imdb/all' });
 
     await stage.run(ctx, { dataset: 'imdb' }, {});
     const data = await readDataset(ctx.outDir);
