@@ -19,32 +19,10 @@ import { fitModel, type FitOptions, type StepInfo } from '../../../models/train/
 import { trainStepAsync } from '../../../models/train/train-step.ts';
 import { countCorrect, countCorrectOnDevice } from '../../../stages/training/classifier-batches.ts';
 import { availableBackends, useBackend } from '../../helpers/backends.ts';
+import { batchOf, N, VOCAB } from './synthetic-rows.ts';
 
-const N = 24;
-const T = 6;
-const VOCAB = 12;
 const BATCH = 5;
 const BATCHES = Math.ceil(N / BATCH);
-
-/** Synthetic rows: label 1 when token 3 appears; lengths 1..T. */
-function makeData(): { ids: Int32Array; lengths: Int32Array; labels: Int32Array } {
-  const ids = new Int32Array(N * T);
-  const lengths = new Int32Array(N);
-  const labels = new Int32Array(N);
-  for (let r = 0; r < N; r++) {
-    lengths[r] = 1 + ((r * 5) % T);
-    for (let t = 0; t < lengths[r]; t++) ids[r * T + t] = 1 + ((r * 7 + t * 3) % (VOCAB - 1));
-    labels[r] = Array.from(ids.subarray(r * T, r * T + lengths[r])).includes(3) ? 1 : 0;
-  }
-  return { ids, lengths, labels };
-}
-const DATA = makeData();
-
-function batchOf(rows: ArrayLike<number>): LabelledLstmBatch {
-  const ids = new Int32Array(rows.length * T);
-  Array.from(rows).forEach((r, i) => ids.set(DATA.ids.subarray(r * T, (r + 1) * T), i * T));
-  return { ids, lengths: Array.from(rows, (r) => DATA.lengths[r]), labels: Array.from(rows, (r) => DATA.labels[r]), width: T };
-}
 
 const tempDirs: string[] = [];
 process.once('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

@@ -15,34 +15,12 @@ import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { classificationLoss } from '../../../models/train/losses.ts';
 import { batchSeed, fitModel, shuffleOrder, type FitOptions, type FitResult, type HistoryRow } from '../../../models/train/loop.ts';
 import type { Optimizer } from '../../../models/train/optimizer.ts';
+import { batchOf, N, VOCAB } from './synthetic-rows.ts';
 
 before(async () => {
   await selectBackend('cpu');
 });
 
-const N = 24;
-const T = 6;
-const VOCAB = 12;
-
-/** Synthetic rows: label 1 when token 3 appears; lengths 1..T. */
-function makeData(): { ids: Int32Array; lengths: Int32Array; labels: Int32Array } {
-  const ids = new Int32Array(N * T);
-  const lengths = new Int32Array(N);
-  const labels = new Int32Array(N);
-  for (let r = 0; r < N; r++) {
-    lengths[r] = 1 + ((r * 5) % T);
-    for (let t = 0; t < lengths[r]; t++) ids[r * T + t] = 1 + ((r * 7 + t * 3) % (VOCAB - 1));
-    labels[r] = Array.from(ids.subarray(r * T, r * T + lengths[r])).includes(3) ? 1 : 0;
-  }
-  return { ids, lengths, labels };
-}
-const DATA = makeData();
-
-function batchOf(rows: Int32Array): LabelledLstmBatch {
-  const ids = new Int32Array(rows.length * T);
-  rows.forEach((r, i) => ids.set(DATA.ids.subarray(r * T, (r + 1) * T), i * T));
-  return { ids, lengths: Array.from(rows, (r) => DATA.lengths[r]), labels: Array.from(rows, (r) => DATA.labels[r]), width: T };
-}
 
 interface Run {
   model: LstmClassifier;
