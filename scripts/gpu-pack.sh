@@ -17,4 +17,5 @@ node --import tsx scripts/gpu-bundle.ts "${TFPIPE_GPU_ENTRY:-runner/cli.ts}" .gp
 files=(package.json schemas)
 while IFS= read -r f; do files+=("$f"); done < <(find runner stages models -type f ! -name '*.ts' | sort)
 bash "$pack" .gpu-build/tfpipe.mjs "${files[@]}" "$@"
-echo "gpu-pack: .gpu/ is ready; run there: bash .gpu/run.sh ${1:+run $1 --backend webgpu}"
+if [ -n "${TFPIPE_GPU_ENTRY:-}" ]; then echo "gpu-pack: .gpu/ is ready; run there: bash .gpu/run.sh ARGS (ARGS go to $TFPIPE_GPU_ENTRY)"
+else echo "gpu-pack: .gpu/ is ready; run there: bash .gpu/run.sh run $1 --backend webgpu"; fi

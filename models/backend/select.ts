@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmExtras } from './kernels/wasm-extras.ts';
+import { registerWasmGatherRows } from './kernels/gather-rows.ts';
 import { findTfjsNode, tfjsNodeInstallHint } from './tensorflow.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
@@ -50,6 +51,7 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
     load: async () => {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmExtras();
+      registerWasmGatherRows();
     },
     describe: async () => {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

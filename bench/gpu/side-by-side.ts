@@ -1,0 +1,141 @@
+// Benchmark for the GPU machine (issue 7): tfpipe and PyTorch on the same workloads, same shapes, one run, with
+// the ratio. The PyTorch side (bench/gpu/peer_torch.py: HF transformers + peft, cuDNN LSTM) runs first and alone,
+// then each tfpipe workload on the chosen backend. Workloads:
+//   gpt2-full  GPT-2 124M full fine-tuning, batch 4 × 1024, AdamW, clip 1, dropout 0.1        (tokens/s)
+//   gpt2-lora  the same with LoRA r 64, alpha 16, dropout 0.1 on c_attn (base frozen)         (tokens/s)
+//   gpt2-eval  forward + loss only, no dropout: perplexity evaluation                          (tokens/s)
+//   lstm-uni   lab 1's LSTM classifier, batch 96 × 256, embedding 128, hidden 128, Adam        (samples/s)
+//   lstm-bi    the same, bidirectional                                                         (samples/s)
+// No host sync inside the timed loop: steps are queued and only the last loss is read, as a pipeline's training
+// loop reads the loss every N steps.
+// On the GPU machine (no Node.js there): TFPIPE_GPU_ENTRY=bench/gpu/side-by-side.ts npm run gpu:pack --
+// bench/gpu/peer_torch.py, then `bash .gpu/run.sh --backend webgpu`. Anywhere else:
+//   node --import tsx bench/gpu/side-by-side.ts [--backend wasm] [--small] [--modes a,b] [--steps N] [--python P]
+// --small shrinks every shape (GPT-2 2 × 64 wide, batch 4 × 64; LSTM 8 × 32, 16 wide) to check the harness on a CPU.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, type BackendName } from '../../models/backend/select.ts';
+import { createGpt2 } from '../../models/gpt2/load.ts';
+import { disposeGpt2Model, gpt2Loss } from '../../models/gpt2/model.ts';
+import { gpt2Trainable } from '../../models/gpt2/trainable.ts';
+import { makeLoraConfig } from '../../models/lora/config.ts';
+import { attachLora, detachLora } from '../../models/lora/lora.ts';
+import { createLstmClassifier, disposeLstm } from '../../models/lstm/model.ts';
+import { lstmTrainable } from '../../models/lstm/trainable.ts';
+import { clipGradNorm } from '../../models/train/clip.ts';
+import { createOptimizer } from '../../models/train/create-optimizer.ts';
+import type { Optimizer } from '../../models/train/optimizer.ts';
+import { paramGrads, type TrainableModel } from '../../models/train/train-step.ts';
+
+const MODES = ['gpt2-full', 'gpt2-lora', 'gpt2-eval', 'lstm-uni', 'lstm-bi'] as const;
+type Mode = (typeof MODES)[number];
+
+const argOf = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const small = process.argv.includes('--small');
+const backendName = (argOf('--backend') ?? 'webgpu') as BackendName;
+const steps = Number(argOf('--steps') ?? 5);
+const modes = (argOf('--modes')?.split(',') ?? [...MODES]) as Mode[];
+const python = argOf('--python') ?? process.env.TFPIPE_PYTHON ?? 'python3';
+const GPT2 = small ? { L: 2, H: 2, C: 64, B: 4, T: 64 } : { L: 12, H: 12, C: 768, B: 4, T: 1024 };
+const LSTM = small ? { B: 8, T: 32, E: 16, H: 16 } : { B: 96, T: 256, E: 128, H: 128 };
+const LSTM_VOCAB = 20000;
+
+for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m}; modes: ${MODES.join(', ')}`);
+
+/** Seconds per step after one warm-up; only the last step's loss is read (which waits for the whole queue). */
+async function secondsPerStep(step: () => tf.Scalar): Promise<number> {
+  const warm = step();
+  await warm.data();
+  warm.dispose();
+  const start = performance.now();
+  let last: tf.Scalar | null = null;
+  for (let i = 0; i < steps; i++) {
+    last?.dispose();
+    last = step();
+  }
+  await last!.data();
+  last!.dispose();
+  return (performance.now() - start) / 1000 / steps;
+}
+
+/** One optimizer step (clipping when asked); returns the loss, still on the device. */
+function trainStepOnDevice<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer, seed: number, clip: boolean): tf.Scalar {
+  const { value, grads } = paramGrads(model.params, () => model.loss(batch, { training: true, seed }));
+  const norm = clip ? clipGradNorm(grads, 1) : null;
+  optimizer.step(model.params, grads);
+  tf.dispose([norm, ...Object.values(grads)].filter((t): t is tf.Tensor => t !== null));
+  return value;
+}
+
+async function gpt2Rate(mode: Mode): Promise<number> {
+  const model = createGpt2({ n_layer: GPT2.L, n_head: GPT2.H, n_embd: GPT2.C, n_positions: Math.max(GPT2.T, 1024) }, 1);
+  const ids = Array.from({ length: GPT2.B }, (_, b) => Array.from({ length: GPT2.T }, (_, t) => (b * 1009 + t * 7919) % 50257));
+  try {
+    if (mode === 'gpt2-eval') return (GPT2.B * GPT2.T) / (await secondsPerStep(() => gpt2Loss(model, ids)));
+    const lora = mode === 'gpt2-lora' ? attachLora(model, makeLoraConfig({ r: 64, lora_alpha: 16, lora_dropout: 0.1, target_modules: ['c_attn'] }), 2) : null;
+    const trainable = gpt2Trainable(model, lora ? lora.params : model.params);
+    const optimizer = createOptimizer({ name: 'adamw', lr: 1e-4, weightDecay: 0 });
+    let seed = 1;
+    const seconds = await secondsPerStep(() => trainStepOnDevice(trainable, { ids }, optimizer, seed++, true));
+    optimizer.dispose();
+    if (lora) detachLora(model, lora);
+    return (GPT2.B * GPT2.T) / seconds;
+  } finally {
+    disposeGpt2Model(model);
+  }
+}
+
+async function lstmRate(mode: Mode): Promise<number> {
+  const ids = Int32Array.from({ length: LSTM.B * LSTM.T }, (_, i) => 1 + ((i * 7919) % (LSTM_VOCAB - 1)));
+  const batch = { ids, lengths: new Array<number>(LSTM.B).fill(LSTM.T), width: LSTM.T, labels: Array.from({ length: LSTM.B }, (_, b) => b % 2) };
+  const model = createLstmClassifier({ vocabSize: LSTM_VOCAB, embeddingDim: LSTM.E, hiddenDim: LSTM.H, outputDim: 2, nLayers: 1, bidirectional: mode === 'lstm-bi', dropout: 0, padIndex: 0 }, 1);
+  const optimizer = createOptimizer({ name: 'adam', lr: 1e-3 });
+  try {
+    return LSTM.B / (await secondsPerStep(() => trainStepOnDevice(lstmTrainable(model), batch, optimizer, 1, false)));
+  } finally {
+    optimizer.dispose();
+    disposeLstm(model);
+  }
+}
+
+interface PeerResult {
+  device: string;
+  gpt2: string | null;
+  rates: Record<string, number | string>;
+}
+
+function runPeer(): PeerResult | string {
+  const script = join(import.meta.dirname, 'peer_torch.py');
+  const g = GPT2;
+  const args = [script, '--modes', modes.join(','), '--gpt2', [g.L, g.H, g.C, g.B, g.T].join(','), '--lstm', [LSTM.B, LSTM.T, LSTM.E, LSTM.H].join(','), '--steps', String(steps)];
+  const run = spawnSync(python, args, { encoding: 'utf8' });
+  if (run.error) return `not run (${python}: ${run.error.message})`;
+  if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PeerResult;
+}
+
+const peer = process.argv.includes('--no-peer') ? 'skipped (--no-peer)' : runPeer();
+const selected = await selectBackend(backendName);
+const ours = new Map<Mode, number | string>();
+for (const mode of modes) {
+  try {
+    ours.set(mode, mode.startsWith('gpt2') ? await gpt2Rate(mode) : await lstmRate(mode));
+  } catch (error) {
+    ours.set(mode, `${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  console.log(`${mode}: ${typeof ours.get(mode) === 'number' ? (ours.get(mode) as number).toFixed(1) : ours.get(mode)} (tensors left ${tf.memory().numTensors})`);
+}
+
+const unit = (m: Mode) => (m.startsWith('gpt2') ? 'tokens/s' : 'samples/s');
+const show = (v: number | string | undefined) => (typeof v === 'number' ? v.toFixed(1) : String(v ?? '—'));
+console.log(`\nGPT-2 ${GPT2.L}×${GPT2.C}, batch ${GPT2.B} × ${GPT2.T}; LSTM batch ${LSTM.B} × ${LSTM.T}, emb ${LSTM.E}, hidden ${LSTM.H}; ${steps} timed steps after 1 warm-up`);
+console.log(`tfpipe: ${selected.name} on ${selected.device}`);
+console.log(`PyTorch: ${typeof peer === 'string' ? peer : `${peer.device}; GPT-2 from ${peer.gpt2 ?? '—'}`}`);
+console.log('mode        unit          tfpipe      PyTorch    ratio');
+for (const mode of modes) {
+  const a = ours.get(mode);
+  const b = typeof peer === 'string' ? undefined : peer.rates[mode];
+  const ratio = typeof a === 'number' && typeof b === 'number' ? `${(a / b).toFixed(3)}×` : '—';
+  console.log(`${mode.padEnd(11)} ${unit(mode).padEnd(10)} ${show(a).padStart(10)} ${show(b).padStart(12)} ${ratio.padStart(8)}`);
+}
