@@ -3,9 +3,13 @@
 // recurrent matmul (h·W_hhᵀ, [m,H]×[H,4H]) and one fused cell kernel on the step's live rows only.
 // Backward: per step the cell backward and one matmul (dz·W_hh); the weight gradients are single matmuls over all
 // steps at the end, as cuDNN does: dW_ih = dZᵀ·x, dW_hh = dZᵀ·h_prev, db = Σ dZ.
+// On webgpu (H ≤ 256) the whole time loop runs inside one program each way instead: webgpu/direction.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { cellForward, cellBackward, cellWantsScaledG } from './cell.ts';
 import { previousRows, type PackedLayout } from './packing.ts';
+import { onWebGpu } from '../backend/webgpu/run-program.ts';
+import { supportsSequencePrograms } from './webgpu/sequence-common.ts';
+import { lstmDirectionWebGpu } from './webgpu/direction.ts';
 
 export interface DirectionWeights {
   wIh: tf.Tensor2D; // [4H, in]
@@ -112,11 +116,18 @@ function runBackward(dy: tf.Tensor2D, x: tf.Tensor2D, w: DirectionWeights, out: 
   return [dX, dWih, dWhh, dB, dB.clone()];
 }
 
+let sequencePrograms = true;
+/** For tests and benchmarks: on webgpu, use the per-step path (tf ops every step) instead of the sequence programs. */
+export function useWebGpuSequencePrograms(on: boolean): void {
+  sequencePrograms = on;
+}
+
 /**
  * x [N, in] packed → the direction's outputs [N, H] packed (reverse: row (t, b) holds the state after reading
  * tokens T_b-1 .. t). Differentiable in x and all four weights.
  */
 export function lstmDirection(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, training: boolean): tf.Tensor2D {
+  if (sequencePrograms && onWebGpu() && supportsSequencePrograms(w.wHh.shape[1])) return lstmDirectionWebGpu(x, w, layout, reverse, training);
   if (!training) return tf.tidy(() => runForward(x, w, layout, reverse, false).out);
   const T = layout.batchSizes.length;
   const op = tf.customGrad((...args: unknown[]) => {
