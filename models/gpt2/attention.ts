@@ -1,6 +1,7 @@
 // Multi-head causal self-attention on c_attn's output. One matmul produced q, k and v together (qkv [N, 3C],
 // N = B*T); one transpose splits them into heads; a single additive bias applies the causal (and padding) mask.
 // Shapes: B batch, T new positions, P cached positions, nh heads, hs = C / nh.
+// On webgpu, training/eval without a cache or padding takes the fused kernels instead (webgpu/attention-fused.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { differentiable } from './ops.ts';
 

@@ -1,8 +1,11 @@
 // Causal-LM cross-entropy as HF computes it (labels shifted by one, positions labelled -100 ignored, mean over
 // the rest), sparse: log-sum-exp minus the target's logit, never a [N, V] one-hot in the forward pass. The
-// backward, (softmax − onehot) / count on kept rows, is written by hand (one ScatterNd for the −1s).
+// backward, (softmax − onehot) / count on kept rows, is written by hand (one ScatterNd for the −1s). On webgpu the
+// log-sum-exp and the backward are fused WGSL programs (webgpu/cross-entropy.ts), the targets an int32 tensor.
 import * as tf from '@tensorflow/tfjs-core';
+import { onWebGpu } from '../backend/webgpu/run-program.ts';
 import { differentiable, gradsFor, headLogits, headWeightGrad } from './ops.ts';
+import { crossEntropyLogitGrad, rowLogSumExp } from './webgpu/cross-entropy.ts';
 
 export const IGNORE_INDEX = -100;
 
@@ -73,16 +76,41 @@ function dLogits(dy: tf.Tensor, logits: tf.Tensor2D, lse: tf.Tensor1D, kept: Kep
   return tf.mul(tf.sub(probs, onehot), tf.div(dy, count)) as tf.Tensor2D;
 }
 
+/**
+ * The two [N, V] passes: the log-sum-exp of each row (saved for the backward, with whatever else it needs) and
+ * d logits from the saved tensors. tfjs ops, except on webgpu: there the fused programs of webgpu/cross-entropy.ts,
+ * which read the targets as an int32 [N] tensor (saved after lse).
+ */
+interface LogitPasses {
+  /** [lse [N], …what dLogits needs]. */
+  logSumExp(logits: tf.Tensor2D): tf.Tensor[];
+  dLogits(dy: tf.Tensor, logits: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor2D;
+}
+
+function logitPasses(targets: ArrayLike<number>, kept: KeptRows): LogitPasses {
+  if (!onWebGpu()) {
+    return {
+      logSumExp: (logits) => [tf.logSumExp(logits, 1)],
+      dLogits: (dy, logits, [lse]) => dLogits(dy, logits, lse as tf.Tensor1D, kept),
+    };
+  }
+  return {
+    logSumExp: (logits) => [rowLogSumExp(logits), tf.tensor1d(Int32Array.from(targets), 'int32')],
+    dLogits: (dy, logits, [lse, targetIds]) => crossEntropyLogitGrad(dy, logits, lse, targetIds, kept.count),
+  };
+}
+
 /** Cross-entropy from logits [N, V] and targets [N] (-100 = ignore), differentiable in the logits. */
 export function sparseCrossEntropy(logits: tf.Tensor2D, targets: ArrayLike<number>): tf.Scalar {
   const kept = keptRows(targets, logits.shape[0], logits.shape[1]);
+  const passes = logitPasses(targets, kept);
   return differentiable(
     [logits],
     ([x]) => {
-      const lse = tf.logSumExp(x, 1) as tf.Tensor1D;
-      return { value: meanNll(x as tf.Tensor2D, lse, kept), keep: [lse] };
+      const saved = passes.logSumExp(x as tf.Tensor2D);
+      return { value: meanNll(x as tf.Tensor2D, saved[0] as tf.Tensor1D, kept), keep: saved };
     },
-    (dy, [x], [lse]) => [dLogits(dy, x as tf.Tensor2D, lse as tf.Tensor1D, kept)],
+    (dy, [x], saved) => [passes.dLogits(dy, x as tf.Tensor2D, saved)],
   );
 }
 
@@ -92,15 +120,16 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, targets: ArrayLike<numbe
  */
 export function lmHeadLoss(h: tf.Tensor2D, wte: tf.Tensor2D, targets: ArrayLike<number>): tf.Scalar {
   const kept = keptRows(targets, h.shape[0], wte.shape[0]);
+  const passes = logitPasses(targets, kept);
   return differentiable(
     [h, wte],
     ([hi, w]) => {
       const logits = headLogits(hi as tf.Tensor2D, w as tf.Tensor2D);
-      const lse = tf.logSumExp(logits, 1) as tf.Tensor1D;
-      return { value: meanNll(logits, lse, kept), keep: [logits, lse] };
+      const saved = passes.logSumExp(logits);
+      return { value: meanNll(logits, saved[0] as tf.Tensor1D, kept), keep: [logits, ...saved] };
     },
-    (dy, [hi, w], [logits, lse]) => {
-      const g = dLogits(dy, logits as tf.Tensor2D, lse as tf.Tensor1D, kept);
+    (dy, [hi, w], [logits, ...saved]) => {
+      const g = passes.dLogits(dy, logits as tf.Tensor2D, saved);
       return gradsFor([h, wte], [() => tf.matMul(g, w), () => headWeightGrad(g, hi as tf.Tensor2D)]);
     },
   );
@@ -110,7 +139,7 @@ export function lmHeadLoss(h: tf.Tensor2D, wte: tf.Tensor2D, targets: ArrayLike<
 export async function targetLogProbs(logits: tf.Tensor2D, targets: ArrayLike<number>): Promise<Float32Array> {
   const [N, V] = logits.shape;
   const values = tf.tidy(() => {
-    const lse = tf.logSumExp(logits, 1);
+    const lse = onWebGpu() ? rowLogSumExp(logits) : tf.logSumExp(logits, 1);
     const flat = Int32Array.from({ length: N }, (_, n) => n * V + targets[n]);
     return tf.sub(tf.gather(tf.reshape(logits, [N * V]), tf.tensor1d(flat, 'int32')), lse);
   });

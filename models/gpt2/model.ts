@@ -7,6 +7,7 @@ import { type Gpt2Params } from './params.ts';
 import { addSame, conv1d, deriveSeed, dropout, dropoutMask, embed, geluNew, headLogits, layerNorm } from './ops.ts';
 import { attentionBias, cachedSelfAttention, causalSelfAttention } from './attention.ts';
 import { lmHeadLoss, shiftLabels, sparseCrossEntropy } from './loss.ts';
+import { fusedAttentionApplies, fusedCausalSelfAttention } from './webgpu/attention-fused.ts';
 
 /** An extra path added to a Conv1D module's output (LoRA): x [N, in] → delta [N, out], differentiable in x. */
 export interface Conv1DAdapter {
@@ -129,13 +130,19 @@ function hiddenStates(model: Gpt2Model, ids: number[][], options: ForwardOptions
   const ln = (x: tf.Tensor2D, name: string) => layerNorm(x, params[`${name}.weight`] as tf.Tensor1D, params[`${name}.bias`] as tf.Tensor1D, eps);
 
   let x = drop(embed(params['transformer.wte.weight'] as tf.Tensor2D, params['transformer.wpe.weight'] as tf.Tensor2D, flatIds, positions), config.embd_pdrop); // (N, C)
-  const bias = attentionBias(B, T, P, options.attentionMask);
+  // webgpu, no cache, no padding: the fused kernels, which apply the causal mask and dropout themselves, so neither
+  // the bias nor the (B, nh, T, T) dropout masks are built.
+  const fused = !useCache && options.attentionMask === undefined && fusedAttentionApplies(shape);
+  const bias = fused ? null : attentionBias(B, T, P, options.attentionMask);
   const cache: KvCache = [];
   for (let i = 0; i < config.n_layer; i++) {
     const h = `transformer.h.${i}`;
     const qkv = linear(model, `${h}.attn.c_attn`, ln(x, `${h}.ln_1`), nextSeed); // (N, 3C)
     let y: tf.Tensor2D;
-    if (useCache) {
+    if (bias === null) {
+      const seed = config.attn_pdrop > 0 ? nextSeed() : null;
+      y = fusedCausalSelfAttention(qkv, shape, seed === null ? null : { rate: config.attn_pdrop, seed });
+    } else if (useCache) {
       const step = cachedSelfAttention(qkv, shape, bias, options.past?.[i]);
       cache.push({ k: step.k, v: step.v });
       y = step.y;

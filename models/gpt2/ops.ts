@@ -4,6 +4,10 @@
 // Frozen weights (non-trainable variables, e.g. the base under LoRA) are closed over, so their gradients are never
 // computed — for the tied head that skips the [V, C] matmul, the largest of the step.
 import * as tf from '@tensorflow/tfjs-core';
+import { onWebGpu } from '../backend/webgpu/run-program.ts';
+import { geluNewBackward, geluNewForward } from './webgpu/gelu-new.ts';
+import { columnSums, layerNormGainGrad, layerNormInputGrad } from './webgpu/layer-norm-backward.ts';
+import { layerNormApply, layerNormStats } from './webgpu/layer-norm-forward.ts';
 
 /**
  * A nonzero 32-bit seed for sub-stream `index` of `seed`. Never 0: tf.randomNormal treats seed 0 as "unseeded"
@@ -102,6 +106,7 @@ export function embed(wte: tf.Tensor2D, wpe: tf.Tensor2D, ids: Int32Array, posit
 
 /** LayerNorm over the last axis (biased variance, as torch): x [N, C] → [N, C]. */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
+  if (onWebGpu()) return layerNormFused(x, gain, bias, eps);
   return differentiable(
     [x, gain, bias],
     ([xi, g, b]) => {
@@ -127,6 +132,22 @@ export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, 
   );
 }
 
+/**
+ * layerNorm with webgpu's fused kernels (models/gpt2/webgpu/layer-norm-*.ts): forward 2 programs, backward 3; keeps
+ * the [N, 2] row statistics instead of an [N, C] x̂.
+ */
+function layerNormFused(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
+  return differentiable(
+    [x, gain, bias],
+    ([xi, g, b]) => {
+      const stats = layerNormStats(xi as tf.Tensor2D, eps);
+      return { value: layerNormApply(xi as tf.Tensor2D, stats, g as tf.Tensor1D, b as tf.Tensor1D), keep: [stats] };
+    },
+    (dy, [xi, g], [stats]) =>
+      gradsFor([x, gain, bias], [() => layerNormInputGrad(dy, xi, stats, g), () => layerNormGainGrad(dy, xi, stats), () => columnSums(dy)]),
+  );
+}
+
 /** HF Conv1D: x [N, in] @ W [in, out] + b [out]. */
 export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
   return differentiable(
@@ -145,6 +166,7 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** gelu_new, the tanh approximation: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
 export function geluNew(x: tf.Tensor2D): tf.Tensor2D {
+  if (onWebGpu()) return differentiable([x], ([xi]) => ({ value: geluNewForward(xi as tf.Tensor2D) }), (dy, [xi]) => [geluNewBackward(dy, xi)]);
   return differentiable(
     [x],
     ([xi]) => {
