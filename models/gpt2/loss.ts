@@ -1,10 +1,14 @@
 // Causal-LM cross-entropy as HF computes it (labels shifted by one, positions labelled -100 ignored, mean over
 // the rest), sparse: log-sum-exp minus the target's logit, never a [N, V] one-hot in the forward pass. The
-// backward, (softmax − onehot) / count on kept rows, is written by hand (one ScatterNd for the −1s). On webgpu the
-// log-sum-exp and the backward are fused WGSL programs (webgpu/cross-entropy.ts), the targets an int32 tensor.
+// backward, (softmax − onehot) / count on kept rows, is written by hand. Two ways to make the [N, V] passes:
+// - tfjs ops (cpu, wasm, tensorflow): the forward keeps the softmax it already had on the way to the log-sum-exp
+//   (e / Σe), so the backward needs no second exp over [N, V] — on wasm that exp was 16% of a lab2-offline step;
+// - on webgpu fused WGSL programs (webgpu/cross-entropy.ts): one pass each way, recomputing exp (memory-bound there).
+// The tied head and its loss (lmHeadLoss) run over row chunks of at most LOGIT_CHUNK_BYTES of logits, so no [N, V]
+// buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.
 import * as tf from '@tensorflow/tfjs-core';
 import { onWebGpu } from '../backend/webgpu/run-program.ts';
-import { differentiable, gradsFor, headLogits, headWeightGrad } from './ops.ts';
+import { differentiable, gradsFor, headLogits, headWeightGrad, needsGrad } from './ops.ts';
 import { crossEntropyLogitGrad, rowLogSumExp } from './webgpu/cross-entropy.ts';
 
 export const IGNORE_INDEX = -100;
@@ -22,10 +26,11 @@ export function shiftLabels(labels: ArrayLike<number>, B: number, T: number): In
   return targets;
 }
 
-/** The rows that count (target != -100), checked against the vocabulary. */
+/** The rows that count (target != -100) of one chunk, checked against the vocabulary. */
 interface KeptRows {
   N: number;
   V: number;
+  /** Kept rows in this chunk. */
   count: number;
   rows: Int32Array;
   /** n * V + target for each kept row: the target logits in the flattened [N * V]. */
@@ -33,6 +38,8 @@ interface KeptRows {
   /** [row, target] pairs for ScatterNd. */
   pairs: Int32Array;
   mask: Float32Array;
+  /** The chunk's targets as given (-100 included). */
+  targets: Int32Array;
 }
 
 function keptRows(targets: ArrayLike<number>, N: number, V: number): KeptRows {
@@ -54,83 +61,148 @@ function keptRows(targets: ArrayLike<number>, N: number, V: number): KeptRows {
     flat: Int32Array.from(rows, (n) => n * V + targets[n]),
     pairs: Int32Array.from(rows.flatMap((n) => [n, targets[n]])),
     mask,
+    targets: Int32Array.from(targets),
   };
 }
 
-/** mean(lse − target logit) over kept rows; NaN when none is kept (as torch). */
-function meanNll(logits: tf.Tensor2D, lse: tf.Tensor1D, kept: KeptRows): tf.Scalar {
+/** Σ (lse − target logit) over the chunk's kept rows (0 when none). */
+function sumNll(logits: tf.Tensor2D, lse: tf.Tensor1D, kept: KeptRows): tf.Scalar {
   return tf.tidy(() => {
-    if (kept.count === 0) return tf.scalar(NaN);
+    if (kept.count === 0) return tf.scalar(0);
     const picked = tf.gather(tf.reshape(logits, [kept.N * kept.V]), tf.tensor1d(kept.flat, 'int32'));
     const lseKept = tf.gather(lse, tf.tensor1d(kept.rows, 'int32'));
-    return tf.div(tf.sum(tf.sub(lseKept, picked)), kept.count) as tf.Scalar;
+    return tf.sum(tf.sub(lseKept, picked)) as tf.Scalar;
   });
 }
 
-/** d loss / d logits = (softmax − onehot) on kept rows, times dy / count. */
-function dLogits(dy: tf.Tensor, logits: tf.Tensor2D, lse: tf.Tensor1D, kept: KeptRows): tf.Tensor2D {
-  const { N, V, count } = kept;
-  if (count === 0) return tf.zerosLike(logits);
-  const probs = tf.mul(tf.exp(tf.sub(logits, tf.reshape(lse, [N, 1]))), tf.tensor2d(kept.mask, [N, 1]));
-  const onehot = tf.scatterND(tf.tensor2d(kept.pairs, [count, 2], 'int32'), tf.ones([count]), [N, V]);
-  return tf.mul(tf.sub(probs, onehot), tf.div(dy, count)) as tf.Tensor2D;
-}
-
 /**
- * The two [N, V] passes: the log-sum-exp of each row (saved for the backward, with whatever else it needs) and
- * d logits from the saved tensors. tfjs ops, except on webgpu: there the fused programs of webgpu/cross-entropy.ts,
- * which read the targets as an int32 [N] tensor (saved after lse).
+ * The [N, V] passes of one chunk. `forward` gives the row log-sum-exp [N] and what the backward needs (it may keep
+ * the logits); `backward` gives d logits for the loss's gradient dy, the mean over `total` kept rows in all chunks.
  */
 interface LogitPasses {
-  /** [lse [N], …what dLogits needs]. */
-  logSumExp(logits: tf.Tensor2D): tf.Tensor[];
-  dLogits(dy: tf.Tensor, logits: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor2D;
+  forward(logits: tf.Tensor2D, kept: KeptRows): { lse: tf.Tensor1D; saved: tf.Tensor[] };
+  backward(dy: tf.Tensor, saved: tf.Tensor[], kept: KeptRows, total: number): tf.Tensor2D;
 }
 
-function logitPasses(targets: ArrayLike<number>, kept: KeptRows): LogitPasses {
-  if (!onWebGpu()) {
-    return {
-      logSumExp: (logits) => [tf.logSumExp(logits, 1)],
-      dLogits: (dy, logits, [lse]) => dLogits(dy, logits, lse as tf.Tensor1D, kept),
-    };
-  }
-  return {
-    logSumExp: (logits) => [rowLogSumExp(logits), tf.tensor1d(Int32Array.from(targets), 'int32')],
-    dLogits: (dy, logits, [lse, targetIds]) => crossEntropyLogitGrad(dy, logits, lse, targetIds, kept.count),
-  };
+/** tfjs ops: lse = log Σ e + max with e = exp(x − max) (as tf.logSumExp), keeping softmax = e / Σ e. */
+const TFJS_PASSES: LogitPasses = {
+  forward: (logits) =>
+    tf.tidy(() => {
+      const max = tf.max(logits, 1, true); // [N, 1]
+      const e = tf.exp(tf.sub(logits, max));
+      const sum = tf.sum(e, 1, true);
+      const lse = tf.reshape(tf.add(tf.log(sum), max), [logits.shape[0]]) as tf.Tensor1D;
+      return { lse, saved: [tf.div(e, sum)] };
+    }),
+  backward: (dy, [softmax], kept, total) => {
+    const { N, V, count } = kept;
+    if (count === 0) return tf.zerosLike(softmax) as tf.Tensor2D;
+    const probs = count === N ? softmax : tf.mul(softmax, tf.tensor2d(kept.mask, [N, 1]));
+    const onehot = tf.scatterND(tf.tensor2d(kept.pairs, [count, 2], 'int32'), tf.ones([count]), [N, V]);
+    return tf.mul(tf.sub(probs, onehot), tf.div(dy, total)) as tf.Tensor2D;
+  },
+};
+
+/** webgpu: one program for the log-sum-exp, one for d logits (from the kept logits and the int32 targets). */
+const WEBGPU_PASSES: LogitPasses = {
+  forward: (logits, kept) => {
+    const lse = rowLogSumExp(logits);
+    return { lse, saved: [logits, lse, tf.tensor1d(kept.targets, 'int32')] };
+  },
+  backward: (dy, [logits, lse, targetIds], _kept, total) => crossEntropyLogitGrad(dy, logits, lse, targetIds, total),
+};
+
+function logitPasses(): LogitPasses {
+  return onWebGpu() ? WEBGPU_PASSES : TFJS_PASSES;
 }
 
 /** Cross-entropy from logits [N, V] and targets [N] (-100 = ignore), differentiable in the logits. */
 export function sparseCrossEntropy(logits: tf.Tensor2D, targets: ArrayLike<number>): tf.Scalar {
   const kept = keptRows(targets, logits.shape[0], logits.shape[1]);
-  const passes = logitPasses(targets, kept);
+  const passes = logitPasses();
   return differentiable(
     [logits],
     ([x]) => {
-      const saved = passes.logSumExp(x as tf.Tensor2D);
-      return { value: meanNll(x as tf.Tensor2D, saved[0] as tf.Tensor1D, kept), keep: saved };
+      const { lse, saved } = passes.forward(x as tf.Tensor2D, kept);
+      const value = tf.tidy(() => (kept.count === 0 ? tf.scalar(NaN) : tf.div(sumNll(x as tf.Tensor2D, lse, kept), kept.count))) as tf.Scalar;
+      if (!saved.includes(lse)) lse.dispose();
+      return { value, keep: saved };
     },
-    (dy, [x], saved) => [passes.dLogits(dy, x as tf.Tensor2D, saved)],
+    (dy, _inputs, saved) => [passes.backward(dy, saved, kept, kept.count)],
   );
 }
 
+/** Bytes of logits one chunk of lmHeadLoss may hold: [rows, V] float32. */
+export const LOGIT_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** The largest storage buffer the webgpu device binds (Infinity elsewhere). */
+function deviceBindingLimit(): number {
+  if (!onWebGpu()) return Infinity;
+  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } }).device;
+  return device?.limits?.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
+}
+
+/** Rows of logits [rows, V] per chunk: within LOGIT_CHUNK_BYTES and the device's binding limit, at least 1. */
+export function logitChunkRows(V: number, budgetBytes = LOGIT_CHUNK_BYTES): number {
+  return Math.max(1, Math.floor(Math.min(budgetBytes, deviceBindingLimit()) / (4 * V)));
+}
+
+/** [start, end) row ranges of at most `size` rows covering N. */
+function chunkRanges(N: number, size: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let start = 0; start < N; start += size) ranges.push([start, Math.min(N, start + size)]);
+  return ranges;
+}
+
 /**
- * The tied LM head and its loss in one op: logits = h [N, C] @ wte^T [C, V], then sparseCrossEntropy. Backward:
- * dh = dlogits @ wte, dwte = dlogits^T @ h (skipped when wte is frozen, e.g. under LoRA).
+ * The tied LM head and its loss in one op: logits = h [N, C] @ wte^T [C, V], then the mean cross-entropy, chunk by
+ * chunk of rows (logitChunkRows; `chunkBytes` overrides the budget, for tests). Backward per chunk:
+ * dh = dlogits @ wte, dwte += dlogits^T @ h (skipped when wte is frozen, e.g. under LoRA).
  */
-export function lmHeadLoss(h: tf.Tensor2D, wte: tf.Tensor2D, targets: ArrayLike<number>): tf.Scalar {
-  const kept = keptRows(targets, h.shape[0], wte.shape[0]);
-  const passes = logitPasses(targets, kept);
+export function lmHeadLoss(h: tf.Tensor2D, wte: tf.Tensor2D, targets: ArrayLike<number>, chunkBytes?: number): tf.Scalar {
+  const [N] = h.shape;
+  const V = wte.shape[0];
+  if (targets.length !== N) throw new Error(`cross-entropy: ${targets.length} targets for ${N} rows`);
+  const ranges = chunkRanges(N, logitChunkRows(V, chunkBytes));
+  const chunks = ranges.map(([start, end]) => keptRows(Array.prototype.slice.call(targets, start, end) as number[], end - start, V));
+  const total = chunks.reduce((sum, c) => sum + c.count, 0);
+  const passes = logitPasses();
+  const rowsOf = (x: tf.Tensor2D, i: number) => (ranges.length === 1 ? x : (tf.slice(x, [ranges[i][0], 0], [ranges[i][1] - ranges[i][0], x.shape[1]]) as tf.Tensor2D));
+  const savedPerChunk: number[] = [];
   return differentiable(
     [h, wte],
     ([hi, w]) => {
-      const logits = headLogits(hi as tf.Tensor2D, w as tf.Tensor2D);
-      const saved = passes.logSumExp(logits);
-      return { value: meanNll(logits, saved[0] as tf.Tensor1D, kept), keep: [logits, ...saved] };
+      // no tf.tidy here: what the backward keeps must stay owned by the gradient tape (tf.keep would leak it)
+      const keep: tf.Tensor[] = [];
+      let nll: tf.Scalar = tf.scalar(0);
+      chunks.forEach((kept, i) => {
+        const rows = rowsOf(hi as tf.Tensor2D, i);
+        const logits = headLogits(rows, w as tf.Tensor2D);
+        const { lse, saved } = passes.forward(logits, kept);
+        const sum = tf.tidy(() => tf.add(nll, sumNll(logits, lse, kept))) as tf.Scalar;
+        tf.dispose([nll, ...[logits, lse, rows].filter((t) => t !== hi && !saved.includes(t))]);
+        nll = sum;
+        keep.push(...saved);
+        savedPerChunk[i] = saved.length;
+      });
+      const value = total === 0 ? tf.scalar(NaN) : (tf.div(nll, total) as tf.Scalar);
+      nll.dispose();
+      return { value, keep };
     },
-    (dy, [hi, w], [logits, ...saved]) => {
-      const g = passes.dLogits(dy, logits as tf.Tensor2D, saved);
-      return gradsFor([h, wte], [() => tf.matMul(g, w), () => headWeightGrad(g, hi as tf.Tensor2D)]);
+    (dy, [hi, w], keep) => {
+      let next = 0;
+      const dh: tf.Tensor[] = [];
+      let dwte: tf.Tensor | null = null;
+      chunks.forEach((kept, i) => {
+        const g = passes.backward(dy, keep.slice(next, next + savedPerChunk[i]), kept, total);
+        next += savedPerChunk[i];
+        if (needsGrad(h)) dh.push(tf.matMul(g, w));
+        if (needsGrad(wte)) {
+          const part = headWeightGrad(g, rowsOf(hi as tf.Tensor2D, i));
+          dwte = dwte === null ? part : tf.add(dwte, part);
+        }
+      });
+      return gradsFor([h, wte], [() => (dh.length === 1 ? dh[0] : tf.concat(dh, 0)), () => dwte!]);
     },
   );
 }

@@ -86,6 +86,9 @@ for (const backend of ['cpu', 'wasm'] as const) describe(`custom gradients on ${
     const targets = Int32Array.from([3, -100, 0, 9, 9]);
     checkGradients('sparseCrossEntropy', [[5, 10]], (x) => sparseCrossEntropy(x as tf.Tensor2D, targets));
     checkGradients('lmHeadLoss', [[5, 4], [10, 4]], (h, w) => lmHeadLoss(h as tf.Tensor2D, w as tf.Tensor2D, targets));
+    // chunks of 2 rows (80 bytes of logits at V = 10): [3, 0] [-100, -100] [9], one with no row counted
+    const chunked = Int32Array.from([3, 0, -100, -100, 9]);
+    checkGradients('lmHeadLoss in chunks', [[5, 4], [10, 4]], (h, w) => lmHeadLoss(h as tf.Tensor2D, w as tf.Tensor2D, chunked, 80));
   });
 
   it('derives distinct nonzero seeds', () => {
