@@ -71,6 +71,8 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
       }
       const { registerTransposeInt32Fix } = await import('./webgpu/transpose-int32.ts');
       registerTransposeInt32Fix();
+      const { registerAddNGroups } = await import('./webgpu/addn-groups.ts');
+      registerAddNGroups();
     },
     activate: async () => {
       const { guardDeviceErrors } = await import('./webgpu/device-errors.ts');

@@ -78,3 +78,19 @@ test('dataSync of a tensor on the GPU is refused with what to do instead; data o
   assert.deepEqual(Array.from(onCpu.dataSync()), [1, 2, 3]);
   tf.dispose([onGpu, onCpu]);
 });
+
+test('addN of more tensors than a shader may bind (16, 50) sums them all, on the GPU, leaking nothing', { skip }, async () => {
+  await selectBackend('webgpu');
+  const handoff = tf.env().get('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD');
+  tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0); // run even these small sums on the GPU
+  const limit = (tf.backend() as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } }).device.limits.maxStorageBuffersPerShaderStage;
+  for (const count of [3, 16, 50]) {
+    const before = tf.memory().numTensors;
+    const terms = Array.from({ length: count }, (_, i) => tf.fill([3000], i + 1));
+    const total = tf.addN(terms);
+    assert.deepEqual(Array.from((await total.data()).slice(0, 3)), Array(3).fill((count * (count + 1)) / 2), `${count} terms (device binds ${limit})`);
+    tf.dispose([total, ...terms]);
+    assert.equal(tf.memory().numTensors, before);
+  }
+  tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', handoff);
+});
