@@ -50,6 +50,12 @@ export interface StepInfo {
   lr: number;
   /** Running epoch figures: loss and each sum per example (e.g. {loss: 0.52, acc: 0.74}). */
   running: Record<string, number>;
+  /**
+   * This batch's share of the training time: the seconds since the previous read, split evenly over the batches read
+   * together (on a GPU they are queued and finish at the read, so no single batch's time is known). Checkpoint saves
+   * and evaluation are not counted. Sums over any run of batches give their throughput.
+   */
+  seconds: number;
 }
 
 export interface FitOptions<Batch> {
@@ -183,17 +189,22 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
       const tally: EpochTally = state.partial ?? { count: 0, lossSum: 0, sums: {}, seconds: 0 };
       const firstBatch = state.batchesDone;
       options.onEpochStart?.(epoch, batches, firstBatch);
+      let started = performance.now();
+      let windowStarted = started; // since the last read (or checkpoint save)
       /** Reads the unread batches and adds them to the tally in order, calling onStep for each. */
       const catchUp = async () => {
-        for (const { count, loss, sums, info } of await readFigures(unread.splice(0))) {
+        const read = await readFigures(unread.splice(0));
+        const now = performance.now();
+        const seconds = (now - windowStarted) / 1000 / Math.max(read.length, 1);
+        windowStarted = now;
+        for (const { count, loss, sums, info } of read) {
           tally.count += count;
           tally.lossSum += loss * count;
           for (const [k, v] of Object.entries(sums)) tally.sums[k] = (tally.sums[k] ?? 0) + v;
           const running = { loss: tally.lossSum / tally.count, ...perExample(tally) };
-          options.onStep?.({ ...info, loss, running });
+          options.onStep?.({ ...info, loss, running, seconds });
         }
       };
-      let started = performance.now();
       for (let b = firstBatch; b < batches; b++) {
         await new Promise((resolve) => setImmediate(resolve)); // lets a SIGINT (and progress output) through
         signal?.throwIfAborted();
@@ -216,6 +227,7 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
           started = performance.now();
           Object.assign(state, { batchesDone: b + 1, partial: tally });
           await save();
+          windowStarted = performance.now();
         }
       }
       tally.seconds += (performance.now() - started) / 1000;
@@ -282,7 +294,7 @@ interface UnreadBatch {
   loss: tf.Scalar;
   count: number;
   sums: Record<string, number | tf.Scalar>;
-  info: Omit<StepInfo, 'loss' | 'running'>;
+  info: Omit<StepInfo, 'loss' | 'running' | 'seconds'>;
 }
 
 /** One micro-batch: loss and tensor sums (kept, on the device), and gradients; the caller owns all of them. */

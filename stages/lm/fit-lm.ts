@@ -61,7 +61,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
   const totalSteps = stepsPerEpoch * settings.epochs;
   const steps = new StepLog(ctx.checkpointDir);
   let lastStep = 0;
-  let batchTokens = 0;
+  const batchTokens: number[] = []; // input tokens of the batches made and not yet reported (onStep comes in order)
   let resumedAtStep: number | null = null;
   const { checkpointEvery, ...trained } = settings; // when checkpoints are written changes nothing they hold
   try {
@@ -86,7 +86,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
       },
       makeBatch: (rows) => {
         const batch = makeLmBatch(train, rows);
-        batchTokens = batch.inputTokens;
+        batchTokens.push(batch.inputTokens);
         return batch;
       },
       lossAndMetrics: (batch, mode) => ({
@@ -104,7 +104,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
         if (firstBatch > 0) ctx.progress.update(firstBatch);
       },
       onStep: (info) => {
-        steps.addBatch(info.loss, batchTokens);
+        steps.addBatch(info.loss, batchTokens.shift() ?? 0, info.seconds);
         if (info.step > lastStep) {
           lastStep = info.step;
           const row = steps.afterStep(info.step, info.epoch - 1 + (info.batch + 1) / info.batches, info.lr, settings.loggingSteps);

@@ -1,6 +1,7 @@
 // The training log every `logging_steps` optimizer steps, as the HF Trainer logs it: the mean loss of the batches
 // since the last row, the learning rate of the last step, the fractional epoch, and throughput in input tokens per
-// second. Rows are appended to <checkpointDir>/steps.jsonl as they come, so a run resumed from a mid-epoch
+// second (the batches' own training time, StepInfo.seconds: not the wall time between rows, which on a GPU bunches
+// up at the reads). Rows are appended to <checkpointDir>/steps.jsonl as they come, so a run resumed from a mid-epoch
 // checkpoint keeps the rows up to that checkpoint's step (later ones are dropped and logged again).
 // The stage writes them out as steps.csv (step, epoch, loss, lr, tokens_per_s), what the report reads.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ export class StepLog {
   private lossSum = 0;
   private batches = 0;
   private tokens = 0;
-  private since = performance.now();
+  private seconds = 0;
 
   constructor(private readonly dir: string) {}
 
@@ -42,29 +43,28 @@ export class StepLog {
     this.rows.push(...stored.filter((r) => resumedAtStep !== null && r.step <= resumedAtStep));
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(path, this.rows.map((r) => JSON.stringify(r) + '\n').join(''));
-    this.since = performance.now();
   }
 
-  /** One micro-batch trained. */
-  addBatch(loss: number, inputTokens: number): void {
+  /** One micro-batch trained: its loss, input tokens and training seconds. */
+  addBatch(loss: number, inputTokens: number, seconds: number): void {
     this.lossSum += loss;
     this.batches += 1;
     this.tokens += inputTokens;
+    this.seconds += seconds;
   }
 
   /** After optimizer step `step`: a row when it is a logging step. Returns the row written, if any. */
   afterStep(step: number, epoch: number, lr: number, every: number): StepRow | null {
     if (every <= 0 || step % every !== 0 || this.batches === 0) return null;
-    const now = performance.now();
     const row: StepRow = {
       step,
       epoch: Math.round(epoch * 1e4) / 1e4,
       loss: this.lossSum / this.batches,
       lr,
-      tokens_per_s: Math.round((this.tokens / Math.max((now - this.since) / 1000, 1e-9)) * 10) / 10,
+      tokens_per_s: Math.round((this.tokens / Math.max(this.seconds, 1e-9)) * 10) / 10,
     };
     this.rows.push(row);
-    Object.assign(this, { lossSum: 0, batches: 0, tokens: 0, since: now });
+    Object.assign(this, { lossSum: 0, batches: 0, tokens: 0, seconds: 0 });
     appendFileSync(join(this.dir, LOG_FILE), JSON.stringify(row) + '\n');
     return row;
   }
