@@ -4,11 +4,11 @@
 // Output: a model artifact of model_type gpt2 — a save_pretrained folder (config.json, model.safetensors) that
 // transformers loads — with metrics.json, history.csv (per epoch) and steps.csv (every logging_steps).
 import type { Stage } from './stage.ts';
-import { fitLm, readLmTrainingTokens } from './lm/fit-lm.ts';
+import { fitLm } from './lm/fit-lm.ts';
 import { writeGpt2Artifact } from './lm/model-artifact.ts';
-import { disposeLm, loadLmModel, modelSourceFiles, type LmSourceParams } from './lm/model-source.ts';
-import { LM_RESUME_COMPATIBLE, resolveLmTrainParams, type LmTrainParams } from './lm/train-params.ts';
-import { writeHistoryCsv, writeMetricsJson } from './training/result-files.ts';
+import type { LmSourceParams } from './lm/model-source.ts';
+import type { LmTrainParams } from './lm/train-params.ts';
+import { LM_TRAINING_STAGE, withLmTrainingRun, writeLmTrainingFiles } from './lm/training-run.ts';
 import { countParams } from '../models/gpt2/params.ts';
 import { formatTrainableParams } from '../models/lora/lora.ts';
 
@@ -17,27 +17,18 @@ export type FinetuneParams = LmSourceParams & LmTrainParams;
 export const finetuneStage: Stage<FinetuneParams> = {
   kind: 'finetune',
   version: 2, // 2: clip_grad_norm_ coefficient computed in float32 on the device, as torch does
-  compute: true,
-  resumeCompatible: LM_RESUME_COMPATIBLE,
-  files: (params, env) => modelSourceFiles(params, env),
+  ...LM_TRAINING_STAGE,
   async run(ctx, params, inputs) {
-    const settings = resolveLmTrainParams(params, ctx.rng.seed);
-    const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: false });
-    try {
+    return withLmTrainingRun(ctx, params, inputs, async ({ settings, loaded, data }) => {
       const { model } = loaded;
-      const data = await readLmTrainingTokens(ctx, inputs.data, model, inputs.valid);
       const trainableLine = formatTrainableParams(model);
       ctx.log.info(`${loaded.label}: ${trainableLine}`);
       const outcome = await fitLm(ctx, settings, model, model.params, data, { model: model.config, base: loaded.ref });
       await writeGpt2Artifact(ctx.outDir, model);
       const all = countParams(model.params);
       const metrics = { ...outcome.metrics, trainable_params: all, all_params: all };
-      await writeHistoryCsv(ctx.outDir, outcome.result.history);
-      await outcome.steps.writeCsv(ctx.outDir);
-      await writeMetricsJson(ctx.outDir, { ...metrics, base: loaded.label });
+      await writeLmTrainingFiles(ctx.outDir, outcome, metrics, loaded.label);
       return { metrics, summary: [`full fine-tuning of ${loaded.label}`, trainableLine, ...outcome.summary] };
-    } finally {
-      disposeLm(loaded);
-    }
+    });
   },
 };

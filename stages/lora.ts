@@ -6,11 +6,11 @@
 // weights (merge_and_unload) and the output is a full gpt2 model folder; adapter/ is kept next to it.
 import { join } from 'node:path';
 import type { Stage } from './stage.ts';
-import { fitLm, readLmTrainingTokens } from './lm/fit-lm.ts';
+import { fitLm } from './lm/fit-lm.ts';
 import { ADAPTER_FOLDER, baseNameOrPath, writeGpt2Artifact, writeLoraArtifact } from './lm/model-artifact.ts';
-import { disposeLm, loadLmModel, modelSourceFiles, type LmSourceParams } from './lm/model-source.ts';
-import { LM_RESUME_COMPATIBLE, resolveLmTrainParams, type LmTrainParams } from './lm/train-params.ts';
-import { writeHistoryCsv, writeMetricsJson } from './training/result-files.ts';
+import type { LmSourceParams } from './lm/model-source.ts';
+import type { LmTrainParams } from './lm/train-params.ts';
+import { LM_TRAINING_STAGE, withLmTrainingRun, writeLmTrainingFiles } from './lm/training-run.ts';
 import { countParams } from '../models/gpt2/params.ts';
 import { makeLoraConfig } from '../models/lora/config.ts';
 import { saveLoraAdapter } from '../models/lora/io.ts';
@@ -35,16 +35,10 @@ const LORA_INIT_TAG = 0x10a4;
 export const loraStage: Stage<LoraParams> = {
   kind: 'lora',
   version: 2, // 2: clip_grad_norm_ coefficient computed in float32 on the device, as torch does
-  compute: true,
-  resumeCompatible: LM_RESUME_COMPATIBLE,
-  files: (params, env) => modelSourceFiles(params, env),
+  ...LM_TRAINING_STAGE,
   async run(ctx, params, inputs) {
-    const settings = resolveLmTrainParams(params, ctx.rng.seed);
-    const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: false });
-    let state: LoraState | null = null;
-    try {
+    return withLmTrainingRun(ctx, params, inputs, async ({ settings, loaded, data }) => {
       const { model } = loaded;
-      const data = await readLmTrainingTokens(ctx, inputs.data, model, inputs.valid);
       const config = makeLoraConfig({
         r: params.r ?? 8,
         lora_alpha: params.lora_alpha ?? 8,
@@ -53,29 +47,28 @@ export const loraStage: Stage<LoraParams> = {
         use_rslora: params.use_rslora ?? false,
         base_model_name_or_path: baseNameOrPath(loaded.ref),
       });
-      state = attachLora(model, config, mixSeed(settings.seed, LORA_INIT_TAG));
-      const trainableLine = formatTrainableParams(model, state);
-      ctx.log.info(trainableLine);
-      const outcome = await fitLm(ctx, settings, model, state.params, data, { model: model.config, base: loaded.ref, lora: config });
+      let state: LoraState | null = attachLora(model, config, mixSeed(settings.seed, LORA_INIT_TAG));
+      try {
+        const trainableLine = formatTrainableParams(model, state);
+        ctx.log.info(trainableLine);
+        const outcome = await fitLm(ctx, settings, model, state.params, data, { model: model.config, base: loaded.ref, lora: config });
 
-      const trainable = countParams(state.params);
-      const metrics = { ...outcome.metrics, trainable_params: trainable, all_params: countParams(model.params) + trainable, merged: params.merge === true };
-      if (params.merge) {
-        await saveLoraAdapter(state, join(ctx.outDir, ADAPTER_FOLDER), config.base_model_name_or_path ?? undefined);
-        mergeLora(model, state);
-        state = null;
-        await writeGpt2Artifact(ctx.outDir, model);
-      } else {
-        await writeLoraArtifact(ctx.outDir, state, loaded.ref);
+        const trainable = countParams(state.params);
+        const metrics = { ...outcome.metrics, trainable_params: trainable, all_params: countParams(model.params) + trainable, merged: params.merge === true };
+        if (params.merge) {
+          await saveLoraAdapter(state, join(ctx.outDir, ADAPTER_FOLDER), config.base_model_name_or_path ?? undefined);
+          mergeLora(model, state);
+          state = null;
+          await writeGpt2Artifact(ctx.outDir, model);
+        } else {
+          await writeLoraArtifact(ctx.outDir, state, loaded.ref);
+        }
+        await writeLmTrainingFiles(ctx.outDir, outcome, metrics, loaded.label);
+        const what = `LoRA r ${config.r} alpha ${config.lora_alpha} on ${JSON.stringify(config.target_modules)} of ${loaded.label}${params.merge ? ', merged into the weights' : ''}`;
+        return { metrics, summary: [what, trainableLine, ...outcome.summary] };
+      } finally {
+        if (state) detachLora(model, state);
       }
-      await writeHistoryCsv(ctx.outDir, outcome.result.history);
-      await outcome.steps.writeCsv(ctx.outDir);
-      await writeMetricsJson(ctx.outDir, { ...metrics, base: loaded.label });
-      const what = `LoRA r ${config.r} alpha ${config.lora_alpha} on ${JSON.stringify(config.target_modules)} of ${loaded.label}${params.merge ? ', merged into the weights' : ''}`;
-      return { metrics, summary: [what, trainableLine, ...outcome.summary] };
-    } finally {
-      if (state) detachLora(loaded.model, state);
-      disposeLm(loaded);
-    }
+    });
   },
 };

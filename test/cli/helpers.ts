@@ -54,16 +54,3 @@ export function stagesByAction(stdout: string): { ran: string[]; cached: string[
   const cached = [...stdout.matchAll(/^↺ (\S+) \(/gm)].map((m) => m[1]);
   return { ran, cached };
 }
-
-/** A small labelled CSV: `rows` reviews drawn from a few words, deterministic. */
-export function smallCsv(rows: number): string {
-  const words = ['good', 'bad', 'great', 'awful', 'fine', 'movie', 'film', 'plot', 'actor', 'boring', 'superb'];
-  const lines = ['review,sentiment'];
-  let state = 7;
-  const next = () => (state = (state * 1103515245 + 12345) % 2147483648);
-  for (let i = 0; i < rows; i++) {
-    const text = Array.from({ length: 8 }, () => words[next() % words.length]).join(' ');
-    lines.push(`${text},${next() % 2 ? 'positive' : 'negative'}`);
-  }
-  return lines.join('\n') + '\n';
-}

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeProject, runCli, smallCsv, stagesByAction, startCli, waitForOutput } from './helpers.ts';
+import { makeProject, runCli, stagesByAction, startCli, waitForOutput } from './helpers.ts';
+import { reviewsCsv } from './lab1-fixture.ts';
 
 const PIPELINE = `# yaml-language-server: $schema=../schemas/pipeline.schema.json
 name: interrupt-test
@@ -42,7 +43,7 @@ async function cachedKinds(dir: string): Promise<string[]> {
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
   test(`a run killed with ${signal} while loading leaves no partial entry; the rerun redoes only that stage on`, async () => {
-    const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': smallCsv(40) });
+    const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(40) });
     const run = startCli(dir, ['run', 'p.yaml']);
     await waitForOutput(run, '▶ imdb (load) started');
     run.child.kill(signal);

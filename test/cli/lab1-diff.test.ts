@@ -16,83 +16,13 @@ import type { DiffReport } from '../../runner/runs/format-diff.ts';
 import type { RunRecord } from '../../runner/runs/record.ts';
 import { CHROMIUM, measureCharts, pointsOfRun, screenshot } from './chromium.ts';
 import { makeProject, runCli, stagesByAction, startCli, waitForOutput } from './helpers.ts';
+import { lab1Pipeline, reviewsCsv } from './lab1-fixture.ts';
 
 /** Where the report's screenshot is kept after the test, for people to look at. */
 const SCREENSHOT = '/tmp/tfpipe-report-lab1.png';
 
-/**
- * `rows` reviews with a learnable, noisy signal: each word is a sentiment word 30% of the time (1 in 3 of those
- * of the opposite sentiment), else a neutral one; labels balanced by chance. Deterministic (an LCG's high bits).
- */
-function sentimentCsv(rows: number): string {
-  const positive = ['good', 'great', 'superb', 'fine', 'lovely', 'moving'];
-  const negative = ['bad', 'awful', 'boring', 'dull', 'weak', 'poor'];
-  const neutral = ['movie', 'film', 'plot', 'actor', 'scene', 'story', 'the', 'a', 'was', 'and', 'it', 'this'];
-  let state = 11;
-  const draw = (n: number) => ((state = (state * 1103515245 + 12345) % 2147483648), Math.floor(state / 65536) % n);
-  const lines = ['review,sentiment'];
-  for (let i = 0; i < rows; i++) {
-    const isPositive = draw(2) === 1;
-    const words = Array.from({ length: 6 + draw(12) }, () => {
-      const r = draw(10);
-      if (r >= 3) return neutral[draw(neutral.length)];
-      const agrees = r > 0;
-      return (agrees === isPositive ? positive : negative)[draw(6)];
-    });
-    lines.push(`${words.join(' ')},${isPositive ? 'positive' : 'negative'}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-// pipelines/lab1.yaml with the data made here and every size cut down (min_freq 2 for the small vocabulary, lr 0.05
-// so that 2 epochs learn something); the other settings as there.
-const LAB1 = `name: lab1
-seed: 0
-stages:
-  imdb:
-    kind: load
-    path: reviews.csv
-    columns: {text: review, label: sentiment}
-  split:
-    kind: split
-    input: imdb
-    method: sklearn
-    test: 0.2
-    valid: 0.125
-    seed: 12
-  vocab:
-    kind: vocab
-    input: split
-    min_freq: 2
-  tokenize:
-    kind: tokenize
-    input: split
-    vocab: vocab
-    mode: word
-    max_length: 32
-  train:
-    kind: train
-    data: tokenize
-    vocab: vocab
-    embedding_dim: 8
-    hidden_dim: 8
-    n_layers: 1
-    bidirectional: false
-    dropout: 0.5
-    optimizer: adam
-    lr: 0.05
-    batch_size: 32
-    clip_grad_norm: 1.0
-    epochs: 2
-    keep_best: true
-  evaluate:
-    kind: evaluate
-    model: train
-    data: tokenize.test
-    texts: split.test
-    examples: 2
-    label_title: Sentiment
-`;
+// pipelines/lab1.yaml with the data made here and every size cut down; the other settings as there.
+const LAB1 = lab1Pipeline();
 
 // As pipelines/lab1-bidi.yaml.
 const LAB1_BIDI = `extends: lab1.yaml
@@ -166,7 +96,7 @@ let dir = '';
 const runIds: string[] = [];
 
 test('before any run: exactly the one config path, data stages shared, train and evaluate differ by it', async () => {
-  dir = await makeProject({ 'lab1.yaml': LAB1, 'lab1-bidi.yaml': LAB1_BIDI, 'reviews.csv': sentimentCsv(400) });
+  dir = await makeProject({ 'lab1.yaml': LAB1, 'lab1-bidi.yaml': LAB1_BIDI, 'reviews.csv': reviewsCsv(400) });
   const diff = await runCli(dir, ['diff', 'lab1.yaml', 'lab1-bidi.yaml']);
   assert.equal(diff.code, 0, diff.stderr);
   assert.deepEqual(section(diff.stdout, 'A:'), ['A: lab1.yaml', 'B: lab1-bidi.yaml']);

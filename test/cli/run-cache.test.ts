@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeProject, runCli, smallCsv, stagesByAction } from './helpers.ts';
+import { makeProject, runCli, stagesByAction } from './helpers.ts';
+import { reviewsCsv } from './lab1-fixture.ts';
 
+// Written out, not built with lab1Pipeline: the invalid-spec test names a line and column of this text.
 const PIPELINE = `# yaml-language-server: $schema=../schemas/pipeline.schema.json
 name: cache-test
 stages:
@@ -32,7 +34,7 @@ stages:
 `;
 
 test('an unchanged pipeline reruns nothing; an edited param is named by status with what follows it', async () => {
-  const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': smallCsv(60) });
+  const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(60) });
   const first = await runCli(dir, ['run', 'p.yaml']);
   assert.equal(first.code, 0, first.stderr + first.stdout);
   assert.deepEqual(stagesByAction(first.stdout).ran, ['data', 'split', 'vocab', 'tokenize']);
@@ -61,7 +63,7 @@ test('an unchanged pipeline reruns nothing; an edited param is named by status w
 });
 
 test('a flipped byte in a cached output is reported on the next run and that stage recomputed', async () => {
-  const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': smallCsv(60) });
+  const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(60) });
   assert.equal((await runCli(dir, ['run', 'p.yaml'])).code, 0);
   const status = JSON.parse((await runCli(dir, ['status', 'p.yaml', '--json'])).stdout) as { stages: { stage: string; state: string }[] };
   assert.ok(status.stages.every((s) => s.state === 'cached'));
@@ -105,7 +107,7 @@ test('an invalid spec exits 2 with file:line:col; a failing stage exits 1 naming
 });
 
 test('--dry-run says what would run, downstream of uncached stages too, and writes nothing', async () => {
-  const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': smallCsv(60) });
+  const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(60) });
   const dry = await runCli(dir, ['run', 'p.yaml', '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr + dry.stdout);
   assert.match(dry.stdout, /data \(load\): would-run\n[\s\S]*tokenize \(tokenize\): would-run/);

@@ -10,69 +10,19 @@ import { join } from 'node:path';
 import { probeWebGpuAdapter } from '../../models/backend/webgpu/probe.ts';
 import { readCsvRows } from '../../runner/runs/entry-files.ts';
 import { makeProject, runCli } from './helpers.ts';
+import { lab1Pipeline, reviewsCsv } from './lab1-fixture.ts';
 
-const PIPELINE = `# yaml-language-server: $schema=../schemas/pipeline.schema.json
-name: webgpu-lab1
-seed: 0
-stages:
-  data:
-    kind: load
-    path: reviews.csv
-    columns: {text: review, label: sentiment}
-  split:
-    kind: split
-    input: data
-    test: 0.2
-    valid: 0.125
-  vocab:
-    kind: vocab
-    input: split
-    min_freq: 1
-    stopwords: none
-  tokenize:
-    kind: tokenize
-    input: split
-    vocab: vocab
-    mode: word
-    max_length: 8
-  train:
-    kind: train
-    data: tokenize
-    vocab: vocab
-    embedding_dim: 8
-    hidden_dim: 8
-    n_layers: 1
-    dropout: 0.5
-    optimizer: adam
-    lr: 0.01
-    batch_size: 16
-    clip_grad_norm: 1.0
-    epochs: 2
-    keep_best: true
-  evaluate:
-    kind: evaluate
-    model: train
-    data: tokenize.test
-    texts: split.test
-    examples: 2
-    label_title: Sentiment
-`;
-
-/** `rows` reviews of 6 words; positive exactly when "good" or "great" occurs (deterministic, about balanced). */
-function reviewsCsv(rows: number): string {
-  const words = ['good', 'great', 'bad', 'awful', 'movie', 'film', 'plot', 'actor', 'boring', 'long', 'music', 'scene', 'story', 'end'];
-  let state = 12345;
-  const next = (n: number) => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return (state >>> 8) % n;
-  };
-  const lines = ['review,sentiment'];
-  for (let i = 0; i < rows; i++) {
-    const text = Array.from({ length: 6 }, () => words[next(words.length)]);
-    lines.push(`${text.join(' ')},${text.includes('good') || text.includes('great') ? 'positive' : 'negative'}`);
-  }
-  return lines.join('\n') + '\n';
-}
+// lab1 at test size, with the data stages' settings of a small vocabulary and a faster lr.
+const PIPELINE = lab1Pipeline({
+  name: 'webgpu-lab1',
+  loadId: 'data',
+  stages: {
+    split: { method: undefined, seed: undefined },
+    vocab: { min_freq: 1, stopwords: 'none' },
+    tokenize: { max_length: 8 },
+    train: { bidirectional: undefined, lr: 0.01, batch_size: 16 },
+  },
+});
 
 const probe = await probeWebGpuAdapter();
 

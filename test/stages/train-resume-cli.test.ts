@@ -6,47 +6,26 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCsvRows } from '../../runner/runs/entry-files.ts';
-import { makeProject, runCli, smallCsv, stagesByAction, startCli, waitForOutput } from '../cli/helpers.ts';
+import { makeProject, runCli, stagesByAction, startCli, waitForOutput } from '../cli/helpers.ts';
+import { lab1Pipeline, reviewsCsv } from '../cli/lab1-fixture.ts';
 
-const PIPELINE = `# yaml-language-server: $schema=../schemas/pipeline.schema.json
-name: resume
-backend: wasm
-stages:
-  data:
-    kind: load
-    path: reviews.csv
-    columns: {text: review, label: sentiment}
-  split:
-    kind: split
-    input: data
-    test: 0.1
-    valid: 0.1
-  vocab:
-    kind: vocab
-    input: split
-    min_freq: 1
-    stopwords: none
-  tokenize:
-    kind: tokenize
-    input: split
-    vocab: vocab
-    mode: word
-    max_length: 8
-  train:
-    kind: train
-    data: tokenize
-    vocab: vocab
-    embedding_dim: 16
-    hidden_dim: 16
-    n_layers: 2
-    dropout: 0.1
-    batch_size: 8
-    epochs: 4
-  evaluate:
-    kind: evaluate
-    model: train
-    data: tokenize.test
-`;
+// lab1 at test size on wasm: a wider two-layer LSTM trained for 4 epochs with the defaults of what lab1 sets
+// beyond that (optimizer, lr, clipping, keep_best), and evaluate without examples.
+const PIPELINE = lab1Pipeline({
+  name: 'resume',
+  top: { seed: undefined, backend: 'wasm' },
+  loadId: 'data',
+  stages: {
+    split: { method: undefined, seed: undefined, test: 0.1, valid: 0.1 },
+    vocab: { min_freq: 1, stopwords: 'none' },
+    tokenize: { max_length: 8 },
+    train: {
+      embedding_dim: 16, hidden_dim: 16, n_layers: 2, dropout: 0.1, batch_size: 8, epochs: 4,
+      bidirectional: undefined, optimizer: undefined, lr: undefined, clip_grad_norm: undefined, keep_best: undefined,
+    },
+    evaluate: { texts: undefined, examples: undefined, label_title: undefined },
+  },
+});
 
 /** The figures a run leaves in .tfpipe/metrics/p/: history without timings, and evaluate's metrics. */
 async function figures(dir: string): Promise<unknown> {
@@ -57,7 +36,7 @@ async function figures(dir: string): Promise<unknown> {
 }
 
 test('SIGINT during epoch 3: the rerun resumes at epoch 3 and ends as an uninterrupted run', async () => {
-  const files = { 'p.yaml': PIPELINE, 'reviews.csv': smallCsv(1200) };
+  const files = { 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(1200) };
   const straightDir = await makeProject(files);
   const straight = await runCli(straightDir, ['run', 'p.yaml']);
   assert.equal(straight.code, 0, straight.stdout + straight.stderr);

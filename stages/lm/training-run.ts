@@ -1,0 +1,50 @@
+// What the GPT-2 training stages (finetune, lora) share around their own training: their Stage fields; before
+// training, the settings resolved, the model to train on loaded (from `base` or a `model` input; an adapter input is
+// merged into its base) and the train and valid tokens read and checked against it; the model disposed afterwards
+// whatever happens; and, next to the model files each stage writes its own way, the result files both leave:
+// history.csv, steps.csv and metrics.json naming the base. Training itself, with its checkpoints and resume, is
+// fitLm's (stages/lm/fit-lm.ts).
+import type { ArtifactRef, StageContext, StageEnv, StageResult } from '../stage.ts';
+import { writeHistoryCsv, writeMetricsJson } from '../training/result-files.ts';
+import { readLmTrainingTokens, type LmData, type LmFitOutcome } from './fit-lm.ts';
+import { disposeLm, loadLmModel, modelSourceFiles, type LmSourceParams, type LoadedLm } from './model-source.ts';
+import { LM_RESUME_COMPATIBLE, resolveLmTrainParams, type LmTrainParams, type LmTrainSettings } from './train-params.ts';
+
+/**
+ * The Stage fields of both: compute stages (the backend is in the fingerprint), checkpoint_every kept out of the
+ * resume key, and a local-folder `base`'s files hashed into the fingerprint.
+ */
+export const LM_TRAINING_STAGE = {
+  compute: true,
+  resumeCompatible: LM_RESUME_COMPATIBLE,
+  files: (params: LmSourceParams, env: StageEnv) => modelSourceFiles(params, env),
+} as const;
+
+export interface LmTrainingRun {
+  settings: LmTrainSettings;
+  /** The model to train (no adapter attached), how to name it and get it back. */
+  loaded: LoadedLm;
+  data: LmData;
+}
+
+/**
+ * Runs `train` with the settings, model and tokens of a training stage's params and inputs (`model`, `data`,
+ * `valid`); the model is disposed when `train` settles. What `train` attaches to it, it detaches itself.
+ */
+export async function withLmTrainingRun<T>(ctx: StageContext, params: LmSourceParams & LmTrainParams, inputs: Record<string, ArtifactRef>, train: (run: LmTrainingRun) => Promise<T>): Promise<T> {
+  const settings = resolveLmTrainParams(params, ctx.rng.seed);
+  const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: false });
+  try {
+    const data = await readLmTrainingTokens(ctx, inputs.data, loaded.model, inputs.valid);
+    return await train({ settings, loaded, data });
+  } finally {
+    disposeLm(loaded);
+  }
+}
+
+/** history.csv (per epoch), steps.csv (every logging_steps) and metrics.json (`metrics` plus `base`) in outDir. */
+export async function writeLmTrainingFiles(outDir: string, outcome: LmFitOutcome, metrics: NonNullable<StageResult['metrics']>, baseLabel: string): Promise<void> {
+  await writeHistoryCsv(outDir, outcome.result.history);
+  await outcome.steps.writeCsv(outDir);
+  await writeMetricsJson(outDir, { ...metrics, base: baseLabel });
+}
