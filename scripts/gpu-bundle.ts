@@ -5,12 +5,16 @@
 // lists). This build rewrites import.meta.url / import.meta.dirname in every project file to that file's place
 // under the bundle's folder, so copying schemas/, package.json and the data files there, in the project's layout,
 // makes every path work. It also defines __dirname for tfjs-backend-wasm, which looks for its .wasm files there
-// (`require` comes from pack.sh's banner).
+// (`require` comes from pack.sh's banner). The bundle ships without node_modules, so `readPackageText('<literal>')`
+// calls (models/backend/package-assets.ts: the threaded wasm build's glue, which its workers load as a file) become
+// that file's text.
 import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
+const requireFromRoot = createRequire(resolve(root, 'package.json'));
 const entry = process.argv[2] ?? 'runner/cli.ts';
 const outfile = resolve(root, process.argv[3] ?? '.gpu-build/tfpipe.mjs');
 
@@ -21,9 +25,13 @@ const placeImportMeta: Plugin = {
       if (args.path.includes('/node_modules/')) return undefined;
       const rel = relative(root, args.path);
       const source = await readFile(args.path, 'utf8');
-      const contents = source
+      const texts = [...source.matchAll(/readPackageText\('([\w@./-]+)'\)/g)].map(async ([call, specifier]) => {
+        return [call, JSON.stringify(await readFile(requireFromRoot.resolve(specifier), 'utf8'))] as const;
+      });
+      let contents = source
         .replaceAll('import.meta.dirname', `__tfpipeDir(${JSON.stringify(dirname(rel))})`)
         .replaceAll('import.meta.url', `__tfpipeUrl(${JSON.stringify(rel)})`);
+      for (const [call, text] of await Promise.all(texts)) contents = contents.replaceAll(call, text);
       return { contents, loader: 'ts' };
     });
   },

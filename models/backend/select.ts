@@ -5,12 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmExtras } from './kernels/wasm-extras.ts';
 import { registerWasmGatherRows } from './kernels/gather-rows.ts';
 import { findTfjsNode, tfjsNodeInstallHint } from './tensorflow.ts';
+import { resolveWasmThreadCount, useWasmThreads, wasmThreadsInUse } from './wasm-threads.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
 
 export interface SelectedBackend {
   name: BackendName;
-  /** Where the maths runs, e.g. "wasm (SIMD, 1 thread)", "nvidia-h100-80gb-hbm3". */
+  /** Where the maths runs, e.g. "wasm (SIMD, 2 threads)", "nvidia-h100-80gb-hbm3". */
   device: string;
 }
 
@@ -50,13 +51,14 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
   wasm: {
     load: async () => {
       await import('@tensorflow/tfjs-backend-wasm');
+      await useWasmThreads(resolveWasmThreadCount()); // TFPIPE_WASM_THREADS, else every core
       registerWasmExtras();
       registerWasmGatherRows();
     },
     describe: async () => {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})`;
+      const threads = wasmThreadsInUse();
+      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
     },
   },
   webgpu: {
