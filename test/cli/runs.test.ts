@@ -8,10 +8,11 @@ import { makeProject, runCli, startCli, waitForOutput } from './helpers.ts';
 import { dataPipeline, reviewsWithRareWords } from '../runs/fixtures.ts';
 import type { RunRecord } from '../../runner/runs/record.ts';
 
+/** The records in the order they started, as the registry lists them (ids of one second sort by their random part). */
 async function records(dir: string): Promise<RunRecord[]> {
   const runs = join(dir, '.tfpipe/runs');
-  const names = (await readdir(runs)).sort();
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(runs, n), 'utf8')) as RunRecord));
+  const all = await Promise.all((await readdir(runs)).map(async (n) => JSON.parse(await readFile(join(runs, n), 'utf8')) as RunRecord));
+  return all.sort((a, b) => a.started.localeCompare(b.started));
 }
 
 /** Rows of `tfpipe runs` as {column: value}, split on the header's column starts. */
