@@ -18,7 +18,7 @@
 // as the forward would.
 import * as tf from '@tensorflow/tfjs-core';
 import { groupsFor, runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
-import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
+import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
 
 /** D[(b·nh + h)·T + i] = Σ_d dY[b·T + i, h·hs + d] · Y[b·T + i, h·hs + d]; invocation = one (b, h, i). */
 function rowDotProgram({ B, T, nh, hs }: FusedAttentionShape): WgslProgram {
@@ -107,19 +107,7 @@ function gradProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean): 
         ${dropping ? 'let row = rowKey(head, r);' : ''}
         for (var t = 0; t < tiles; t++) {
           if (role == 0) {
-            let j0 = t * TILE;
-            for (var e = i32(localIndex); e < TILE * HS; e += ROWS) {
-              let j = j0 + e / HS;
-              var kv = 0.0;
-              var vv = 0.0;
-              if (j < T) {
-                let base = (b * T + j) * 3 * C + h * HS + e % HS;
-                kv = QKV[base + C];
-                vv = QKV[base + 2 * C];
-              }
-              tileA[e] = kv;
-              tileB[e] = vv;
-            }
+            ${loadKeyTileWgsl('tileA', 'tileB')}
           } else {
             let i0 = r0 + t * TILE;
             for (var e = i32(localIndex); e < TILE * HS; e += ROWS) {

@@ -18,7 +18,7 @@
 // matmul-style register tile (several rows × several keys per invocation) would cut workgroup-memory reads per FMA.
 import * as tf from '@tensorflow/tfjs-core';
 import { groupsFor, runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
-import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
+import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
 
 function forwardProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean): WgslProgram {
   const C = nh * hs;
@@ -63,18 +63,7 @@ function forwardProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean
         let tiles = workgroupUniformLoad(&tileCount);
         for (var t = 0; t < tiles; t++) {
           let j0 = t * TILE;
-          for (var e = i32(localIndex); e < TILE * HS; e += ROWS) {
-            let j = j0 + e / HS;
-            var kv = 0.0;
-            var vv = 0.0;
-            if (j < T) {
-              let base = (b * T + j) * 3 * C + h * HS + e % HS;
-              kv = QKV[base + C];
-              vv = QKV[base + 2 * C];
-            }
-            kTile[e] = kv;
-            vTile[e] = vv;
-          }
+          ${loadKeyTileWgsl('kTile', 'vTile')}
           workgroupBarrier();
           var s : array<f32, TILE>;
           var tileMax = m;

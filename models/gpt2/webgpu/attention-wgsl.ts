@@ -72,6 +72,27 @@ export function checkFusedShape(shape: FusedAttentionShape): void {
  * b·nh + h, the query row i and the key j in turn; the top 24 bits give u in [0, 1). `headKey` is once per
  * workgroup, `rowKey` once per query row, so a (i, j) pair costs one hash where the row is fixed.
  */
+/**
+ * WGSL that loads key tile t (keys t·TILE … t·TILE + TILE − 1 of head h, batch b) from QKV [N, 3C] into the
+ * workgroup arrays `kName` and `vName` (TILE × HS each, zero past T), each invocation a strided share of it.
+ * Needs b, h, t, T, C, HS, TILE and ROWS in scope (both attention programs have them).
+ */
+export function loadKeyTileWgsl(kName: string, vName: string): string {
+  return `
+          for (var e = i32(localIndex); e < TILE * HS; e += ROWS) {
+            let j = t * TILE + e / HS;
+            var kv = 0.0;
+            var vv = 0.0;
+            if (j < T) {
+              let base = (b * T + j) * 3 * C + h * HS + e % HS;
+              kv = QKV[base + C];
+              vv = QKV[base + 2 * C];
+            }
+            ${kName}[e] = kv;
+            ${vName}[e] = vv;
+          }`;
+}
+
 export const DROPOUT_WGSL = `
   fn pcgHash(x : u32) -> u32 {
     let state = x * 747796405u + 2891336453u;
