@@ -11,7 +11,7 @@ export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
 
 export interface SelectedBackend {
   name: BackendName;
-  /** Where the maths runs, e.g. "wasm (SIMD, 2 threads)", "nvidia-h100-80gb-hbm3". */
+  /** Where the maths runs, without the backend's name (output reads "wasm (SIMD, 2 threads)"): "SIMD, 2 threads", "nvidia-h100-80gb-hbm3". */
   device: string;
 }
 
@@ -46,7 +46,7 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
     load: async () => {
       await import('@tensorflow/tfjs-backend-cpu');
     },
-    describe: async () => 'cpu (plain JS)',
+    describe: async () => 'plain JS',
   },
   wasm: {
     load: async () => {
@@ -58,7 +58,7 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
     describe: async () => {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       const threads = wasmThreadsInUse();
-      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
+      return `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`;
     },
   },
   webgpu: {
@@ -97,7 +97,7 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
     },
     describe: async () => {
       const found = findTfjsNode();
-      return `tensorflow (${found?.name} ${found?.version})`;
+      return `${found?.name} ${found?.version}`;
     },
   },
 };
