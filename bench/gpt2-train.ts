@@ -38,7 +38,7 @@ function tokensPerSecond(lora: boolean): number {
 
 const backend = await selectBackend('wasm');
 const ours = { full: tokensPerSecond(false), lora: tokensPerSecond(true) };
-console.log(`GPT-2 n_layer ${size.n_layer} n_embd ${size.n_embd}, batch ${size.B} × ${size.T}, ${backend.device}; tensors left ${tf.memory().numTensors}`);
+console.log(`GPT-2 n_layer ${size.n_layer} n_embd ${size.n_embd}, batch ${size.B} × ${size.T}, ${backend.name} (${backend.device}); tensors left ${tf.memory().numTensors}`);
 let peer: { full: number; lora: number } | null = null;
 if (withPeer) {
   const script = join(import.meta.dirname, 'peers/gpt2_train.py');

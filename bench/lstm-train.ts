@@ -81,7 +81,7 @@ const configs = [
   { name: 'bi-varied', bidirectional: true, lengths: varied },
 ].filter((c) => !only || only.includes(c.name));
 
-console.log(`LSTM classifier, batch ${B} × ≤${T} tokens, vocab ${VOCAB}, emb 128, hidden 128, 1 layer, Adam; tfpipe on ${selected.device}; ${steps} timed steps after 1 warm-up`);
+console.log(`LSTM classifier, batch ${B} × ≤${T} tokens, vocab ${VOCAB}, emb 128, hidden 128, 1 layer, Adam; tfpipe on ${selected.name} (${selected.device}); ${steps} timed steps after 1 warm-up`);
 console.log('config       tfpipe train/s  torch train/s  ratio   tfpipe infer/s  torch infer/s  ratio');
 const fmt = (v: number, w = 14) => v.toFixed(1).padStart(w);
 for (const c of configs) {

@@ -130,7 +130,7 @@ for (const mode of modes) {
 const unit = (m: Mode) => (m.startsWith('gpt2') ? 'tokens/s' : 'samples/s');
 const show = (v: number | string | undefined) => (typeof v === 'number' ? v.toFixed(1) : String(v ?? '—'));
 console.log(`\nGPT-2 ${GPT2.L}×${GPT2.C}, batch ${GPT2.B} × ${GPT2.T}; LSTM batch ${LSTM.B} × ${LSTM.T}, emb ${LSTM.E}, hidden ${LSTM.H}; ${steps} timed steps after 1 warm-up`);
-console.log(`tfpipe: ${selected.name} on ${selected.device}`);
+console.log(`tfpipe: ${selected.name} (${selected.device})`);
 console.log(`PyTorch: ${typeof peer === 'string' ? peer : `${peer.device}; GPT-2 from ${peer.gpt2 ?? '—'}`}`);
 console.log('mode        unit          tfpipe      PyTorch    ratio');
 for (const mode of modes) {
