@@ -22,7 +22,8 @@ trap 'rm -rf .gpu-bench' EXIT
 bash scripts/gpu-pack.sh "$pipeline" bench/gpu/peer_torch.py
 mkdir -p ".gpu/data/$(dirname "$datafile")" && cp "$data/$datafile" ".gpu/data/$datafile"
 if [ $bench = yes ]; then
-  cp .gpu-bench/bench.mjs .gpu/bench.mjs
+  # pack.sh's banner, which the CLI bundle gets when pack.sh bundles it: `require` for the CommonJS inside
+  { echo "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"; cat .gpu-bench/bench.mjs; } > .gpu/bench.mjs
   sed 's/main\.mjs/bench.mjs/' .gpu/run.sh > .gpu/bench.sh  # the same setup, the benchmark's bundle
 fi
 cat > .gpu/check.sh <<CHECK
