@@ -1,5 +1,6 @@
 // Step 1 of `npm run gpu:pack`: bundles the CLI (runner/cli.ts) into one ESM file, .gpu-build/tfpipe.mjs, that
 // ../shared/gpu/pack.sh then packs with Node.js and Dawn for the GPU machine.
+// usage: node --import tsx scripts/gpu-bundle.ts [ENTRY] [OUTFILE] [--standalone]
 // Why a bundle of our own first: a single bundle has a single import.meta, but tfpipe finds its files relative to
 // each source file (runner/spec/kinds.ts → ../../schemas, runner/cli.ts → ../package.json, stages/text → its word
 // lists). This build rewrites import.meta.url / import.meta.dirname in every project file to that file's place
@@ -15,8 +16,11 @@ import { dirname, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const requireFromRoot = createRequire(resolve(root, 'package.json'));
-const entry = process.argv[2] ?? 'runner/cli.ts';
-const outfile = resolve(root, process.argv[3] ?? '.gpu-build/tfpipe.mjs');
+const [entryArg, outArg, ...flags] = process.argv.slice(2);
+const entry = entryArg ?? 'runner/cli.ts';
+const outfile = resolve(root, outArg ?? '.gpu-build/tfpipe.mjs');
+// --standalone: runnable as it is, for a bundle that does not go through pack.sh (which adds this `require`)
+const standalone = flags.includes('--standalone');
 
 const placeImportMeta: Plugin = {
   name: 'tfpipe-import-meta',
@@ -44,6 +48,7 @@ const banner = [
   'const __dirname = __tfpipeDirname(__filename);',
   'const __tfpipeDir = (rel) => __tfpipeJoin(__dirname, rel);',
   'const __tfpipeUrl = (rel) => __tfpipeToUrl(__tfpipeJoin(__dirname, rel)).href;',
+  ...(standalone ? ["import { createRequire as __tfpipeCreateRequire } from 'node:module';", 'const require = __tfpipeCreateRequire(import.meta.url);'] : []),
 ].join('\n');
 
 await build({

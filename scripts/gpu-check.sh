@@ -18,12 +18,11 @@ case "${1:-}" in
 esac
 [ -f "$data/$datafile" ] || { echo "gpu-check: $data/$datafile not found (set TFPIPE_DATA)" >&2; exit 2; }
 trap 'rm -rf .gpu-bench' EXIT
-[ $bench = yes ] && node --import tsx scripts/gpu-bundle.ts bench/gpu/side-by-side.ts .gpu-bench/bench.mjs
+[ $bench = yes ] && node --import tsx scripts/gpu-bundle.ts bench/gpu/side-by-side.ts .gpu-bench/bench.mjs --standalone
 bash scripts/gpu-pack.sh "$pipeline" bench/gpu/peer_torch.py
 mkdir -p ".gpu/data/$(dirname "$datafile")" && cp "$data/$datafile" ".gpu/data/$datafile"
 if [ $bench = yes ]; then
-  # pack.sh's banner, which the CLI bundle gets when pack.sh bundles it: `require` for the CommonJS inside
-  { echo "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"; cat .gpu-bench/bench.mjs; } > .gpu/bench.mjs
+  cp .gpu-bench/bench.mjs .gpu/bench.mjs
   sed 's/main\.mjs/bench.mjs/' .gpu/run.sh > .gpu/bench.sh  # the same setup, the benchmark's bundle
 fi
 cat > .gpu/check.sh <<CHECK
