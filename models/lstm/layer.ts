@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { cellForward, cellBackward, cellWantsScaledG } from './cell.ts';
 import { previousRows, type PackedLayout } from './packing.ts';
 import { onWebGpu } from '../backend/webgpu/run-program.ts';
-import { supportsSequencePrograms } from './webgpu/sequence-common.ts';
+import { sequenceBatchFits, supportsSequencePrograms } from './webgpu/sequence-common.ts';
 import { lstmDirectionWebGpu } from './webgpu/direction.ts';
 
 export interface DirectionWeights {
@@ -127,7 +127,8 @@ export function useWebGpuSequencePrograms(on: boolean): void {
  * tokens T_b-1 .. t). Differentiable in x and all four weights.
  */
 export function lstmDirection(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, training: boolean): tf.Tensor2D {
-  if (sequencePrograms && onWebGpu() && supportsSequencePrograms(w.wHh.shape[1])) return lstmDirectionWebGpu(x, w, layout, reverse, training);
+  const sequenceProgramsFit = supportsSequencePrograms(w.wHh.shape[1]) && sequenceBatchFits(layout.batchSizes[0] ?? 0);
+  if (sequencePrograms && onWebGpu() && sequenceProgramsFit) return lstmDirectionWebGpu(x, w, layout, reverse, training);
   if (!training) return tf.tidy(() => runForward(x, w, layout, reverse, false).out);
   const T = layout.batchSizes.length;
   const op = tf.customGrad((...args: unknown[]) => {

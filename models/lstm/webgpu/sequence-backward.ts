@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
 import type { PackedLayout } from '../packing.ts';
-import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots } from './sequence-common.ts';
+import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits } from './sequence-common.ts';
 import { TRACE_WIDTH_PER_HIDDEN } from './sequence-forward.ts';
 
 function backwardProgram(N: number, H: number, groups: number, rows: number): WgslProgram {
@@ -126,6 +126,7 @@ ${unrollRows(rows, `acc${n}_{r} = fma(buf[{r} * G + q${n} * H + m], w${n}, acc${
 export function runSequenceBackward(dOut: tf.Tensor2D, trace: tf.Tensor2D, wHh: tf.Tensor2D, layout: PackedLayout, reverse: boolean, rows = DEFAULT_ROWS_PER_GROUP): tf.Tensor2D {
   const [N, H] = dOut.shape;
   if (!supportsSequencePrograms(H, rows)) throw new Error(`runSequenceBackward: hidden size ${H} with ${rows} rows per workgroup is beyond the program's limits`);
+  if (!sequenceBatchFits(layout.batchSizes[0] ?? 0, rows)) throw new Error(`runSequenceBackward: ${layout.batchSizes[0]} sequences at ${rows} per workgroup exceed one dispatch dimension`);
   const B = layout.batchSizes[0];
   const steps = stepTable(layout);
   const program = backwardProgram(N, H, Math.ceil(B / rows), rows);

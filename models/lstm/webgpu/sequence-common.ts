@@ -27,6 +27,17 @@ export function supportsSequencePrograms(hidden: number, rows = DEFAULT_ROWS_PER
 }
 
 /**
+ * WebGPU's guaranteed workgroups per dispatch dimension. The programs index rows by workgroupId.x, and beyond this
+ * tfjs would reshape the dispatch into 2-D and the indexing would be wrong.
+ */
+export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+/** Whether `batch` sequences, `rows` per workgroup, fit one dispatch dimension. */
+export function sequenceBatchFits(batch: number, rows = DEFAULT_ROWS_PER_GROUP): boolean {
+  return Math.ceil(batch / rows) <= MAX_WORKGROUPS_PER_DIMENSION;
+}
+
+/**
  * The step table the programs read, int32 [T + B]: offsets[t] (first packed row of step t), then each sorted row's
  * length (row b is live at steps t < length[b]; lengths are non-increasing since the layout is sorted).
  */

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
 import type { PackedLayout } from '../packing.ts';
-import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots } from './sequence-common.ts';
+import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits } from './sequence-common.ts';
 
 /** Columns of the trace per packed row: h (H), i f g o (4H), c (H). */
 export const TRACE_WIDTH_PER_HIDDEN = 6;
@@ -110,6 +110,7 @@ export function runSequenceForward(xproj: tf.Tensor2D, wHhT: tf.Tensor2D, layout
   const [N, G] = xproj.shape;
   const H = G / 4;
   if (!supportsSequencePrograms(H, rows)) throw new Error(`runSequenceForward: hidden size ${H} with ${rows} rows per workgroup is beyond the program's limits`);
+  if (!sequenceBatchFits(layout.batchSizes[0] ?? 0, rows)) throw new Error(`runSequenceForward: ${layout.batchSizes[0]} sequences at ${rows} per workgroup exceed one dispatch dimension`);
   const B = layout.batchSizes[0];
   const steps = stepTable(layout);
   const program = forwardProgram(N, H, Math.ceil(B / rows), rows, keep);

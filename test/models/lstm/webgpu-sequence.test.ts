@@ -10,7 +10,7 @@ import { availableBackends } from '../../helpers/backends.ts';
 import { lstmDirection, type DirectionWeights } from '../../../models/lstm/layer.ts';
 import { packLayout } from '../../../models/lstm/packing.ts';
 import { lstmDirectionWebGpu } from '../../../models/lstm/webgpu/direction.ts';
-import { supportsSequencePrograms } from '../../../models/lstm/webgpu/sequence-common.ts';
+import { sequenceBatchFits, supportsSequencePrograms } from '../../../models/lstm/webgpu/sequence-common.ts';
 import { createLstmClassifier, disposeLstm, forwardLstm } from '../../../models/lstm/model.ts';
 import { lstmTrainable } from '../../../models/lstm/trainable.ts';
 import { paramGrads } from '../../../models/train/train-step.ts';
@@ -93,6 +93,13 @@ test('supportsSequencePrograms: H up to 256 at one row a workgroup, within 16 Ki
   assert.ok(supportsSequencePrograms(128, 3));
   assert.ok(!supportsSequencePrograms(128, 4)); // arrays are sized for H = 256: 4 rows · 5 · 256 floats > 16 KiB
   assert.ok(!supportsSequencePrograms(0, 1));
+});
+
+test('sequenceBatchFits: one workgroup per row group, at most 65,535 along x (tfjs reshapes bigger dispatches)', () => {
+  assert.ok(sequenceBatchFits(65535, 1));
+  assert.ok(!sequenceBatchFits(65536, 1));
+  assert.ok(sequenceBatchFits(131070, 2));
+  assert.ok(!sequenceBatchFits(131071, 2));
 });
 
 /** Logits and every parameter gradient of a 2-layer model (no dropout), read back; numTensors checked. */
