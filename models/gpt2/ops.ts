@@ -4,6 +4,7 @@
 // Frozen weights (non-trainable variables, e.g. the base under LoRA) are closed over, so their gradients are never
 // computed — for the tied head that skips the [V, C] matmul, the largest of the step.
 import * as tf from '@tensorflow/tfjs-core';
+import { rowSegmentSum } from '../backend/webgpu/row-segment-sum.ts';
 import { onWebGpu } from '../backend/webgpu/run-program.ts';
 import { geluNewBackward, geluNewForward } from './webgpu/gelu-new.ts';
 import { columnSums, layerNormGainGrad, layerNormInputGrad } from './webgpu/layer-norm-backward.ts';
@@ -87,7 +88,10 @@ export function gradsFor(inputs: tf.Tensor[], grads: (() => tf.Tensor)[]): tf.Te
   return inputs.flatMap((t, i) => (needsGrad(t) ? [grads[i]()] : []));
 }
 
-/** wte[ids] + wpe[positions] → [N, C]; backward scatter-adds rows (ScatterNd, which every backend has). */
+/**
+ * wte[ids] + wpe[positions] → [N, C]; backward scatter-adds rows (ScatterNd, which every backend has; on webgpu
+ * rowSegmentSum, whose sums do not depend on the order atomics happen to run in).
+ */
 export function embed(wte: tf.Tensor2D, wpe: tf.Tensor2D, ids: Int32Array, positions: Int32Array): tf.Tensor2D {
   const N = ids.length;
   return differentiable(
@@ -98,8 +102,8 @@ export function embed(wte: tf.Tensor2D, wpe: tf.Tensor2D, ids: Int32Array, posit
     },
     (dy, inputs) =>
       gradsFor(inputs, [
-        () => tf.scatterND(tf.tensor2d(ids, [N, 1], 'int32'), dy, wte.shape),
-        () => tf.scatterND(tf.tensor2d(positions, [N, 1], 'int32'), dy, wpe.shape),
+        () => (onWebGpu() ? rowSegmentSum(dy as tf.Tensor2D, ids, wte.shape[0]) : tf.scatterND(tf.tensor2d(ids, [N, 1], 'int32'), dy, wte.shape)),
+        () => (onWebGpu() ? rowSegmentSum(dy as tf.Tensor2D, positions, wpe.shape[0]) : tf.scatterND(tf.tensor2d(positions, [N, 1], 'int32'), dy, wpe.shape)),
       ]),
   );
 }

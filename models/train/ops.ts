@@ -2,6 +2,8 @@
 // registers no gradients at all (register_all_gradients exists only in the ESM dist, whose extensionless imports
 // Node cannot load), so anything on the tape must bring its own backward. Each op's backward is a few big ops.
 import * as tf from '@tensorflow/tfjs-core';
+import { rowSegmentSum } from '../backend/webgpu/row-segment-sum.ts';
+import { onWebGpu } from '../backend/webgpu/run-program.ts';
 
 /** rows of x [R, C] at `rows` → [n, C]; backward scatter-adds into [R, C]. Rows equal to `noGradRow` get no gradient. */
 export function takeRows(x: tf.Tensor2D, rows: Int32Array, noGradRow?: number): tf.Tensor2D {
@@ -11,6 +13,8 @@ export function takeRows(x: tf.Tensor2D, rows: Int32Array, noGradRow?: number): 
     return {
       value,
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.tidy(() => {
+        // webgpu: a sum in a fixed order (its UnsortedSegmentSum adds with atomics, differently each run)
+        if (onWebGpu()) return [rowSegmentSum(dy as tf.Tensor2D, rows, xi.shape[0], noGradRow)];
         let g = dy as tf.Tensor2D;
         if (noGradRow !== undefined && rows.includes(noGradRow)) {
           g = tf.mul(g, tf.tensor2d(Array.from(rows, (r) => (r === noGradRow ? 0 : 1)), [rows.length, 1]));
