@@ -26,19 +26,31 @@ import { LORA_INIT, TINY_GPT2, trainFixture } from '../gpt2/fixtures.ts';
 
 const TFPIPE_KERNELS = new Set([LSTM_CELL_FORWARD, LSTM_CELL_BACKWARD, LSTM_GATE_SUM, LSTM_CELL_UPDATE, LSTM_CELL_OUTPUT]);
 
-/** Kernel names passed to the engine while `work` runs (ops, gradients, optimizer updates, our kernels). */
+/** On webgpu, tfpipe's own WGSL programs run beside the kernels (runProgram): recorded as `program:<shaderKey>`. */
+const PROGRAM = 'program:';
+
+/** Kernel names passed to the engine while `work` runs (ops, gradients, optimizer updates, our kernels and programs). */
 async function recordKernels(work: () => Promise<void>): Promise<Set<string>> {
   const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+  const backend = tf.backend() as unknown as { runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown };
   const original = engine.runKernel;
+  const originalProgram = backend.runWebGPUProgram;
   const names = new Set<string>();
   engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
     names.add(name);
     return original.call(this, name, ...rest);
   };
+  if (originalProgram) {
+    backend.runWebGPUProgram = function (this: unknown, program: { shaderKey: string }, ...rest: unknown[]) {
+      if (program.shaderKey.startsWith('tfpipe_')) names.add(PROGRAM + program.shaderKey);
+      return originalProgram.call(this, program, ...rest);
+    };
+  }
   try {
     await work();
   } finally {
     engine.runKernel = original;
+    if (originalProgram) backend.runWebGPUProgram = originalProgram;
   }
   return names;
 }
@@ -86,13 +98,16 @@ for (const backend of backends) {
       await lab2Work();
     }));
     assert.equal(tf.memory().numTensors, before, 'the workloads leaked tensors');
-    assert.ok(dispatched.get(backend)!.has('UnsortedSegmentSum'), 'the embedding gradient was exercised');
+    // the embedding gradient: tfjs's kernel, except on webgpu, where a program sums in a fixed order (no atomics)
+    const names = dispatched.get(backend)!;
+    const embeddingGradient = backend === 'webgpu' ? [...names].some((n) => n.startsWith(`${PROGRAM}tfpipe_row_segment_sum`)) : names.has('UnsortedSegmentSum');
+    assert.ok(embeddingGradient, 'the embedding gradient was exercised');
   });
 }
 
 test('every standard kernel dispatched on any backend is registered on every backend', (t) => {
   assert.equal(dispatched.size, backends.length, 'every backend recorded its kernels');
-  const standard = [...new Set([...dispatched.values()].flatMap((s) => [...s]))].filter((k) => !TFPIPE_KERNELS.has(k)).sort();
+  const standard = [...new Set([...dispatched.values()].flatMap((s) => [...s]))].filter((k) => !TFPIPE_KERNELS.has(k) && !k.startsWith(PROGRAM)).sort();
   t.diagnostic(`${standard.length} standard kernels: ${standard.join(' ')}`);
   assert.ok(standard.length > 30, `suspiciously few kernels recorded: ${standard.length}`);
   for (const backend of backends) {
@@ -111,4 +126,16 @@ test("tfpipe's fused LSTM kernels: registered and used on cpu and wasm, never di
       assert.deepEqual(ours, [], `${backend} has no fused cell and must take the composite path`);
     }
   }
+});
+
+test("on webgpu the labs' work runs tfpipe's WGSL programs: LSTM sequence, LayerNorm, gelu_new, cross-entropy, attention, embedding gradient", (t) => {
+  const names = dispatched.get('webgpu');
+  if (!names) {
+    t.skip('webgpu is not among the backends here (reason printed above)');
+    return;
+  }
+  const programs = [...names].filter((n) => n.startsWith(PROGRAM)).map((n) => n.slice(PROGRAM.length));
+  t.diagnostic(`${programs.length} programs: ${programs.sort().join(' ')}`);
+  const expected = ['tfpipe_lstm_sequence_forward', 'tfpipe_lstm_sequence_backward', 'tfpipe_gpt2_layernorm_stats', 'tfpipe_gpt2_layernorm_input_grad', 'tfpipe_gpt2_gelu_new_wg', 'tfpipe_gpt2_gelu_new_grad', 'tfpipe_gpt2_row_log_sum_exp', 'tfpipe_gpt2_cross_entropy_logit_grad', 'tfpipe_attention_forward', 'tfpipe_attention_backward', 'tfpipe_row_segment_sum'];
+  for (const prefix of expected) assert.ok(programs.some((p) => p.startsWith(prefix)), `no ${prefix}* program ran`);
 });
