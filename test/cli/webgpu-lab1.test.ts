@@ -8,8 +8,8 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeWebGpuAdapter } from '../../models/backend/webgpu/probe.ts';
-import { readCsvRows } from '../../runner/runs/entry-files.ts';
-import { makeProject, runCli } from './helpers.ts';
+import { readCsvRows, type TableRow } from '../../runner/runs/entry-files.ts';
+import { makeProject, runCli, stagesByAction } from './helpers.ts';
 import { lab1Pipeline, reviewsCsv } from './lab1-fixture.ts';
 
 // lab1 at test size, with the data stages' settings of a small vocabulary and a faster lr; two LSTM layers, as
@@ -48,4 +48,11 @@ test('tfpipe run --backend webgpu trains and evaluates a lab1-shaped pipeline', 
   const evaluation = JSON.parse(await readFile(join(root, 'evaluate/metrics.json'), 'utf8'));
   assert.equal(evaluation.rows, 60);
   assert.ok(Number.isFinite(evaluation.test_loss) && evaluation.test_acc >= 0 && evaluation.test_acc <= 1, JSON.stringify(evaluation));
+
+  // reproducible on the GPU: training again from scratch gives the same figures, bit for bit
+  const again = await runCli(dir, ['run', 'p.yaml', '--backend', 'webgpu', '--force=train']);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.deepEqual(stagesByAction(again.stdout).ran, ['train'], 'train ran again');
+  const figures = (rows: TableRow[]) => rows.map(({ seconds: _s, samples_per_s: _r, ...rest }) => rest);
+  assert.deepEqual(figures((await readCsvRows(join(root, 'train/history.csv')))!), figures(history));
 });
