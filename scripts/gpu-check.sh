@@ -5,9 +5,11 @@
 #             and the lab-1 LSTM) and pipelines/lab2-offline.yaml with its WikiText-2 file (about 42 MiB)
 #   lab1      pipelines/lab1.yaml with the IMDB file (25 MiB; about 61 MiB of the 64 a pack may hold, so alone)
 # Then, there: bash .gpu/check.sh. It writes under $OUT (else .gpu/../gpu-check-out): bench.txt, lab2-offline.txt
-# or lab1.txt, and the cache. Each part runs under its own limit (TFPIPE_CHECK_LIMITS="bench pipeline" seconds,
-# default "240 300"), so a slow part cannot eat the other's time; TFPIPE_CHECK_BENCH_ARGS adds benchmark flags
-# (--small checks the plumbing on a CPU, through lavapipe).
+# or lab1.txt, and the cache. The benchmark runs every workload with the fused kernels and again on plain tfjs ops
+# (--with-plain: each kernel's before and after, in the same call). Each part runs under its own limit
+# (TFPIPE_CHECK_LIMITS="bench pipeline" seconds, default "360 240"), so a slow part cannot eat the other's time;
+# TFPIPE_CHECK_BENCH_ARGS adds benchmark flags, which win over these defaults (--small checks the plumbing on a
+# CPU, through lavapipe).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${TFPIPE_DATA:-../shared/data}
@@ -29,10 +31,10 @@ cat > .gpu/check.sh <<CHECK
 #!/usr/bin/env bash
 # The device check written by scripts/gpu-check.sh: the benchmark (when packed), then $pipeline on webgpu.
 g=\$(cd "\$(dirname "\$0")" && pwd); out=\${OUT:-\$g/../gpu-check-out}; mkdir -p "\$out"
-read -r limit_bench limit_run <<< "\${TFPIPE_CHECK_LIMITS:-240 300}"
+read -r limit_bench limit_run <<< "\${TFPIPE_CHECK_LIMITS:-360 240}"
 export TFPIPE_DATA="\$g/data" XDG_RUNTIME_DIR=\${XDG_RUNTIME_DIR:-/tmp}
 if [ -f "\$g/bench.sh" ]; then
-  timeout "\$limit_bench" bash "\$g/bench.sh" --backend webgpu \${TFPIPE_CHECK_BENCH_ARGS:-} 2>&1 | grep -v '^Warning' | tee "\$out/bench.txt"
+  timeout "\$limit_bench" bash "\$g/bench.sh" \${TFPIPE_CHECK_BENCH_ARGS:-} --backend webgpu --with-plain --steps 4 2>&1 | grep -v '^Warning' | tee "\$out/bench.txt"
 fi
 timeout "\$limit_run" bash "\$g/run.sh" run $pipeline --backend webgpu --cache-dir "\$out/cache" 2>&1 | grep -v '^Warning' | tee "\$out/$(basename "$pipeline" .yaml).txt"
 echo "check: exit \${PIPESTATUS[0]} (124 = its time limit)"

@@ -11,11 +11,13 @@
 // On the GPU machine (no Node.js there): TFPIPE_GPU_ENTRY=bench/gpu/side-by-side.ts npm run gpu:pack --
 // bench/gpu/peer_torch.py, then `bash .gpu/run.sh --backend webgpu`. Anywhere else:
 //   node --import tsx bench/gpu/side-by-side.ts [--backend wasm] [--small] [--modes a,b] [--steps N] [--python P]
+//     [--with-plain | --plain] [--no-peer]
 // --small shrinks every shape (GPT-2 2 × 64 wide, batch 4 × 64; LSTM 8 × 32, 16 wide) to check the harness on a CPU.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../../models/backend/select.ts';
+import { FUSED_KERNELS_FLAG } from '../../models/backend/webgpu/run-program.ts';
 import { createGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, gpt2Loss } from '../../models/gpt2/model.ts';
 import { gpt2Trainable } from '../../models/gpt2/trainable.ts';
@@ -37,6 +39,10 @@ const backendName = (argOf('--backend') ?? 'webgpu') as BackendName;
 const steps = Number(argOf('--steps') ?? 5);
 const modes = (argOf('--modes')?.split(',') ?? [...MODES]) as Mode[];
 const python = argOf('--python') ?? process.env.TFPIPE_PYTHON ?? 'python3';
+// --with-plain: also measure with the fused webgpu kernels off (plain tfjs ops), the "before" of each kernel;
+// --plain: only that
+const withPlain = process.argv.includes('--with-plain');
+const plainOnly = process.argv.includes('--plain');
 const GPT2 = small ? { L: 2, H: 2, C: 64, B: 4, T: 64 } : { L: 12, H: 12, C: 768, B: 4, T: 1024 };
 const LSTM = small ? { B: 8, T: 32, E: 16, H: 16 } : { B: 96, T: 256, E: 128, H: 128 };
 const LSTM_VOCAB = 20000;
@@ -117,25 +123,36 @@ function runPeer(): PeerResult | string {
 
 const peer = process.argv.includes('--no-peer') ? 'skipped (--no-peer)' : runPeer();
 const selected = await selectBackend(backendName);
-const ours = new Map<Mode, number | string>();
-for (const mode of modes) {
-  try {
-    ours.set(mode, mode.startsWith('gpt2') ? await gpt2Rate(mode) : await lstmRate(mode));
-  } catch (error) {
-    ours.set(mode, `${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`);
+
+/** Each mode's rate with the fused kernels on (`fused`) or off (`plain`: tfjs ops only), or its error. */
+async function measure(fused: boolean): Promise<Map<Mode, number | string>> {
+  tf.env().set(FUSED_KERNELS_FLAG, fused);
+  const rates = new Map<Mode, number | string>();
+  for (const mode of modes) {
+    try {
+      rates.set(mode, mode.startsWith('gpt2') ? await gpt2Rate(mode) : await lstmRate(mode));
+    } catch (error) {
+      rates.set(mode, `${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`);
+    }
+    const rate = rates.get(mode)!;
+    console.log(`${mode}${fused ? '' : ' (plain)'}: ${typeof rate === 'number' ? rate.toFixed(1) : rate} (tensors left ${tf.memory().numTensors})`);
   }
-  console.log(`${mode}: ${typeof ours.get(mode) === 'number' ? (ours.get(mode) as number).toFixed(1) : ours.get(mode)} (tensors left ${tf.memory().numTensors})`);
+  tf.env().set(FUSED_KERNELS_FLAG, true);
+  return rates;
 }
+const ours = await measure(!plainOnly);
+const plain = withPlain ? await measure(false) : null;
 
 const unit = (m: Mode) => (m.startsWith('gpt2') ? 'tokens/s' : 'samples/s');
 const show = (v: number | string | undefined) => (typeof v === 'number' ? v.toFixed(1) : String(v ?? '—'));
+const ratio = (a: number | string | undefined, b: number | string | undefined) => (typeof a === 'number' && typeof b === 'number' ? `${(a / b).toFixed(3)}×` : '—');
 console.log(`\nGPT-2 ${GPT2.L}×${GPT2.C}, batch ${GPT2.B} × ${GPT2.T}; LSTM batch ${LSTM.B} × ${LSTM.T}, emb ${LSTM.E}, hidden ${LSTM.H}; ${steps} timed steps after 1 warm-up`);
-console.log(`tfpipe: ${selected.name} (${selected.device})`);
+console.log(`tfpipe: ${selected.name} (${selected.device})${plainOnly ? ', fused kernels off' : ''}`);
 console.log(`PyTorch: ${typeof peer === 'string' ? peer : `${peer.device}; GPT-2 from ${peer.gpt2 ?? '—'}`}`);
-console.log('mode        unit          tfpipe      PyTorch    ratio');
+console.log(`mode        unit          tfpipe      PyTorch    ratio${plain ? '  tfjs ops only  fused ÷ plain' : ''}`);
 for (const mode of modes) {
   const a = ours.get(mode);
   const b = typeof peer === 'string' ? undefined : peer.rates[mode];
-  const ratio = typeof a === 'number' && typeof b === 'number' ? `${(a / b).toFixed(3)}×` : '—';
-  console.log(`${mode.padEnd(11)} ${unit(mode).padEnd(10)} ${show(a).padStart(10)} ${show(b).padStart(12)} ${ratio.padStart(8)}`);
+  const before = plain ? ` ${show(plain.get(mode)).padStart(14)} ${ratio(a, plain.get(mode)).padStart(14)}` : '';
+  console.log(`${mode.padEnd(11)} ${unit(mode).padEnd(10)} ${show(a).padStart(10)} ${show(b).padStart(12)} ${ratio(a, b).padStart(8)}${before}`);
 }

@@ -7,7 +7,7 @@
 // The tied head and its loss (lmHeadLoss) run over row chunks of at most LOGIT_CHUNK_BYTES of logits, so no [N, V]
 // buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.
 import * as tf from '@tensorflow/tfjs-core';
-import { onWebGpu } from '../backend/webgpu/run-program.ts';
+import { onWebGpu, useFusedKernels } from '../backend/webgpu/run-program.ts';
 import { differentiable, gradsFor, headLogits, headWeightGrad, needsGrad } from './ops.ts';
 import { crossEntropyLogitGrad, rowLogSumExp } from './webgpu/cross-entropy.ts';
 
@@ -113,7 +113,7 @@ const WEBGPU_PASSES: LogitPasses = {
 };
 
 function logitPasses(): LogitPasses {
-  return onWebGpu() ? WEBGPU_PASSES : TFJS_PASSES;
+  return useFusedKernels() ? WEBGPU_PASSES : TFJS_PASSES;
 }
 
 /** Cross-entropy from logits [N, V] and targets [N] (-100 = ignore), differentiable in the logits. */
@@ -211,7 +211,7 @@ export function lmHeadLoss(h: tf.Tensor2D, wte: tf.Tensor2D, targets: ArrayLike<
 export async function targetLogProbs(logits: tf.Tensor2D, targets: ArrayLike<number>): Promise<Float32Array> {
   const [N, V] = logits.shape;
   const values = tf.tidy(() => {
-    const lse = onWebGpu() ? rowLogSumExp(logits) : tf.logSumExp(logits, 1);
+    const lse = useFusedKernels() ? rowLogSumExp(logits) : tf.logSumExp(logits, 1);
     const flat = Int32Array.from({ length: N }, (_, n) => n * V + targets[n]);
     return tf.sub(tf.gather(tf.reshape(logits, [N * V]), tf.tensor1d(flat, 'int32')), lse);
   });

@@ -5,7 +5,7 @@
 // computed — for the tied head that skips the [V, C] matmul, the largest of the step.
 import * as tf from '@tensorflow/tfjs-core';
 import { rowSegmentSum } from '../backend/webgpu/row-segment-sum.ts';
-import { onWebGpu } from '../backend/webgpu/run-program.ts';
+import { onWebGpu, useFusedKernels } from '../backend/webgpu/run-program.ts';
 import { geluNewBackward, geluNewForward } from './webgpu/gelu-new.ts';
 import { columnSums, layerNormGainGrad, layerNormInputGrad } from './webgpu/layer-norm-backward.ts';
 import { layerNormApply, layerNormStats } from './webgpu/layer-norm-forward.ts';
@@ -110,7 +110,7 @@ export function embed(wte: tf.Tensor2D, wpe: tf.Tensor2D, ids: Int32Array, posit
 
 /** LayerNorm over the last axis (biased variance, as torch): x [N, C] → [N, C]. */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
-  if (onWebGpu()) return layerNormFused(x, gain, bias, eps);
+  if (useFusedKernels()) return layerNormFused(x, gain, bias, eps);
   return differentiable(
     [x, gain, bias],
     ([xi, g, b]) => {
@@ -170,7 +170,7 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** gelu_new, the tanh approximation: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
 export function geluNew(x: tf.Tensor2D): tf.Tensor2D {
-  if (onWebGpu()) return differentiable([x], ([xi]) => ({ value: geluNewForward(xi as tf.Tensor2D) }), (dy, [xi]) => [geluNewBackward(dy, xi)]);
+  if (useFusedKernels()) return differentiable([x], ([xi]) => ({ value: geluNewForward(xi as tf.Tensor2D) }), (dy, [xi]) => [geluNewBackward(dy, xi)]);
   return differentiable(
     [x],
     ([xi]) => {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { cellForward, cellBackward, cellWantsScaledG } from './cell.ts';
 import { previousRows, type PackedLayout } from './packing.ts';
-import { onWebGpu } from '../backend/webgpu/run-program.ts';
+import { useFusedKernels } from '../backend/webgpu/run-program.ts';
 import { sequenceBatchFits, supportsSequencePrograms } from './webgpu/sequence-common.ts';
 import { lstmDirectionWebGpu } from './webgpu/direction.ts';
 
@@ -128,7 +128,7 @@ export function useWebGpuSequencePrograms(on: boolean): void {
  */
 export function lstmDirection(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, training: boolean): tf.Tensor2D {
   const sequenceProgramsFit = supportsSequencePrograms(w.wHh.shape[1]) && sequenceBatchFits(layout.batchSizes[0] ?? 0);
-  if (sequencePrograms && onWebGpu() && sequenceProgramsFit) return lstmDirectionWebGpu(x, w, layout, reverse, training);
+  if (sequencePrograms && useFusedKernels() && sequenceProgramsFit) return lstmDirectionWebGpu(x, w, layout, reverse, training);
   if (!training) return tf.tidy(() => runForward(x, w, layout, reverse, false).out);
   const T = layout.batchSizes.length;
   const op = tf.customGrad((...args: unknown[]) => {

@@ -34,9 +34,22 @@ interface WebGpuBackendLike {
   runWebGPUProgram(program: WgslProgram, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: UniformValue[]): tf.TensorInfo;
 }
 
-/** Whether the active backend is webgpu (where the fused kernels apply). */
+/** Whether the active backend is webgpu. */
 export function onWebGpu(): boolean {
   return tf.getBackend() === 'webgpu';
+}
+
+/**
+ * tf.env flag, default true: set it false to run webgpu on plain tfjs ops instead of tfpipe's fused kernels
+ * (LayerNorm, gelu_new, cross-entropy, attention, the LSTM's sequence programs), e.g. for the GPU benchmark's
+ * "before" column. The embedding gradient keeps its fixed-order sum either way: that one is about reproducibility.
+ */
+export const FUSED_KERNELS_FLAG = 'TFPIPE_FUSED_KERNELS';
+tf.env().registerFlag(FUSED_KERNELS_FLAG, () => true);
+
+/** Whether the fused webgpu kernels apply: on webgpu, unless FUSED_KERNELS_FLAG is off. */
+export function useFusedKernels(): boolean {
+  return onWebGpu() && tf.env().getBool(FUSED_KERNELS_FLAG);
 }
 
 /** Dispatches `program` on `inputs`; `uniformData` in the order of `program.uniforms`. */

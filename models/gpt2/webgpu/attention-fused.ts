@@ -13,7 +13,7 @@
 // Attention dropout is drawn inside the kernels (attention-wgsl.ts): on webgpu the dropped (i, j) differ from the
 // tf.randomUniform masks cpu and wasm draw for the same seed, but are reproducible from (seed, b, h, i, j).
 import * as tf from '@tensorflow/tfjs-core';
-import { onWebGpu } from '../../backend/webgpu/run-program.ts';
+import { useFusedKernels } from '../../backend/webgpu/run-program.ts';
 import { differentiable } from '../ops.ts';
 import { attentionBackward } from './attention-backward.ts';
 import { attentionForward } from './attention-forward.ts';
@@ -28,7 +28,7 @@ tf.env().registerFlag(FUSED_ATTENTION_FLAG, () => true);
  * kernels take, unless the flag is off.
  */
 export function fusedAttentionApplies(shape: FusedAttentionShape): boolean {
-  return onWebGpu() && tf.env().getBool(FUSED_ATTENTION_FLAG) && fusedShapeSupported(shape);
+  return useFusedKernels() && tf.env().getBool(FUSED_ATTENTION_FLAG) && fusedShapeSupported(shape);
 }
 
 /** Causal self-attention with the fused kernels: qkv [N, 3C] → y [N, C]; `dropout` on P, drawn in-kernel. */

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { HF_REFERENCE } from '../../helpers/context.ts';
 import { availableBackends, trainStepAsync, useBackend } from '../../helpers/backends.ts';
 import { JS_KERNEL_BACKENDS } from '../../../models/backend/tensor-data.ts';
+import { FUSED_KERNELS_FLAG } from '../../../models/backend/webgpu/run-program.ts';
 import type { BackendName } from '../../../models/backend/select.ts';
 import { LSTM_CELL_BACKWARD, LSTM_CELL_FORWARD } from '../../../models/lstm/cell-kernels.ts';
 import { LSTM_CELL_OUTPUT, LSTM_CELL_UPDATE, LSTM_GATE_SUM } from '../../../models/lstm/cell-kernels-split.ts';
@@ -138,4 +139,24 @@ test("on webgpu the labs' work runs tfpipe's WGSL programs: LSTM sequence, Layer
   t.diagnostic(`${programs.length} programs: ${programs.sort().join(' ')}`);
   const expected = ['tfpipe_lstm_sequence_forward', 'tfpipe_lstm_sequence_backward', 'tfpipe_gpt2_layernorm_stats', 'tfpipe_gpt2_layernorm_input_grad', 'tfpipe_gpt2_gelu_new_wg', 'tfpipe_gpt2_gelu_new_grad', 'tfpipe_gpt2_row_log_sum_exp', 'tfpipe_gpt2_cross_entropy_logit_grad', 'tfpipe_attention_forward', 'tfpipe_attention_backward', 'tfpipe_row_segment_sum'];
   for (const prefix of expected) assert.ok(programs.some((p) => p.startsWith(prefix)), `no ${prefix}* program ran`);
+});
+
+test('with TFPIPE_FUSED_KERNELS off, webgpu runs the same work on plain tfjs ops (the GPU benchmark\'s "before")', async (t) => {
+  if (!dispatched.has('webgpu')) {
+    t.skip('webgpu is not among the backends here (reason printed above)');
+    return;
+  }
+  await useBackend('webgpu');
+  tf.env().set(FUSED_KERNELS_FLAG, false);
+  try {
+    const names = await recordKernels(async () => {
+      await lab1Work();
+      await lab2Work();
+    });
+    const programs = [...names].filter((n) => n.startsWith(PROGRAM)).map((n) => n.slice(PROGRAM.length));
+    assert.deepEqual(programs.filter((p) => !p.startsWith('tfpipe_row_segment_sum')), [], 'only the fixed-order embedding gradient stays');
+    assert.ok(names.has('Softmax') && names.has('Sigmoid'), 'attention and the LSTM cell went through tfjs ops');
+  } finally {
+    tf.env().set(FUSED_KERNELS_FLAG, true);
+  }
 });
