@@ -116,19 +116,13 @@ function runBackward(dy: tf.Tensor2D, x: tf.Tensor2D, w: DirectionWeights, out: 
   return [dX, dWih, dWhh, dB, dB.clone()];
 }
 
-let sequencePrograms = true;
-/** For tests and benchmarks: on webgpu, use the per-step path (tf ops every step) instead of the sequence programs. */
-export function useWebGpuSequencePrograms(on: boolean): void {
-  sequencePrograms = on;
-}
-
 /**
  * x [N, in] packed → the direction's outputs [N, H] packed (reverse: row (t, b) holds the state after reading
  * tokens T_b-1 .. t). Differentiable in x and all four weights.
  */
 export function lstmDirection(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, training: boolean): tf.Tensor2D {
   const sequenceProgramsFit = supportsSequencePrograms(w.wHh.shape[1]) && sequenceBatchFits(layout.batchSizes[0] ?? 0);
-  if (sequencePrograms && useFusedKernels() && sequenceProgramsFit) return lstmDirectionWebGpu(x, w, layout, reverse, training);
+  if (useFusedKernels() && sequenceProgramsFit) return lstmDirectionWebGpu(x, w, layout, reverse, training);
   if (!training) return tf.tidy(() => runForward(x, w, layout, reverse, false).out);
   const T = layout.batchSizes.length;
   const op = tf.customGrad((...args: unknown[]) => {

@@ -19,16 +19,12 @@ import { attentionBackward } from './attention-backward.ts';
 import { attentionForward } from './attention-forward.ts';
 import { fusedShapeSupported, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
 
-/** tf.env flag (default true): set false to send webgpu through the composite attention, e.g. to compare. */
-export const FUSED_ATTENTION_FLAG = 'TFPIPE_FUSED_ATTENTION';
-tf.env().registerFlag(FUSED_ATTENTION_FLAG, () => true);
-
 /**
  * Whether the model's no-cache, unpadded attention should take the fused kernels: on webgpu, for a head size the
- * kernels take, unless the flag is off.
+ * kernels take, unless FUSED_KERNELS_FLAG is off.
  */
 export function fusedAttentionApplies(shape: FusedAttentionShape): boolean {
-  return useFusedKernels() && tf.env().getBool(FUSED_ATTENTION_FLAG) && fusedShapeSupported(shape);
+  return useFusedKernels() && fusedShapeSupported(shape);
 }
 
 /** Causal self-attention with the fused kernels: qkv [N, 3C] → y [N, C]; `dropout` on P, drawn in-kernel. */

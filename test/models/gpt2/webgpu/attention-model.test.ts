@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { createGpt2 } from '../../../../models/gpt2/load.ts';
 import { disposeGpt2Model, gpt2Loss, type Gpt2Model } from '../../../../models/gpt2/model.ts';
-import { FUSED_ATTENTION_FLAG } from '../../../../models/gpt2/webgpu/attention-fused.ts';
+import { FUSED_KERNELS_FLAG } from '../../../../models/backend/webgpu/run-program.ts';
 import { attentionDropoutMask } from '../../../../models/gpt2/webgpu/attention-wgsl.ts';
 import { useBackend } from '../../../helpers/backends.ts';
 import { assertClose, skipWithoutWebGpu as skip } from './compare.ts';
@@ -20,7 +20,7 @@ function smallGpt2(attnPdrop: number): Gpt2Model {
 
 /** The loss and every parameter's gradient, read back, and the names of the tfjs kernels that ran. */
 async function lossAndGrads(model: Gpt2Model, fused: boolean, options: Parameters<typeof gpt2Loss>[2] = {}) {
-  tf.env().set(FUSED_ATTENTION_FLAG, fused);
+  tf.env().set(FUSED_KERNELS_FLAG, fused);
   try {
     const before = tf.memory().numTensors;
     const info = await tf.profile(() => tf.variableGrads(() => gpt2Loss(model, IDS, options), Object.values(model.params)) as unknown as tf.TensorContainer);
@@ -31,7 +31,7 @@ async function lossAndGrads(model: Gpt2Model, fused: boolean, options: Parameter
     assert.equal(tf.memory().numTensors, before, 'a loss and its gradients leave no tensor behind');
     return { loss, grads: gradValues, kernels: info.kernelNames };
   } finally {
-    tf.env().set(FUSED_ATTENTION_FLAG, true);
+    tf.env().set(FUSED_KERNELS_FLAG, true);
   }
 }
 
