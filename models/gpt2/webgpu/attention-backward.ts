@@ -18,7 +18,7 @@
 // as the forward would.
 import * as tf from '@tensorflow/tfjs-core';
 import { groupsFor, runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
-import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
+import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, HEAD_COORDS_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
 
 /** D[(b·nh + h)·T + i] = Σ_d dY[b·T + i, h·hs + d] · Y[b·T + i, h·hs + d]; invocation = one (b, h, i). */
 function rowDotProgram({ B, T, nh, hs }: FusedAttentionShape): WgslProgram {
@@ -69,11 +69,7 @@ function gradProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean): 
       ${dropping ? DROPOUT_WGSL : ''}
 
       fn main(index : i32) {
-        let T = uniforms.T;
-        let C = uniforms.nh * HS;
-        let bh = i32(workgroupId.y);
-        let b = bh / uniforms.nh;
-        let h = bh % uniforms.nh;
+        ${HEAD_COORDS_WGSL}
         let r0 = i32(workgroupId.x) * ROWS;  // first query row (dQ) or key row (dK, dV) of this workgroup
         let r = r0 + i32(localIndex);
         let rowValid = r < T;

@@ -18,7 +18,7 @@
 // matmul-style register tile (several rows × several keys per invocation) would cut workgroup-memory reads per FMA.
 import * as tf from '@tensorflow/tfjs-core';
 import { groupsFor, runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
-import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
+import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, HEAD_COORDS_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
 
 function forwardProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean): WgslProgram {
   const C = nh * hs;
@@ -41,11 +41,7 @@ function forwardProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean
       ${dropping ? DROPOUT_WGSL : ''}
 
       fn main(index : i32) {
-        let T = uniforms.T;
-        let C = uniforms.nh * HS;
-        let bh = i32(workgroupId.y);
-        let b = bh / uniforms.nh;
-        let h = bh % uniforms.nh;
+        ${HEAD_COORDS_WGSL}
         let i0 = i32(workgroupId.x) * ROWS;
         let i = i0 + i32(localIndex);
         let rowValid = i < T;

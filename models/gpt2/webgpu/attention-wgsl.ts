@@ -73,6 +73,17 @@ export function checkFusedShape(shape: FusedAttentionShape): void {
  * workgroup, `rowKey` once per query row, so a (i, j) pair costs one hash where the row is fixed.
  */
 /**
+ * WGSL opening main() of the forward and backward programs: T, C, and the (batch b, head h) this workgroup works on
+ * (bh = b·nh + h = workgroupId.y). Needs HS in scope.
+ */
+export const HEAD_COORDS_WGSL = `
+        let T = uniforms.T;
+        let C = uniforms.nh * HS;
+        let bh = i32(workgroupId.y);
+        let b = bh / uniforms.nh;
+        let h = bh % uniforms.nh;`;
+
+/**
  * WGSL that loads key tile t (keys t·TILE … t·TILE + TILE − 1 of head h, batch b) from QKV [N, 3C] into the
  * workgroup arrays `kName` and `vName` (TILE × HS each, zero past T), each invocation a strided share of it.
  * Needs b, h, t, T, C, HS, TILE and ROWS in scope (both attention programs have them).

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
 import type { PackedLayout } from '../packing.ts';
-import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits } from './sequence-common.ts';
+import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits, sequencePrologueWgsl } from './sequence-common.ts';
 import { TRACE_WIDTH_PER_HIDDEN } from './sequence-forward.ts';
 
 function backwardProgram(N: number, H: number, groups: number, rows: number): WgslProgram {
@@ -52,18 +52,9 @@ function backwardProgram(N: number, H: number, groups: number, rows: number): Wg
       var<workgroup> longest : i32;
 
       fn main(index : i32) {
-        let H = uniforms.hidden;
-        let G = 4 * H;
-        let T = uniforms.steps;
-        let lid = i32(localId.x);
-        let first = i32(workgroupId.x) * ${rows};
-        // cell slot n: cell e = lid + n·WG is (row r, unit j); len 0 where the slot or the row does not exist
+        ${sequencePrologueWgsl(rows, cells)}
+        // per cell slot n: what its backward step carries and reads
         ${unrollSlots(cells, (n) => `
-        let e${n} = lid + ${n * WG};
-        let r${n} = e${n} / H;
-        let j${n} = e${n} - r${n} * H;
-        var len${n} = 0;
-        if (e${n} < ${rows} * H && first + r${n} < uniforms.batch) { len${n} = Steps[T + first + r${n}]; }
         var dc${n} = 0.0; // dc carried from the later step
         var live${n} = false;
         var p${n} = 0;

@@ -77,6 +77,27 @@ export function unrollSlots(count: number, code: (n: number) => string): string 
 }
 
 /**
+ * WGSL opening main() of the sequence programs: H, G = 4H, T, lid, `first` (the workgroup's first sorted row) and,
+ * for each of the `cells` cell slots n, the cell e_n = lid + n·WG as (row r_n, unit j_n) with its sequence length
+ * len_n (0 where the slot or the row does not exist). Needs the Steps table and uniforms hidden, steps, batch.
+ */
+export function sequencePrologueWgsl(rows: number, cells: number): string {
+  const WG = SEQUENCE_WORKGROUP_SIZE;
+  return `
+        let H = uniforms.hidden;
+        let G = 4 * H;
+        let T = uniforms.steps;
+        let lid = i32(localId.x);
+        let first = i32(workgroupId.x) * ${rows};
+        ${unrollSlots(cells, (n) => `
+        let e${n} = lid + ${n * WG};
+        let r${n} = e${n} / H;
+        let j${n} = e${n} - r${n} * H;
+        var len${n} = 0;
+        if (e${n} < ${rows} * H && first + r${n} < uniforms.batch) { len${n} = Steps[T + first + r${n}]; }`)}`;
+}
+
+/**
  * How many work items of each kind one invocation holds, baked into the WGSL (and its shaderKey): `columns` of the
  * 4H gate columns (forward matvec, backward dh partials) and `cells` of the ROWS·H (row, unit) cell updates.
  */

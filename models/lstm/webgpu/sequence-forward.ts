@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
 import type { PackedLayout } from '../packing.ts';
-import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits } from './sequence-common.ts';
+import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits, sequencePrologueWgsl } from './sequence-common.ts';
 
 /** Columns of the trace per packed row: h (H), i f g o (4H), c (H). */
 export const TRACE_WIDTH_PER_HIDDEN = 6;
@@ -39,19 +39,10 @@ function forwardProgram(N: number, H: number, groups: number, rows: number, keep
       var<workgroup> longest : i32;
 
       fn main(index : i32) {
-        let H = uniforms.hidden;
-        let G = 4 * H;
-        let T = uniforms.steps;
-        let lid = i32(localId.x);
-        let first = i32(workgroupId.x) * ${rows};
+        ${sequencePrologueWgsl(rows, cells)}
         let stride = select(H, ${TRACE_WIDTH_PER_HIDDEN} * H, uniforms.keep == 1);
-        // cell slot n: cell e = lid + n·WG is (row r, unit j); len 0 where the slot or the row does not exist
+        // per cell slot n: its c, packed row and xproj values
         ${unrollSlots(cells, (n) => `
-        let e${n} = lid + ${n * WG};
-        let r${n} = e${n} / H;
-        let j${n} = e${n} - r${n} * H;
-        var len${n} = 0;
-        if (e${n} < ${rows} * H && first + r${n} < uniforms.batch) { len${n} = Steps[T + first + r${n}]; }
         var c${n} = 0.0;
         var p${n} = 0;
         var x${n} = vec4<f32>(0.0);`)}
