@@ -14,7 +14,7 @@ import { createGpt2 } from '../models/gpt2/load.ts';
 import { disposeGpt2Model } from '../models/gpt2/model.ts';
 import { gpt2Trainable } from '../models/gpt2/trainable.ts';
 import { createOptimizer } from '../models/train/create-optimizer.ts';
-import { paramGrads, type TrainableModel } from '../models/train/train-step.ts';
+import { trainStepAsync, type TrainableModel } from '../models/train/train-step.ts';
 import type { Optimizer } from '../models/train/optimizer.ts';
 
 const argOf = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -38,10 +38,7 @@ async function timeIt(once: () => Promise<void>): Promise<number> {
 
 /** A training step whose loss is read asynchronously (webgpu cannot read synchronously in Node). */
 async function step<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer): Promise<void> {
-  const { value, grads } = paramGrads(model.params, () => model.loss(batch, { training: true, seed: 1 }));
-  optimizer.step(model.params, grads);
-  await value.data();
-  tf.dispose([value, ...Object.values(grads)]);
+  await trainStepAsync(model, batch, optimizer, { seed: 1 });
 }
 
 async function matmulGflops(n: number): Promise<number> {

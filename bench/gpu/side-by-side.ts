@@ -25,10 +25,9 @@ import { makeLoraConfig } from '../../models/lora/config.ts';
 import { attachLora, detachLora } from '../../models/lora/lora.ts';
 import { createLstmClassifier, disposeLstm } from '../../models/lstm/model.ts';
 import { lstmTrainable } from '../../models/lstm/trainable.ts';
-import { clipGradNorm } from '../../models/train/clip.ts';
 import { createOptimizer } from '../../models/train/create-optimizer.ts';
 import type { Optimizer } from '../../models/train/optimizer.ts';
-import { paramGrads, type TrainableModel } from '../../models/train/train-step.ts';
+import { stepOnDevice, type TrainableModel } from '../../models/train/train-step.ts';
 
 const MODES = ['gpt2-full', 'gpt2-lora', 'gpt2-eval', 'lstm-uni', 'lstm-bi'] as const;
 type Mode = (typeof MODES)[number];
@@ -65,13 +64,11 @@ async function secondsPerStep(step: () => tf.Scalar): Promise<number> {
   return (performance.now() - start) / 1000 / steps;
 }
 
-/** One optimizer step (clipping when asked); returns the loss, still on the device. */
+/** One optimizer step (clipping at 1 when asked); returns the loss, still on the device. */
 function trainStepOnDevice<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer, seed: number, clip: boolean): tf.Scalar {
-  const { value, grads } = paramGrads(model.params, () => model.loss(batch, { training: true, seed }));
-  const norm = clip ? clipGradNorm(grads, 1) : null;
-  optimizer.step(model.params, grads);
-  tf.dispose([norm, ...Object.values(grads)].filter((t): t is tf.Tensor => t !== null));
-  return value;
+  const { loss, gradNorm } = stepOnDevice(model, batch, optimizer, { seed, ...(clip ? { maxGradNorm: 1 } : {}) });
+  gradNorm?.dispose();
+  return loss;
 }
 
 async function gpt2Rate(mode: Mode): Promise<number> {

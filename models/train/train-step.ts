@@ -39,8 +39,11 @@ export function paramGrads(params: Params, loss: () => tf.Scalar): { value: tf.S
   return { value, grads };
 }
 
-/** One step's loss and (when clipping) pre-clip gradient norm, still on the device; the caller disposes them. */
-function stepOnDevice<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, options: TrainStepOptions): { loss: tf.Scalar; gradNorm?: tf.Scalar } {
+/**
+ * One step's loss and (when clipping) pre-clip gradient norm, still on the device, with no read back: the caller
+ * reads when it wants (a benchmark queues many steps) and disposes them.
+ */
+export function stepOnDevice<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, options: TrainStepOptions): { loss: tf.Scalar; gradNorm?: tf.Scalar } {
   const { value, grads } = paramGrads(model.params, () => model.loss(batch, { training: true, seed: options.seed }));
   let gradNorm: tf.Scalar | undefined;
   try {
