@@ -15,7 +15,10 @@ export interface PerplexityResult {
   tokens: number;
 }
 
-/** Tokens per forward pass at most: the [tokens, vocab] logits of GPT-2 are 200 MB per 1,024 tokens. */
+/**
+ * Tokens per forward pass at most, bounding the activations a pass holds (the [tokens, vocab] logits are bounded
+ * separately: lmHeadLoss works through them in chunks of LOGIT_CHUNK_BYTES).
+ */
 export const MAX_TOKENS_PER_PASS = 2048;
 
 export interface PerplexityOptions {
