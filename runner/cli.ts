@@ -7,7 +7,9 @@ import { runsCommand } from './commands/runs.ts';
 import { showCommand } from './commands/show.ts';
 import { diffCommand } from './commands/diff.ts';
 import { reportCommand } from './commands/report.ts';
-import { EXIT, UsageError, type CommandIO } from './commands/io.ts';
+import { predictCommand } from './commands/predict.ts';
+import { exportCommand } from './commands/export.ts';
+import { CommandFailure, EXIT, UsageError, type CommandIO } from './commands/io.ts';
 import { StageInputError } from './exec/fingerprints.ts';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
@@ -21,6 +23,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   show: { run: showCommand, summary: 'print one recorded run: stages, times, metrics, config' },
   diff: { run: diffCommand, summary: 'compare two pipeline files or runs: config, shared cache entries, metrics' },
   report: { run: reportCommand, summary: 'write one self-contained HTML report of runs, with training curves' },
+  predict: { run: predictCommand, summary: 'run a cached model on new texts: a label and probabilities, or a continuation' },
+  export: { run: exportCommand, summary: 'write a cached model in the format PyTorch, transformers or peft loads' },
 };
 
 const HELP = `tfpipe — declarative ML pipelines with a content-addressed stage cache
@@ -82,7 +86,7 @@ try {
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
 } catch (error) {
-  if (error instanceof StageInputError) {
+  if (error instanceof StageInputError || error instanceof CommandFailure) {
     process.stderr.write(`tfpipe: ${error.message}\n`);
     process.exitCode = EXIT.failed;
   } else if (error instanceof UsageError) {

@@ -77,14 +77,22 @@ async function readCatalog(catalog: Catalog, ctx: StageContext, params: LoadPara
 async function readPathRows(ctx: StageContext, params: LoadParams): Promise<LoadedRows> {
   const path = resolvePath(requirePath(params), ctx.baseDir);
   const display = displayPath(path, ctx.baseDir);
-  const format = params.format && params.format !== 'auto' ? params.format : formatOf(path);
-  const columns: ColumnMap = { text: params.columns?.text ?? 'text', label: params.columns?.label };
-  if (format === 'text' && params.columns) throw new DataError(`load: ${display} is read as text (one row per line); \`columns\` applies to csv, jsonl and parquet`);
   const options: ReadOptions = {
     signal: ctx.signal,
     onStart: (size) => ctx.progress.start(size, 'bytes', `read ${display}`),
     onBytes: (done) => ctx.progress.update(done),
   };
+  return { rows: await readRowsFromFile(path, display, params, options), display };
+}
+
+/**
+ * The rows of a data file (csv, text, jsonl or parquet, gzipped or not) as `load` reads a `path`: `format` (default:
+ * from the name) and `columns` pick what is read, `sha256` is checked. Also what `tfpipe predict --input` reads.
+ */
+export async function readRowsFromFile(path: string, display: string, params: Pick<LoadParams, 'format' | 'columns' | 'sha256'>, options: ReadOptions = {}): Promise<RawRows> {
+  const format = params.format && params.format !== 'auto' ? params.format : formatOf(path);
+  const columns: ColumnMap = { text: params.columns?.text ?? 'text', label: params.columns?.label };
+  if (format === 'text' && params.columns) throw new DataError(`load: ${display} is read as text (one row per line); \`columns\` applies to csv, jsonl and parquet`);
   let rows: RawRows;
   let sha256: string;
   switch (format) {
@@ -104,12 +112,12 @@ async function readPathRows(ctx: StageContext, params: LoadParams): Promise<Load
       break;
     }
     case 'parquet':
-      sha256 = params.sha256 ? await hashFile(path, ctx.signal) : '';
+      sha256 = params.sha256 ? await hashFile(path, options.signal) : '';
       rows = await readParquetRows(path, columns, display);
       break;
   }
   if (params.sha256 && sha256 !== params.sha256) throw new DataError(`${display}: sha256 is ${sha256}, expected ${params.sha256} (the \`sha256\` param)`);
-  return { rows, display };
+  return rows;
 }
 
 /** Format from the name, ignoring a trailing .gz: .csv, .txt/.raw/.tokens, .jsonl/.ndjson, .parquet. */

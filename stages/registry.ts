@@ -15,6 +15,7 @@ const implementations: Record<string, () => Promise<AnyStage>> = {
   finetune: async () => (await import('./finetune.ts')).finetuneStage,
   lora: async () => (await import('./lora.ts')).loraStage,
   generate: async () => (await import('./generate.ts')).generateStage,
+  predict: async () => (await import('./predict.ts')).predictStage,
   compare: async () => (await import('./compare.ts')).compareStage,
 };
 

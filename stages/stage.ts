@@ -3,8 +3,8 @@
 // Which artifacts a kind consumes and produces is declared in its schema (schemas/stages/<kind>.schema.json,
 // keywords `x-input` and `x-outputs`), not here, so the editor schema, the validator and the runner agree.
 
-export type ArtifactType = 'dataset' | 'splits' | 'vocab' | 'tokens' | 'model' | 'metrics' | 'text';
-export const ARTIFACT_TYPES: readonly ArtifactType[] = ['dataset', 'splits', 'vocab', 'tokens', 'model', 'metrics', 'text'];
+export type ArtifactType = 'dataset' | 'splits' | 'vocab' | 'tokens' | 'model' | 'metrics' | 'text' | 'predictions';
+export const ARTIFACT_TYPES: readonly ArtifactType[] = ['dataset', 'splits', 'vocab', 'tokens', 'model', 'metrics', 'text', 'predictions'];
 
 export type Fingerprint = string & { __brand: 'Fingerprint' };
 

@@ -12,7 +12,7 @@ export type { TrainParams } from './training/train-params.ts';
 
 export const trainStage: Stage<TrainParams> = {
   kind: 'train',
-  version: 2, // 2: clip_grad_norm_ coefficient computed in float32 on the device, as torch does
+  version: 3, // 3: the model artifact keeps its tokenizer (tokenizer.json, vocab.json); 2: clip coefficient in float32
   compute: true,
   resumeCompatible: ['epochs'],
   // The work (and TensorFlow.js) is imported only when the stage runs: fingerprinting a cached run loads this file.

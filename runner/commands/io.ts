@@ -14,3 +14,6 @@ export interface CommandIO {
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
 
 export class UsageError extends Error {}
+
+/** The command could not do what was asked (e.g. the model it needs is not in the cache): exit 1, the message alone. */
+export class CommandFailure extends Error {}

@@ -17,6 +17,7 @@ export function renderReference(): string {
     out.push(`### \`kind: ${kind}\``, '', String(schema.description ?? ''), '');
     const outputs = Object.entries(info.outputs).map(([name, o]) => `\`${name}\` (${o.type}${name === info.defaultOutput ? ', default' : ''})`);
     out.push(`Outputs: ${outputs.join(', ')}.`, '');
+    for (const group of info.oneOf) out.push(`Give exactly one of ${group.map((key) => `\`${key}\``).join(', ')}.`, '');
     out.push(...keyTable(schema, new Set(Object.keys(info.inputs))), '');
   }
   return out.join('\n');

@@ -2,6 +2,7 @@
 // set of files, so adding a kind means dropping in a schema (and its stage). Nothing here names a kind.
 //   inputs:  properties carrying `"x-input": [artifact types]` (required when listed in the schema's `required`)
 //   outputs: `"x-tfpipe": {"outputs": {name: {type, path}}, "default": name}`
+//   oneOf:   `"x-tfpipe": {"oneOf": [["base", "model"]]}`: groups of keys of which a stage gives exactly one
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARTIFACT_TYPES, type ArtifactType } from '../../stages/stage.ts';
@@ -32,6 +33,8 @@ export interface KindInfo {
   outputs: Record<string, OutputInfo>;
   /** The output an input like `input: upstream` (no `.output`) binds. */
   defaultOutput: string;
+  /** Groups of keys (params or input ports) of which a stage must give exactly one. */
+  oneOf: string[][];
 }
 
 /** Every kind found in one schemas folder, read once. */
@@ -96,7 +99,7 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
       ...(typeof prop.description === 'string' ? { description: prop.description } : {}),
     };
   }
-  const meta = schema['x-tfpipe'] as { outputs?: Record<string, { type?: unknown; path?: unknown }>; default?: unknown } | undefined;
+  const meta = schema['x-tfpipe'] as { outputs?: Record<string, { type?: unknown; path?: unknown }>; default?: unknown; oneOf?: unknown } | undefined;
   if (!meta || typeof meta !== 'object' || !meta.outputs) return fail('missing "x-tfpipe": {"outputs": {...}, "default": ...}');
   const outputs: Record<string, OutputInfo> = {};
   for (const [name, out] of Object.entries(meta.outputs)) {
@@ -106,7 +109,10 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
   }
   const defaultOutput = meta.default;
   if (typeof defaultOutput !== 'string' || !(defaultOutput in outputs)) fail(`x-tfpipe.default must name one of its outputs`);
-  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string };
+  const oneOf = meta.oneOf ?? [];
+  const isGroup = (g: unknown) => Array.isArray(g) && g.length >= 2 && g.every((key) => typeof key === 'string' && Object.hasOwn(properties, key));
+  if (!Array.isArray(oneOf) || !oneOf.every(isGroup)) fail('x-tfpipe.oneOf must be a list of groups of two or more of its property names');
+  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string, oneOf: oneOf as string[][] };
 }
 
 function isArtifactType(t: unknown): t is ArtifactType {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { buildSpec } from './build.ts';
 import { isPlainObject, loadExtended } from './extends.ts';
 import { readKindCatalog } from './kinds.ts';
+import { checkOneOf } from './one-of.ts';
 import { checkRules } from './rules.ts';
 import { validateSchema } from './schema.ts';
 import { applySets, SET_FILE, setsVariable } from './set.ts';
@@ -30,6 +31,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   // A value left as `${vars.typo}` would also fail its type: the unknown variable is the problem to show.
   const badVars = new Set(problems.filter((p) => p.code === 'bad-var').map((p) => locationKey(p.location)));
   problems.push(...validateSchema(value, locs, catalog).filter((p) => !badVars.has(locationKey(p.location))));
+  problems.push(...checkOneOf(value, locs, catalog));
   const rules = checkRules(value, locs, catalog);
   problems.push(...rules.problems);
   if (problems.length > 0 || !isPlainObject(value)) return failed(problems, file, sets);

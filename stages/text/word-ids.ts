@@ -5,6 +5,9 @@ import type { Vocab } from '../artifacts/vocab.ts';
 import { normalizeText } from './normalize.ts';
 import { scanWords, WordTable } from './word-table.ts';
 
+/** What encoding needs of a vocab (a vocab artifact, or the copy a model artifact keeps: word-tokenizer.ts). */
+export type WordVocab = Pick<Vocab, 'tokens' | 'padToken' | 'padIndex' | 'unkToken' | 'unkIndex' | 'normalization'>;
+
 /** Table value of a stopword: dropped before the vocab lookup, as preprocess() drops it. */
 const STOPWORD = -1;
 
@@ -25,7 +28,7 @@ export interface PaddedRows {
 
 export function encodeWordRows(
   texts: readonly string[],
-  vocab: Vocab,
+  vocab: WordVocab,
   stopwords: ReadonlySet<string>,
   maxLength: number,
   onRow?: (row: number) => void,
@@ -69,7 +72,7 @@ export function encodeWordRows(
 }
 
 /** The vocab's tokens take table ids equal to their vocab ids; stopwords follow, marked STOPWORD. */
-function buildLookup(vocab: Vocab, stopwords: ReadonlySet<string>): { table: WordTable; idOf: Int32Array } {
+function buildLookup(vocab: WordVocab, stopwords: ReadonlySet<string>): { table: WordTable; idOf: Int32Array } {
   const table = new WordTable();
   for (const token of vocab.tokens) table.addWord(token);
   if (table.size !== vocab.tokens.length) throw new Error(`vocab lists a token twice (${vocab.tokens.length} tokens, ${table.size} distinct)`);

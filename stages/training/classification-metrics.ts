@@ -40,24 +40,54 @@ export function classificationFigures(actual: ArrayLike<number>, predicted: Arra
   return { accuracy, precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), confusion };
 }
 
-/** Each row's predicted class and its probability: softmax over O ≥ 2 logits, or the sigmoid of one. */
-export function predictionsFromLogits(logits: Float32Array, outputDim: number): { predicted: Int32Array; probability: Float32Array } {
+
+/** Class of row i of logits [B, O]: the first largest logit (torch.argmax), or logit > 0 for one output. */
+export function predictedClass(logits: ArrayLike<number>, i: number, outputDim: number): number {
+  if (outputDim === 1) return logits[i] > 0 ? 1 : 0;
+  let best = 0;
+  for (let k = 1; k < outputDim; k++) if (logits[i * outputDim + k] > logits[i * outputDim + best]) best = k;
+  return best;
+}
+
+/** Classes a classifier with `outputDim` logits tells apart: one logit (BCE) still names two classes. */
+export function classCount(outputDim: number): number {
+  return Math.max(2, outputDim);
+}
+
+/**
+ * Each row's probability of every class, rows × classCount(O): softmax over O ≥ 2 logits, or [1 − p, p] with p the
+ * sigmoid of one. Computed in float64 from the float32 logits, stored as float32.
+ */
+export function classProbabilities(logits: Float32Array, outputDim: number): Float32Array {
   const rows = outputDim === 0 ? 0 : logits.length / outputDim;
-  const predicted = new Int32Array(rows);
-  const probability = new Float32Array(rows);
+  const C = classCount(outputDim);
+  const out = new Float32Array(rows * C);
   for (let i = 0; i < rows; i++) {
     if (outputDim === 1) {
       const p = 1 / (1 + Math.exp(-logits[i]));
-      predicted[i] = logits[i] > 0 ? 1 : 0;
-      probability[i] = predicted[i] === 1 ? p : 1 - p;
+      out[i * 2] = 1 - p;
+      out[i * 2 + 1] = p;
       continue;
     }
-    let best = 0;
-    for (let k = 1; k < outputDim; k++) if (logits[i * outputDim + k] > logits[i * outputDim + best]) best = k;
+    const row = logits.subarray(i * outputDim, (i + 1) * outputDim);
+    const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
     let total = 0;
-    for (let k = 0; k < outputDim; k++) total += Math.exp(logits[i * outputDim + k] - logits[i * outputDim + best]);
-    predicted[i] = best;
-    probability[i] = 1 / total;
+    for (let k = 0; k < outputDim; k++) total += Math.exp(row[k] - max);
+    for (let k = 0; k < outputDim; k++) out[i * C + k] = Math.exp(row[k] - max) / total;
+  }
+  return out;
+}
+
+/** Each row's predicted class (the first largest logit; one logit: > 0) and that class's probability. */
+export function predictionsFromLogits(logits: Float32Array, outputDim: number): { predicted: Int32Array; probability: Float32Array } {
+  const rows = outputDim === 0 ? 0 : logits.length / outputDim;
+  const C = classCount(outputDim);
+  const probabilities = classProbabilities(logits, outputDim);
+  const predicted = new Int32Array(rows);
+  const probability = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    predicted[i] = predictedClass(logits, i, outputDim);
+    probability[i] = probabilities[i * C + predicted[i]];
   }
   return { predicted, probability };
 }

@@ -4,6 +4,7 @@ import type { Tokens } from '../artifacts/tokens.ts';
 import { forwardLstm, type LstmClassifier } from '../../models/lstm/model.ts';
 import type { LabelledLstmBatch } from '../../models/lstm/trainable.ts';
 import { classificationLoss } from '../../models/train/losses.ts';
+import { predictedClass } from './classification-metrics.ts';
 
 /**
  * Rows of `tokens` as a batch [B, T], T = the longest of these rows (the packed LSTM reads only each row's first
@@ -41,14 +42,6 @@ export function countCorrectOnDevice(logits: tf.Tensor, labels: ArrayLike<number
     const predicted = outputDim === 1 ? tf.cast(tf.greater(tf.reshape(logits, [-1]), 0), 'int32') : tf.argMax(logits, 1);
     return tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(Array.from(labels), 'int32')), 'int32')) as tf.Scalar;
   });
-}
-
-/** Class of row i of logits [B, O]: the first largest logit (torch.argmax), or logit > 0 for one output. */
-export function predictedClass(logits: ArrayLike<number>, i: number, outputDim: number): number {
-  if (outputDim === 1) return logits[i] > 0 ? 1 : 0;
-  let best = 0;
-  for (let k = 1; k < outputDim; k++) if (logits[i * outputDim + k] > logits[i * outputDim + best]) best = k;
-  return best;
 }
 
 export interface ClassifierPredictions {

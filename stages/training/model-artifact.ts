@@ -5,12 +5,16 @@
 //   {lstm: {vocab_size, embedding_dim, hidden_dim, output_dim, n_layers, bidirectional, dropout, pad_index},
 //    label_names, vocab_size, pad_index}
 // and the safetensors file is torch.save-compatible: load_state_dict(safetensors.torch.load_file(...)) works.
+// Next to them, tokenizer.json and vocab.json (stages/artifacts/word-tokenizer.ts): the tokenization the model was
+// trained with, so that new text can be classified (predict) or the model taken elsewhere (export) without the
+// vocab and tokenize stages.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LstmConfig } from '../../models/lstm/config.ts';
 import { disposeLstm, type LstmClassifier } from '../../models/lstm/model.ts';
 import { loadLstmSafetensors, saveLstmSafetensors } from '../../models/lstm/weights.ts';
 import { LSTM_CLASSIFIER, MODEL_CONFIG_FILE, type ModelConfigHeader } from './model-type.ts';
+import { writeWordTokenizer, type WordTokenizer } from '../artifacts/word-tokenizer.ts';
 
 export { LSTM_CLASSIFIER, MODEL_CONFIG_FILE, readModelType } from './model-type.ts';
 
@@ -34,7 +38,7 @@ interface LstmModelConfig extends ModelConfigHeader {
   pad_index: number;
 }
 
-export async function writeLstmModel(dir: string, model: LstmClassifier, labelNames: readonly string[]): Promise<void> {
+export async function writeLstmModel(dir: string, model: LstmClassifier, labelNames: readonly string[], tokenizer: WordTokenizer): Promise<void> {
   const c = model.config;
   const config: LstmModelConfig = {
     format: 'tfpipe-model/1',
@@ -55,6 +59,7 @@ export async function writeLstmModel(dir: string, model: LstmClassifier, labelNa
   };
   await saveLstmSafetensors(model, join(dir, MODEL_WEIGHTS_FILE));
   await writeFile(join(dir, MODEL_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  await writeWordTokenizer(dir, tokenizer);
 }
 
 /** The classifier (variables: dispose with disposeLstm) and its label names. */

@@ -3,7 +3,9 @@
 // write the model artifact, history.csv and metrics.json, and report per-epoch lines as the homework logs them.
 import type { Tokens } from '../artifacts/tokens.ts';
 import { readTokenParts } from '../artifacts/tokens.ts';
-import { readVocab } from '../artifacts/vocab.ts';
+import { readVocab, type Vocab } from '../artifacts/vocab.ts';
+import { wordTokenizerOf } from '../artifacts/word-tokenizer.ts';
+import { loadStopwords } from '../text/stopwords.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { countCorrectOnDevice, makeClassifierBatch, predictClassifier } from './classifier-batches.ts';
 import { writeLstmModel } from './model-artifact.ts';
@@ -22,14 +24,16 @@ const INIT_SEED_TAG = 0x1417;
 export async function trainLstm(ctx: StageContext, params: TrainParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
   const settings = resolveTrainParams(ctx.stageId, params, ctx.rng.seed);
   const { train, valid } = await readTrainingTokens(ctx, inputs.data);
-  const config = await modelConfig(ctx, settings, train, inputs.vocab);
+  const vocab = await readTrainingVocab(ctx, train, inputs.vocab);
+  const config = modelConfig(ctx, settings, train, vocab);
   if (settings.keepBest && valid.rows === 0) throw new Error(`stage ${ctx.stageId}: keep_best picks the epoch by valid loss, but the valid part is empty`);
 
   const model = createLstmClassifier(config, mixSeed(settings.seed, INIT_SEED_TAG));
   const optimizer = createOptimizer(settings.optimizer);
   try {
     const result = await fitLstm(ctx, settings, model, optimizer, train, valid);
-    await writeLstmModel(ctx.outDir, model, train.labelNames);
+    const tokenizer = wordTokenizerOf(vocab, await loadStopwords(vocab.normalization.stopwords), train.width);
+    await writeLstmModel(ctx.outDir, model, train.labelNames, tokenizer);
     await writeHistoryCsv(ctx.outDir, result.history);
     const outcome = summarise(result, settings, train.rows);
     await writeMetricsJson(ctx.outDir, { ...outcome.metrics, label_names: train.labelNames });
@@ -57,13 +61,18 @@ async function readTrainingTokens(ctx: StageContext, data: ArtifactRef | undefin
   return { train, valid };
 }
 
-async function modelConfig(ctx: StageContext, settings: TrainSettings, train: Tokens, vocabRef: ArtifactRef | undefined): Promise<LstmConfig> {
+/** The vocab the train tokens were made with (its size and pad id must agree with theirs). */
+async function readTrainingVocab(ctx: StageContext, train: Tokens, vocabRef: ArtifactRef | undefined): Promise<Vocab> {
   const where = `stage ${ctx.stageId}`;
   if (!vocabRef) throw new Error(`${where}: no \`vocab\` input; name the vocab stage the tokens were made with`);
   const vocab = await readVocab(vocabRef.dir);
   if (train.vocabSize !== vocab.tokens.length || train.padId !== vocab.padIndex) {
     throw new Error(`${where}: the tokens were made with a vocab of ${train.vocabSize} (pad ${train.padId}), not ${vocabRef.stage}'s ${vocab.tokens.length} (pad ${vocab.padIndex})`);
   }
+  return vocab;
+}
+
+function modelConfig(ctx: StageContext, settings: TrainSettings, train: Tokens, vocab: Vocab): LstmConfig {
   return {
     vocabSize: vocab.tokens.length,
     padIndex: vocab.padIndex,
