@@ -1,5 +1,6 @@
 // `model: <ref>` → a folder holding config.json and model.safetensors.
-//   - a folder that exists (absolute, `~/…`, or relative to the pipeline's folder) and holds config.json: as is;
+//   - a folder that exists (absolute, `~/…`, or relative to the pipeline's folder) and holds config.json (or a peft
+//     adapter's adapter_config.json, which names its own base): as is;
 //   - otherwise a Hugging Face Hub repo id (gpt2, gpt2-medium, openai-community/gpt2, …), looked up first in the
 //     huggingface_hub cache (refs/{revision} → snapshots/{commit}: no request at all when both files are
 //     there — a branch is not re-checked for new commits; pin a commit hash, or delete refs/{revision}, to move),
@@ -10,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import { expandHome, hasSnapshotFile, hubCacheDir, isFile, readCachedCommit, repoCache, snapshotDir, type RepoCache } from './cache-layout.ts';
 import { HubError } from './errors.ts';
 import { hubClient } from './http.ts';
+import { ADAPTER_CONFIG_FILE } from '../lora/config.ts';
 import { CONFIG_FILE, downloadSnapshot, pytorchOnly, WEIGHTS_FILE, type DownloadProgress } from './snapshot-download.ts';
 
 export interface ResolveModelOptions {
@@ -58,7 +60,7 @@ export async function resolveModelFolder(ref: string, opts: ResolveModelOptions)
 /** The folder `ref` names when it holds config.json; undefined for a Hub id; throws for a path that is not usable. */
 async function findLocalFolder(ref: string, opts: ResolveModelOptions): Promise<string | undefined> {
   const path = ref.startsWith('~') ? expandHome(ref, opts.env) : isAbsolute(ref) ? ref : resolve(opts.baseDir, ref);
-  if (await isFile(join(path, CONFIG_FILE))) return path;
+  if ((await isFile(join(path, CONFIG_FILE))) || (await isFile(join(path, ADAPTER_CONFIG_FILE)))) return path;
   if (isHubRepoId(ref)) return undefined;
   const what = (await isFolder(path)) ? `the folder ${path} has no ${CONFIG_FILE}` : `no folder ${path}`;
   throw new HubError(

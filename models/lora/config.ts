@@ -1,6 +1,10 @@
 // LoRA settings with peft's field names, and peft's adapter_config.json (read and written), so adapters move
 // between tfpipe and `PeftModel.from_pretrained` both ways.
 
+/** The two files of a peft adapter folder. */
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+
 export interface LoraConfig {
   r: number;
   lora_alpha: number;

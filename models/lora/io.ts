@@ -5,11 +5,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type NamedArray } from '../io/safetensors.ts';
 import { type Gpt2Model } from '../gpt2/model.ts';
-import { parseAdapterConfig, toAdapterConfigJson, type LoraConfig } from './config.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, parseAdapterConfig, toAdapterConfigJson, type LoraConfig } from './config.ts';
 import { attachLora, findLoraTargets, loraParamName, type LoraState } from './lora.ts';
 
-const ADAPTER_CONFIG = 'adapter_config.json';
-const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 
 export async function saveLoraAdapter(state: LoraState, dir: string, baseModelNameOrPath?: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -17,14 +15,14 @@ export async function saveLoraAdapter(state: LoraState, dir: string, baseModelNa
   for (const [name, variable] of Object.entries(state.params)) {
     arrays[name] = { shape: variable.shape, data: (await variable.data()) as Float32Array };
   }
-  await writeSafetensors(join(dir, ADAPTER_WEIGHTS), arrays, { format: 'pt' });
+  await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), arrays, { format: 'pt' });
   const config: LoraConfig = { ...state.config, base_model_name_or_path: baseModelNameOrPath ?? state.config.base_model_name_or_path };
-  await writeFile(join(dir, ADAPTER_CONFIG), JSON.stringify(toAdapterConfigJson(config), null, 2) + '\n');
+  await writeFile(join(dir, ADAPTER_CONFIG_FILE), JSON.stringify(toAdapterConfigJson(config), null, 2) + '\n');
 }
 
 export async function readLoraConfig(dir: string): Promise<LoraConfig> {
-  const path = join(dir, ADAPTER_CONFIG);
-  if (!existsSync(path)) throw new Error(`${dir}: no ${ADAPTER_CONFIG} (a peft adapter folder holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS})`);
+  const path = join(dir, ADAPTER_CONFIG_FILE);
+  if (!existsSync(path)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE} (a peft adapter folder holds ${ADAPTER_CONFIG_FILE} and ${ADAPTER_WEIGHTS_FILE})`);
   return parseAdapterConfig(JSON.parse(await readFile(path, 'utf8')), path);
 }
 
@@ -34,10 +32,10 @@ export async function readLoraConfig(dir: string): Promise<LoraConfig> {
  */
 export async function loadLoraAdapter(model: Gpt2Model, dir: string): Promise<LoraState> {
   const config = await readLoraConfig(dir);
-  const weightsPath = join(dir, ADAPTER_WEIGHTS);
+  const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
   if (!existsSync(weightsPath)) {
     const torch = existsSync(join(dir, 'adapter_model.bin'));
-    throw new Error(`${dir}: no ${ADAPTER_WEIGHTS}${torch ? ' (found adapter_model.bin; tfpipe reads safetensors: re-save with save_pretrained(..., safe_serialization=True))' : ''}`);
+    throw new Error(`${dir}: no ${ADAPTER_WEIGHTS_FILE}${torch ? ' (found adapter_model.bin; tfpipe reads safetensors: re-save with save_pretrained(..., safe_serialization=True))' : ''}`);
   }
   const { tensors } = await readSafetensors(weightsPath);
   const expected = new Map<string, number[]>();
@@ -58,6 +56,6 @@ export async function loadLoraAdapter(model: Gpt2Model, dir: string): Promise<Lo
   for (const [name, shape] of expected) {
     if (!tensors.has(name) && !values.has(name)) problems.push(`missing key ${name} (expected shape [${shape}])`);
   }
-  if (problems.length > 0) throw new Error(`${weightsPath}: the adapter does not match ${ADAPTER_CONFIG} and the model:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0) throw new Error(`${weightsPath}: the adapter does not match ${ADAPTER_CONFIG_FILE} and the model:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return attachLora(model, config, 0, values);
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
 import type { ExportSource } from '../../stages/training/export-classifier.ts';
+import type { ExportOptions } from '../../stages/lm/export-lm.ts';
 import { LSTM_CLASSIFIER, readModelType } from '../../stages/training/model-type.ts';
 import { parseCommandArgs, list, str } from './args.ts';
 import { commandStageContext, findCachedModel } from './cached-model.ts';
@@ -33,7 +34,7 @@ options:
   -h, --help          this help
 `;
 
-type Exporter = (ctx: StageContext, model: ArtifactRef, outDir: string, source: ExportSource, options: { merge: boolean }) => Promise<string[]>;
+type Exporter = (ctx: StageContext, model: ArtifactRef, outDir: string, source: ExportSource, options: ExportOptions) => Promise<string[]>;
 
 const language = async (): Promise<Exporter> => (await import('../../stages/lm/export-lm.ts')).exportLm;
 
@@ -74,7 +75,7 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
   await mkdir(temp);
   try {
     const source = { pipeline: relative(io.cwd, found.spec.file) || found.spec.file, stage: found.stage.id };
-    const written = await exporter(commandStageContext(io, found), found.model, temp, source, { merge: args.values.merge === true });
+    const written = await exporter(commandStageContext(io, found), found.model, temp, source, { merge: args.values.merge === true, finalDir: target });
     await rmdir(target).catch(() => undefined); // an empty DIR is replaced; a non-empty one was refused above
     await rename(temp, target);
     io.out(`exported ${found.stage.id} (${modelType}) to ${dir}: ${written.join(', ')}\n`);

@@ -9,6 +9,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { saveGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model } from '../../models/gpt2/model.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../models/lora/config.ts';
 import { mergeLora } from '../../models/lora/merge.ts';
 import type { ArtifactRef, StageContext } from '../stage.ts';
 import { ADAPTER_FOLDER, baseNameOrPath, GPT2_LORA_MODEL, readLmArtifact, type BaseRef } from './model-artifact.ts';
@@ -16,13 +17,21 @@ import { disposeLm, loadBaseRef, loadLmModel } from './model-source.ts';
 import { MODEL_CONFIG_FILE, MODEL_WEIGHTS_FILE } from '../training/model-artifact.ts';
 import type { ExportSource } from '../training/export-classifier.ts';
 
-const ADAPTER_CONFIG = 'adapter_config.json';
-const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+export interface ExportOptions {
+  /** lora: fold the adapter into its base. */
+  merge: boolean;
+  /** Where the folder being written will be, once renamed into place (paths written into it point there). */
+  finalDir: string;
+}
+
 /** Where the base of an adapter goes when it has no name outside this machine's cache. */
 export const EXPORTED_BASE_FOLDER = 'base';
 
-/** Writes the export into `outDir` (an empty folder); returns the paths written, relative to it. */
-export async function exportLm(ctx: StageContext, model: ArtifactRef, outDir: string, source: ExportSource, options: { merge: boolean }): Promise<string[]> {
+/**
+ * Writes the export into `outDir` (an empty folder that will be renamed to `options.finalDir`); returns the paths
+ * written, relative to it.
+ */
+export async function exportLm(ctx: StageContext, model: ArtifactRef, outDir: string, source: ExportSource, options: ExportOptions): Promise<string[]> {
   const artifact = await readLmArtifact(model.dir);
   if (artifact.type !== GPT2_LORA_MODEL) {
     if (options.merge) throw new Error(`stage ${source.stage} made a full GPT-2, not a LoRA adapter: there is nothing to merge (drop --merge)`);
@@ -45,31 +54,30 @@ export async function exportLm(ctx: StageContext, model: ArtifactRef, outDir: st
     await writeFile(join(outDir, 'README.md'), fullReadme(source, 'GPT-2 with its LoRA adapter merged into the weights'));
     return [MODEL_CONFIG_FILE, MODEL_WEIGHTS_FILE, 'README.md'];
   }
-  const written = [ADAPTER_CONFIG, ADAPTER_WEIGHTS];
+  const written = [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE];
   const adapterDir = join(model.dir, ADAPTER_FOLDER);
-  await copyFile(join(adapterDir, ADAPTER_WEIGHTS), join(outDir, ADAPTER_WEIGHTS));
-  const adapterConfig = JSON.parse(await readFile(join(adapterDir, ADAPTER_CONFIG), 'utf8')) as Record<string, unknown>;
-  const base = await exportedBase(ctx, artifact.base, outDir);
+  await copyFile(join(adapterDir, ADAPTER_WEIGHTS_FILE), join(outDir, ADAPTER_WEIGHTS_FILE));
+  const adapterConfig = JSON.parse(await readFile(join(adapterDir, ADAPTER_CONFIG_FILE), 'utf8')) as Record<string, unknown>;
+  const base = await exportedBase(ctx, artifact.base, outDir, options.finalDir);
   if (base.written) written.push(...base.written.map((name) => `${EXPORTED_BASE_FOLDER}/${name}`));
   adapterConfig.base_model_name_or_path = base.nameOrPath;
   if ('hub' in artifact.base) adapterConfig.revision = artifact.base.revision;
-  await writeFile(join(outDir, ADAPTER_CONFIG), JSON.stringify(adapterConfig, null, 2) + '\n');
+  await writeFile(join(outDir, ADAPTER_CONFIG_FILE), JSON.stringify(adapterConfig, null, 2) + '\n');
   await writeFile(join(outDir, 'README.md'), adapterReadme(source, base.nameOrPath, base.written !== undefined));
   written.push('README.md');
   return written;
 }
 
 /** How the exported adapter names its base; a base known only to this cache is written to base/. */
-async function exportedBase(ctx: StageContext, ref: BaseRef, outDir: string): Promise<{ nameOrPath: string; written?: string[] }> {
+async function exportedBase(ctx: StageContext, ref: BaseRef, outDir: string, finalDir: string): Promise<{ nameOrPath: string; written?: string[] }> {
   if ('hub' in ref || 'path' in ref) return { nameOrPath: baseNameOrPath(ref)! };
   const model = await loadBaseRef(ctx, ref);
-  const dir = resolve(outDir, EXPORTED_BASE_FOLDER);
   try {
-    await saveGpt2(model, dir);
+    await saveGpt2(model, join(outDir, EXPORTED_BASE_FOLDER));
   } finally {
     disposeGpt2Model(model);
   }
-  return { nameOrPath: dir, written: [MODEL_CONFIG_FILE, MODEL_WEIGHTS_FILE] };
+  return { nameOrPath: resolve(finalDir, EXPORTED_BASE_FOLDER), written: [MODEL_CONFIG_FILE, MODEL_WEIGHTS_FILE] };
 }
 
 function fullReadme(source: ExportSource, what: string): string {

@@ -26,7 +26,9 @@ export type BaseRef =
   | { hub: string; revision: string }
   | { path: string }
   | { init: Gpt2Shape; seed: number }
-  | { artifact: string; stage: string };
+  | { artifact: string; stage: string }
+  /** A peft adapter folder (adapter_config.json, adapter_model.safetensors) on the base it names. */
+  | { adapter: string; base: BaseRef };
 
 export type LmArtifact = { type: typeof GPT2_MODEL } | { type: typeof GPT2_LORA_MODEL; base: BaseRef };
 
@@ -35,10 +37,11 @@ export function describeBase(ref: BaseRef): string {
   if ('hub' in ref) return `${ref.hub}@${ref.revision.slice(0, 12)}`;
   if ('path' in ref) return ref.path;
   if ('init' in ref) return `random GPT-2 (n_layer ${ref.init.n_layer}, n_head ${ref.init.n_head}, n_embd ${ref.init.n_embd}, seed ${ref.seed})`;
+  if ('adapter' in ref) return `LoRA adapter ${ref.adapter} on ${describeBase(ref.base)}`;
   return `${ref.stage} (${ref.artifact})`;
 }
 
-/** The base_model_name_or_path peft records: the Hub id or the folder; null for a random init. */
+/** The base_model_name_or_path peft records: the Hub id or the folder; null for a random init or a merged adapter. */
 export function baseNameOrPath(ref: BaseRef): string | null {
   if ('hub' in ref) return ref.hub;
   if ('path' in ref) return ref.path;

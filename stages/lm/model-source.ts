@@ -1,19 +1,22 @@
 // Where a GPT-2 stage gets its model: exactly one of
 //   `base:` (param)  a Hub id (`gpt2`, `openai-community/gpt2-medium`; `revision` picks a branch, tag or commit),
-//                    a local folder with config.json + model.safetensors, or `{init: {n_layer, n_head, n_embd,
-//                    n_positions, ...}, seed?}` for a randomly initialised GPT-2 (seed default: the pipeline's);
+//                    a local folder with config.json + model.safetensors, a peft adapter folder (adapter_config.json +
+//                    adapter_model.safetensors, on the base its base_model_name_or_path names: a Hub id, or a folder
+//                    relative to the adapter's), or `{init: {n_layer, n_head, n_embd, n_positions, ...}, seed?}` for a
+//                    randomly initialised GPT-2 (seed default: the pipeline's);
 //   `model:` (input) a model artifact of finetune or lora (a full GPT-2, or an adapter loaded onto its base).
 // Fingerprints: the `base` param is in every fingerprint; a local folder's config.json and model.safetensors are
-// hashed too (modelSourceFiles). A Hub id is fingerprinted as written: an unpinned `gpt2` means whatever `main`
+// hashed too, an adapter folder's two files and its local base's (modelSourceFiles). A Hub id is fingerprinted as written: an unpinned `gpt2` means whatever `main`
 // resolved to when it was first fetched into the HF cache (the cache does not re-check branches); pin
 // `revision: <commit>` to make the fingerprint name the weights exactly.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createGpt2, loadGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, type Gpt2Model } from '../../models/gpt2/model.ts';
 import type { Gpt2Shape } from '../../models/gpt2/config.ts';
 import { isHubRepoId, resolveModelFolder } from '../../models/hub/resolve.ts';
 import { expandHome } from '../../models/hub/cache-layout.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../models/lora/config.ts';
 import { loadLoraAdapter } from '../../models/lora/io.ts';
 import { detachLora, type LoraState } from '../../models/lora/lora.ts';
 import { mergeLora } from '../../models/lora/merge.ts';
@@ -40,16 +43,37 @@ export interface LoadedLm {
 
 /** The files a local-folder `base` reads (hashed into the fingerprint); none for a Hub id or an init. */
 export function modelSourceFiles(params: LmSourceParams, env: StageEnv): FileDependency[] {
-  if (typeof params.base !== 'string') return [];
-  const folder = localFolder(params.base, env);
-  return folder ? [{ path: join(folder, 'config.json') }, { path: join(folder, 'model.safetensors') }] : [];
+  return typeof params.base === 'string' ? localModelFiles(params.base, env.baseDir, env) : [];
+}
+
+function localModelFiles(ref: string, baseDir: string, env: StageEnv): FileDependency[] {
+  const folder = localFolder(ref, baseDir, env);
+  if (!folder) return [];
+  if (!existsSync(join(folder, 'config.json')) && existsSync(join(folder, ADAPTER_CONFIG_FILE))) {
+    const base = readAdapterBase(folder).name;
+    return [{ path: join(folder, ADAPTER_CONFIG_FILE) }, { path: join(folder, ADAPTER_WEIGHTS_FILE) }, ...(base ? localModelFiles(base, folder, env) : [])];
+  }
+  return [{ path: join(folder, 'config.json') }, { path: join(folder, 'model.safetensors') }];
 }
 
 /** The folder a string base names when it is one (it exists, or it cannot be a Hub id); else undefined. */
-function localFolder(base: string, env: StageEnv): string | undefined {
-  const path = base.startsWith('~') ? expandHome(base, env.env) : isAbsolute(base) ? base : resolve(env.baseDir, base);
-  if (existsSync(join(path, 'config.json'))) return path;
+function localFolder(base: string, baseDir: string, env: StageEnv): string | undefined {
+  const path = base.startsWith('~') ? expandHome(base, env.env) : isAbsolute(base) ? base : resolve(baseDir, base);
+  if (existsSync(join(path, 'config.json')) || existsSync(join(path, ADAPTER_CONFIG_FILE))) return path;
   return isHubRepoId(base) ? undefined : path;
+}
+
+/** The base an adapter folder names (peft's base_model_name_or_path and revision). */
+function readAdapterBase(dir: string): { name: string | null; revision?: string } {
+  const path = join(dir, ADAPTER_CONFIG_FILE);
+  let json: { base_model_name_or_path?: unknown; revision?: unknown };
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as typeof json;
+  } catch (error) {
+    throw new Error(`${path}: cannot read the adapter config (${(error as Error).message})`);
+  }
+  const name = typeof json.base_model_name_or_path === 'string' && json.base_model_name_or_path !== '' ? json.base_model_name_or_path : null;
+  return { name, ...(typeof json.revision === 'string' ? { revision: json.revision } : {}) };
 }
 
 /**
@@ -63,6 +87,7 @@ export async function loadLmModel(ctx: StageContext, params: LmSourceParams, inp
   if (params.revision !== undefined && typeof params.base !== 'string') throw new Error(`${where}: \`revision\` applies to a Hub id in \`base\``);
   if (input) return loadArtifact(ctx, input.dir, input.stage, options.attachAdapter);
   const ref = await resolveBase(ctx, params);
+  if ('adapter' in ref) return loadWithAdapter(ctx, ref.base, ref.adapter, options.attachAdapter, describeBase(ref));
   const model = await loadBaseRef(ctx, ref);
   return { model, lora: null, ref, label: describeBase(ref) };
 }
@@ -74,18 +99,23 @@ export function disposeLm(loaded: LoadedLm): void {
 }
 
 /** The base param as a BaseRef: a Hub id is resolved (cache, else download) to its commit. */
-async function resolveBase(ctx: StageContext, params: LmSourceParams): Promise<BaseRef> {
+async function resolveBase(ctx: StageContext, params: LmSourceParams, baseDir = ctx.baseDir): Promise<BaseRef> {
   const base = params.base!;
   if (typeof base !== 'string') return { init: base.init, seed: base.seed ?? ctx.rng.seed };
   const resolved = await resolveModelFolder(base, {
     env: ctx.env,
-    baseDir: ctx.baseDir,
+    baseDir,
     signal: ctx.signal,
     revision: params.revision,
     progress: { start: (total, unit, label) => ctx.progress.start(total, unit, label ?? `downloading ${base}`), update: (done, extra) => ctx.progress.update(done, extra) },
   });
   if (resolved.source === 'downloaded') ctx.log.info(`downloaded ${base} (${resolved.revision}) into the Hugging Face cache`);
-  return resolved.source === 'local' ? { path: resolved.dir } : { hub: resolved.repoId ?? base, revision: resolved.revision! };
+  if (resolved.source !== 'local') return { hub: resolved.repoId ?? base, revision: resolved.revision! };
+  if (existsSync(join(resolved.dir, 'config.json')) || !existsSync(join(resolved.dir, ADAPTER_CONFIG_FILE))) return { path: resolved.dir };
+  const named = readAdapterBase(resolved.dir);
+  if (!named.name) throw new Error(`${join(resolved.dir, ADAPTER_CONFIG_FILE)}: the adapter names no base (base_model_name_or_path); give the base as \`base\` and the adapter through a lora stage`);
+  // A relative base_model_name_or_path is taken relative to the adapter folder.
+  return { adapter: resolved.dir, base: await resolveBase(ctx, { base: named.name, revision: named.revision }, resolved.dir) };
 }
 
 /** The weights a BaseRef names (an adapter artifact as a base: merged). */
@@ -93,6 +123,7 @@ export async function loadBaseRef(ctx: Pick<StageContext, 'env' | 'baseDir' | 's
   if ('init' in ref) return createGpt2(ref.init, ref.seed);
   if ('path' in ref) return loadGpt2(ref.path);
   if ('hub' in ref) return loadGpt2((await resolveModelFolder(ref.hub, { env: ctx.env, baseDir: ctx.baseDir, signal: ctx.signal, revision: ref.revision })).dir);
+  if ('adapter' in ref) return (await loadWithAdapter(ctx, ref.base, ref.adapter, false, describeBase(ref))).model;
   if (!existsSync(ref.artifact)) throw new Error(`the base model from stage ${ref.stage} is no longer in the cache (${ref.artifact}); run that stage again`);
   const loaded = await loadArtifact(ctx, ref.artifact, ref.stage, false);
   return loaded.model;
@@ -102,12 +133,17 @@ async function loadArtifact(ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'
   const artifact = await readLmArtifact(dir);
   const ref: BaseRef = { artifact: dir, stage };
   if (artifact.type !== GPT2_LORA_MODEL) return { model: await loadGpt2(dir), lora: null, ref, label: `${stage} (fine-tuned GPT-2)` };
-  const model = await loadBaseRef(ctx, artifact.base);
+  const label = `${stage} (LoRA ${attachAdapter ? 'on' : 'merged into'} ${describeBase(artifact.base)})`;
+  return { ...(await loadWithAdapter(ctx, artifact.base, join(dir, ADAPTER_FOLDER), attachAdapter, label)), ref };
+}
+
+/** The base with the adapter in `adapterDir` attached (evaluate, generate) or merged into its weights (a base to train). */
+async function loadWithAdapter(ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'>, base: BaseRef, adapterDir: string, attach: boolean, label: string): Promise<LoadedLm> {
+  const model = await loadBaseRef(ctx, base);
   try {
-    const lora = await loadLoraAdapter(model, join(dir, ADAPTER_FOLDER));
-    if (attachAdapter) return { model, lora, ref, label: `${stage} (LoRA on ${describeBase(artifact.base)})` };
-    mergeLora(model, lora);
-    return { model, lora: null, ref, label: `${stage} (LoRA merged into ${describeBase(artifact.base)})` };
+    const lora = await loadLoraAdapter(model, adapterDir);
+    if (!attach) mergeLora(model, lora);
+    return { model, lora: attach ? lora : null, ref: { adapter: adapterDir, base }, label };
   } catch (error) {
     disposeGpt2Model(model);
     throw error;
