@@ -11,6 +11,7 @@ import { predictCommand } from './commands/predict.ts';
 import { exportCommand } from './commands/export.ts';
 import { CommandFailure, EXIT, UsageError, type CommandIO } from './commands/io.ts';
 import { StageInputError } from './exec/fingerprints.ts';
+import { isAbsolute, resolve } from 'node:path';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
@@ -72,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       out: (text) => process.stdout.write(text),
       err: (text) => process.stderr.write(text),
       isTTY: Boolean(process.stdout.isTTY) && !process.env.CI,
-      env: process.env,
+      env: withAbsoluteDataRoot(process.env, process.cwd()),
       cwd: process.cwd(),
       signal: controller.signal,
     });
@@ -80,6 +81,12 @@ async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** TFPIPE_DATA names a folder relative to where the command is typed, as any path on the command line does. */
+function withAbsoluteDataRoot(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  const root = env.TFPIPE_DATA;
+  return root && !isAbsolute(root) ? { ...env, TFPIPE_DATA: resolve(cwd, root) } : env;
 }
 
 try {

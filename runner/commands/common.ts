@@ -1,4 +1,5 @@
 // Steps several commands share: load and validate a pipeline file, open the cache, pick the backend name.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadPipeline } from '../spec/load.ts';
 import { formatProblems } from '../spec/format.ts';
@@ -11,9 +12,21 @@ import { UsageError } from './io.ts';
 export async function loadSpecOrReport(io: CommandIO, file: string | undefined, set: string[] = []): Promise<PipelineSpec | null> {
   if (!file) throw new UsageError('missing pipeline file');
   const result = await loadPipeline(resolve(io.cwd, file), { set });
-  if (result.ok) return result.spec;
-  io.err(formatProblems(result.problems) + '\n');
-  return null;
+  if (!result.ok) {
+    io.err(formatProblems(result.problems) + '\n');
+    return null;
+  }
+  warnAboutDataRoot(io, result.spec);
+  return result.spec;
+}
+
+/** A TFPIPE_DATA that names no folder would silently turn catalog datasets into downloads: say so, naming it. */
+function warnAboutDataRoot(io: CommandIO, spec: PipelineSpec): void {
+  const root = io.env.TFPIPE_DATA;
+  const catalog = spec.stages.filter((s) => s.kind === 'load' && typeof s.params.dataset === 'string');
+  if (!root || catalog.length === 0 || existsSync(resolve(io.cwd, root))) return;
+  const names = [...new Set(catalog.map((s) => String(s.params.dataset)))].join(', ');
+  io.err(`warning: TFPIPE_DATA=${root} does not exist; ${names} will be downloaded (or taken from the cache) instead\n`);
 }
 
 export function openCache(io: CommandIO, flag: string | undefined): CacheStore {

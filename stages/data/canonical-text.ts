@@ -1,6 +1,6 @@
 // Rows written back in their source's canonical text form, to check them against a published sha256:
 //   csv       header + one line per row, RFC 4180 quoting only where needed (a field holding a comma, a quote or a
-//             line break is quoted, inner quotes doubled), "\n" line endings: how ../shared/data's IMDB CSV is written
+//             line break is quoted, inner quotes doubled), "\n" line endings: how the catalog's IMDB CSV is written
 //   wikitext  the original wiki.*.raw file: each row as is, except that an empty row was the blank line " \n"
 import { createHash } from 'node:crypto';
 import type { RawRows } from './rows.ts';

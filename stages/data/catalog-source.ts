@@ -22,6 +22,8 @@ export interface CatalogLocation {
   localPath: string | null;
   /** Where the download is (or will be) kept. */
   downloadPath: string;
+  /** Why $TFPIPE_DATA does not provide the file, when it is set and does not ("TFPIPE_DATA=… does not exist"). */
+  localMiss: string | null;
 }
 
 export interface SourceEnv {
@@ -33,7 +35,7 @@ export interface SourceEnv {
 export interface ReadContext extends SourceEnv {
   signal: AbortSignal;
   progress: ProgressReporter;
-  log: { info(message: string): void };
+  log: { info(message: string): void; warn(message: string): void };
 }
 
 export function locateCatalogPart(catalog: Catalog, name: CatalogName, partName: string | undefined, where: SourceEnv): CatalogLocation {
@@ -45,13 +47,16 @@ export function locateCatalogPart(catalog: Catalog, name: CatalogName, partName:
   const part = entry.parts[chosen];
   if (!part) throw new DataError(`load: ${name} has no part "${chosen}"; it has ${parts.join(', ')}`);
   const dataRoot = where.env.TFPIPE_DATA;
-  const candidate = dataRoot ? join(isAbsolute(dataRoot) ? dataRoot : resolve(where.baseDir, dataRoot), part.local.path) : null;
+  const root = dataRoot ? (isAbsolute(dataRoot) ? dataRoot : resolve(where.baseDir, dataRoot)) : null;
+  const candidate = root ? join(root, part.local.path) : null;
+  const found = candidate !== null && existsSync(candidate);
   return {
     entry,
     partName: chosen,
     part,
-    localPath: candidate && existsSync(candidate) ? candidate : null,
+    localPath: found ? candidate : null,
     downloadPath: join(where.cacheRoot, 'downloads', name, part.remote.cacheName),
+    localMiss: root === null || found ? null : existsSync(root) ? `TFPIPE_DATA=${dataRoot} has no ${part.local.path}` : `TFPIPE_DATA=${dataRoot} does not exist`,
   };
 }
 
@@ -80,12 +85,13 @@ export async function readCatalogRows(location: CatalogLocation, ctx: ReadContex
     });
     rows = outcome.rows;
     if (part.local.sha256 && outcome.sha256 !== part.local.sha256) {
-      throw new DataError(`${display}: sha256 is ${outcome.sha256}, expected ${part.local.sha256}; this is not the catalog's ${entry.name} file (see shared/data/README.md)`);
+      throw new DataError(`${display}: sha256 is ${outcome.sha256}, expected ${part.local.sha256}; this is not the catalog's ${entry.name} file`);
     }
     checkContent = !part.local.sha256;
   } else {
     const url = remoteUrl(part.remote, ctx.env);
     display = location.downloadPath;
+    if (location.localMiss) ctx.log.warn(`${location.localMiss}; using the download of ${entry.name} instead`);
     let started = false;
     const outcome = await downloadFile({
       url,
@@ -97,6 +103,10 @@ export async function readCatalogRows(location: CatalogLocation, ctx: ReadContex
         started = true;
         ctx.progress.update(done);
       },
+    }).catch((error: Error) => {
+      if (ctx.signal.aborted) throw error;
+      const local = location.localMiss ?? 'TFPIPE_DATA is not set';
+      throw new DataError(`${error.message}; ${local}: point it at a folder holding ${part.local.path} to read ${entry.name} without a download`);
     });
     if (outcome.fetched) ctx.log.info(`downloaded ${url} (${outcome.bytes.toLocaleString('en-US')} bytes${outcome.resumedFrom ? `, resumed at ${outcome.resumedFrom.toLocaleString('en-US')}` : ''})`);
     ctx.progress.status(`read ${entry.name}`);

@@ -1,5 +1,5 @@
-// Named datasets. Each part is looked up first in $TFPIPE_DATA (../shared/data in tests and CI; see its README)
-// and otherwise downloaded once from its canonical source into <cacheRoot>/downloads.
+// Named datasets. Each part is looked up first in $TFPIPE_DATA (a folder laid out as below; CI points it at the team's
+// copy of the full files) and otherwise downloaded once from its canonical source into <cacheRoot>/downloads.
 //   imdb                 $TFPIPE_DATA/imdb/IMDB_Dataset.csv.gz (review, sentiment), else Stanford's
 //                        aclImdb_v1.tar.gz, read in the CSV's row order (stages/data/imdb-archive.ts)
 //   wikitext-2-raw-v1    $TFPIPE_DATA/wikitext-2-raw-v1/<train|valid|test>.txt.gz (the original wiki.*.raw bytes),

@@ -1,4 +1,4 @@
-// IMDB rows from Stanford's aclImdb_v1.tar.gz, in the row order of ../shared/data's IMDB_Dataset.csv (its README):
+// IMDB rows from Stanford's aclImdb_v1.tar.gz, in the row order of the catalog's IMDB_Dataset.csv (stages/data/catalog.ts):
 // train/pos, train/neg, test/pos, test/neg, each sorted by the numeric review id of `<id>_<rating>.txt`.
 // text = the file's bytes as UTF-8 (nothing stripped); label = "positive" for pos/, "negative" for neg/.
 // Everything else in the archive (train/unsup, vocab, urls) is skipped.
