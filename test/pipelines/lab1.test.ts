@@ -42,11 +42,13 @@ test('lab1-bidi.yaml differs from lab1.yaml only in its name and stages.train.bi
   assert.deepEqual(strip(bi), strip(uni));
 });
 
-test('both files start with the schema comment, and the README runs lab1', async () => {
+test('both files start with the schema comment, and the README runs the quickstart first, then lab1', async () => {
   for (const name of ['lab1.yaml', 'lab1-bidi.yaml']) {
     const text = await readFile(join(REPO_ROOT, 'pipelines', name), 'utf8');
     assert.equal(text.split('\n')[0], '# yaml-language-server: $schema=../schemas/pipeline.schema.json', name);
   }
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-  assert.match(readme, /## Run\n\n```sh\nTFPIPE_DATA=\.\.\/shared\/data npx tfpipe run pipelines\/lab1\.yaml\n```/);
+  assert.match(readme, /## Run\n\n```sh\nnpx tfpipe run pipelines\/quickstart\.yaml\n```/);
+  assert.match(readme, /^npx tfpipe run pipelines\/lab1\.yaml /m);
+  assert.match(readme, /^TFPIPE_DATA=\/path\/to\/data npx tfpipe run pipelines\/lab1\.yaml /m);
 });
