@@ -8,12 +8,11 @@
 // resolved to when it was first fetched into the HF cache (the cache does not re-check branches); pin
 // `revision: <commit>` to make the fingerprint name the weights exactly.
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createGpt2, loadGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, type Gpt2Model } from '../../models/gpt2/model.ts';
 import type { Gpt2Shape } from '../../models/gpt2/config.ts';
-import { isHubRepoId, resolveModelFolder } from '../../models/hub/resolve.ts';
-import { expandHome } from '../../models/hub/cache-layout.ts';
+import { classifyModelRef, resolveModelFolder } from '../../models/hub/resolve.ts';
 import { loadLoraAdapter } from '../../models/lora/io.ts';
 import { detachLora, type LoraState } from '../../models/lora/lora.ts';
 import { mergeLora } from '../../models/lora/merge.ts';
@@ -47,9 +46,8 @@ export function modelSourceFiles(params: LmSourceParams, env: StageEnv): FileDep
 
 /** The folder a string base names when it is one (it exists, or it cannot be a Hub id); else undefined. */
 function localFolder(base: string, env: StageEnv): string | undefined {
-  const path = base.startsWith('~') ? expandHome(base, env.env) : isAbsolute(base) ? base : resolve(env.baseDir, base);
-  if (existsSync(join(path, 'config.json'))) return path;
-  return isHubRepoId(base) ? undefined : path;
+  const named = classifyModelRef(base, { env: env.env, baseDir: env.baseDir });
+  return named.type === 'hub' ? undefined : named.path;
 }
 
 /**
