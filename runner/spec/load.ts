@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { buildSpec } from './build.ts';
 import { isPlainObject, loadExtended } from './extends.ts';
 import { readKindCatalog } from './kinds.ts';
+import { locate } from './locations.ts';
 import { checkRules } from './rules.ts';
 import { validateSchema } from './schema.ts';
 import { applySets, SET_FILE, setsVariable } from './set.ts';
@@ -20,18 +21,23 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   if (parsed.fatal) return failed(problems, file, sets);
 
   const { value, locs } = parsed;
+  // A value left as `${vars.typo}` (or using a variable in a cycle) would fail other checks too: the variable is
+  // the problem to show, so the later steps say nothing there.
+  const unresolved = new Set<string>();
   if (isPlainObject(value)) {
     const config = { value, locs };
     // vars.* first, so that an overridden variable reaches every ${vars...}; the rest override final values.
     problems.push(...applySets(config, sets.filter(setsVariable)));
-    problems.push(...substituteVars(config));
+    const vars = substituteVars(config);
+    problems.push(...vars.problems);
+    for (const pointer of vars.unresolved) unresolved.add(locationKey(locate(locs, pointer)));
     problems.push(...applySets(config, sets.filter((s) => !setsVariable(s))));
   }
-  // A value left as `${vars.typo}` would also fail its type: the unknown variable is the problem to show.
-  const badVars = new Set(problems.filter((p) => p.code === 'bad-var').map((p) => locationKey(p.location)));
-  problems.push(...validateSchema(value, locs, catalog).filter((p) => !badVars.has(locationKey(p.location))));
+  const later: SpecProblem[] = [];
+  later.push(...validateSchema(value, locs, catalog));
   const rules = checkRules(value, locs, catalog);
-  problems.push(...rules.problems);
+  later.push(...rules.problems);
+  problems.push(...later.filter((p) => !unresolved.has(locationKey(p.location))));
   if (problems.length > 0 || !isPlainObject(value)) return failed(problems, file, sets);
   return { ok: true, spec: buildSpec(absPath, value, locs, rules.inputs, catalog) };
 }

@@ -166,6 +166,14 @@ describe('invalid pipeline specs', () => {
     assert.equal(problems[1].message, '`seed` must be >= 0, got number -1');
   });
 
+  it('reports variables in a cycle at the use that closes it, and not their uses again', async () => {
+    const problems = await problemsOf(join(DIR, 'var-cycle.yaml'));
+    assert.deepEqual(problems.map((p) => [p.code, place(p), p.message, p.hint]), [
+      ['cycle', 'var-cycle.yaml:5:6', 'variable cycle: a -> b -> a', '`vars.b` uses `${vars.a}`, which depends on `vars.b`; a variable cannot depend on itself'],
+      ['cycle', 'var-cycle.yaml:6:6', 'variable `c` uses itself', 'a variable cannot be defined by its own value'],
+    ]);
+  });
+
   it('reports a missing pipeline file without a location', async () => {
     const problems = await problemsOf(join(DIR, 'no-such-pipeline.yaml'));
     assert.deepEqual(problems.map((p) => [p.code, p.location]), [['file-not-found', undefined]]);

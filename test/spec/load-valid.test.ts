@@ -63,6 +63,13 @@ describe('valid pipeline specs', () => {
     assert.deepEqual(stage(spec, 'split').inputs, { input: { stage: 'data', output: 'dataset', type: 'dataset' } });
   });
 
+  it('resolves variables that use variables, in dependency order, keeping the type of a whole reference', async () => {
+    const spec = await specOf('vars-chain.yaml');
+    assert.equal(stage(spec, 'data').params.path, 'data/reviews.csv');
+    assert.equal(stage(spec, 'split').params.test, 0.25);
+    assert.deepEqual(spec.resolved.vars, { file: 'data/reviews.csv', dir: 'data', name: 'reviews', share: 0.25, fraction: 0.25 });
+  });
+
   it('applies --set after extends and vars, parsing values as YAML scalars', async () => {
     const spec = await specOf('child.yaml', { set: ['stages.split.seed=7', 'stages.split.stratify=true', 'seed=3', 'name=override', 'stages.data.labels=[a, b]'] });
     assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.1, test: 0.25, stratify: true, seed: 7 });
