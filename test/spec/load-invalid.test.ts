@@ -206,6 +206,16 @@ describe('invalid --set arguments', () => {
     ]);
   });
 
+  it('reports an unknown stage in a short or full path with a did-you-mean, at the stage id in the argument', async () => {
+    const problems = await problemsOf(minimal, ['splt.test=0.3', 'stages.spilt.seed=1', 'zzz=1']);
+    assert.deepEqual(problems.map((p) => [p.code, at(p), p.message]), [
+      ['unknown-stage', '--set:1:1 splt.test=0.3', 'no stage `splt`; did you mean `split`?'],
+      ['unknown-stage', '--set:1:8 stages.spilt.seed=1', 'no stage `spilt`; did you mean `split`?'],
+      ['unknown-stage', '--set:1:1 zzz=1', 'no stage `zzz`'],
+    ]);
+    assert.equal(problems[0].hint, 'stages: data, split; a new stage needs its kind too (--set stages.splt.kind=...)');
+  });
+
   it('points at the --set argument that created a stage when that stage is incomplete', async () => {
     const problems = await problemsOf(minimal, ['stages.extra.kind=split']);
     assert.deepEqual(problems.map((p) => [p.code, at(p)]), [['missing-key', '--set:1:8 stages.extra.kind=split']]);

@@ -78,6 +78,13 @@ describe('valid pipeline specs', () => {
     assert.deepEqual(stage(spec, 'data').params.labels, ['a', 'b']);
   });
 
+  it('reads a --set path without `stages.` as a stage path, unless it starts with a top-level key', async () => {
+    const spec = await specOf('child.yaml', { set: ['split.seed=7', 'data.labels=[a, b]', 'seed=3', 'stages.split.valid=0.2'] });
+    assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.2, test: 0.25, stratify: false, seed: 7 });
+    assert.deepEqual(stage(spec, 'data').params.labels, ['a', 'b']);
+    assert.equal(spec.seed, 3);
+  });
+
   it('sets a variable before substitution, so the override reaches every use', async () => {
     const spec = await specOf('vars.yaml', { set: ['vars.fraction=0.5', 'vars.file=other'] });
     assert.equal(stage(spec, 'split').params.test, 0.5);
