@@ -2,6 +2,7 @@
 // set of files, so adding a kind means dropping in a schema (and its stage). Nothing here names a kind.
 //   inputs:  properties carrying `"x-input": [artifact types]` (required when listed in the schema's `required`)
 //   outputs: `"x-tfpipe": {"outputs": {name: {type, path}}, "default": name}`
+//   files:   properties carrying `"x-file": "file"` (a data file) or `"model"` (a model folder or Hub id), when a string
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARTIFACT_TYPES, type ArtifactType } from '../../stages/stage.ts';
@@ -24,6 +25,10 @@ export interface OutputInfo {
   path: string;
 }
 
+/** What a string param names on disk: a data file, or a model (a local folder, else a Hugging Face Hub id). */
+export type FileRole = 'file' | 'model';
+const FILE_ROLES: readonly FileRole[] = ['file', 'model'];
+
 export interface KindInfo {
   kind: string;
   /** The parsed stage schema (JSON Schema 2020-12). */
@@ -32,6 +37,8 @@ export interface KindInfo {
   outputs: Record<string, OutputInfo>;
   /** The output an input like `input: upstream` (no `.output`) binds. */
   defaultOutput: string;
+  /** Param → what it names on disk, for the params that name files or folders. */
+  files: Record<string, FileRole>;
 }
 
 /** Every kind found in one schemas folder, read once. */
@@ -106,7 +113,14 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
   }
   const defaultOutput = meta.default;
   if (typeof defaultOutput !== 'string' || !(defaultOutput in outputs)) fail(`x-tfpipe.default must name one of its outputs`);
-  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string };
+  const files: Record<string, FileRole> = {};
+  for (const [key, prop] of Object.entries(properties)) {
+    const role = prop['x-file'];
+    if (role === undefined) continue;
+    if (!(FILE_ROLES as readonly unknown[]).includes(role)) fail(`x-file of '${key}' must be one of ${FILE_ROLES.join(', ')}`);
+    files[key] = role as FileRole;
+  }
+  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string, files };
 }
 
 function isArtifactType(t: unknown): t is ArtifactType {

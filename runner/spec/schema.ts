@@ -32,6 +32,7 @@ export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addKeyword({ keyword: 'x-tfpipe', schemaType: 'object' });
   ajv.addKeyword({ keyword: 'x-input', schemaType: 'array' });
+  ajv.addKeyword({ keyword: 'x-file', schemaType: 'string' });
   return ajv;
 }
 

@@ -166,6 +166,24 @@ describe('invalid pipeline specs', () => {
     assert.equal(problems[1].message, '`seed` must be >= 0, got number -1');
   });
 
+  it('reports a data file that is not there at its path, with the nearest name in that folder', async () => {
+    const [code, at, message, hint] = await onlyProblem('missing-file.yaml');
+    assert.equal(code, 'input-not-found');
+    assert.equal(at, 'missing-file.yaml:6:11');
+    assert.equal(message, `\`data.path\`: no file ../valid/reviews.cvs (looked for ${join(VALID, 'reviews.cvs')})`);
+    assert.equal(hint, `did you mean \`reviews.csv\`? relative paths start at the pipeline file's folder, ${DIR}`);
+  });
+
+  it('reports a folder given as a data file, and model folders that are missing, a file, or without config.json', async () => {
+    const problems = await problemsOf(join(DIR, 'input-paths.yaml'));
+    assert.deepEqual(problems.map((p) => [p.code, place(p), p.message]), [
+      ['input-not-usable', 'input-paths.yaml:6:11', `\`data.path\`: ../valid/data is a folder, not a data file (${join(VALID, 'data')})`],
+      ['input-not-found', 'input-paths.yaml:21:11', `\`missing.base\`: no model folder ./models/tiny-gpt2 (looked for ${join(DIR, 'models/tiny-gpt2')}), and it cannot be a Hugging Face Hub id either`],
+      ['input-not-usable', 'input-paths.yaml:26:11', `\`a_file.base\`: ../valid/reviews.csv is a file, not a model folder (${join(VALID, 'reviews.csv')})`],
+      ['input-not-usable', 'input-paths.yaml:30:11', `\`no_config.base\`: the folder ../valid/data has no config.json (${join(VALID, 'data')})`],
+    ]);
+  });
+
   it('reports variables in a cycle at the use that closes it, and not their uses again', async () => {
     const problems = await problemsOf(join(DIR, 'var-cycle.yaml'));
     assert.deepEqual(problems.map((p) => [p.code, place(p), p.message, p.hint]), [

@@ -14,6 +14,12 @@ async function specOf(name: string, opts: LoadOptions = {}): Promise<PipelineSpe
   return result.spec;
 }
 
+/** The problems of a file that should have none, as `line:col message`. */
+async function problemsIn(name: string): Promise<string[]> {
+  const result = await loadPipeline(join(DIR, name));
+  return result.ok ? [] : result.problems.map((p) => `${p.location?.line}:${p.location?.col} ${p.message}`);
+}
+
 function stage(spec: PipelineSpec, id: string): StageSpec {
   const found = spec.stages.find((s) => s.id === id);
   assert.ok(found, `no stage ${id}`);
@@ -68,6 +74,10 @@ describe('valid pipeline specs', () => {
     assert.equal(stage(spec, 'data').params.path, 'data/reviews.csv');
     assert.equal(stage(spec, 'split').params.test, 0.25);
     assert.deepEqual(spec.resolved.vars, { file: 'data/reviews.csv', dir: 'data', name: 'reviews', share: 0.25, fraction: 0.25 });
+  });
+
+  it('refuses none of the inputs that a run can read: relative files, a pinned file, model folders, Hub ids, an init', async () => {
+    assert.deepEqual(await problemsIn('inputs.yaml'), []);
   });
 
   it('applies --set after extends and vars, parsing values as YAML scalars', async () => {
