@@ -1,12 +1,13 @@
 // loadPipeline: a pipeline file → a validated PipelineSpec, or every problem found, each with file:line:col.
 //   parse (YAML with locations; extends deep-merged; --set vars.*; ${vars.*}; other --set)
 //   → schema (ajv: pipeline, then each stage by kind; defaults filled) → rules (references, types, cycles)
-//   → files (the data files and model folders named exist)
+//   → files (the data files and model folders named exist) → labels (stages that need class labels get them)
 import { dirname, resolve } from 'node:path';
 import { buildSpec } from './build.ts';
 import { isPlainObject, loadExtended } from './extends.ts';
 import { checkFiles } from './files.ts';
 import { readKindCatalog } from './kinds.ts';
+import { checkLabels } from './labels.ts';
 import { locate } from './locations.ts';
 import { checkRules } from './rules.ts';
 import { validateSchema } from './schema.ts';
@@ -40,6 +41,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   const rules = checkRules(value, locs, catalog);
   later.push(...rules.problems);
   later.push(...checkFiles(value, locs, catalog, { baseDir: dirname(absPath), env: opts.env }));
+  later.push(...checkLabels(value, locs, catalog, rules.inputs));
   problems.push(...later.filter((p) => !unresolved.has(locationKey(p.location))));
   if (problems.length > 0 || !isPlainObject(value)) return failed(problems, file, sets);
   return { ok: true, spec: buildSpec(absPath, value, locs, rules.inputs, catalog) };

@@ -1,6 +1,6 @@
 // The validated pipeline, as the rest of the runner sees it. Produced by loadPipeline() (runner/spec/load.ts)
 // in steps: parse (YAML with positions, extends, vars, --set) → schema (ajv, defaults filled) → rules → the checks
-// a run would otherwise make later (input files).
+// a run would otherwise make later (input files, labels).
 import type { ArtifactType } from '../../stages/stage.ts';
 
 export interface SourceLocation {
@@ -31,7 +31,8 @@ export type ProblemCode =
   | 'bad-set'
   | 'file-not-found'
   | 'input-not-found'
-  | 'input-not-usable';
+  | 'input-not-usable'
+  | 'needs-labels';
 
 /** One thing wrong with a pipeline, and where. */
 export interface SpecProblem {

@@ -184,6 +184,22 @@ describe('invalid pipeline specs', () => {
     ]);
   });
 
+  it('reports a classifier evaluated on rows without labels, naming where the labels were lost', async () => {
+    const [code, at, message, hint] = await onlyProblem('unlabelled-evaluate.yaml');
+    assert.equal(code, 'needs-labels');
+    assert.equal(at, 'unlabelled-evaluate.yaml:43:11');
+    assert.equal(message, '`evaluate.data` has no class labels to score the classifier `train` (its `model`) against');
+    assert.match(hint!, /^its rows come from stage `wiki` \(kind load\), which has none; a load has labels from .*`columns\.label`/);
+  });
+
+  it('reports training on rows without labels once, not again at the evaluate of that model', async () => {
+    const [code, at, message, hint] = await onlyProblem('unlabelled-train.yaml');
+    assert.equal(code, 'needs-labels');
+    assert.equal(at, 'unlabelled-train.yaml:25:11');
+    assert.equal(message, '`train.data` has no class labels, which a train stage needs');
+    assert.match(hint!, /^its rows come from stage `data` \(kind load\), which has none/);
+  });
+
   it('reports variables in a cycle at the use that closes it, and not their uses again', async () => {
     const problems = await problemsOf(join(DIR, 'var-cycle.yaml'));
     assert.deepEqual(problems.map((p) => [p.code, place(p), p.message, p.hint]), [

@@ -80,6 +80,10 @@ describe('valid pipeline specs', () => {
     assert.deepEqual(await problemsIn('inputs.yaml'), []);
   });
 
+  it('lets labels reach a classifier from a label column, and asks none of a language model', async () => {
+    assert.deepEqual(await problemsIn('labels.yaml'), []);
+  });
+
   it('applies --set after extends and vars, parsing values as YAML scalars', async () => {
     const spec = await specOf('child.yaml', { set: ['stages.split.seed=7', 'stages.split.stratify=true', 'seed=3', 'name=override', 'stages.data.labels=[a, b]'] });
     assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.1, test: 0.25, stratify: true, seed: 7 });
