@@ -2,6 +2,7 @@
 //   parse (YAML with locations; extends deep-merged; --set vars.*; ${vars.*}; other --set)
 //   → schema (ajv: pipeline, then each stage by kind; defaults filled) → rules (references, types, cycles)
 //   → files (the data files and model folders named exist) → labels (stages that need class labels get them)
+//   → params (what a stage would refuse at run time: split sizes, vocab ids)
 import { dirname, resolve } from 'node:path';
 import { buildSpec } from './build.ts';
 import { isPlainObject, loadExtended } from './extends.ts';
@@ -9,6 +10,7 @@ import { checkFiles } from './files.ts';
 import { readKindCatalog } from './kinds.ts';
 import { checkLabels } from './labels.ts';
 import { locate } from './locations.ts';
+import { checkParams } from './params.ts';
 import { checkRules } from './rules.ts';
 import { validateSchema } from './schema.ts';
 import { applySets, SET_FILE, setsVariable } from './set.ts';
@@ -42,6 +44,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   later.push(...rules.problems);
   later.push(...checkFiles(value, locs, catalog, { baseDir: dirname(absPath), env: opts.env }));
   later.push(...checkLabels(value, locs, catalog, rules.inputs));
+  later.push(...checkParams(value, locs));
   problems.push(...later.filter((p) => !unresolved.has(locationKey(p.location))));
   if (problems.length > 0 || !isPlainObject(value)) return failed(problems, file, sets);
   return { ok: true, spec: buildSpec(absPath, value, locs, rules.inputs, catalog) };

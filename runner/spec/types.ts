@@ -1,6 +1,6 @@
 // The validated pipeline, as the rest of the runner sees it. Produced by loadPipeline() (runner/spec/load.ts)
 // in steps: parse (YAML with positions, extends, vars, --set) → schema (ajv, defaults filled) → rules → the checks
-// a run would otherwise make later (input files, labels).
+// a run would otherwise make later (input files, labels, params).
 import type { ArtifactType } from '../../stages/stage.ts';
 
 export interface SourceLocation {
@@ -32,7 +32,8 @@ export type ProblemCode =
   | 'file-not-found'
   | 'input-not-found'
   | 'input-not-usable'
-  | 'needs-labels';
+  | 'needs-labels'
+  | 'bad-value';
 
 /** One thing wrong with a pipeline, and where. */
 export interface SpecProblem {

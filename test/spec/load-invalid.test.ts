@@ -200,6 +200,27 @@ describe('invalid pipeline specs', () => {
     assert.match(hint!, /^its rows come from stage `data` \(kind load\), which has none/);
   });
 
+  it('reports split sizes the split would refuse, a sum at the later fraction', async () => {
+    const problems = await problemsOf(join(DIR, 'split-sizes.yaml'));
+    assert.deepEqual(problems.map((p) => [place(p), p.message]), [
+      ['split-sizes.yaml:10:11', 'stage `neither`: `test` must be a fraction (< 1) or a row count (a whole number >= 1), got 1.5'],
+      ['split-sizes.yaml:15:12', 'stage `over`: `test` 0.6 + `valid` 0.5 = 1.1: with method random the fractions are of all rows, and sum above 1'],
+      ['split-sizes.yaml:22:12', "stage `sklearn`: `valid` 0.2 + `train` 0.9 = 1.1: sklearn's train_test_split refuses a test_size + train_size above 1"],
+      ['split-sizes.yaml:26:13', 'stage `sklearn_none`: method sklearn needs `test` or `valid` (the test_size of a train_test_split call)'],
+      ['split-sizes.yaml:32:32', 'stage `head`: `head.valid` must be a fraction (< 1) or a row count (a whole number >= 1), got 2.5'],
+    ]);
+    assert.ok(problems.every((p) => p.code === 'bad-value'));
+    assert.equal(problems[2].hint, 'with method sklearn, valid and train are fractions of the rows left after test');
+  });
+
+  it('reports pad_index equal to unk_index at the one written (last)', async () => {
+    const problems = await problemsOf(join(DIR, 'vocab-indices.yaml'));
+    assert.deepEqual(problems.map((p) => [p.code, place(p), p.message]), [
+      ['bad-value', 'vocab-indices.yaml:10:16', 'stage `vocab`: `pad_index` and `unk_index` are both 1'],
+      ['bad-value', 'vocab-indices.yaml:15:16', 'stage `swapped`: `pad_index` and `unk_index` are both 0'],
+    ]);
+  });
+
   it('reports variables in a cycle at the use that closes it, and not their uses again', async () => {
     const problems = await problemsOf(join(DIR, 'var-cycle.yaml'));
     assert.deepEqual(problems.map((p) => [p.code, place(p), p.message, p.hint]), [
@@ -248,6 +269,11 @@ describe('invalid --set arguments', () => {
       ['unknown-stage', '--set:1:1 zzz=1', 'no stage `zzz`'],
     ]);
     assert.equal(problems[0].hint, 'stages: data, split; a new stage needs its kind too (--set stages.splt.kind=...)');
+  });
+
+  it('checks a set value with the semantic rules too, at the value in the argument', async () => {
+    const problems = await problemsOf(minimal, ['split.valid=0.9']);
+    assert.deepEqual(problems.map((p) => [p.code, at(p)]), [['bad-value', '--set:1:13 split.valid=0.9']]);
   });
 
   it('points at the --set argument that created a stage when that stage is incomplete', async () => {

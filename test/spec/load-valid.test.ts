@@ -80,6 +80,10 @@ describe('valid pipeline specs', () => {
     assert.deepEqual(await problemsIn('inputs.yaml'), []);
   });
 
+  it('refuses no split sizes a split accepts (sklearn fractions of the rest, sums of 1, counts)', async () => {
+    assert.deepEqual(await problemsIn('split-sizes.yaml'), []);
+  });
+
   it('lets labels reach a classifier from a label column, and asks none of a language model', async () => {
     assert.deepEqual(await problemsIn('labels.yaml'), []);
   });
