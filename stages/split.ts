@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { Stage, StageContext, ArtifactRef, StageResult } from './stage.ts';
 import { readDataset, selectRows, writeDataset, SPLIT_PARTS, type SplitPart } from './artifacts/dataset.ts';
-import { computeSplitIndices, type SplitMethod, type SplitIndices } from './data/split-indices.ts';
+import { computeSplitIndices, isFraction, isRowCount, type SplitMethod, type SplitIndices } from './data/split-indices.ts';
 
 export interface SplitParams {
   method?: SplitMethod;
@@ -61,8 +61,8 @@ export function applyHead(indices: SplitIndices, head: SplitParams['head'], warn
     if (size === undefined) continue;
     const rows = indices[part].length;
     let keep: number;
-    if (size > 0 && size < 1) keep = Math.floor(rows * size);
-    else if (Number.isInteger(size) && size >= 1) keep = size;
+    if (isFraction(size)) keep = Math.floor(rows * size);
+    else if (isRowCount(size)) keep = size;
     else throw new Error(`split: head for ${part} is ${size}; give a fraction in (0, 1) or a whole number of rows`);
     if (keep > rows) {
       if (rows > 0) warn(`head ${keep} is more than the ${rows} rows of ${part}; keeping all of them`);

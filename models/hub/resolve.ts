@@ -1,14 +1,14 @@
 // `model: <ref>` → a folder holding config.json and model.safetensors.
 //   - a folder that exists (absolute, `~/…`, or relative to the pipeline's folder) and holds config.json (or a peft
-//     adapter's adapter_config.json, which names its own base): as is;
+//     adapter's adapter_config.json, which names its own base: stages/lm/model-source.ts): as is;
 //   - otherwise a Hugging Face Hub repo id (gpt2, gpt2-medium, openai-community/gpt2, …), looked up first in the
 //     huggingface_hub cache (refs/{revision} → snapshots/{commit}: no request at all when both files are
 //     there — a branch is not re-checked for new commits; pin a commit hash, or delete refs/{revision}, to move),
 //     then, unless HF_HUB_OFFLINE is set, downloaded from HF_ENDPOINT into that cache.
 // The returned `revision` is the commit hash, for the stage fingerprint.
 import { isAbsolute, join, resolve } from 'node:path';
-import { stat } from 'node:fs/promises';
-import { expandHome, hasSnapshotFile, hubCacheDir, isFile, readCachedCommit, repoCache, snapshotDir, type RepoCache } from './cache-layout.ts';
+import { statSync, type Stats } from 'node:fs';
+import { expandHome, hasSnapshotFile, hubCacheDir, readCachedCommit, repoCache, snapshotDir, type RepoCache } from './cache-layout.ts';
 import { HubError } from './errors.ts';
 import { hubClient } from './http.ts';
 import { ADAPTER_CONFIG_FILE } from '../lora/config.ts';
@@ -59,16 +59,36 @@ export async function resolveModelFolder(ref: string, opts: ResolveModelOptions)
 
 /** The folder `ref` names when it holds config.json; undefined for a Hub id; throws for a path that is not usable. */
 async function findLocalFolder(ref: string, opts: ResolveModelOptions): Promise<string | undefined> {
-  const path = ref.startsWith('~') ? expandHome(ref, opts.env) : isAbsolute(ref) ? ref : resolve(opts.baseDir, ref);
-  if ((await isFile(join(path, CONFIG_FILE))) || (await isFile(join(path, ADAPTER_CONFIG_FILE)))) return path;
-  if (isHubRepoId(ref)) return undefined;
-  const what = (await isFolder(path)) ? `the folder ${path} has no ${CONFIG_FILE}` : `no folder ${path}`;
+  const named = classifyModelRef(ref, opts);
+  if (named.type === 'folder') return named.path;
+  if (named.type === 'hub') return undefined;
+  const what = named.found === 'folder' ? `the folder ${named.path} has no ${CONFIG_FILE}` : `no folder ${named.path}`;
   throw new HubError(
     'bad-ref',
     `model '${ref}': ${what}, and it is not a Hugging Face repo id either. ` +
       `Give a folder with ${CONFIG_FILE} and ${WEIGHTS_FILE} (relative paths resolve against ${opts.baseDir}) ` +
       `or a Hub id such as gpt2, gpt2-medium or openai-community/gpt2`,
   );
+}
+
+/** What a model ref names, told without the network: a local folder, a Hub id, or neither (and what is there). */
+export type ModelRefTarget =
+  | { type: 'folder'; path: string }
+  | { type: 'hub' }
+  | { type: 'neither'; path: string; found: 'nothing' | 'file' | 'folder' };
+
+/**
+ * A folder that holds config.json, or a peft adapter's adapter_config.json (absolute, `~/…`, or relative to baseDir)
+ * is local; else a string that can be a
+ * Hub repo id is one; else it is neither (`found`: what the path holds, a folder being one without config.json).
+ * Synchronous, so that validation asks the very question a run asks.
+ */
+export function classifyModelRef(ref: string, opts: Pick<ResolveModelOptions, 'env' | 'baseDir'>): ModelRefTarget {
+  const path = ref.startsWith('~') ? expandHome(ref, opts.env) : isAbsolute(ref) ? ref : resolve(opts.baseDir, ref);
+  if (statOrNull(join(path, CONFIG_FILE))?.isFile() || statOrNull(join(path, ADAPTER_CONFIG_FILE))?.isFile()) return { type: 'folder', path };
+  if (isHubRepoId(ref)) return { type: 'hub' };
+  const entry = statOrNull(path);
+  return { type: 'neither', path, found: !entry ? 'nothing' : entry.isDirectory() ? 'folder' : 'file' };
 }
 
 /** huggingface_hub's validate_repo_id: `name` or `namespace/name`, [\w.-], no `--` or `..`, ≤ 96 chars. */
@@ -101,15 +121,16 @@ async function offlineMiss(repo: RepoCache, repoId: string, revision: string, co
   );
 }
 
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null; // missing, or under a file (ENOTDIR), or unreadable: not usable either way
+  }
+}
+
 /** huggingface_hub's _is_true: 1, ON, YES, TRUE (any case). */
 function isTrue(value: string | undefined): boolean {
   return ['1', 'ON', 'YES', 'TRUE'].includes((value ?? '').trim().toUpperCase());
 }
 
-async function isFolder(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}

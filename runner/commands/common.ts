@@ -11,7 +11,7 @@ import { UsageError } from './io.ts';
 
 export async function loadSpecOrReport(io: CommandIO, file: string | undefined, set: string[] = []): Promise<PipelineSpec | null> {
   if (!file) throw new UsageError('missing pipeline file');
-  const result = await loadPipeline(resolve(io.cwd, file), { set });
+  const result = await loadPipeline(resolve(io.cwd, file), { set, env: io.env });
   if (!result.ok) {
     io.err(formatProblems(result.problems) + '\n');
     return null;

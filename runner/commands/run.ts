@@ -27,7 +27,8 @@ the cache (.tfpipe/cache); the rest run, in dependency order. Every run is recor
 tfpipe runs, show, diff, report); metrics are also written to .tfpipe/metrics/<file>/<stage>/ for DVC.
 
 options:
-  --set PATH=VALUE    override a value of the file, e.g. --set stages.train.epochs=7 (repeatable; YAML scalars)
+  --set PATH=VALUE    override a value of the file, e.g. --set train.epochs=7 (repeatable; YAML scalars);
+                      PATH is under stages. unless it starts with a top-level key (seed, vars., stages.)
   --force[=STAGE]     recompute STAGE (repeatable), or every stage, even if cached
   --only STAGE        run just STAGE (repeatable); its inputs must be cached
   --downstream        with --only: also run every stage after it
@@ -35,7 +36,7 @@ options:
   --to STAGE          run STAGE and every stage it needs
   --backend NAME      auto | cpu | wasm | webgpu | tensorflow (default: the file's backend, or TFPIPE_BACKEND)
   --cache-dir DIR     cache root (default: TFPIPE_CACHE, else .tfpipe/cache)
-  --sweep PATH=V1,V2  run every combination of the listed values (repeatable); PATH is under stages.,
+  --sweep PATH=V1,V2  run every combination of the listed values (repeatable); PATH as for --set,
                       e.g. --sweep train.lr=1e-3,3e-3; then compare with tfpipe runs --sweep LAST
   --dry-run           show what would run, run nothing (and record nothing)
   -h, --help          this help

@@ -1,9 +1,10 @@
 // `--sweep train.lr=1e-3,3e-3 --sweep train.bidirectional=true,false`: the product of the listed values, each
-// combination applied like --set. Paths are relative to `stages.` (`train.lr` is `stages.train.lr`); a path
-// that already starts with `stages.` or `vars.` is taken as written. The first --sweep varies slowest.
+// combination applied like --set. Paths are read as --set reads them (setPath: `train.lr` is `stages.train.lr`; a
+// path that starts with a top-level key, `stages.`, `vars.`, `seed`, is taken as written). The first --sweep varies
+// slowest.
 //   parseSweeps(['train.lr=1e-3,3e-3']) → {ok, axes: [{path: 'stages.train.lr', values: ['1e-3', '3e-3']}]}
 //   sweepCombinations(axes) → [['stages.train.lr=1e-3'], ['stages.train.lr=3e-3']]
-import { parseSetValue } from '../spec/set.ts';
+import { parseSetValue, setPath } from '../spec/set.ts';
 
 export interface SweepAxis {
   path: string;
@@ -21,7 +22,7 @@ export function parseSweeps(args: readonly string[]): SweepParse {
     if (eq < 0 || rawPath === '') return { ok: false, error: `--sweep \`${arg}\`: expected PATH=V1,V2,..., e.g. --sweep train.lr=1e-3,3e-3` };
     const values = splitTopLevel(arg.slice(eq + 1));
     if (values.some((v) => v === '')) return { ok: false, error: `--sweep \`${arg}\` has an empty value` };
-    const path = /^(stages|vars)\./.test(rawPath) ? rawPath : `stages.${rawPath}`;
+    const path = setPath(rawPath);
     if (axes.some((a) => a.path === path)) return { ok: false, error: `--sweep names \`${path}\` twice; list all its values in one --sweep` };
     axes.push({ path, values });
   }

@@ -3,6 +3,9 @@
 //   inputs:  properties carrying `"x-input": [artifact types]` (required when listed in the schema's `required`)
 //   outputs: `"x-tfpipe": {"outputs": {name: {type, path}}, "default": name}`
 //   oneOf:   `"x-tfpipe": {"oneOf": [["base", "model"]]}`: groups of keys of which a stage gives exactly one
+//   files:   properties carrying `"x-file": "file"` (a data file) or `"model"` (a model folder or Hub id), when a string
+//   labels:  `"x-tfpipe": {"labels": {when, from, need, hint}}`, whether the outputs carry class labels (see LabelRule);
+//            a kind without it is not traced (its outputs may or may not have labels)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ARTIFACT_TYPES, type ArtifactType } from '../../stages/stage.ts';
@@ -25,6 +28,23 @@ export interface OutputInfo {
   path: string;
 }
 
+/** What a string param names on disk: a data file, or a model (a local folder, else a Hugging Face Hub id). */
+export type FileRole = 'file' | 'model';
+const FILE_ROLES: readonly FileRole[] = ['file', 'model'];
+
+/**
+ * Whether a kind's outputs carry class labels (rows with a label, or a model that predicts labels), and which of its
+ * inputs must. Outputs carry labels when the params match `when` (a JSON Schema), or when an input in `from` does;
+ * with neither, never. `need`: input port → true (always needs labels), or another input port whose labels make it
+ * needed (evaluate's `data` needs labels when its `model` predicts them). `hint`: how this kind gets labels.
+ */
+export interface LabelRule {
+  when?: Record<string, unknown> | boolean;
+  from: string[];
+  need: Record<string, true | string>;
+  hint?: string;
+}
+
 export interface KindInfo {
   kind: string;
   /** The parsed stage schema (JSON Schema 2020-12). */
@@ -35,6 +55,10 @@ export interface KindInfo {
   defaultOutput: string;
   /** Groups of keys (params or input ports) of which a stage must give exactly one. */
   oneOf: string[][];
+  /** Param → what it names on disk, for the params that name files or folders. */
+  files: Record<string, FileRole>;
+  /** Absent: this kind's labels are not traced. */
+  labels?: LabelRule;
 }
 
 /** Every kind found in one schemas folder, read once. */
@@ -99,7 +123,7 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
       ...(typeof prop.description === 'string' ? { description: prop.description } : {}),
     };
   }
-  const meta = schema['x-tfpipe'] as { outputs?: Record<string, { type?: unknown; path?: unknown }>; default?: unknown; oneOf?: unknown } | undefined;
+  const meta = schema['x-tfpipe'] as { outputs?: Record<string, { type?: unknown; path?: unknown }>; default?: unknown; oneOf?: unknown; labels?: unknown } | undefined;
   if (!meta || typeof meta !== 'object' || !meta.outputs) return fail('missing "x-tfpipe": {"outputs": {...}, "default": ...}');
   const outputs: Record<string, OutputInfo> = {};
   for (const [name, out] of Object.entries(meta.outputs)) {
@@ -112,7 +136,35 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
   const oneOf = meta.oneOf ?? [];
   const isGroup = (g: unknown) => Array.isArray(g) && g.length >= 2 && g.every((key) => typeof key === 'string' && Object.hasOwn(properties, key));
   if (!Array.isArray(oneOf) || !oneOf.every(isGroup)) fail('x-tfpipe.oneOf must be a list of groups of two or more of its property names');
-  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string, oneOf: oneOf as string[][] };
+  const files: Record<string, FileRole> = {};
+  for (const [key, prop] of Object.entries(properties)) {
+    const role = prop['x-file'];
+    if (role === undefined) continue;
+    if (!(FILE_ROLES as readonly unknown[]).includes(role)) fail(`x-file of '${key}' must be one of ${FILE_ROLES.join(', ')}`);
+    files[key] = role as FileRole;
+  }
+  const labels = meta.labels === undefined ? undefined : describeLabels(meta.labels, inputs, fail);
+  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string, oneOf: oneOf as string[][], files, ...(labels ? { labels } : {}) };
+}
+
+function describeLabels(raw: unknown, inputs: Record<string, InputPort>, fail: (what: string) => never): LabelRule {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('x-tfpipe.labels must be an object');
+  const { when, from = [], need = {}, hint, ...rest } = raw as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) fail(`x-tfpipe.labels has unknown keys: ${Object.keys(rest).join(', ')}`);
+  const isPort = (p: unknown) => typeof p === 'string' && Object.hasOwn(inputs, p);
+  if (when !== undefined && typeof when !== 'boolean' && (typeof when !== 'object' || when === null || Array.isArray(when))) fail('x-tfpipe.labels.when must be a JSON Schema');
+  if (!Array.isArray(from) || !from.every(isPort)) fail('x-tfpipe.labels.from must list input ports');
+  if (typeof need !== 'object' || need === null || Array.isArray(need)) fail('x-tfpipe.labels.need must map input ports to true or another input port');
+  for (const [port, cond] of Object.entries(need as Record<string, unknown>)) {
+    if (!isPort(port) || !(cond === true || isPort(cond))) fail(`x-tfpipe.labels.need.${port} must be an input port mapped to true or another input port`);
+  }
+  if (hint !== undefined && typeof hint !== 'string') fail('x-tfpipe.labels.hint must be a string');
+  return {
+    ...(when !== undefined ? { when: when as LabelRule['when'] } : {}),
+    from: from as string[],
+    need: need as Record<string, true | string>,
+    ...(hint !== undefined ? { hint: hint as string } : {}),
+  };
 }
 
 function isArtifactType(t: unknown): t is ArtifactType {

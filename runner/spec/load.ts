@@ -1,11 +1,18 @@
 // loadPipeline: a pipeline file → a validated PipelineSpec, or every problem found, each with file:line:col.
 //   parse (YAML with locations; extends deep-merged; --set vars.*; ${vars.*}; other --set)
-//   → schema (ajv: pipeline, then each stage by kind; defaults filled) → rules (references, types, cycles)
-import { resolve } from 'node:path';
+//   → schema (ajv: pipeline, then each stage by kind; defaults filled; x-tfpipe.oneOf key groups)
+//   → rules (references, types, cycles)
+//   → files (the data files and model folders named exist) → labels (stages that need class labels get them)
+//   → params (what a stage would refuse at run time: split sizes, vocab ids)
+import { dirname, resolve } from 'node:path';
 import { buildSpec } from './build.ts';
 import { isPlainObject, loadExtended } from './extends.ts';
+import { checkFiles } from './files.ts';
 import { readKindCatalog } from './kinds.ts';
+import { checkLabels } from './labels.ts';
+import { locate } from './locations.ts';
 import { checkOneOf } from './one-of.ts';
+import { checkParams } from './params.ts';
 import { checkRules } from './rules.ts';
 import { validateSchema } from './schema.ts';
 import { applySets, SET_FILE, setsVariable } from './set.ts';
@@ -21,19 +28,27 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   if (parsed.fatal) return failed(problems, file, sets);
 
   const { value, locs } = parsed;
+  // A value left as `${vars.typo}` (or using a variable in a cycle) would fail other checks too: the variable is
+  // the problem to show, so the later steps say nothing there.
+  const unresolved = new Set<string>();
   if (isPlainObject(value)) {
     const config = { value, locs };
     // vars.* first, so that an overridden variable reaches every ${vars...}; the rest override final values.
     problems.push(...applySets(config, sets.filter(setsVariable)));
-    problems.push(...substituteVars(config));
+    const vars = substituteVars(config);
+    problems.push(...vars.problems);
+    for (const pointer of vars.unresolved) unresolved.add(locationKey(locate(locs, pointer)));
     problems.push(...applySets(config, sets.filter((s) => !setsVariable(s))));
   }
-  // A value left as `${vars.typo}` would also fail its type: the unknown variable is the problem to show.
-  const badVars = new Set(problems.filter((p) => p.code === 'bad-var').map((p) => locationKey(p.location)));
-  problems.push(...validateSchema(value, locs, catalog).filter((p) => !badVars.has(locationKey(p.location))));
-  problems.push(...checkOneOf(value, locs, catalog));
+  const later: SpecProblem[] = [];
+  later.push(...validateSchema(value, locs, catalog));
+  later.push(...checkOneOf(value, locs, catalog));
   const rules = checkRules(value, locs, catalog);
-  problems.push(...rules.problems);
+  later.push(...rules.problems);
+  later.push(...checkFiles(value, locs, catalog, { baseDir: dirname(absPath), env: opts.env }));
+  later.push(...checkLabels(value, locs, catalog, rules.inputs));
+  later.push(...checkParams(value, locs));
+  problems.push(...later.filter((p) => !unresolved.has(locationKey(p.location))));
   if (problems.length > 0 || !isPlainObject(value)) return failed(problems, file, sets);
   return { ok: true, spec: buildSpec(absPath, value, locs, rules.inputs, catalog) };
 }

@@ -20,11 +20,19 @@ interface Validators {
 
 const cache = new Map<string, Validators>();
 
+/** The top-level keys of a pipeline file (name, seed, vars, stages, ...), from the pipeline schema. */
+export function topLevelKeys(): string[] {
+  topKeys ??= Object.keys((JSON.parse(readFileSync(PIPELINE_SCHEMA_FILE, 'utf8')) as { properties: Record<string, unknown> }).properties);
+  return topKeys;
+}
+let topKeys: string[] | undefined;
+
 /** An ajv that knows tfpipe's annotation keywords; strict, so a typo in a schema fails loudly. */
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addKeyword({ keyword: 'x-tfpipe', schemaType: 'object' });
   ajv.addKeyword({ keyword: 'x-input', schemaType: 'array' });
+  ajv.addKeyword({ keyword: 'x-file', schemaType: 'string' });
   return ajv;
 }
 

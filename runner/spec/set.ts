@@ -1,40 +1,74 @@
 // `--set path=value` overrides: a dotted path into the config (missing objects created on the way) and a YAML
-// scalar value (`epochs=7` → 7, `stratify=true` → true). Locations point into the argument itself: file `--set`,
-// line 1, col = position in the argument, so schema problems about a set value show the argument with a caret.
+// scalar value (`epochs=7` → 7, `stratify=true` → true). A path is under `stages.` unless it starts with a top-level
+// key (`train.lr` is `stages.train.lr`; `seed`, `vars.x`, `stages.train.lr` as written): setPath decides, for --set
+// and --sweep alike. Locations point into the argument itself: file `--set`, line 1, col = position in the argument,
+// so problems about a set value show the argument with a caret. A stage that only --set names and that gets no
+// `kind` is a typo'd stage id: reported with the nearest existing one, and dropped.
 import { parse } from 'yaml';
 import { isPlainObject } from './extends.ts';
 import { childPointer, replaceLocations, type LocationMap } from './locations.ts';
 import type { Located } from './parse.ts';
+import { topLevelKeys } from './schema.ts';
+import { closestMatch } from './suggest.ts';
 import type { SourceLocation, SpecProblem } from './types.ts';
 
 export const SET_FILE = '--set';
 
+/** The config path a --set or --sweep path names: `train.lr` → `stages.train.lr`; `seed`, `vars.x`, `stages.x` as written. */
+export function setPath(path: string): string {
+  return topLevelKeys().includes(path.split('.')[0]) ? path : `stages.${path}`;
+}
+
 /** True for `vars.NAME=...`, applied before `${vars...}` substitution so that the override reaches every use. */
 export function setsVariable(arg: string): boolean {
-  return arg.startsWith('vars.');
+  return setPath(arg.slice(0, Math.max(0, arg.indexOf('=')))).startsWith('vars.');
+}
+
+/** A stage id an argument created, where it is written in the argument. */
+interface NewStage {
+  id: string;
+  at: SourceLocation;
 }
 
 /** Applies the arguments in order, in place; a malformed one is a `bad-set` problem and is skipped. */
 export function applySets(config: Located & { value: Record<string, unknown> }, args: readonly string[]): SpecProblem[] {
   const problems: SpecProblem[] = [];
+  const ids = isPlainObject(config.value.stages) ? Object.keys(config.value.stages) : [];
+  const created: NewStage[] = [];
   for (const arg of args) {
-    const problem = applySet(config.value, config.locs, arg);
+    const problem = applySet(config.value, config.locs, arg, created);
     if (problem) problems.push(problem);
+  }
+  const stages = config.value.stages;
+  for (const { id, at } of created) {
+    if (!isPlainObject(stages) || (isPlainObject(stages[id]) && stages[id].kind !== undefined) || !Object.hasOwn(stages, id)) continue;
+    delete stages[id];
+    replaceLocations(config.locs, childPointer('/stages', id), new Map());
+    const guess = closestMatch(id, ids);
+    problems.push({
+      code: 'unknown-stage',
+      message: `no stage \`${id}\`${guess !== undefined ? `; did you mean \`${guess}\`?` : ''}`,
+      location: at,
+      hint: `stages: ${ids.join(', ')}; a new stage needs its kind too (--set stages.${id}.kind=...)`,
+    });
   }
   return problems;
 }
 
-function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string): SpecProblem | undefined {
+function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string, created: NewStage[]): SpecProblem | undefined {
   const at = (col: number): SourceLocation => ({ file: SET_FILE, line: 1, col, lineText: arg });
-  const bad = (col: number, message: string): SpecProblem => ({ code: 'bad-set', message, location: at(col), hint: 'expected --set path=value, e.g. --set stages.train.epochs=7' });
+  const bad = (col: number, message: string): SpecProblem => ({ code: 'bad-set', message, location: at(col), hint: 'expected --set path=value, e.g. --set train.epochs=7 (stages.train.epochs)' });
   const eq = arg.indexOf('=');
   if (eq < 0) return bad(arg.length + 1, `--set \`${arg}\` has no \`=\``);
   if (eq === 0) return bad(1, `--set \`${arg}\` has an empty path`);
-  const segments = arg.slice(0, eq).split('.');
+  const written = arg.slice(0, eq).split('.');
   const cols: number[] = [];
-  segments.reduce((col, s) => (cols.push(col), col + s.length + 1), 1);
-  const empty = segments.findIndex((s) => s === '');
+  written.reduce((col, s) => (cols.push(col), col + s.length + 1), 1);
+  const empty = written.findIndex((s) => s === '');
   if (empty >= 0) return bad(cols[empty], `--set \`${arg}\` has an empty path segment`);
+  // A short path (`train.lr`) gains its `stages` segment, located at the stage id.
+  const segments = setPath(arg.slice(0, eq)).split('.');
+  if (segments.length > written.length) cols.unshift(1);
 
   let node: unknown = root;
   let pointer = '';
@@ -43,6 +77,7 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string)
     const next = childPointer(pointer, seg);
     if (isPlainObject(node)) {
       if (node[seg] === undefined || node[seg] === null) {
+        if (pointer === '/stages') created.push({ id: seg, at: at(cols[i]) });
         node[seg] = {};
         replaceLocations(locs, next, new Map());
         locs.set(next, { key: at(cols[i]), value: at(cols[i]) });
@@ -58,6 +93,7 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string)
   const last = segments[segments.length - 1];
   const lastIndex = segments.length - 1;
   const value = parseSetValue(arg.slice(eq + 1));
+  if (pointer === '/stages' && isPlainObject(node) && !Object.hasOwn(node, last)) created.push({ id: last, at: at(cols[lastIndex]) });
   if (isPlainObject(node)) node[last] = value;
   else if (Array.isArray(node) && /^\d+$/.test(last) && Number(last) <= node.length) node[Number(last)] = value;
   else return bad(cols[lastIndex], `--set \`${arg}\`: \`${segments.slice(0, lastIndex).join('.')}\` is ${describe(node)}, so it has no \`${last}\``);

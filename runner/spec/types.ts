@@ -1,5 +1,6 @@
 // The validated pipeline, as the rest of the runner sees it. Produced by loadPipeline() (runner/spec/load.ts)
-// in three steps: parse (YAML with positions, extends, vars, --set) → schema (ajv, defaults filled) → rules.
+// in steps: parse (YAML with positions, extends, vars, --set) → schema (ajv, defaults filled) → rules → the checks
+// a run would otherwise make later (input files, labels, params).
 import type { ArtifactType } from '../../stages/stage.ts';
 
 export interface SourceLocation {
@@ -28,7 +29,11 @@ export type ProblemCode =
   | 'extends-missing'
   | 'bad-var'
   | 'bad-set'
-  | 'file-not-found';
+  | 'file-not-found'
+  | 'input-not-found'
+  | 'input-not-usable'
+  | 'needs-labels'
+  | 'bad-value';
 
 /** One thing wrong with a pipeline, and where. */
 export interface SpecProblem {
@@ -79,4 +84,6 @@ export interface LoadOptions {
   set?: string[];
   /** Folder of the stage schemas (default: the repo's schemas/stages); tests point it at a copy with extra kinds. */
   schemasDir?: string;
+  /** The environment, for `~` in a model folder (HOME); without it such paths are not checked. */
+  env?: Readonly<Record<string, string | undefined>>;
 }

@@ -41,11 +41,21 @@ export function computeSplitIndices(n: number, labels: Int32Array | null, spec: 
   }
 }
 
+/** A size that is a share of the rows: in (0, 1). */
+export function isFraction(size: number): boolean {
+  return size > 0 && size < 1;
+}
+
+/** A size that is a number of rows: a whole number >= 1. */
+export function isRowCount(size: number): boolean {
+  return Number.isInteger(size) && size >= 1;
+}
+
 /** Rows of a size given as a fraction (rounded with `round`) or a whole count, checked against n. */
 export function sizeToRows(size: SplitSize | undefined, n: number, name: string, round: (x: number) => number): number {
   if (size === undefined || size === 0) return 0;
-  if (size > 0 && size < 1) return round(size * n);
-  if (Number.isInteger(size) && size >= 1) return size;
+  if (isFraction(size)) return round(size * n);
+  if (isRowCount(size)) return size;
   throw new Error(`split: ${name} is ${size}; give a fraction in (0, 1) or a whole number of rows`);
 }
 

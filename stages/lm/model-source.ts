@@ -6,16 +6,15 @@
 //                    randomly initialised GPT-2 (seed default: the pipeline's);
 //   `model:` (input) a model artifact of finetune or lora (a full GPT-2, or an adapter loaded onto its base).
 // Fingerprints: the `base` param is in every fingerprint; a local folder's config.json and model.safetensors are
-// hashed too, an adapter folder's two files and its local base's (modelSourceFiles). A Hub id is fingerprinted as written: an unpinned `gpt2` means whatever `main`
-// resolved to when it was first fetched into the HF cache (the cache does not re-check branches); pin
-// `revision: <commit>` to make the fingerprint name the weights exactly.
+// hashed too, an adapter folder's two files and its local base's (modelSourceFiles). A Hub id is fingerprinted as
+// written: an unpinned `gpt2` means whatever `main` resolved to when it was first fetched into the HF cache (the
+// cache does not re-check branches); pin `revision: <commit>` to make the fingerprint name the weights exactly.
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createGpt2, loadGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, type Gpt2Model } from '../../models/gpt2/model.ts';
 import type { Gpt2Shape } from '../../models/gpt2/config.ts';
-import { isHubRepoId, resolveModelFolder } from '../../models/hub/resolve.ts';
-import { expandHome } from '../../models/hub/cache-layout.ts';
+import { classifyModelRef, resolveModelFolder } from '../../models/hub/resolve.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../models/lora/config.ts';
 import { loadLoraAdapter } from '../../models/lora/io.ts';
 import { detachLora, type LoraState } from '../../models/lora/lora.ts';
@@ -58,9 +57,8 @@ function localModelFiles(ref: string, baseDir: string, env: StageEnv): FileDepen
 
 /** The folder a string base names when it is one (it exists, or it cannot be a Hub id); else undefined. */
 function localFolder(base: string, baseDir: string, env: StageEnv): string | undefined {
-  const path = base.startsWith('~') ? expandHome(base, env.env) : isAbsolute(base) ? base : resolve(baseDir, base);
-  if (existsSync(join(path, 'config.json')) || existsSync(join(path, ADAPTER_CONFIG_FILE))) return path;
-  return isHubRepoId(base) ? undefined : path;
+  const named = classifyModelRef(base, { env: env.env, baseDir });
+  return named.type === 'hub' ? undefined : named.path;
 }
 
 /** The base an adapter folder names (peft's base_model_name_or_path and revision). */

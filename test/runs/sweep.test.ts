@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assignmentsOf, parseSweeps, sweepCombinations } from '../../runner/runs/sweep.ts';
+import { setPath } from '../../runner/spec/set.ts';
 
 test('sweep paths are under stages. and the product varies the first axis slowest', () => {
   const parsed = parseSweeps(['train.lr=1e-3,3e-3', 'train.bidirectional=true,false']);
@@ -18,14 +19,16 @@ test('sweep paths are under stages. and the product varies the first axis slowes
   assert.deepEqual(assignmentsOf(['stages.train.lr=1e-3', 'stages.train.bidirectional=true']), { 'stages.train.lr': 0.001, 'stages.train.bidirectional': true });
 });
 
-test('paths already under stages. or vars. are kept; flow lists are one value', () => {
-  const parsed = parseSweeps(['stages.vocab.min_freq=1, 2', 'vars.width=64', 'model.layers=[64,32],[128]']);
+test('paths that start with a top-level key (stages., vars., seed) are kept, as --set keeps them; flow lists are one value', () => {
+  const parsed = parseSweeps(['stages.vocab.min_freq=1, 2', 'vars.width=64', 'model.layers=[64,32],[128]', 'seed=0,1']);
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.axes.map((a) => [a.path, a.values]), [
     ['stages.vocab.min_freq', ['1', '2']],
     ['vars.width', ['64']],
     ['stages.model.layers', ['[64,32]', '[128]']],
+    ['seed', ['0', '1']],
   ]);
+  assert.deepEqual(parsed.axes.map((a) => setPath(a.path)), parsed.axes.map((a) => a.path));
   assert.deepEqual(assignmentsOf(['stages.model.layers=[64,32]']), { 'stages.model.layers': [64, 32] });
 });
 

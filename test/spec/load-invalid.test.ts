@@ -166,6 +166,69 @@ describe('invalid pipeline specs', () => {
     assert.equal(problems[1].message, '`seed` must be >= 0, got number -1');
   });
 
+  it('reports a data file that is not there at its path, with the nearest name in that folder', async () => {
+    const [code, at, message, hint] = await onlyProblem('missing-file.yaml');
+    assert.equal(code, 'input-not-found');
+    assert.equal(at, 'missing-file.yaml:6:11');
+    assert.equal(message, `\`data.path\`: no file ../valid/reviews.cvs (looked for ${join(VALID, 'reviews.cvs')})`);
+    assert.equal(hint, `did you mean \`reviews.csv\`? relative paths start at the pipeline file's folder, ${DIR}`);
+  });
+
+  it('reports a folder given as a data file, and model folders that are missing, a file, or without config.json', async () => {
+    const problems = await problemsOf(join(DIR, 'input-paths.yaml'));
+    assert.deepEqual(problems.map((p) => [p.code, place(p), p.message]), [
+      ['input-not-usable', 'input-paths.yaml:6:11', `\`data.path\`: ../valid/data is a folder, not a data file (${join(VALID, 'data')})`],
+      ['input-not-found', 'input-paths.yaml:21:11', `\`missing.base\`: no model folder ./models/tiny-gpt2 (looked for ${join(DIR, 'models/tiny-gpt2')}), and it cannot be a Hugging Face Hub id either`],
+      ['input-not-usable', 'input-paths.yaml:26:11', `\`a_file.base\`: ../valid/reviews.csv is a file, not a model folder (${join(VALID, 'reviews.csv')})`],
+      ['input-not-usable', 'input-paths.yaml:30:11', `\`no_config.base\`: the folder ../valid/data has no config.json (${join(VALID, 'data')})`],
+    ]);
+  });
+
+  it('reports a classifier evaluated on rows without labels, naming where the labels were lost', async () => {
+    const [code, at, message, hint] = await onlyProblem('unlabelled-evaluate.yaml');
+    assert.equal(code, 'needs-labels');
+    assert.equal(at, 'unlabelled-evaluate.yaml:43:11');
+    assert.equal(message, '`evaluate.data` has no class labels to score the classifier `train` (its `model`) against');
+    assert.match(hint!, /^its rows come from stage `wiki` \(kind load\), which has none; a load has labels from .*`columns\.label`/);
+  });
+
+  it('reports training on rows without labels once, not again at the evaluate of that model', async () => {
+    const [code, at, message, hint] = await onlyProblem('unlabelled-train.yaml');
+    assert.equal(code, 'needs-labels');
+    assert.equal(at, 'unlabelled-train.yaml:25:11');
+    assert.equal(message, '`train.data` has no class labels, which a train stage needs');
+    assert.match(hint!, /^its rows come from stage `data` \(kind load\), which has none/);
+  });
+
+  it('reports split sizes the split would refuse, a sum at the later fraction', async () => {
+    const problems = await problemsOf(join(DIR, 'split-sizes.yaml'));
+    assert.deepEqual(problems.map((p) => [place(p), p.message]), [
+      ['split-sizes.yaml:10:11', 'stage `neither`: `test` must be a fraction (< 1) or a row count (a whole number >= 1), got 1.5'],
+      ['split-sizes.yaml:15:12', 'stage `over`: `test` 0.6 + `valid` 0.5 = 1.1: with method random the fractions are of all rows, and sum above 1'],
+      ['split-sizes.yaml:22:12', "stage `sklearn`: `valid` 0.2 + `train` 0.9 = 1.1: sklearn's train_test_split refuses a test_size + train_size above 1"],
+      ['split-sizes.yaml:26:13', 'stage `sklearn_none`: method sklearn needs `test` or `valid` (the test_size of a train_test_split call)'],
+      ['split-sizes.yaml:32:32', 'stage `head`: `head.valid` must be a fraction (< 1) or a row count (a whole number >= 1), got 2.5'],
+    ]);
+    assert.ok(problems.every((p) => p.code === 'bad-value'));
+    assert.equal(problems[2].hint, 'with method sklearn, valid and train are fractions of the rows left after test');
+  });
+
+  it('reports pad_index equal to unk_index at the one written (last)', async () => {
+    const problems = await problemsOf(join(DIR, 'vocab-indices.yaml'));
+    assert.deepEqual(problems.map((p) => [p.code, place(p), p.message]), [
+      ['bad-value', 'vocab-indices.yaml:10:16', 'stage `vocab`: `pad_index` and `unk_index` are both 1'],
+      ['bad-value', 'vocab-indices.yaml:15:16', 'stage `swapped`: `pad_index` and `unk_index` are both 0'],
+    ]);
+  });
+
+  it('reports variables in a cycle at the use that closes it, and not their uses again', async () => {
+    const problems = await problemsOf(join(DIR, 'var-cycle.yaml'));
+    assert.deepEqual(problems.map((p) => [p.code, place(p), p.message, p.hint]), [
+      ['cycle', 'var-cycle.yaml:5:6', 'variable cycle: a -> b -> a', '`vars.b` uses `${vars.a}`, which depends on `vars.b`; a variable cannot depend on itself'],
+      ['cycle', 'var-cycle.yaml:6:6', 'variable `c` uses itself', 'a variable cannot be defined by its own value'],
+    ]);
+  });
+
   it('reports a missing pipeline file without a location', async () => {
     const problems = await problemsOf(join(DIR, 'no-such-pipeline.yaml'));
     assert.deepEqual(problems.map((p) => [p.code, p.location]), [['file-not-found', undefined]]);
@@ -196,6 +259,21 @@ describe('invalid --set arguments', () => {
       ['unknown-key', '--set:1:14 stages.split.epochs=3', 'unknown key `epochs` in stage `split` (kind split)'],
       ['wrong-type', '--set:1:6 seed=abc', '`seed` must be integer, got string "abc"'],
     ]);
+  });
+
+  it('reports an unknown stage in a short or full path with a did-you-mean, at the stage id in the argument', async () => {
+    const problems = await problemsOf(minimal, ['splt.test=0.3', 'stages.spilt.seed=1', 'zzz=1']);
+    assert.deepEqual(problems.map((p) => [p.code, at(p), p.message]), [
+      ['unknown-stage', '--set:1:1 splt.test=0.3', 'no stage `splt`; did you mean `split`?'],
+      ['unknown-stage', '--set:1:8 stages.spilt.seed=1', 'no stage `spilt`; did you mean `split`?'],
+      ['unknown-stage', '--set:1:1 zzz=1', 'no stage `zzz`'],
+    ]);
+    assert.equal(problems[0].hint, 'stages: data, split; a new stage needs its kind too (--set stages.splt.kind=...)');
+  });
+
+  it('checks a set value with the semantic rules too, at the value in the argument', async () => {
+    const problems = await problemsOf(minimal, ['split.valid=0.9']);
+    assert.deepEqual(problems.map((p) => [p.code, at(p)]), [['bad-value', '--set:1:13 split.valid=0.9']]);
   });
 
   it('points at the --set argument that created a stage when that stage is incomplete', async () => {

@@ -14,6 +14,12 @@ async function specOf(name: string, opts: LoadOptions = {}): Promise<PipelineSpe
   return result.spec;
 }
 
+/** The problems of a file that should have none, as `line:col message`. */
+async function problemsIn(name: string): Promise<string[]> {
+  const result = await loadPipeline(join(DIR, name));
+  return result.ok ? [] : result.problems.map((p) => `${p.location?.line}:${p.location?.col} ${p.message}`);
+}
+
 function stage(spec: PipelineSpec, id: string): StageSpec {
   const found = spec.stages.find((s) => s.id === id);
   assert.ok(found, `no stage ${id}`);
@@ -63,12 +69,38 @@ describe('valid pipeline specs', () => {
     assert.deepEqual(stage(spec, 'split').inputs, { input: { stage: 'data', output: 'dataset', type: 'dataset' } });
   });
 
+  it('resolves variables that use variables, in dependency order, keeping the type of a whole reference', async () => {
+    const spec = await specOf('vars-chain.yaml');
+    assert.equal(stage(spec, 'data').params.path, 'data/reviews.csv');
+    assert.equal(stage(spec, 'split').params.test, 0.25);
+    assert.deepEqual(spec.resolved.vars, { file: 'data/reviews.csv', dir: 'data', name: 'reviews', share: 0.25, fraction: 0.25 });
+  });
+
+  it('refuses none of the inputs that a run can read: relative files, a pinned file, model folders, Hub ids, an init', async () => {
+    assert.deepEqual(await problemsIn('inputs.yaml'), []);
+  });
+
+  it('refuses no split sizes a split accepts (sklearn fractions of the rest, sums of 1, counts)', async () => {
+    assert.deepEqual(await problemsIn('split-sizes.yaml'), []);
+  });
+
+  it('lets labels reach a classifier from a label column, and asks none of a language model', async () => {
+    assert.deepEqual(await problemsIn('labels.yaml'), []);
+  });
+
   it('applies --set after extends and vars, parsing values as YAML scalars', async () => {
     const spec = await specOf('child.yaml', { set: ['stages.split.seed=7', 'stages.split.stratify=true', 'seed=3', 'name=override', 'stages.data.labels=[a, b]'] });
     assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.1, test: 0.25, stratify: true, seed: 7 });
     assert.equal(spec.seed, 3);
     assert.equal(spec.name, 'override');
     assert.deepEqual(stage(spec, 'data').params.labels, ['a', 'b']);
+  });
+
+  it('reads a --set path without `stages.` as a stage path, unless it starts with a top-level key', async () => {
+    const spec = await specOf('child.yaml', { set: ['split.seed=7', 'data.labels=[a, b]', 'seed=3', 'stages.split.valid=0.2'] });
+    assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.2, test: 0.25, stratify: false, seed: 7 });
+    assert.deepEqual(stage(spec, 'data').params.labels, ['a', 'b']);
+    assert.equal(spec.seed, 3);
   });
 
   it('sets a variable before substitution, so the override reaches every use', async () => {
