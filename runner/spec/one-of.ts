@@ -14,7 +14,9 @@ export function checkOneOf(config: unknown, locs: LocationMap, catalog: KindCata
     if (!info || !isPlainObject(stage)) continue;
     const pointer = childPointer('/stages', id);
     for (const group of info.oneOf) {
-      const given = group.filter((key) => stage[key] !== undefined);
+      // In the order the file gives them, so the problem sits at the second one written.
+      const line = (key: string) => locate(locs, childPointer(pointer, key), 'key')?.line ?? 0;
+      const given = group.filter((key) => stage[key] !== undefined).sort((a, b) => line(a) - line(b));
       const keys = group.map((key) => `\`${key}\``).join(' or ');
       if (given.length === 0) {
         problems.push({ code: 'missing-key', message: `stage \`${id}\` (kind ${info.kind}) needs ${keys}`, location: locate(locs, pointer, 'key'), hint: describeKeys(info.schema, group) });

@@ -280,4 +280,14 @@ describe('invalid --set arguments', () => {
     const problems = await problemsOf(minimal, ['stages.extra.kind=split']);
     assert.deepEqual(problems.map((p) => [p.code, at(p)]), [['missing-key', '--set:1:8 stages.extra.kind=split']]);
   });
+
+  it('reports a stage that gives both keys of an exactly-one group, or neither, from its schema\'s x-tfpipe.oneOf', async () => {
+    const problems = await problemsOf(join(DIR, 'one-of.yaml'));
+    assert.deepEqual(problems.map((p) => [p.code, place(p), p.message]), [
+      ['schema', 'one-of.yaml:11:5', 'stage `both` (kind evaluate) gives `base` and `model`; give only one of `model` or `base`'],
+      ['missing-key', 'one-of.yaml:13:3', 'stage `neither` (kind finetune) needs `base` or `model`'],
+      ['missing-key', 'one-of.yaml:20:3', 'stage `listed` (kind predict) needs `input` or `texts`'],
+    ]);
+    assert.match(problems[1].hint!, /^`base`: The GPT-2 to fine-tune/);
+  });
 });
