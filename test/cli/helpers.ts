@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, SHARED_DATA } from '../helpers/context.ts';
+import { fullDataEnv, REPO_ROOT } from '../helpers/context.ts';
 
 export const CLI = join(REPO_ROOT, 'bin/tfpipe.js');
 
@@ -20,10 +20,16 @@ export async function makeProject(files: Record<string, string>): Promise<string
   return dir;
 }
 
+/** This process's environment without TFPIPE_DATA: the child gets it from fullDataEnv, resolved, or not at all. */
+function inherited(): NodeJS.ProcessEnv {
+  const { TFPIPE_DATA: _, ...rest } = process.env;
+  return rest;
+}
+
 export function startCli(cwd: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { ...process.env, TFPIPE_DATA: SHARED_DATA, CI: '1', TFPIPE_CACHE: '', ...env },
+    env: { ...inherited(), ...fullDataEnv(), CI: '1', TFPIPE_CACHE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

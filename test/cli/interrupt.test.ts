@@ -1,11 +1,13 @@
 // A run killed mid-stage (SIGINT, then SIGKILL) leaves no partial cache entry; the next run redoes only that
-// stage and those after it. The stage killed is the load of the 50,000-row IMDB CSV, which takes long enough.
+// stage and those after it. The stage killed is the load of a CSV of SLOW_LOAD_ROWS synthetic reviews made in the
+// test's project, which takes long enough to be killed in the middle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeProject, runCli, stagesByAction, startCli, waitForOutput } from './helpers.ts';
-import { reviewsCsv } from './lab1-fixture.ts';
+import { reviewsCsv, SLOW_LOAD_ROWS } from './lab1-fixture.ts';
 
 const PIPELINE = `# yaml-language-server: $schema=../schemas/pipeline.schema.json
 name: interrupt-test
@@ -18,12 +20,13 @@ stages:
     kind: split
     input: small
     test: 0.5
-  imdb:
+  big:
     kind: load
-    dataset: imdb
-  imdb_split:
+    path: big.csv
+    columns: {text: review, label: sentiment}
+  big_split:
     kind: split
-    input: imdb
+    input: big
     method: sklearn
     test: 0.2
     valid: 0.125
@@ -41,16 +44,25 @@ async function cachedKinds(dir: string): Promise<string[]> {
   return kinds.sort();
 }
 
+/** big_split's figures as sklearn sizes them: the test part rounds up, train is the rest; then valid out of train. */
+function bigSplitFigures(rows: number): string {
+  const test = Math.ceil(0.2 * rows);
+  const valid = Math.ceil(0.125 * (rows - test));
+  const figure = (n: number) => n.toLocaleString('en-US');
+  return `train_rows ${figure(rows - test - valid)} · valid_rows ${figure(valid)} · test_rows ${figure(test)}`;
+}
+
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  test(`a run killed with ${signal} while loading leaves no partial entry; the rerun redoes only that stage on`, async () => {
-    const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(40) });
+  test(`a run killed with ${signal} while loading leaves no partial entry; the rerun redoes only that stage on`, async (t) => {
+    const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(40), 'big.csv': reviewsCsv(SLOW_LOAD_ROWS) });
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const run = startCli(dir, ['run', 'p.yaml']);
-    await waitForOutput(run, '▶ imdb (load) started');
+    await waitForOutput(run, '▶ big (load) started');
     run.child.kill(signal);
     const killed = await run.done;
     if (signal === 'SIGINT') {
       assert.equal(killed.code, 130, killed.stdout + killed.stderr);
-      assert.match(killed.stdout, /■ imdb interrupted after .*; nothing of it was kept/);
+      assert.match(killed.stdout, /■ big interrupted after .*; nothing of it was kept/);
     } else {
       assert.equal(killed.signal, 'SIGKILL');
     }
@@ -58,8 +70,8 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
 
     const rerun = await runCli(dir, ['run', 'p.yaml']);
     assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
-    assert.deepEqual(stagesByAction(rerun.stdout), { ran: ['imdb', 'imdb_split'], cached: ['small', 'small_split'] });
-    assert.match(rerun.stdout, /train_rows 35,000 · valid_rows 5,000 · test_rows 10,000/);
+    assert.deepEqual(stagesByAction(rerun.stdout), { ran: ['big', 'big_split'], cached: ['small', 'small_split'] });
+    assert.ok(rerun.stdout.includes(bigSplitFigures(SLOW_LOAD_ROWS)), `${bigSplitFigures(SLOW_LOAD_ROWS)} in\n${rerun.stdout}`);
     const leftovers = await readdir(join(dir, '.tfpipe/cache/tmp')).catch(() => []);
     assert.deepEqual(leftovers, [], 'stale temp folders are cleaned');
   });

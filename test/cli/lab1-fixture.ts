@@ -72,6 +72,9 @@ function formatValue(value: Value): string {
   return typeof value === 'string' && !/^[\w./-]+$/.test(value) ? JSON.stringify(value) : String(value);
 }
 
+/** Rows of a reviewsCsv whose load takes seconds (about 20 MB to parse): long enough to kill a run in the middle. */
+export const SLOW_LOAD_ROWS = 300_000;
+
 /**
  * `rows` lines of review,sentiment with a learnable, noisy signal: each word is a sentiment word 30% of the time (1
  * in 3 of those of the opposite sentiment), else a neutral one; 6 to 17 words; labels balanced by chance.

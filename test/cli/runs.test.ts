@@ -2,9 +2,11 @@
 // killed outright); `tfpipe runs` lists them, `tfpipe show` prints one, metrics land at stable DVC paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeProject, runCli, startCli, waitForOutput } from './helpers.ts';
+import { reviewsCsv, SLOW_LOAD_ROWS } from './lab1-fixture.ts';
 import { dataPipeline, reviewsWithRareWords } from '../runs/fixtures.ts';
 import type { RunRecord } from '../../runner/runs/record.ts';
 
@@ -61,15 +63,16 @@ test('each run is recorded with its resolved config, per-stage fingerprints, act
   assert.deepEqual(exported, Object.fromEntries(Object.entries(b.stages[2].metrics).filter(([, v]) => typeof v === 'number')));
 });
 
-test('failed, interrupted (Ctrl-C) and killed runs are listed with their status', async () => {
-  const pipeline = `${dataPipeline('lab', 1)}  imdb:\n    kind: load\n    dataset: imdb\n`;
-  const dir = await makeProject({ 'p.yaml': pipeline, 'reviews.csv': reviewsWithRareWords(20) });
+test('failed, interrupted (Ctrl-C) and killed runs are listed with their status', async (t) => {
+  const pipeline = `${dataPipeline('lab', 1)}  big:\n    kind: load\n    path: big.csv\n    columns: {text: review, label: sentiment}\n`;
+  const dir = await makeProject({ 'p.yaml': pipeline, 'reviews.csv': reviewsWithRareWords(20), 'big.csv': reviewsCsv(SLOW_LOAD_ROWS) });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const failed = await runCli(dir, ['run', 'p.yaml', '--only', 'tokenize']);
   assert.equal(failed.code, 1);
 
   for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     const run = startCli(dir, ['run', 'p.yaml']);
-    await waitForOutput(run, '▶ imdb (load) started');
+    await waitForOutput(run, '▶ big (load) started');
     run.child.kill(signal);
     await run.done;
   }

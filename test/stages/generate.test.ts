@@ -16,7 +16,7 @@ import { encodeGpt2 } from '../../models/tokenizer/gpt2-bpe.ts';
 import { loadLoraAdapter } from '../../models/lora/io.ts';
 import { detachLora } from '../../models/lora/lora.ts';
 import { makeTestContext } from '../helpers/context.ts';
-import { forwardCases, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
+import { forwardCases, greedyNewTokens, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
 import { startFakeHub, type FakeHub } from '../models/hub/fake-hub.ts';
 import { hubEnv, makeHubCache, removeHubCaches, tinyRepo } from '../models/hub/fixtures.ts';
 import { artifactRef, packedTokens, writeSplitTokens, writeTinyModelFolder } from './lm-fixtures.ts';
@@ -38,13 +38,15 @@ describe('generate stage', () => {
   it('downloads a Hub base and generates HF greedy tokens for each reference prompt', async () => {
     const before = tf.memory().numTensors;
     const cases = forwardCases();
+    const newTokens = greedyNewTokens(cases[0]);
+    assert.ok(cases.every((c) => greedyNewTokens(c) === newTokens), 'the reference generated as many tokens for every prompt');
     const ctx = await makeTestContext({ stageId: 'gen', env: hubEnv(hub, await makeHubCache()) });
-    const result = await generateStage.run(ctx, { base: 'someone/tiny-gpt2', prompts: cases.map((c) => c.prompt), max_new_tokens: 20 }, {});
+    const result = await generateStage.run(ctx, { base: 'someone/tiny-gpt2', prompts: cases.map((c) => c.prompt), max_new_tokens: newTokens }, {});
     const out = await texts(ctx.outDir);
     for (const [i, ref] of cases.entries()) {
       assert.deepEqual(encodeGpt2(ref.prompt), ref.ids, 'the prompt tokenizes as HF does');
       assert.deepEqual([...ref.ids, ...out[i].new_ids], ref.greedy_20, `prompt ${i}: greedy tokens as HF generate`);
-      assert.equal(out[i].new_tokens, 20);
+      assert.equal(out[i].new_tokens, newTokens);
     }
     assert.ok(result.summary!.some((l) => l.includes(JSON.stringify(out[0].text))), 'the texts are in the summary');
     assert.ok(ctx.lines.some((l) => l.includes('downloaded someone/tiny-gpt2')));

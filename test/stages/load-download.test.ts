@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLoadStage, loadStage } from '../../stages/load.ts';
@@ -12,7 +12,7 @@ import { CATALOG, type Catalog } from '../../stages/data/catalog.ts';
 import { readDataset } from '../../stages/artifacts/dataset.ts';
 import { readDecodedBuffer } from '../../stages/data/read-file.ts';
 import { wikitextRows } from '../../stages/data/text-lines.ts';
-import { makeTestContext, SHARED_DATA } from '../helpers/context.ts';
+import { FULL_WIKITEXT_TEST, makeTestContext, WIKITEXT_TEST_HEAD } from '../helpers/context.ts';
 import { buildTarGz } from './data/make-fixtures.ts';
 import { buildParquet } from './data/parquet-writer.ts';
 import { startFileServer } from './data/http-fixture.ts';
@@ -80,10 +80,34 @@ test('imdb download: an archive whose rows differ from the published ones is ref
   }
 });
 
-test('wikitext download: Hugging Face parquet from HF_ENDPOINT gives the same 4,358 rows as the local raw file', async () => {
+test('wikitext download: Hugging Face parquet from HF_ENDPOINT, checked against the raw text it must write back to', async () => {
+  // A catalog whose test part is data/'s first lines of wiki.test.raw (their sha256 pinned as the part's content),
+  // and a parquet of their rows on the server: the rows read back, and a parquet that lost a row is refused.
+  const raw = await readFile(WIKITEXT_TEST_HEAD);
+  const rows = wikitextRows(raw.toString('utf8'));
+  const wikitext = CATALOG['wikitext-2-raw-v1'];
+  const catalog: Catalog = { ...CATALOG, 'wikitext-2-raw-v1': { ...wikitext, parts: { ...wikitext.parts, test: { ...wikitext.parts.test, contentSha256: sha256(raw) } } } };
+  const remotePath = new URL(wikitext.parts.test.remote.url).pathname;
+  const server = await startFileServer({ [remotePath]: { body: buildParquet([{ name: 'text', values: rows }]) } });
+  try {
+    const env = { TFPIPE_DATA: await mkdtemp(join(tmpdir(), 'tfpipe-nodata-')), HF_ENDPOINT: server.url };
+    const ctx = await makeTestContext({ env });
+    await createLoadStage(catalog).run(ctx, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {});
+    assert.deepEqual((await readDataset(ctx.outDir)).texts, rows);
+    assert.deepEqual(server.requests.map((r) => [r.path, r.status]), [[remotePath, 200]]);
+
+    server.files.get(remotePath)!.body = buildParquet([{ name: 'text', values: rows.slice(1) }]);
+    const other = await makeTestContext({ env });
+    await assert.rejects(createLoadStage(catalog).run(other, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {}), /differs from the published wikitext-2-raw-v1/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('wikitext download: Hugging Face parquet from HF_ENDPOINT gives the same 4,358 rows as the local raw file', { skip: FULL_WIKITEXT_TEST.skip }, async () => {
   // A parquet made here from the local test file's rows: its rows must write back to wiki.test.raw's published
   // sha256, which the real catalog entry pins.
-  const local = wikitextRows((await readDecodedBuffer(join(SHARED_DATA, 'wikitext-2-raw-v1/test.txt.gz'))).result.toString('utf8'));
+  const local = wikitextRows((await readDecodedBuffer(FULL_WIKITEXT_TEST.path)).result.toString('utf8'));
   const remotePath = new URL(CATALOG['wikitext-2-raw-v1'].parts.test.remote.url).pathname;
   const server = await startFileServer({ [remotePath]: { body: buildParquet([{ name: 'text', values: local }]) } });
   try {

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, forwardGpt2 } from '../../models/gpt2/model.ts';
 import { measurePerplexity } from '../../stages/lm/perplexity.ts';
+import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from '../../stages/text/bpe.ts';
 import { evaluateStage } from '../../stages/evaluate.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { forwardCases, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
@@ -73,7 +74,7 @@ describe('evaluate stage, perplexity mode', () => {
       const width = ref.ids.length;
       const tokens: Tokens = {
         mode: 'bpe', layout: 'pad', rows: 1, width, ids: Int32Array.from(ref.ids), lengths: Int32Array.of(width),
-        labelKind: 'position', labels: Int32Array.from(ref.ids), labelNames: [], vocabSize: 50257, padId: 50256,
+        labelKind: 'position', labels: Int32Array.from(ref.ids), labelNames: [], vocabSize: GPT2_VOCAB_SIZE, padId: GPT2_EOS_ID,
       };
       const ctx = await makeTestContext({ stageId: 'perplexity' });
       const result = await evaluateStage.run(ctx, { base: TINY_GPT2, batch_size: 256 }, { data: await writeSingleTokens(tokens, 'test') });

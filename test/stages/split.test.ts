@@ -7,7 +7,7 @@ import { loadStage } from '../../stages/load.ts';
 import { readDataset, writeDataset, type Dataset } from '../../stages/artifacts/dataset.ts';
 import { computeSplitIndices } from '../../stages/data/split-indices.ts';
 import type { ArtifactRef, Fingerprint } from '../../stages/stage.ts';
-import { makeTestContext } from '../helpers/context.ts';
+import { FULL_IMDB_CSV, makeTestContext } from '../helpers/context.ts';
 import { sklearnReference } from './data/sklearn-reference.ts';
 
 const ref = (dir: string): Record<string, ArtifactRef> => ({ input: { type: 'dataset', dir, fingerprint: 'f' as Fingerprint, stage: 'load', output: 'dataset' } });
@@ -22,7 +22,7 @@ async function readParts(dir: string) {
   return { train: await readDataset(join(dir, 'train')), valid: await readDataset(join(dir, 'valid')), test: await readDataset(join(dir, 'test')) };
 }
 
-test("the homework's IMDB split: load 50,000 rows, sklearn test 0.2 then valid 0.125, random_state 12 → 35,000/5,000/10,000", async (t) => {
+test("the homework's IMDB split: load 50,000 rows, sklearn test 0.2 then valid 0.125, random_state 12 → 35,000/5,000/10,000", { skip: FULL_IMDB_CSV.skip }, async (t) => {
   const loaded = await makeTestContext();
   await loadStage.run(loaded, { dataset: 'imdb' }, {});
   const ctx = await makeTestContext();

@@ -1,6 +1,6 @@
 // Run by wasm-threads.test.ts in a child process per thread count (the wasm backend's build and pool are fixed per
-// process): selects wasm under the parent's TFPIPE_WASM_THREADS, computes a matmul and 3 AdamW steps of the tiny
-// GPT-2 fixture, and prints one JSON line. It must end by itself: pthread workers may not keep it alive.
+// process): selects wasm under the parent's TFPIPE_WASM_THREADS, computes a matmul and the reference's AdamW steps
+// of the tiny GPT-2 fixture, and prints one JSON line. It must end by itself: pthread workers may not keep it alive.
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { loadGpt2 } from '../../../models/gpt2/load.ts';
@@ -26,9 +26,10 @@ const model = await loadGpt2(TINY_GPT2);
 const { lr, betas, eps, weight_decay } = ref.optimizer;
 const optimizer = createOptimizer({ name: 'adamw', lr, betas, eps, weightDecay: weight_decay });
 const trainable = gpt2Trainable(model);
-const losses = [0, 1, 2].map(() => trainStep(trainable, { ids: ref.batch }, optimizer).loss);
+const steps = ref.losses.length - 1;
+const losses = Array.from({ length: steps }, () => trainStep(trainable, { ids: ref.batch }, optimizer).loss);
 const wte = Array.from(await model.params['transformer.wte.weight'].data());
 optimizer.dispose();
 disposeGpt2Model(model);
 
-console.log(JSON.stringify({ device, matmul, losses, referenceLosses: ref.losses.slice(0, 3), wte, tensorsLeft: tf.memory().numTensors }));
+console.log(JSON.stringify({ device, matmul, losses, referenceLosses: ref.losses.slice(0, steps), wte, tensorsLeft: tf.memory().numTensors }));

@@ -1,4 +1,5 @@
-// Readers for the Hugging Face reference outputs in ../shared/fixtures/hf-reference (see its README).
+// Readers for the Hugging Face reference outputs in HF_REFERENCE (test/fixtures/hf-reference, see its PROVENANCE.md).
+// Tests take every shape, count and length they check from these files, so another set made the same way passes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HF_REFERENCE } from '../../helpers/context.ts';
@@ -7,6 +8,17 @@ export const TINY_GPT2 = join(HF_REFERENCE, 'tiny-gpt2');
 export const TINY_GPT2_HUB = join(HF_REFERENCE, 'tiny-gpt2-hub-layout');
 export const LORA_INIT = join(HF_REFERENCE, 'tiny-gpt2-lora-init');
 export const LORA_STEP3 = join(HF_REFERENCE, 'tiny-gpt2-lora-step3');
+
+/** The fields of tiny-gpt2/config.json the tests use. */
+export interface TinyConfig {
+  vocab_size: number;
+  n_positions: number;
+  n_embd: number;
+  n_layer: number;
+  n_head: number;
+  n_inner: number | null;
+  eos_token_id: number;
+}
 
 export interface ForwardCase {
   prompt: string;
@@ -21,13 +33,13 @@ export interface ForwardCase {
 
 export interface TrainFixture {
   batch: number[][];
-  optimizer: { lr: number; betas: [number, number]; eps: number; weight_decay: number };
+  optimizer: { name: string; lr: number; betas: [number, number]; eps: number; weight_decay: number };
   losses: number[];
 }
 
 export interface LoraFixture {
   lora: { r: number; alpha: number; dropout: number; target_modules: string[] };
-  optimizer: { lr: number; eps: number; weight_decay: number };
+  optimizer: { name: string; lr: number; eps: number; weight_decay: number };
   losses: number[];
   after_step3: { ids: number[]; last_logits_first64: number[]; logit_sum_per_pos: number[]; merged_max_abs_diff: number };
 }
@@ -36,10 +48,17 @@ function readJson<T>(name: string): T {
   return JSON.parse(readFileSync(join(HF_REFERENCE, name), 'utf8')) as T;
 }
 
+export const tinyConfig = (): TinyConfig => readJson<TinyConfig>('tiny-gpt2/config.json');
 export const forwardCases = (): ForwardCase[] => readJson<{ cases: ForwardCase[] }>('tiny-gpt2-forward.json').cases;
 export const trainFixture = (): TrainFixture => readJson<TrainFixture>('tiny-gpt2-train.json');
 export const loraFixture = (): LoraFixture => readJson<LoraFixture>('tiny-gpt2-lora.json');
 export const tokenizerCases = (): { text: string; ids: number[] }[] => readJson('tokenizer.json');
+
+/** How many tokens the reference's greedy `generate` added after the prompt (its `greedy_20` holds both). */
+export const greedyNewTokens = (ref: ForwardCase): number => ref.greedy_20.length - ref.ids.length;
+
+/** Tensors of a GPT-2 checkpoint: wte, wpe, 12 per block (ln_1, c_attn, c_proj, ln_2, c_fc, mlp c_proj), ln_f's two. */
+export const gpt2TensorCount = (nLayer: number): number => 2 + 12 * nLayer + 2;
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);

@@ -1,4 +1,4 @@
-// Training: 3 AdamW steps reproduce PyTorch's losses; the hand-written backward agrees with finite differences
+// Training: the reference's AdamW steps reproduce PyTorch's losses; the hand-written backward agrees with finite differences
 // with every dropout on; a train step leaves no tensor behind.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,22 +23,24 @@ describe('GPT-2 training', () => {
     await selectBackend('cpu');
   });
 
-  it('reproduces the 4 losses of 3 AdamW steps (lr 1e-3) within 1e-4 relative, leaking nothing', async () => {
-    const ref = trainFixture();
+  const ref = trainFixture();
+  const steps = ref.losses.length - 1;
+  it(`reproduces the ${ref.losses.length} losses of ${steps} AdamW steps (lr ${ref.optimizer.lr}) within 1e-4 relative, leaking nothing`, async () => {
     const model = await loadGpt2(TINY_GPT2);
-    const { lr, betas, eps, weight_decay } = ref.optimizer;
+    const { name, lr, betas, eps, weight_decay } = ref.optimizer;
+    assert.equal(name, 'adamw');
     const optimizer = createOptimizer({ name: 'adamw', lr, betas, eps, weightDecay: weight_decay });
     const trainable = gpt2Trainable(model);
     const losses: number[] = [];
     const counts: number[] = [];
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < steps; step++) {
       losses.push(trainStep(trainable, { ids: ref.batch }, optimizer).loss);
       counts.push(tf.memory().numTensors);
     }
     losses.push(lossValue(model, ref.batch));
     for (const [i, loss] of losses.entries()) assert.ok(Math.abs(loss - ref.losses[i]) / ref.losses[i] < 1e-4, `loss ${i}: ${loss} vs ${ref.losses[i]}`);
-    assert.equal(counts[1], counts[0], 'a train step (after the optimizer made its state) leaves no tensor behind');
-    assert.equal(counts[2], counts[0]);
+    assert.ok(steps >= 2, 'the fixture has a step after the one that makes the optimizer state');
+    for (const count of counts.slice(1)) assert.equal(count, counts[0], 'a train step (after the optimizer made its state) leaves no tensor behind');
     optimizer.dispose();
     disposeGpt2Model(model);
     assert.equal(tf.memory().numTensors, 0);

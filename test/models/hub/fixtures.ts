@@ -1,4 +1,4 @@
-// The tiny GPT-2 reference checkpoint (read from ../shared, never copied) as fake Hub repos, and throwaway caches.
+// The tiny GPT-2 reference checkpoint (read from HF_REFERENCE, never copied) as fake Hub repos, and throwaway caches.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { HF_REFERENCE, makeTestContext } from '../../helpers/context.ts';
@@ -9,12 +10,33 @@ import { loadLstmSafetensors, saveLstmSafetensors, lstmFromStateDict } from '../
 import { readSafetensors } from '../../../models/io/safetensors.ts';
 import type { LstmConfig } from '../../../models/lstm/config.ts';
 
+/** The reference cases' settings (lstm.json: the seed's constructor arguments for each .safetensors file). */
+interface LstmCase {
+  name: string;
+  vocab: number;
+  embedding_dim: number;
+  hidden_dim: number;
+  output_dim: number;
+  n_layers: number;
+  bidirectional: boolean;
+  pad_index: number;
+}
+const CASES = JSON.parse(readFileSync(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as LstmCase[];
+const configOf = (c: LstmCase): LstmConfig => ({
+  vocabSize: c.vocab, embeddingDim: c.embedding_dim, hiddenDim: c.hidden_dim, outputDim: c.output_dim, nLayers: c.n_layers, bidirectional: c.bidirectional, dropout: 0, padIndex: c.pad_index,
+});
+
 test('a PyTorch state_dict loads with its config inferred from the shapes', async () => {
   await selectBackend('cpu');
-  const model = await loadLstmSafetensors(join(HF_REFERENCE, 'lstm-L2-bi.safetensors'));
-  assert.deepEqual(model.config, { vocabSize: 60, embeddingDim: 8, hiddenDim: 16, outputDim: 2, nLayers: 2, bidirectional: true, dropout: 0, padIndex: 0 });
-  assert.deepEqual(model.params['lstm.weight_ih_l1_reverse'].shape, [64, 32]);
-  disposeLstm(model);
+  for (const c of CASES) {
+    // padding_idx is not in a state_dict: it comes from the caller (default 0), as dropout does.
+    const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`));
+    assert.deepEqual(model.config, { ...configOf(c), padIndex: 0 }, c.name);
+    const H = c.hidden_dim;
+    const last = `lstm.weight_ih_l${c.n_layers - 1}${c.bidirectional ? '_reverse' : ''}`;
+    assert.deepEqual(model.params[last].shape, [4 * H, c.n_layers > 1 ? (c.bidirectional ? 2 : 1) * H : c.embedding_dim], `${c.name}: ${last}`);
+    disposeLstm(model);
+  }
 });
 
 test('save → load round trip gives identical weights and config', async () => {
@@ -36,9 +58,11 @@ test('save → load round trip gives identical weights and config', async () => 
 
 test('loading asserts every key and shape', async () => {
   await selectBackend('cpu');
-  const file = await readSafetensors(join(HF_REFERENCE, 'lstm-L1-uni.safetensors'));
-  const config: LstmConfig = { vocabSize: 60, embeddingDim: 8, hiddenDim: 16, outputDim: 2, nLayers: 1, bidirectional: false, dropout: 0, padIndex: 0 };
-  assert.throws(() => lstmFromStateDict(file.tensors, { ...config, hiddenDim: 8 }, 'x.safetensors'), /x.safetensors: lstm.weight_ih_l0 has shape \[64,8\], expected \[32,8\]/);
+  const c = CASES.find((x) => !x.bidirectional)!;
+  const file = await readSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`));
+  const config = configOf(c);
+  const [H, E] = [c.hidden_dim, c.embedding_dim];
+  assert.throws(() => lstmFromStateDict(file.tensors, { ...config, hiddenDim: H + 1 }, 'x.safetensors'), new RegExp(`x.safetensors: lstm.weight_ih_l0 has shape \\[${4 * H},${E}\\], expected \\[${4 * (H + 1)},${E}\\]`));
   assert.throws(() => lstmFromStateDict(file.tensors, { ...config, bidirectional: true }, 'x.safetensors'), /missing lstm.weight_ih_l0_reverse|fc.weight has shape/);
   const extra = new Map(file.tensors);
   extra.set('lstm.weight_hh_l5', { shape: [1], data: new Float32Array(1) });

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { collectImdbRows } from '../../../stages/data/imdb-archive.ts';
 import { canonicalSha256 } from '../../../stages/data/canonical-text.ts';
 import { readCsvRows } from '../../../stages/data/csv.ts';
-import { SHARED_DATA } from '../../helpers/context.ts';
+import { FULL_IMDB_CSV, fullDataFile } from '../../helpers/context.ts';
 import { buildTar } from './make-fixtures.ts';
 
 async function* chunksOf(bytes: Buffer, size: number): AsyncIterable<Uint8Array> {
@@ -31,11 +30,13 @@ test('aclImdb archive rows come out in the README order: train/pos, train/neg, t
   await assert.rejects(collectImdbRows(chunksOf(buildTar([{ name: 'x.txt', data: 'x' }]), 512), 'a.tgz'), /no aclImdb\/\{train,test\}\/\{pos,neg\}/);
 });
 
-test('all 50,000 reviews as aclImdb files give exactly the shared CSV (sha256 of the written-back text)', async () => {
+const IMDB_ROWS = fullDataFile('imdb/IMDB_Dataset.rows.csv.gz', "the full IMDB CSV's row sidecar");
+
+test('all 50,000 reviews as aclImdb files give exactly the full CSV (sha256 of the written-back text)', { skip: FULL_IMDB_CSV.skip || IMDB_ROWS.skip }, async () => {
   // Rebuild the archive layout from the CSV and its sidecar (row n ↔ aclImdb_file), in reverse order so that
-  // the reader's sorting does the work; the result must write back to the README's uncompressed CSV hash.
-  const { result: csv } = await readCsvRows(join(SHARED_DATA, 'imdb/IMDB_Dataset.csv.gz'), { text: 'review', label: 'sentiment' }, 'IMDB_Dataset.csv.gz');
-  const sidecar = gunzipSync(readFileSync(join(SHARED_DATA, 'imdb/IMDB_Dataset.rows.csv.gz'))).toString('utf8').trim().split('\n').slice(1);
+  // the reader's sorting does the work; the result must write back to the published uncompressed CSV hash.
+  const { result: csv } = await readCsvRows(FULL_IMDB_CSV.path, { text: 'review', label: 'sentiment' }, 'IMDB_Dataset.csv.gz');
+  const sidecar = gunzipSync(readFileSync(IMDB_ROWS.path)).toString('utf8').trim().split('\n').slice(1);
   assert.equal(sidecar.length, 50000);
   const files = sidecar.map((line, row) => ({ name: `aclImdb/${line.split(',')[5]}`, data: csv.texts[row] })).reverse();
   const rows = await collectImdbRows(chunksOf(buildTar(files), 1 << 20), 'rebuilt.tar');
