@@ -17,11 +17,10 @@ export interface TokenizeParams {
   mode: 'word' | 'bpe';
   max_length?: number;
   layout?: TokenLayout;
-  block_size?: number;
+  block_size: number;
+  keep_empty: boolean;
 }
 
-/** HF run_clm's block_size default for GPT-2: min(1024, tokenizer.model_max_length). */
-const DEFAULT_BLOCK_SIZE = 1024;
 const REPORT_EVERY = 1000;
 
 type Metrics = NonNullable<StageResult['metrics']>;
@@ -75,12 +74,13 @@ async function createEncoder(ctx: StageContext, params: TokenizeParams, vocabDir
       if (vocabDir !== undefined) throw new Error(`${where}: mode bpe uses GPT-2's own vocabulary; remove the \`vocab\` input`);
       const layout = params.layout ?? 'pack';
       if (layout === 'pad') {
-        if (params.max_length === undefined) throw new Error(`${where}: layout pad needs max_length (tokens per row)`);
-        const maxLength = params.max_length;
-        return (c, data, label) => encodeBpePadded(c, data, label, maxLength);
+        // The schema fills in the bpe pad default (1024, the gpt2 tokenizer's model_max_length).
+        const maxLength = params.max_length!;
+        return (c, data, label) => encodeBpePadded(c, data, label, maxLength, params.keep_empty);
       }
       if (params.max_length !== undefined) throw new Error(`${where}: layout pack cuts blocks of block_size; max_length is for layout pad`);
-      const blockSize = params.block_size ?? DEFAULT_BLOCK_SIZE;
+      if (params.keep_empty) throw new Error(`${where}: keep_empty is for layout pad; packed blocks have no empty rows`);
+      const blockSize = params.block_size;
       return (c, data, label) => encodeBpePacked(c, data, label, blockSize);
     }
     default:
@@ -113,8 +113,8 @@ function encodeWordPart(ctx: StageContext, data: Dataset, label: string, vocab: 
   };
 }
 
-function encodeBpePadded(ctx: StageContext, data: Dataset, label: string, maxLength: number): Encoded {
-  const { rows, skipped } = encodeBpeRows(data.texts, rowReporter(ctx, data.texts.length, label));
+function encodeBpePadded(ctx: StageContext, data: Dataset, label: string, maxLength: number, keepEmpty: boolean): Encoded {
+  const { rows, skipped } = encodeBpeRows(data.texts, rowReporter(ctx, data.texts.length, label), { keepEmpty });
   const padded = padBpeRows(rows, maxLength, GPT2_EOS_ID);
   return {
     tokens: {
@@ -130,7 +130,7 @@ function encodeBpePadded(ctx: StageContext, data: Dataset, label: string, maxLen
       vocabSize: GPT2_VOCAB_SIZE,
       padId: GPT2_EOS_ID,
     },
-    metrics: { rows: rows.length, skipped_rows: skipped, truncated_rows: padded.truncated },
+    metrics: { rows: rows.length, skipped_rows: skipped, empty_rows: keepEmpty ? rows.filter((r) => r.length === 0).length : 0, truncated_rows: padded.truncated },
   };
 }
 

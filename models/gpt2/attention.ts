@@ -5,7 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { differentiable } from './ops.ts';
 
-const MASKED = -1e9;
+/**
+ * Additive mask values, as transformers' eager attention ends up with them: a key after the query is out of reach
+ * (float32's lowest: its weight is exactly 0 even when every key of the row is masked), a padding key far below any
+ * score (its weight is 0 beside a real key). A query whose every reachable key is padding (a row of padding only)
+ * thus attends uniformly over its causal window, as eager's finfo.min + finfo.min gives, never NaN.
+ */
+const FUTURE = -3.4028234663852886e38;
+const PADDING = -1e9;
 
 export interface AttentionShape {
   B: number;
@@ -78,13 +85,14 @@ export function cachedSelfAttention(
 
 /**
  * Additive mask for the scores: 0 where query position P+t may see key position j (j <= P+t and, with padding,
- * attentionMask[b][j] = 1), -1e9 elsewhere. (T, P+T) without padding; (B, 1, T, P+T) with.
+ * attentionMask[b][j] = 1), FUTURE past the query, PADDING at a padding key. (T, P+T) without padding;
+ * (B, 1, T, P+T) with.
  */
 export function attentionBias(B: number, T: number, P: number, padding: number[][] | undefined): tf.Tensor {
   const Tk = P + T;
   if (!padding) {
     const bias = new Float32Array(T * Tk);
-    for (let t = 0; t < T; t++) bias.fill(MASKED, t * Tk + P + t + 1, (t + 1) * Tk);
+    for (let t = 0; t < T; t++) bias.fill(FUTURE, t * Tk + P + t + 1, (t + 1) * Tk);
     return tf.tensor2d(bias, [T, Tk]);
   }
   if (padding.length !== B || padding.some((row) => row.length !== Tk)) {
@@ -94,7 +102,8 @@ export function attentionBias(B: number, T: number, P: number, padding: number[]
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const row = (b * T + t) * Tk;
-      for (let j = 0; j < Tk; j++) if (j > P + t || padding[b][j] === 0) bias[row + j] = MASKED;
+      for (let j = 0; j < Tk; j++) if (j > P + t) bias[row + j] = FUTURE;
+      else if (padding[b][j] === 0) bias[row + j] = PADDING;
     }
   }
   return tf.tensor4d(bias, [B, 1, T, Tk]);

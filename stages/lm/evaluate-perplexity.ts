@@ -1,7 +1,8 @@
 // The evaluate stage's language-model mode: perplexity of a GPT-2 — `base` (Hub id, folder, {init}) or a `model`
 // input (finetune's model, or lora's adapter applied on its base) — on one part of BPE tokens (stages/lm/perplexity.ts).
-// metrics.json / metrics: <part>_loss (mean NLL per counted token), <part>_perplexity, <part>_tokens, plus the
-// model's parameter count.
+// metrics.json / metrics: <part>_loss and <part>_perplexity per predicted token with <part>_tokens (the predicted
+// tokens), <part>_loss_per_input_token and <part>_perplexity_per_input_token with <part>_input_tokens (the
+// homework's denominator), plus the model's parameter count.
 import { readEvaluationPart } from '../artifacts/tokens.ts';
 import type { SplitPart } from '../artifacts/dataset.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
@@ -9,7 +10,7 @@ import { countParams } from '../../models/gpt2/params.ts';
 import { writeMetricsJson } from '../training/result-files.ts';
 import { checkLmTokens } from './lm-batches.ts';
 import { disposeLm, loadLmModel, type LmSourceParams } from './model-source.ts';
-import { measurePerplexity } from './perplexity.ts';
+import { measurePerplexity, perplexityMetrics } from './perplexity.ts';
 
 export type PerplexityEvaluateParams = LmSourceParams & {
   part?: SplitPart;
@@ -28,14 +29,9 @@ export async function evaluatePerplexity(ctx: StageContext, params: PerplexityEv
     ctx.progress.start(tokens.rows, 'rows', `perplexity on ${part}`);
     const result = await measurePerplexity(loaded.model, tokens, { batchSize: params.batch_size ?? LM_BATCH_SIZE, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
     const all = countParams(loaded.model.params) + (loaded.lora ? countParams(loaded.lora.params) : 0);
-    const metrics = {
-      [`${part}_loss`]: result.loss,
-      [`${part}_perplexity`]: result.perplexity,
-      [`${part}_tokens`]: result.tokens,
-      all_params: all,
-    };
+    const metrics = { ...perplexityMetrics(part, result), all_params: all };
     await writeMetricsJson(ctx.outDir, { ...metrics, model: loaded.label });
-    const line = `${loaded.label} on ${part}: loss ${result.loss.toFixed(4)} · perplexity ${result.perplexity.toFixed(2)} (${result.tokens.toLocaleString('en-US')} tokens)`;
+    const line = `${loaded.label} on ${part}: loss ${result.loss.toFixed(4)} · perplexity ${result.perplexity.toFixed(2)} per predicted token (${result.tokens.toLocaleString('en-US')}), ${result.perplexityPerInputToken.toFixed(2)} per input token (${result.inputTokens.toLocaleString('en-US')})`;
     return { metrics, summary: [line] };
   } finally {
     disposeLm(loaded);

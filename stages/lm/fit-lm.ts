@@ -8,7 +8,7 @@ import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { gpt2Loss, type Gpt2Model } from '../../models/gpt2/model.ts';
 import { fitModel, type FitResult, type HistoryRow } from '../../models/train/loop.ts';
 import type { Params } from '../../models/train/optimizer.ts';
-import { checkLmTokens, makeLmBatch, type LmBatch } from './lm-batches.ts';
+import { checkLmTokens, countLmTokens, makeLmBatch, type LmBatch, type PadLabels } from './lm-batches.ts';
 import { createTrainerAdamW } from './param-groups.ts';
 import { measurePerplexity } from './perplexity.ts';
 import { formatStepRow, StepLog } from './step-log.ts';
@@ -85,7 +85,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
         steps.start(resumedAtStep);
       },
       makeBatch: (rows) => {
-        const batch = makeLmBatch(train, rows);
+        const batch = makeLmBatch(train, rows, settings.pads);
         batchTokens.push(batch.inputTokens);
         return batch;
       },
@@ -97,7 +97,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
         if (valid.rows === 0) return {};
         ctx.progress.start(valid.rows, 'rows', `epoch ${epoch}/${settings.epochs} valid`);
         const p = await measurePerplexity(model, valid, { batchSize: settings.evalBatchSize, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
-        return { valid_loss: p.loss, valid_perplexity: p.perplexity };
+        return { valid_loss: p.loss, valid_perplexity: p.perplexity, valid_perplexity_per_input_token: p.perplexityPerInputToken };
       },
       onEpochStart: (epoch, count, firstBatch) => {
         ctx.progress.start(count, 'batches', `epoch ${epoch}/${settings.epochs}`);
@@ -114,7 +114,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
       },
       onEpoch: (row) => ctx.progress.status(formatLmEpoch(row)),
     });
-    return { result, steps, ...summarise(result, train, resumedAtStep) };
+    return { result, steps, ...summarise(result, train, settings.pads, resumedAtStep) };
   } finally {
     optimizer.dispose();
   }
@@ -126,15 +126,9 @@ export function formatLmEpoch(row: HistoryRow): string {
   return `Epoch ${row.epoch}: train loss ${row.train_loss.toFixed(4)}${valid}`;
 }
 
-function summarise(result: FitResult, train: Tokens, resumedAtStep: number | null): Pick<LmFitOutcome, 'metrics' | 'summary'> {
+function summarise(result: FitResult, train: Tokens, pads: PadLabels, resumedAtStep: number | null): Pick<LmFitOutcome, 'metrics' | 'summary'> {
   const { history } = result;
-  let targets = 0;
-  let inputTokens = 0;
-  for (let r = 0; r < train.rows; r++) {
-    const length = Math.min(train.lengths[r], train.width);
-    inputTokens += length;
-    for (let t = r * train.width + 1; t < r * train.width + length; t++) if (train.labels![t] !== -100) targets++;
-  }
+  const { targets, inputTokens } = countLmTokens(train, pads);
   // fitModel's samples_per_s counts the loss's counted targets per second of training (evaluation excluded).
   const trainSeconds = history.reduce((s, r) => s + targets / r.samples_per_s, 0);
   const last = history[history.length - 1];

@@ -2,6 +2,7 @@
 // Hugging Face Trainer's defaults: AdamW lr 5e-5, betas (0.9, 0.999), eps 1e-8, weight_decay 0 (applied to every
 // weight but biases and LayerNorm gains, as the Trainer groups them), linear schedule without warm-up,
 // max_grad_norm 1.0, 3 epochs, batch size 8, gradient accumulation 1.
+import type { PadLabels } from './lm-batches.ts';
 
 export interface LmTrainParams {
   epochs?: number;
@@ -19,6 +20,7 @@ export interface LmTrainParams {
   checkpoint_every?: number;
   seed?: number;
   shuffle?: boolean;
+  pads?: PadLabels;
 }
 
 export interface LmTrainSettings {
@@ -38,6 +40,8 @@ export interface LmTrainSettings {
   checkpointEvery: number;
   seed: number;
   shuffle: boolean;
+  /** What padding is in the labels (stages/lm/lm-batches.ts). */
+  pads: PadLabels;
 }
 
 /** Params that change nothing in the outputs but when checkpoints are written: kept out of the resume key. */
@@ -60,6 +64,7 @@ export function resolveLmTrainParams(params: LmTrainParams, pipelineSeed: number
     checkpointEvery: params.checkpoint_every ?? 50,
     seed: params.seed ?? pipelineSeed,
     shuffle: params.shuffle ?? true,
+    pads: params.pads ?? 'ignored',
   };
 }
 

@@ -2,7 +2,9 @@
 //   pack: HF run_clm's group_texts — each row tokenised on its own, all rows concatenated, cut into blocks of
 //         block_size; the remainder that does not fill a block is dropped; labels = inputs (the model shifts them).
 //   pad:  one row per text, truncated to max_length and padded with eos (50256, GPT-2 has no pad token);
-//         labels = inputs at real positions and IGNORE_INDEX (-100) at padded ones.
+//         labels = inputs at real positions and IGNORE_INDEX (-100) at padded ones (the LM collator's rule; a
+//         training stage may train on the pads instead: stages/lm/lm-batches.ts). An empty text may be kept as a
+//         row of padding only (length 0).
 // Text such as "<|endoftext|>" is encoded as plain text: no special tokens are parsed, as HF with GPT-2's files.
 import { encode } from 'gpt-tokenizer/encoding/r50k_base';
 import { IGNORE_INDEX } from '../artifacts/tokens.ts';
@@ -16,13 +18,13 @@ export function encodeBpe(text: string): number[] {
   return encode(text, PLAIN_TEXT);
 }
 
-/** Every text's ids; texts that give no token (the empty string) are skipped and counted. */
-export function encodeBpeRows(texts: readonly string[], onRow?: (row: number) => void): { rows: number[][]; skipped: number } {
+/** Every text's ids; texts that give no token (the empty string) are skipped and counted, or kept as [] (keepEmpty). */
+export function encodeBpeRows(texts: readonly string[], onRow?: (row: number) => void, options: { keepEmpty?: boolean } = {}): { rows: number[][]; skipped: number } {
   const rows: number[][] = [];
   let skipped = 0;
   texts.forEach((text, row) => {
     const ids = text === '' ? [] : encodeBpe(text);
-    if (ids.length === 0) skipped++;
+    if (ids.length === 0 && !options.keepEmpty) skipped++;
     else rows.push(ids);
     onRow?.(row);
   });

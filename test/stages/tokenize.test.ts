@@ -10,11 +10,12 @@ import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from '../../stages/text/bpe.ts';
 import { tokenizeStage, type TokenizeParams } from '../../stages/tokenize.ts';
 import { vocabStage } from '../../stages/vocab.ts';
 import { HF_REFERENCE, makeTestContext } from '../helpers/context.ts';
+import { stageParams } from '../helpers/params.ts';
 import { datasetRef, refTo, rows, splitsRef } from './text/refs.ts';
 
-async function tokenize(params: TokenizeParams, inputs: Record<string, ArtifactRef>) {
+async function tokenize(params: Partial<TokenizeParams>, inputs: Record<string, ArtifactRef>) {
   const ctx = await makeTestContext({ stageId: 'tok' });
-  const result = await tokenizeStage.run(ctx, params, inputs);
+  const result = await tokenizeStage.run(ctx, stageParams<TokenizeParams>('tokenize', params, Object.keys(inputs)), inputs);
   return { dir: ctx.outDir, result, ctx };
 }
 
@@ -124,12 +125,35 @@ test('bpe pad: one row per non-empty text, eos padding, -100 labels at padded po
   assert.deepEqual(row(parts.valid!, 0), b.ids.slice(0, maxLength));
 });
 
+test('bpe pad, keep_empty: empty texts stay as rows of padding only (length 0, labels all -100), in their place', async () => {
+  const maxLength = 8;
+  const a = CASES.find((c) => c.ids.length > 0 && c.ids.length < maxLength)!;
+  const input = await datasetRef(rows(['', a.text, '']));
+  const { dir, result } = await tokenize({ mode: 'bpe', layout: 'pad', max_length: maxLength, keep_empty: true }, { input });
+  const t = await readTokens(dir);
+  assert.equal(t.rows, 3);
+  assert.deepEqual(Array.from(t.lengths), [0, a.ids.length, 0]);
+  for (const r of [0, 2]) {
+    assert.deepEqual(row(t, r), Array(maxLength).fill(GPT2_EOS_ID));
+    assert.deepEqual(row(t, r, true), Array(maxLength).fill(IGNORE_INDEX));
+  }
+  assert.deepEqual(row(t, 1).slice(0, a.ids.length), a.ids);
+  assert.equal(result.metrics?.empty_rows, 2);
+  assert.equal(result.metrics?.skipped_rows, 0);
+});
+
+test('bpe pad without max_length pads to the gpt2 tokenizer model_max_length (1024), as padding=max_length does', async () => {
+  const { dir } = await tokenize({ mode: 'bpe', layout: 'pad' }, { input: await datasetRef(rows([CASES[0].text])) });
+  const t = await readTokens(dir);
+  assert.equal(t.width, 1024);
+});
+
 test('errors name the stage and the missing or misplaced key', async () => {
   const input = await datasetRef(rows(TRAIN));
   const vocab = await vocabFrom(TRAIN);
-  await assert.rejects(tokenize({ mode: 'word', max_length: 3 }, { input }), /stage tok: mode word needs a `vocab` input/);
-  await assert.rejects(tokenize({ mode: 'word' }, { input, vocab }), /needs max_length/);
+  await assert.rejects(tokenizeStage.run(await makeTestContext({ stageId: 'tok' }), { mode: 'word', max_length: 3, block_size: 1024, keep_empty: false }, { input }), /stage tok: mode word needs a `vocab` input/);
+  await assert.rejects(tokenize({ mode: 'word' }, { input, vocab }), /must have required property 'max_length'/, 'the schema requires it');
   await assert.rejects(tokenize({ mode: 'bpe' }, { input, vocab }), /remove the `vocab` input/);
-  await assert.rejects(tokenize({ mode: 'bpe', layout: 'pad' }, { input }), /layout pad needs max_length/);
   await assert.rejects(tokenize({ mode: 'bpe', max_length: 8 }, { input }), /max_length is for layout pad/);
+  await assert.rejects(tokenize({ mode: 'bpe', keep_empty: true }, { input }), /keep_empty is for layout pad/);
 });

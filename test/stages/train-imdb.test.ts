@@ -12,7 +12,8 @@ import { evaluateStage } from '../../stages/evaluate.ts';
 import { loadStage } from '../../stages/load.ts';
 import { splitStage } from '../../stages/split.ts';
 import type { ArtifactType, Stage } from '../../stages/stage.ts';
-import { tokenizeStage } from '../../stages/tokenize.ts';
+import { tokenizeStage, type TokenizeParams } from '../../stages/tokenize.ts';
+import { stageParams } from '../helpers/params.ts';
 import { trainStage } from '../../stages/train.ts';
 import { vocabStage } from '../../stages/vocab.ts';
 import { IMDB_SAMPLE, makeTestContext } from '../helpers/context.ts';
@@ -38,7 +39,7 @@ test('the IMDB sample, 2 epochs of a small LSTM: valid accuracy > 0.70, and eval
   const rest = rows - Math.ceil(0.2 * rows);
   assert.deepEqual(split.result.metrics, { train_rows: rest - Math.ceil(0.125 * rest), valid_rows: head.valid, test_rows: head.test, seed: 12 });
   const vocab = await runStage(vocabStage, { min_freq: 2 }, { input: ['splits', split.dir, 'split'] });
-  const tokens = await runStage(tokenizeStage, { mode: 'word', max_length: 256 }, { input: ['splits', split.dir, 'split'], vocab: ['vocab', vocab.dir, 'vocab'] });
+  const tokens = await runStage(tokenizeStage, stageParams<TokenizeParams>('tokenize', { mode: 'word', max_length: 256 }, ['vocab']), { input: ['splits', split.dir, 'split'], vocab: ['vocab', vocab.dir, 'vocab'] });
 
   const before = tf.memory().numTensors;
   const started = performance.now();
