@@ -19,6 +19,14 @@ export interface ArtifactRef {
   output: string;
 }
 
+/**
+ * The input key of the i-th ref listed under `name` in a port of named lists (compare's `rows`): the stage finds
+ * its inputs by it, and a fingerprint records each one apart.
+ */
+export function listInputKey(port: string, name: string, index: number): string {
+  return `${port}/${name}/${index}`;
+}
+
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;

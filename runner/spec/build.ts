@@ -1,5 +1,5 @@
 // The validated config → PipelineSpec (see types.ts): defaults for name, backend and seed; stages in file order,
-// each with its params (every key but kind, description and the input ports) and its resolved inputs.
+// each with its params (every key but kind, description and the single-ref input ports) and its resolved inputs.
 import { basename, extname } from 'node:path';
 import type { KindCatalog } from './kinds.ts';
 import { childPointer, locate, type LocationMap } from './locations.ts';
@@ -18,7 +18,9 @@ export function buildSpec(
     const ports = catalog.info.get(kind)?.inputs ?? {};
     const params: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(body)) {
-      if (key !== 'kind' && key !== 'description' && !Object.hasOwn(ports, key)) params[key] = value;
+      // A port of named lists stays in the params too: its names and order are the stage's to read.
+      const port = Object.hasOwn(ports, key) ? ports[key] : undefined;
+      if (key !== 'kind' && key !== 'description' && (!port || port.shape === 'named-lists')) params[key] = value;
     }
     return {
       id,

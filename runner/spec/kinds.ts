@@ -1,6 +1,7 @@
 // Stage kind metadata, read from the stage schemas (schemas/stages/<kind>.schema.json): the set of kinds is the
 // set of files, so adding a kind means dropping in a schema (and its stage). Nothing here names a kind.
-//   inputs:  properties carrying `"x-input": [artifact types]` (required when listed in the schema's `required`)
+//   inputs:  properties carrying `"x-input": [artifact types]` (required when listed in the schema's `required`): a
+//            string holds one ref; an object maps names to lists of refs (InputPort.shape)
 //   outputs: `"x-tfpipe": {"outputs": {name: {type, path}}, "default": name}`
 //   oneOf:   `"x-tfpipe": {"oneOf": [["base", "model"]]}`: groups of keys of which a stage gives exactly one
 //   files:   properties carrying `"x-file": "file"` (a data file) or `"model"` (a model folder or Hub id), when a string
@@ -18,6 +19,11 @@ const SCHEMA_SUFFIX = '.schema.json';
 export interface InputPort {
   /** Artifact types the port accepts. */
   types: ArtifactType[];
+  /**
+   * one: the port holds one ref (`input: split.train`); named-lists: a mapping of names to lists of refs (a schema
+   * property of type object: compare's `rows: {LoRA: [perplexity_lora, lora]}`), each bound apart (listInputKey).
+   */
+  shape: 'one' | 'named-lists';
   required: boolean;
   description?: string;
 }
@@ -119,6 +125,7 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
     for (const t of types as unknown[]) if (!isArtifactType(t)) fail(`x-input of '${port}' names unknown artifact type ${JSON.stringify(t)}`);
     inputs[port] = {
       types: types as ArtifactType[],
+      shape: prop.type === 'object' ? 'named-lists' : 'one',
       required: required.has(port),
       ...(typeof prop.description === 'string' ? { description: prop.description } : {}),
     };

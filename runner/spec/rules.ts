@@ -6,12 +6,14 @@ import { childPointer, locate, type LocationMap } from './locations.ts';
 import type { KindCatalog } from './kinds.ts';
 import { closestMatch, didYouMean, joinHints, listAlternatives } from './suggest.ts';
 import type { InputBinding, SpecProblem } from './types.ts';
+import { listInputKey } from '../../stages/stage.ts';
 
-/** `to` takes `from`'s output through `port` (the edge is the data flow). */
+/** `to` takes `from`'s output through the ref at `pointer`, shown as `label` (the edge is the data flow). */
 interface Edge {
   from: string;
   to: string;
-  port: string;
+  pointer: string;
+  label: string;
 }
 
 export interface RulesResult {
@@ -34,51 +36,68 @@ export function checkRules(config: unknown, locs: LocationMap, catalog: KindCata
     const bound: Record<string, InputBinding> = {};
     inputs.set(id, bound);
     for (const [port, accepts] of Object.entries(info.inputs)) {
-      const ref = stage[port];
-      if (typeof ref !== 'string') continue; // missing or not a string: the schema said so
-      const location = locate(locs, childPointer(childPointer('/stages', id), port));
-      const label = `\`${id}.${port}\``;
-      const dot = ref.indexOf('.');
-      const upstream = dot < 0 ? ref : ref.slice(0, dot);
-      if (upstream === id) {
-        problems.push({ code: 'cycle', message: `${label} refers to its own stage \`${id}\``, location, hint: 'a stage takes inputs from other stages only' });
-        continue;
+      const portPointer = childPointer(childPointer('/stages', id), port);
+      // One ref, or (a port of shape named-lists) lists of refs under names: each binds its own key.
+      const refs: [key: string, ref: unknown, pointer: string, label: string][] = [];
+      if (accepts.shape === 'one') refs.push([port, stage[port], portPointer, `\`${id}.${port}\``]);
+      else if (isPlainObject(stage[port])) {
+        for (const [name, list] of Object.entries(stage[port])) {
+          if (!Array.isArray(list)) continue; // the schema said so
+          list.forEach((ref, i) => refs.push([listInputKey(port, name, i), ref, childPointer(childPointer(portPointer, name), i), `\`${id}.${port}.${name}[${i}]\``]));
+        }
       }
-      if (!Object.hasOwn(stages, upstream)) {
-        const others = ids.filter((s) => s !== id);
-        problems.push({ code: 'unknown-stage', message: `${label} names unknown stage \`${upstream}\``, location, hint: joinHints(didYouMean(upstream, others), `stages: ${others.join(', ')}`) });
-        continue;
+      for (const [key, ref, pointer, label] of refs) {
+        const binding = bindRef(id, ref, pointer, label, accepts.types);
+        if (binding) bound[key] = binding;
       }
-      edges.push({ from: upstream, to: id, port });
-      const up = stages[upstream];
-      const upInfo = isPlainObject(up) && typeof up.kind === 'string' ? catalog.info.get(up.kind) : undefined;
-      if (!upInfo) continue; // its kind is already reported
-      const outputNames = Object.keys(upInfo.outputs);
-      const output = dot < 0 ? upInfo.defaultOutput : ref.slice(dot + 1);
-      if (!Object.hasOwn(upInfo.outputs, output)) {
-        const guess = closestMatch(output, outputNames);
-        problems.push({
-          code: 'unknown-output',
-          message: `${label} names output \`${output}\`, but stage \`${upstream}\` (kind ${upInfo.kind}) has outputs: ${outputNames.join(', ')}`,
-          location,
-          hint: guess !== undefined ? `did you mean \`${upstream}.${guess}\`?` : undefined,
-        });
-        continue;
-      }
-      const type = upInfo.outputs[output].type;
-      if (!accepts.types.includes(type)) {
-        const fitting = outputNames.filter((o) => accepts.types.includes(upInfo.outputs[o].type)).map((o) => `${upstream}.${o}`);
-        problems.push({
-          code: 'wrong-artifact-type',
-          message: `${label} expects ${accepts.types.join(' or ')}, but \`${ref}\` gives ${type}`,
-          location,
-          hint: fitting.length > 0 ? `did you mean ${listAlternatives(fitting)}?` : suggestProducer(id, accepts.types, stages, catalog),
-        });
-        continue;
-      }
-      bound[port] = { stage: upstream, output, type };
     }
   }
+
+  /** `ref` (`upstream` or `upstream.output`) checked and bound, or undefined with its problem recorded. */
+  function bindRef(id: string, ref: unknown, pointer: string, label: string, types: readonly string[]): InputBinding | undefined {
+    if (typeof ref !== 'string') return undefined; // missing or not a string: the schema said so
+    const location = locate(locs, pointer);
+    const dot = ref.indexOf('.');
+    const upstream = dot < 0 ? ref : ref.slice(0, dot);
+    if (upstream === id) {
+      problems.push({ code: 'cycle', message: `${label} refers to its own stage \`${id}\``, location, hint: 'a stage takes inputs from other stages only' });
+      return undefined;
+    }
+    if (!Object.hasOwn(stages, upstream)) {
+      const others = ids.filter((s) => s !== id);
+      problems.push({ code: 'unknown-stage', message: `${label} names unknown stage \`${upstream}\``, location, hint: joinHints(didYouMean(upstream, others), `stages: ${others.join(', ')}`) });
+      return undefined;
+    }
+    edges.push({ from: upstream, to: id, pointer, label });
+    const up = stages[upstream];
+    const upInfo = isPlainObject(up) && typeof up.kind === 'string' ? catalog.info.get(up.kind) : undefined;
+    if (!upInfo) return undefined; // its kind is already reported
+    const outputNames = Object.keys(upInfo.outputs);
+    const output = dot < 0 ? upInfo.defaultOutput : ref.slice(dot + 1);
+    if (!Object.hasOwn(upInfo.outputs, output)) {
+      const guess = closestMatch(output, outputNames);
+      problems.push({
+        code: 'unknown-output',
+        message: `${label} names output \`${output}\`, but stage \`${upstream}\` (kind ${upInfo.kind}) has outputs: ${outputNames.join(', ')}`,
+        location,
+        hint: guess !== undefined ? `did you mean \`${upstream}.${guess}\`?` : undefined,
+      });
+      return undefined;
+    }
+    const type = upInfo.outputs[output].type;
+    if (!types.includes(type)) {
+      const fitting = outputNames.filter((o) => types.includes(upInfo.outputs[o].type)).map((o) => `${upstream}.${o}`);
+      problems.push({
+        code: 'wrong-artifact-type',
+        message: `${label} expects ${types.join(' or ')}, but \`${ref}\` gives ${type}`,
+        location,
+        hint: fitting.length > 0 ? `did you mean ${listAlternatives(fitting)}?` : suggestProducer(id, types, stages, catalog),
+      });
+      return undefined;
+    }
+    return { stage: upstream, output, type };
+  }
+
   problems.push(...findCycles(ids, edges, locs));
   return { problems, inputs };
 }
@@ -140,7 +159,7 @@ function describeCycle(dependencyOrder: string[], ids: string[], edges: Edge[], 
   return {
     code: 'cycle',
     message: `cycle: ${[...rotated, first].join(' -> ')}`,
-    location: locate(locs, childPointer(childPointer('/stages', first), closing.port)),
-    hint: `\`${first}.${closing.port}\` takes \`${feeder}\`, which depends on \`${first}\`; a stage cannot depend on its own output`,
+    location: locate(locs, closing.pointer),
+    hint: `${closing.label} takes \`${feeder}\`, which depends on \`${first}\`; a stage cannot depend on its own output`,
   };
 }

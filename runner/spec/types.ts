@@ -57,7 +57,7 @@ export interface StageSpec {
   kind: string;
   /** Free text; not part of the fingerprint. */
   description?: string;
-  /** Every key but kind, description and the input ports, after defaults (the fingerprinted params). */
+  /** Every key but kind, description and the single-ref input ports, after defaults (the fingerprinted params). */
   params: Record<string, unknown>;
   /** Port name (the YAML key, e.g. `input`, `vocab`) → the upstream output it names. */
   inputs: Record<string, InputBinding>;

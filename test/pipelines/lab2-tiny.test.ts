@@ -31,12 +31,7 @@ stages:
   generate: {kind: generate, model: lora, prompts: [The model is], max_new_tokens: 4, repetition_penalty: 1.2}
   compare:
     kind: compare
-    a: ppl_base
-    b: ppl_full
-    c: finetune
-    d: ppl_lora
-    e: lora
-    rows: [{name: base, from: [a]}, {name: full, from: [b, c]}, {name: LoRA, from: [d, e]}]
+    rows: {base: [ppl_base], full: [ppl_full, finetune], LoRA: [ppl_lora, lora]}
     columns: [{metric: valid_perplexity, name: perplexity, digits: 1}, trainable_params]
 `;
 
