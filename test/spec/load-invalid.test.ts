@@ -294,8 +294,8 @@ describe('invalid --set arguments', () => {
   it('checks every stage a compare row lists, at its place in the list', async () => {
     const problems = await problemsOf(join(DIR, 'compare-rows.yaml'));
     assert.deepEqual(problems.map((p) => [p.code, place(p), p.message]), [
-      ['unknown-stage', 'compare-rows.yaml:18:18', '`table.rows.base[1]` names unknown stage `pll`'],
-      ['wrong-artifact-type', 'compare-rows.yaml:19:14', '`table.rows.other[0]` expects metrics or model or text, but `tokens` gives tokens'],
+      ['unknown-stage', 'compare-rows.yaml:19:19', '`table.rows.base[1]` names unknown stage `pll`'],
+      ['wrong-artifact-type', 'compare-rows.yaml:20:15', '`table.rows.other[0]` expects metrics or model or text, but `tokens` gives tokens'],
     ]);
     assert.match(problems[0].hint!, /^did you mean `ppl`\?/);
   });
