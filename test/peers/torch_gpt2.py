@@ -229,7 +229,8 @@ def save_pretrained(model, folder):
     """model.safetensors in save_pretrained's layout (transformer.* keys, lm_head not stored) and config.json."""
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "model.safetensors"), base_state(model), {"format": "pt"})
-    json.dump(model.config, open(os.path.join(folder, "config.json"), "w"), indent=2, sort_keys=True)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        f.write(json.dumps(model.config, indent=2, sort_keys=True) + "\n")
 
 
 def base_state(model):
