@@ -1,13 +1,19 @@
 // The plain-PyTorch GPT-2, LoRA and LSTM of test/peers (torch_gpt2.py, torch_lstm.py; no transformers, no peft)
 // reproduce the reference set that transformers and peft made: reference_set.py recomputes every output of the set
 // in HF_REFERENCE from its inputs, and each is compared here with the file's value to float32 precision.
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HF_REFERENCE, REPO_ROOT } from '../helpers/context.ts';
+import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors } from '../../models/io/safetensors.ts';
-import { forwardCases, LORA_STEP3, loraFixture, maxAbsDiff, trainFixture, type ForwardCase } from '../models/gpt2/fixtures.ts';
+import { selectBackend } from '../../models/backend/select.ts';
+import { loadGpt2 } from '../../models/gpt2/load.ts';
+import { disposeGpt2Model, forwardGpt2, type Gpt2Model } from '../../models/gpt2/model.ts';
+import { IGNORE_INDEX } from '../../stages/artifacts/tokens.ts';
+import { forwardCases, LORA_STEP3, loraFixture, maxAbsDiff, TINY_GPT2, tinyConfig, trainFixture, type ForwardCase } from '../models/gpt2/fixtures.ts';
+import { heldTensors } from '../helpers/held.ts';
 import { runPython, torchMissing } from './torch.ts';
 
 /** Max |Δ|: one logit, a loss, a log-prob or an adapter weight; a sum over the vocabulary; relative, a loss. */
@@ -72,5 +78,40 @@ describe('the PyTorch reference (test/peers) against the transformers/peft refer
       assert.equal(replay.lstm[i].losses.length, ref.losses.length);
       assert.ok(maxRelDiff(replay.lstm[i].losses, ref.losses) < TOL.lossRel, `${ref.name} losses`);
     }
+  });
+});
+
+describe('torch_gpt2.py loss: right padding, -100 labels and an attention mask', { skip }, () => {
+  let model: Gpt2Model;
+  before(async () => {
+    await selectBackend('cpu');
+    model = await loadGpt2(TINY_GPT2);
+  });
+  after(() => disposeGpt2Model(model));
+
+  it("gives the per-prompt HF losses' token-weighted mean over a padded batch of every prompt, as tfpipe does", async () => {
+    const cases = forwardCases();
+    const width = Math.max(...cases.map((c) => c.ids.length));
+    const pad = tinyConfig().eos_token_id;
+    const fill = (row: number[], value: number) => [...row, ...new Array(width - row.length).fill(value)];
+    const batch = {
+      ids: cases.map((c) => fill(c.ids, pad)),
+      labels: cases.map((c) => fill(c.ids, IGNORE_INDEX)),
+      attention_mask: cases.map((c) => fill(c.ids.map(() => 1), 0)),
+    };
+    const counted = cases.reduce((n, c) => n + c.ids.length - 1, 0);
+    const expected = cases.reduce((sum, c) => sum + c.loss * (c.ids.length - 1), 0) / counted;
+    const torch = JSON.parse(runPython(['-B', join(REPO_ROOT, 'test/peers/torch_gpt2.py'), 'loss', TINY_GPT2], JSON.stringify(batch))) as { loss: number; tokens: number };
+    assert.equal(torch.tokens, counted);
+    assert.ok(Math.abs(torch.loss - expected) < TOL.value, `torch ${torch.loss} vs the fixture's ${expected}`);
+    const keep = heldTensors();
+    try {
+      const { loss } = keep(forwardGpt2(model, batch.ids, { labels: batch.labels, attentionMask: batch.attention_mask }));
+      const tfpipe = (await loss!.data())[0];
+      assert.ok(Math.abs(tfpipe - torch.loss) < 1e-4, `tfpipe ${tfpipe} vs torch ${torch.loss}`);
+    } finally {
+      keep.dispose();
+    }
+    assert.equal(tf.memory().numTensors, Object.keys(model.params).length, 'only the model is left');
   });
 });

@@ -7,11 +7,13 @@
 #   model = load_gpt2("tiny-gpt2")               # eval mode; model.config is config.json's dict
 #   logits = model(ids, attention_mask)          # ids (B, T) long → (B, T, V)
 #   loss = model.loss(ids, labels, attention_mask)  # HF's shifted cross-entropy, -100 ignored, mean over counted
+#   python3 torch_gpt2.py loss FOLDER < batch.json  # the same from the command line (see main)
 #
 # Shapes: B batch, T positions, C n_embd, nh heads, hs = C / nh, V vocab.
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -307,3 +309,23 @@ def generate_greedy(model, ids, max_new_tokens, eos_token_id=None):
         if out[-1] == eos_token_id:
             break
     return out
+
+
+# --- command line ------------------------------------------------------------------------------------------------
+
+def main(argv):
+    """torch_gpt2.py loss FOLDER < {"ids": [[...]], "labels"?: [[...]], "attention_mask"?: [[...]]}
+    prints {"loss": HF's loss, "tokens": the labels it counted}."""
+    assert len(argv) == 2 and argv[0] == "loss", main.__doc__
+    batch = json.load(sys.stdin)
+    ids = torch.tensor(batch["ids"])
+    labels = torch.tensor(batch.get("labels") or batch["ids"])
+    mask = torch.tensor(batch["attention_mask"]) if batch.get("attention_mask") else None
+    with torch.no_grad():
+        loss = load_gpt2(argv[1]).loss(ids, labels, mask).item()
+    json.dump({"loss": loss, "tokens": int((labels[:, 1:] != IGNORE_INDEX).sum())}, sys.stdout)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    main(sys.argv[1:])
