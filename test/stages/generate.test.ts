@@ -60,8 +60,12 @@ describe('generate stage', () => {
     const ctx = await makeTestContext({ stageId: 'gen' });
     await generateStage.run(ctx, { base: TINY_GPT2, prompts: [prompt], ...options }, {});
     const model = await loadGpt2(TINY_GPT2);
-    const direct = await generateGpt2(model, encodeGpt2(prompt), { maxNewTokens: 12, repetitionPenalty: 1.3, noRepeatNgramSize: 2 });
-    disposeGpt2Model(model);
+    let direct: Awaited<ReturnType<typeof generateGpt2>>;
+    try {
+      direct = await generateGpt2(model, encodeGpt2(prompt), { maxNewTokens: 12, repetitionPenalty: 1.3, noRepeatNgramSize: 2 });
+    } finally {
+      disposeGpt2Model(model);
+    }
     assert.deepEqual((await texts(ctx.outDir))[0].new_ids, direct.newIds);
 
     const sample = async () => {
@@ -83,10 +87,17 @@ describe('generate stage', () => {
     const ctx = await makeTestContext({ stageId: 'gen' });
     await generateStage.run(ctx, { prompts: ['a'], max_new_tokens: 6, stop_at_eos: false }, { model: artifactRef(train.outDir, 'lora', 'model', 'model') });
     const model = await loadGpt2(base);
-    const state = await loadLoraAdapter(model, join(train.outDir, 'adapter'));
-    const direct = await generateGpt2(model, encodeGpt2('a'), { maxNewTokens: 6, eosTokenId: null });
-    detachLora(model, state);
-    disposeGpt2Model(model);
+    let direct: Awaited<ReturnType<typeof generateGpt2>>;
+    try {
+      const state = await loadLoraAdapter(model, join(train.outDir, 'adapter'));
+      try {
+        direct = await generateGpt2(model, encodeGpt2('a'), { maxNewTokens: 6, eosTokenId: null });
+      } finally {
+        detachLora(model, state);
+      }
+    } finally {
+      disposeGpt2Model(model);
+    }
     assert.deepEqual((await texts(ctx.outDir))[0].new_ids, direct.newIds);
     assert.equal(tf.memory().numTensors, before);
   });

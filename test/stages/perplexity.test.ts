@@ -11,6 +11,7 @@ import { measurePerplexity } from '../../stages/lm/perplexity.ts';
 import { GPT2_EOS_ID, GPT2_VOCAB_SIZE } from '../../stages/text/bpe.ts';
 import { evaluateStage } from '../../stages/evaluate.ts';
 import { makeTestContext } from '../helpers/context.ts';
+import { heldTensors } from '../helpers/held.ts';
 import { forwardCases, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
 import { packedTokens, paddedTokens, TINY_INIT, TINY_VOCAB, writeSingleTokens } from './lm-fixtures.ts';
 import type { Tokens } from '../../stages/artifacts/tokens.ts';
@@ -21,14 +22,16 @@ describe('measurePerplexity', () => {
   it('is the vocabulary size for a model that predicts uniformly, counting only the shifted unpadded labels', async () => {
     const before = tf.memory().numTensors;
     const model = createGpt2(TINY_INIT.init, 3);
-    const wte = model.params['transformer.wte.weight'];
-    const zeros = tf.zerosLike(wte);
-    wte.assign(zeros); // tied head: every logit 0
-    zeros.dispose();
-    const tokens = paddedTokens([5, 3, 8], 8);
-    const result = await measurePerplexity(model, tokens, { batchSize: 2 });
-    disposeGpt2Model(model);
-    assert.equal(result.tokens, 4 + 2 + 7, 'each row predicts length − 1 next tokens');
+    const lengths = [5, 3, 8];
+    let result: Awaited<ReturnType<typeof measurePerplexity>>;
+    try {
+      const wte = model.params['transformer.wte.weight'];
+      tf.tidy(() => wte.assign(tf.zerosLike(wte))); // tied head: every logit 0
+      result = await measurePerplexity(model, paddedTokens(lengths, Math.max(...lengths)), { batchSize: 2 });
+    } finally {
+      disposeGpt2Model(model);
+    }
+    assert.equal(result.tokens, lengths.reduce((n, length) => n + length - 1, 0), 'each row predicts length − 1 next tokens');
     assert.ok(Math.abs(result.loss - Math.log(TINY_VOCAB)) < 1e-5, `loss ${result.loss} vs ln ${TINY_VOCAB}`);
     assert.ok(Math.abs(result.perplexity - TINY_VOCAB) < 1e-3, `perplexity ${result.perplexity}`);
     assert.equal(tf.memory().numTensors, before);
@@ -38,18 +41,24 @@ describe('measurePerplexity', () => {
     const before = tf.memory().numTensors;
     const model = createGpt2(TINY_INIT.init, 5);
     const lengths = [6, 2, 9, 4];
-    const tokens = paddedTokens(lengths, 9);
-    const batched = await measurePerplexity(model, tokens, { batchSize: 3 });
+    const width = Math.max(...lengths);
+    const tokens = paddedTokens(lengths, width);
+    const keep = heldTensors();
+    let batched: Awaited<ReturnType<typeof measurePerplexity>>;
     let nll = 0;
     let count = 0;
-    for (const [r, length] of lengths.entries()) {
-      const ids = Array.from(tokens.ids.subarray(r * 9, r * 9 + length));
-      const { logits, loss } = forwardGpt2(model, [ids], { labels: [ids] });
-      nll += (await loss!.data())[0] * (length - 1);
-      count += length - 1;
-      tf.dispose([logits, loss!]);
+    try {
+      batched = await measurePerplexity(model, tokens, { batchSize: 3 });
+      for (const [r, length] of lengths.entries()) {
+        const ids = Array.from(tokens.ids.subarray(r * width, r * width + length));
+        const { loss } = keep(forwardGpt2(model, [ids], { labels: [ids] }));
+        nll += (await loss!.data())[0] * (length - 1);
+        count += length - 1;
+      }
+    } finally {
+      keep.dispose();
+      disposeGpt2Model(model);
     }
-    disposeGpt2Model(model);
     assert.equal(batched.tokens, count);
     assert.ok(Math.abs(batched.loss - nll / count) < 1e-5, `${batched.loss} vs ${nll / count}`);
     assert.ok(Math.abs(batched.perplexity - Math.exp(nll / count)) / Math.exp(nll / count) < 1e-5);
@@ -58,11 +67,17 @@ describe('measurePerplexity', () => {
 
   it('does not depend on the batch size for packed blocks', async () => {
     const model = createGpt2(TINY_INIT.init, 6);
-    const tokens = packedTokens(5, 12);
-    const one = await measurePerplexity(model, tokens, { batchSize: 1 });
-    const all = await measurePerplexity(model, tokens, { batchSize: 5 });
-    disposeGpt2Model(model);
-    assert.equal(one.tokens, 5 * 11);
+    const [rows, width] = [5, 12];
+    const tokens = packedTokens(rows, width);
+    let one: Awaited<ReturnType<typeof measurePerplexity>>;
+    let all: typeof one;
+    try {
+      one = await measurePerplexity(model, tokens, { batchSize: 1 });
+      all = await measurePerplexity(model, tokens, { batchSize: rows });
+    } finally {
+      disposeGpt2Model(model);
+    }
+    assert.equal(one.tokens, rows * (width - 1));
     assert.ok(Math.abs(one.loss - all.loss) < 1e-5);
   });
 });

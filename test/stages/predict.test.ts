@@ -18,7 +18,7 @@ import { writeGpt2Artifact } from '../../stages/lm/model-artifact.ts';
 import { predictStage, type PredictParams } from '../../stages/predict.ts';
 import { trainStage } from '../../stages/train.ts';
 import { makeTestContext } from '../helpers/context.ts';
-import { forwardCases, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
+import { forwardCases, greedyNewTokens, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
 import { LABEL_NAMES, makeTrainFixture, ref, type TrainFixture } from './train-fixtures.ts';
 
 const params = (extra: Partial<PredictParams>): PredictParams => ({ batch_size: 256, max_new_tokens: 50, shown: 5, ...extra });
@@ -93,13 +93,17 @@ test('language model: the continuation is Hugging Face greedy decoding of the re
   const cases = forwardCases();
   const model = await loadGpt2(TINY_GPT2);
   const artifact = join((await makeTestContext()).scratchDir, 'model');
-  await writeGpt2Artifact(artifact, model);
-  disposeGpt2Model(model);
+  try {
+    await writeGpt2Artifact(artifact, model);
+  } finally {
+    disposeGpt2Model(model);
+  }
   await selectBackend('cpu');
   try {
     const ctx = await makeTestContext();
     const before = tf.memory().numTensors;
-    const newTokens = cases[0].greedy_20.length - cases[0].ids.length;
+    const newTokens = greedyNewTokens(cases[0]);
+    assert.ok(cases.every((c) => greedyNewTokens(c) === newTokens), 'the reference generated as many tokens for every prompt');
     const result = await predictStage.run(ctx, params({ texts: cases.map((c) => c.prompt), max_new_tokens: newTokens }), { model: ref('model', artifact, 'finetune', 'model') });
     assert.equal(tf.memory().numTensors, before, 'no tensor outlives the stage');
     const rows = parse(await readFile(join(ctx.outDir, 'predictions.csv'), 'utf8'), { columns: true }) as Record<string, string>[];

@@ -22,6 +22,7 @@ import { disposeGpt2Model, forwardGpt2 } from '../../../models/gpt2/model.ts';
 import { generateGpt2 } from '../../../models/gpt2/generate.ts';
 import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
 import { loadLoraAdapter } from '../../../models/lora/io.ts';
+import { detachLora, type LoraState } from '../../../models/lora/lora.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { LORA_INIT, TINY_GPT2, trainFixture } from '../gpt2/fixtures.ts';
 
@@ -56,35 +57,60 @@ async function recordKernels(work: () => Promise<void>): Promise<Set<string>> {
   return names;
 }
 
+interface LstmCase {
+  name: string;
+  n_layers: number;
+  bidirectional: boolean;
+  pad_index: number;
+  ids: number[][];
+  length: number[];
+  labels: number[];
+}
+
+/** The reference LSTM that dispatches the most: bidirectional first, then the most layers (a layer feeding the next). */
+async function widestLstmCase(): Promise<LstmCase> {
+  const cases = JSON.parse(await readFile(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as LstmCase[];
+  return cases.sort((a, b) => Number(b.bidirectional) - Number(a.bidirectional) || b.n_layers - a.n_layers)[0];
+}
+
 async function lab1Work(): Promise<void> {
-  const c = (JSON.parse(await readFile(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as { name: string; pad_index: number; ids: number[][]; length: number[]; labels: number[] }[]).find((x) => x.name === 'lstm-L2-bi')!;
+  const c = await widestLstmCase();
   const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`), { padIndex: c.pad_index });
-  const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
-  for (const optimizer of [createOptimizer({ name: 'adam', lr: 1e-3 }), createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 })]) {
-    await trainStepAsync(lstmTrainable(model), batch, optimizer);
-    optimizer.dispose();
+  const optimizers = [createOptimizer({ name: 'adam', lr: 1e-3 }), createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 })];
+  const logits: tf.Tensor[] = [];
+  try {
+    const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
+    for (const optimizer of optimizers) await trainStepAsync(lstmTrainable(model), batch, optimizer);
+    logits.push(tf.tidy(() => tf.softmax(forwardLstm(model, batch))));
+    await logits[0].data();
+  } finally {
+    tf.dispose(logits);
+    for (const optimizer of optimizers) optimizer.dispose();
+    disposeLstm(model);
   }
-  const logits = tf.tidy(() => tf.softmax(forwardLstm(model, batch)));
-  await logits.data();
-  logits.dispose();
-  disposeLstm(model);
 }
 
 async function lab2Work(): Promise<void> {
   const model = await loadGpt2(TINY_GPT2);
-  const { batch } = trainFixture();
   const optimizer = createOptimizer({ name: 'adamw', lr: 1e-3, eps: 1e-8, weightDecay: 0.01 });
-  await trainStepAsync(gpt2Trainable(model), { ids: batch }, optimizer);
-  const lora = await loadLoraAdapter(model, LORA_INIT);
-  await trainStepAsync(gpt2Trainable(model, lora.params), { ids: batch }, optimizer);
-  const { logits, loss } = forwardGpt2(model, [batch[0]], { labels: [batch[0]] });
-  await loss!.data();
-  tf.dispose([logits, loss!]);
-  await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null });
-  await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null, doSample: true, topK: 5, topP: 0.9, temperature: 0.8, repetitionPenalty: 1.2, seed: 1 });
-  optimizer.dispose();
-  tf.dispose(Object.values(lora.params));
-  disposeGpt2Model(model);
+  let lora: LoraState | undefined;
+  const outputs: tf.Tensor[] = [];
+  try {
+    const { batch } = trainFixture();
+    await trainStepAsync(gpt2Trainable(model), { ids: batch }, optimizer);
+    lora = await loadLoraAdapter(model, LORA_INIT);
+    await trainStepAsync(gpt2Trainable(model, lora.params), { ids: batch }, optimizer);
+    const { logits, loss } = forwardGpt2(model, [batch[0]], { labels: [batch[0]] });
+    outputs.push(logits, loss!);
+    await loss!.data();
+    await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null });
+    await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null, doSample: true, topK: 5, topP: 0.9, temperature: 0.8, repetitionPenalty: 1.2, seed: 1 });
+  } finally {
+    tf.dispose(outputs);
+    optimizer.dispose();
+    if (lora) detachLora(model, lora);
+    disposeGpt2Model(model);
+  }
 }
 
 const backends = await availableBackends();

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { loadGpt2 } from '../../../models/gpt2/load.ts';
-import { disposeGpt2Model, disposeKvCache, forwardGpt2, type Gpt2Model } from '../../../models/gpt2/model.ts';
+import { disposeGpt2Model, disposeKvCache, forwardGpt2, type Gpt2Model, type KvCache } from '../../../models/gpt2/model.ts';
 import { generateGpt2 } from '../../../models/gpt2/generate.ts';
 import { applyNoRepeatNgram, applyRepetitionPenalty, applyTopK, applyTopP, chooseNextToken, seededRandom, softmax } from '../../../models/gpt2/sampling.ts';
 import { forwardCases, greedyNewTokens, maxAbsDiff, TINY_GPT2, tinyConfig, type ForwardCase } from './fixtures.ts';
+import { heldTensors } from '../../helpers/held.ts';
 
 const { vocab_size: V, n_positions } = tinyConfig();
 const shortest = (): ForwardCase => forwardCases().reduce((x, y) => (y.ids.length < x.ids.length ? y : x));
@@ -39,23 +40,26 @@ describe('generateGpt2 against transformers', () => {
 
   it('gives the same logits through the KV cache as a full forward, position by position', async () => {
     const ids = longest().ids;
-    const full = forwardGpt2(model, [ids]).logits;
-    const fullData = (await full.data()) as Float32Array;
-    full.dispose();
-    // Prefill the first third of the positions, then feed one token at a time.
-    const prefill = Math.ceil(ids.length / 3);
-    let { logits, cache } = forwardGpt2(model, [ids.slice(0, prefill)], { returnCache: true });
-    let worst = maxAbsDiff(await logits.data(), fullData.subarray(0, prefill * V));
-    logits.dispose();
-    for (let t = prefill; t < ids.length; t++) {
-      const step = forwardGpt2(model, [[ids[t]]], { past: cache, returnCache: true });
+    const keep = heldTensors();
+    let cache: KvCache | undefined;
+    try {
+      const fullData = (await keep(forwardGpt2(model, [ids]).logits).data()) as Float32Array;
+      // Prefill the first third of the positions, then feed one token at a time.
+      const prefill = Math.ceil(ids.length / 3);
+      const first = forwardGpt2(model, [ids.slice(0, prefill)], { returnCache: true });
+      cache = first.cache;
+      let worst = maxAbsDiff(await keep(first.logits).data(), fullData.subarray(0, prefill * V));
+      for (let t = prefill; t < ids.length; t++) {
+        const step = forwardGpt2(model, [[ids[t]]], { past: cache, returnCache: true });
+        disposeKvCache(cache);
+        cache = step.cache;
+        worst = Math.max(worst, maxAbsDiff(await keep(step.logits).data(), fullData.subarray(t * V, (t + 1) * V)));
+      }
+      assert.ok(worst < 1e-5, `max |cached - full| = ${worst}`);
+    } finally {
       disposeKvCache(cache);
-      cache = step.cache;
-      worst = Math.max(worst, maxAbsDiff(await step.logits.data(), fullData.subarray(t * V, (t + 1) * V)));
-      step.logits.dispose();
+      keep.dispose();
     }
-    disposeKvCache(cache);
-    assert.ok(worst < 1e-5, `max |cached - full| = ${worst}`);
   });
 
   it('stops at eos_token_id, keeping it, and at max_length counting the prompt', async () => {

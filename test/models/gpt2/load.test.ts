@@ -35,8 +35,11 @@ async function loadSnapshot(dir: string): Promise<Map<string, Float32Array>> {
 async function smallFolder(edit: (tensors: Map<string, NamedArray>) => void): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tfpipe-gpt2-'));
   const model = createGpt2(SMALL, 1);
-  await saveGpt2(model, dir);
-  disposeGpt2Model(model);
+  try {
+    await saveGpt2(model, dir);
+  } finally {
+    disposeGpt2Model(model);
+  }
   const { tensors } = await readSafetensors(join(dir, 'model.safetensors'));
   edit(tensors);
   await writeSafetensors(join(dir, 'model.safetensors'), Object.fromEntries(tensors));
@@ -57,8 +60,9 @@ describe('loadGpt2', () => {
   });
 
   it('names the key, the expected and the found shape when a shape is wrong', async () => {
-    const dir = await smallFolder((t) => t.set('transformer.h.0.attn.c_attn.weight', { shape: [8, 16], data: new Float32Array(128) }));
-    await assert.rejects(loadGpt2(dir), /key transformer\.h\.0\.attn\.c_attn\.weight: expected shape \[8,24\], found \[8,16\]/);
+    const C = SMALL.n_embd;
+    const dir = await smallFolder((t) => t.set('transformer.h.0.attn.c_attn.weight', { shape: [C, 2 * C], data: new Float32Array(2 * C * C) }));
+    await assert.rejects(loadGpt2(dir), new RegExp(`key transformer\\.h\\.0\\.attn\\.c_attn\\.weight: expected shape \\[${C},${3 * C}\\], found \\[${C},${2 * C}\\]`));
   });
 
   it('reports missing and unexpected keys together', async () => {
@@ -67,7 +71,7 @@ describe('loadGpt2', () => {
       t.set('transformer.h.0.attn.rotary.weight', { shape: [2], data: new Float32Array(2) });
     });
     await assert.rejects(loadGpt2(dir), (error: Error) => {
-      assert.match(error.message, /missing key transformer\.h\.0\.ln_1\.bias \(expected shape \[8\]\)/);
+      assert.match(error.message, new RegExp(`missing key transformer\\.h\\.0\\.ln_1\\.bias \\(expected shape \\[${SMALL.n_embd}\\]\\)`));
       assert.match(error.message, /unexpected key transformer\.h\.0\.attn\.rotary\.weight/);
       return true;
     });
@@ -80,9 +84,13 @@ describe('loadGpt2', () => {
       t.set('lm_head.weight', wte!);
     });
     const model = await loadGpt2(tied);
-    assert.equal(Object.keys(model.params).length, 2 + 12 + 2);
-    disposeGpt2Model(model);
-    const untied = await smallFolder((t) => t.set('lm_head.weight', { shape: [10, 8], data: new Float32Array(80).fill(0.5) }));
+    try {
+      assert.equal(Object.keys(model.params).length, gpt2TensorCount(SMALL.n_layer));
+    } finally {
+      disposeGpt2Model(model);
+    }
+    const { vocab_size: V, n_embd: C } = SMALL;
+    const untied = await smallFolder((t) => t.set('lm_head.weight', { shape: [V, C], data: new Float32Array(V * C).fill(0.5) }));
     await assert.rejects(loadGpt2(untied), /lm_head\.weight differs from transformer\.wte\.weight/);
     assert.equal(tf.memory().numTensors, 0, 'a failed load leaves no variable behind');
   });
@@ -99,8 +107,11 @@ describe('loadGpt2', () => {
   it('saves in the save_pretrained layout with the reference key names, shapes and config', async () => {
     const model = await loadGpt2(TINY_GPT2_HUB);
     const dir = await mkdtemp(join(tmpdir(), 'tfpipe-gpt2-'));
-    await saveGpt2(model, join(dir, 'out'));
-    disposeGpt2Model(model);
+    try {
+      await saveGpt2(model, join(dir, 'out'));
+    } finally {
+      disposeGpt2Model(model);
+    }
     const saved = await readSafetensors(join(dir, 'out', 'model.safetensors'));
     const reference = await readSafetensors(join(TINY_GPT2, 'model.safetensors'));
     assert.deepEqual([...saved.tensors.keys()].sort(), [...reference.tensors.keys()].sort());
@@ -147,22 +158,25 @@ describe('createGpt2', () => {
 
   it('initialises as HF: N(0, 0.02), c_proj N(0, 0.02/sqrt(2 n_layer)), zero biases, LayerNorm ones; seeded', async () => {
     const shape = { n_layer: 2, n_head: 4, n_embd: 64, n_positions: 128, vocab_size: 512 };
-    const model = createGpt2(shape, 7);
-    const first = await snapshot(model);
-    disposeGpt2Model(model);
-    const same = createGpt2(shape, 7);
-    const repeat = await snapshot(same);
-    disposeGpt2Model(same);
-    const other = createGpt2(shape, 8);
-    const different = await snapshot(other);
-    disposeGpt2Model(other);
+    const created = async (seed: number) => {
+      const model = createGpt2(shape, seed);
+      try {
+        return await snapshot(model);
+      } finally {
+        disposeGpt2Model(model);
+      }
+    };
+    const first = await created(7);
+    const repeat = await created(7);
+    const different = await created(8);
     for (const [name, values] of first) assert.deepEqual(values, repeat.get(name), `${name} is reproducible`);
     assert.notDeepEqual(first.get('transformer.wte.weight'), different.get('transformer.wte.weight'));
     const std = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
     assert.ok(Math.abs(std(first.get('transformer.wte.weight')!) - 0.02) < 0.001);
     assert.ok(Math.abs(std(first.get('transformer.h.1.mlp.c_fc.weight')!) - 0.02) < 0.001);
-    assert.ok(Math.abs(std(first.get('transformer.h.0.mlp.c_proj.weight')!) - 0.01) < 0.0007, 'c_proj std 0.02 / sqrt(4)');
-    assert.ok(Math.abs(std(first.get('transformer.h.0.attn.c_proj.weight')!) - 0.01) < 0.001);
+    const projStd = 0.02 / Math.sqrt(2 * shape.n_layer);
+    assert.ok(Math.abs(std(first.get('transformer.h.0.mlp.c_proj.weight')!) - projStd) < 0.0007, `c_proj std 0.02 / sqrt(2 n_layer) = ${projStd}`);
+    assert.ok(Math.abs(std(first.get('transformer.h.0.attn.c_proj.weight')!) - projStd) < 0.001);
     assert.ok(first.get('transformer.h.0.attn.c_attn.bias')!.every((x) => x === 0));
     assert.ok(first.get('transformer.h.1.ln_2.weight')!.every((x) => x === 1));
     assert.ok(first.get('transformer.ln_f.bias')!.every((x) => x === 0));

@@ -10,6 +10,8 @@ import { generateGpt2 } from '../../../models/gpt2/generate.ts';
 import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { loadLoraAdapter } from '../../../models/lora/io.ts';
+import { detachLora, type LoraState } from '../../../models/lora/lora.ts';
+import { heldTensors } from '../../helpers/held.ts';
 import { forwardCases, greedyNewTokens, LORA_INIT, loraFixture, maxAbsDiff, TINY_GPT2, tinyConfig, trainFixture } from './fixtures.ts';
 
 // Per backend: max |Δ| of logits and loss, and the relative error of training losses. webgpu: f32 on the GPU with
@@ -26,16 +28,20 @@ for (const backend of (await availableBackends()).filter((b) => b !== 'cpu')) {
     it('matches the reference logits, loss and greedy tokens', async () => {
       const V = tinyConfig().vocab_size;
       const model = await loadGpt2(TINY_GPT2);
-      for (const ref of forwardCases()) {
-        const T = ref.ids.length;
-        const { logits, loss } = forwardGpt2(model, [ref.ids], { labels: [ref.ids] });
-        const data = (await logits.data()) as Float32Array;
-        assert.ok(maxAbsDiff(data.subarray((T - 1) * V, (T - 1) * V + ref.last_logits_first64.length), ref.last_logits_first64) < tol.logits);
-        assert.ok(Math.abs((await loss!.data())[0] - ref.loss) < tol.logits);
-        tf.dispose([logits, loss!]);
-        assert.deepEqual((await generateGpt2(model, ref.ids, { maxNewTokens: greedyNewTokens(ref), eosTokenId: null })).ids, ref.greedy_20);
+      const keep = heldTensors();
+      try {
+        for (const ref of forwardCases()) {
+          const T = ref.ids.length;
+          const { logits, loss } = keep(forwardGpt2(model, [ref.ids], { labels: [ref.ids] }));
+          const data = (await logits.data()) as Float32Array;
+          assert.ok(maxAbsDiff(data.subarray((T - 1) * V, (T - 1) * V + ref.last_logits_first64.length), ref.last_logits_first64) < tol.logits);
+          assert.ok(Math.abs((await loss!.data())[0] - ref.loss) < tol.logits);
+          assert.deepEqual((await generateGpt2(model, ref.ids, { maxNewTokens: greedyNewTokens(ref), eosTokenId: null })).ids, ref.greedy_20);
+        }
+      } finally {
+        keep.dispose();
+        disposeGpt2Model(model);
       }
-      disposeGpt2Model(model);
       assert.equal(tf.memory().numTensors, 0);
     });
 
@@ -46,22 +52,26 @@ for (const backend of (await availableBackends()).filter((b) => b !== 'cpu')) {
         { optimizer: loraFixture().optimizer, adapter: LORA_INIT, expected: loraFixture().losses },
       ];
       for (const run of runs) {
-        const model = await loadGpt2(TINY_GPT2);
-        const lora = run.adapter ? await loadLoraAdapter(model, run.adapter) : null;
         const { name, lr, eps, weight_decay } = run.optimizer;
         assert.equal(name, 'adamw');
         const betas = 'betas' in run.optimizer ? run.optimizer.betas : undefined;
+        const model = await loadGpt2(TINY_GPT2);
         const optimizer = createOptimizer({ name: 'adamw', lr, ...(betas ? { betas } : {}), eps, weightDecay: weight_decay });
-        const trainable = gpt2Trainable(model, lora?.params);
-        const losses: number[] = [];
-        for (let step = 0; step < run.expected.length - 1; step++) losses.push(await trainStepAsync(trainable, { ids: train.batch }, optimizer));
-        const last = tf.tidy(() => gpt2Loss(model, train.batch));
-        losses.push((await last.data())[0]);
-        last.dispose();
-        for (const [i, loss] of losses.entries()) assert.ok(Math.abs(loss - run.expected[i]) / run.expected[i] < tol.lossRel, `${run.adapter ? 'LoRA' : 'full'} loss ${i}: ${loss}`);
-        optimizer.dispose();
-        disposeGpt2Model(model);
-        if (lora) tf.dispose(Object.values(lora.params));
+        let lora: LoraState | null = null;
+        try {
+          lora = run.adapter ? await loadLoraAdapter(model, run.adapter) : null;
+          const trainable = gpt2Trainable(model, lora?.params);
+          const losses: number[] = [];
+          for (let step = 0; step < run.expected.length - 1; step++) losses.push(await trainStepAsync(trainable, { ids: train.batch }, optimizer));
+          const last = tf.tidy(() => gpt2Loss(model, train.batch));
+          losses.push((await last.data())[0]);
+          last.dispose();
+          for (const [i, loss] of losses.entries()) assert.ok(Math.abs(loss - run.expected[i]) / run.expected[i] < tol.lossRel, `${run.adapter ? 'LoRA' : 'full'} loss ${i}: ${loss}`);
+        } finally {
+          optimizer.dispose();
+          if (lora) detachLora(model, lora);
+          disposeGpt2Model(model);
+        }
       }
       assert.equal(tf.memory().numTensors, 0);
     });

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { HF_REFERENCE } from '../../helpers/context.ts';
+import { heldTensors } from '../../helpers/held.ts';
 import { availableBackends, trainStepAsync, useBackend } from '../../helpers/backends.ts';
 import type { BackendName } from '../../../models/backend/select.ts';
 import { loadLstmSafetensors } from '../../../models/lstm/weights.ts';
@@ -38,32 +39,34 @@ for (const backend of await availableBackends()) {
   for (const c of cases) {
     test(`${c.name} on ${backend}: logits and ${c.losses.length - 1} Adam steps match PyTorch`, async () => {
       await useBackend(backend);
-      const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`), { padIndex: c.pad_index });
-      const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
-      const before = tf.memory().numTensors;
-
-      const logits = tf.tidy(() => forwardLstm(model, batch));
-      const got = (await logits.array()) as number[][];
-      logits.dispose();
-      assert.equal(tf.memory().numTensors, before, 'forward leaked tensors');
-      got.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - c.logits[i][j]) <= TOLERANCE[backend].logits, `logit [${i},${j}] ${v} vs ${c.logits[i][j]}`)));
-
       assert.equal(c.optimizer.name, 'adam');
+      const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`), { padIndex: c.pad_index });
       const optimizer = createOptimizer({ name: 'adam', lr: c.optimizer.lr, eps: c.optimizer.eps });
-      const trainable = lstmTrainable(model);
-      const losses: number[] = [];
-      for (let step = 0; step < c.losses.length - 1; step++) {
-        const stateTensors = tf.memory().numTensors;
-        losses.push(await trainStepAsync(trainable, batch, optimizer));
-        if (step > 0) assert.equal(tf.memory().numTensors, stateTensors, 'train step leaked tensors');
-      }
-      const last = tf.tidy(() => trainable.loss(batch, { training: false }));
-      losses.push((await last.data())[0]);
-      last.dispose();
-      losses.forEach((v, i) => assert.ok(Math.abs(v - c.losses[i]) <= TOLERANCE[backend].lossRel * Math.abs(c.losses[i]), `loss ${i}: ${v} vs ${c.losses[i]}`));
+      const keep = heldTensors();
+      try {
+        const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
+        const before = tf.memory().numTensors;
+        const logits = tf.tidy(() => forwardLstm(model, batch));
+        const got = (await logits.array()) as number[][];
+        logits.dispose();
+        assert.equal(tf.memory().numTensors, before, 'forward leaked tensors');
+        got.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - c.logits[i][j]) <= TOLERANCE[backend].logits, `logit [${i},${j}] ${v} vs ${c.logits[i][j]}`)));
 
-      optimizer.dispose();
-      disposeLstm(model);
+        const trainable = lstmTrainable(model);
+        const losses: number[] = [];
+        for (let step = 0; step < c.losses.length - 1; step++) {
+          const stateTensors = tf.memory().numTensors;
+          losses.push(await trainStepAsync(trainable, batch, optimizer));
+          if (step > 0) assert.equal(tf.memory().numTensors, stateTensors, 'train step leaked tensors');
+        }
+        const last = keep(tf.tidy(() => trainable.loss(batch, { training: false })));
+        losses.push((await last.data())[0]);
+        losses.forEach((v, i) => assert.ok(Math.abs(v - c.losses[i]) <= TOLERANCE[backend].lossRel * Math.abs(c.losses[i]), `loss ${i}: ${v} vs ${c.losses[i]}`));
+      } finally {
+        keep.dispose();
+        optimizer.dispose();
+        disposeLstm(model);
+      }
     });
   }
 }

@@ -31,11 +31,14 @@ test('a PyTorch state_dict loads with its config inferred from the shapes', asyn
   for (const c of CASES) {
     // padding_idx is not in a state_dict: it comes from the caller (default 0), as dropout does.
     const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`));
-    assert.deepEqual(model.config, { ...configOf(c), padIndex: 0 }, c.name);
-    const H = c.hidden_dim;
-    const last = `lstm.weight_ih_l${c.n_layers - 1}${c.bidirectional ? '_reverse' : ''}`;
-    assert.deepEqual(model.params[last].shape, [4 * H, c.n_layers > 1 ? (c.bidirectional ? 2 : 1) * H : c.embedding_dim], `${c.name}: ${last}`);
-    disposeLstm(model);
+    try {
+      assert.deepEqual(model.config, { ...configOf(c), padIndex: 0 }, c.name);
+      const H = c.hidden_dim;
+      const last = `lstm.weight_ih_l${c.n_layers - 1}${c.bidirectional ? '_reverse' : ''}`;
+      assert.deepEqual(model.params[last].shape, [4 * H, c.n_layers > 1 ? (c.bidirectional ? 2 : 1) * H : c.embedding_dim], `${c.name}: ${last}`);
+    } finally {
+      disposeLstm(model);
+    }
   }
 });
 
@@ -44,16 +47,22 @@ test('save → load round trip gives identical weights and config', async () => 
   const ctx = await makeTestContext();
   const config: LstmConfig = { vocabSize: 30, embeddingDim: 5, hiddenDim: 6, outputDim: 1, nLayers: 2, bidirectional: true, dropout: 0.25, padIndex: 1 };
   const model = createLstmClassifier(config, 7);
-  const before = tf.memory().numTensors;
-  const path = join(ctx.outDir, 'model.safetensors');
-  await saveLstmSafetensors(model, path);
-  const loaded = await loadLstmSafetensors(path);
-  assert.deepEqual(loaded.config, config);
-  assert.deepEqual(Object.keys(loaded.params).sort(), Object.keys(model.params).sort());
-  for (const [name, v] of Object.entries(model.params)) assert.deepEqual(loaded.params[name].dataSync(), v.dataSync(), name);
-  disposeLstm(loaded);
-  assert.equal(tf.memory().numTensors, before);
-  disposeLstm(model);
+  try {
+    const before = tf.memory().numTensors;
+    const path = join(ctx.outDir, 'model.safetensors');
+    await saveLstmSafetensors(model, path);
+    const loaded = await loadLstmSafetensors(path);
+    try {
+      assert.deepEqual(loaded.config, config);
+      assert.deepEqual(Object.keys(loaded.params).sort(), Object.keys(model.params).sort());
+      for (const [name, v] of Object.entries(model.params)) assert.deepEqual(loaded.params[name].dataSync(), v.dataSync(), name);
+    } finally {
+      disposeLstm(loaded);
+    }
+    assert.equal(tf.memory().numTensors, before);
+  } finally {
+    disposeLstm(model);
+  }
 });
 
 test('loading asserts every key and shape', async () => {
