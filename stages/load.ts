@@ -2,6 +2,7 @@
 // (stages/data/catalog.ts: $TFPIPE_DATA, else a checked download) or from a file given by `path`:
 //   csv      streamed through csv-parse; `columns` picks the text and label columns by header name
 //   text     one row per line as Hugging Face's `text` builder gives them (no "\n", blank lines kept as "")
+//   wikitext a wiki.*.raw file's rows as Hugging Face's wikitext builder gives them (each line with its "\n")
 //   jsonl    one object per line; `columns` picks the keys
 //   parquet  `columns` picks the columns
 // Gzip is read transparently. Labels become ids through `labels` (names in id order) or the sorted distinct values.
@@ -18,9 +19,9 @@ import { assignLabelIds } from './data/labels.ts';
 import { readParquetRows } from './data/parquet.ts';
 import { displayPath, readDecodedBuffer, type ReadOptions } from './data/read-file.ts';
 import { DataError, type ColumnMap, type RawRows } from './data/rows.ts';
-import { textBuilderRows } from './data/text-lines.ts';
+import { textBuilderRows, wikitextRows } from './data/text-lines.ts';
 
-export type FileFormat = 'csv' | 'text' | 'jsonl' | 'parquet';
+export type FileFormat = 'csv' | 'text' | 'wikitext' | 'jsonl' | 'parquet';
 
 export interface LoadParams {
   dataset?: CatalogName;
@@ -92,16 +93,18 @@ async function readPathRows(ctx: StageContext, params: LoadParams): Promise<Load
 export async function readRowsFromFile(path: string, display: string, params: Pick<LoadParams, 'format' | 'columns' | 'sha256'>, options: ReadOptions = {}): Promise<RawRows> {
   const format = params.format && params.format !== 'auto' ? params.format : formatOf(path);
   const columns: ColumnMap = { text: params.columns?.text ?? 'text', label: params.columns?.label };
-  if (format === 'text' && params.columns) throw new DataError(`load: ${display} is read as text (one row per line); \`columns\` applies to csv, jsonl and parquet`);
+  if ((format === 'text' || format === 'wikitext') && params.columns) throw new DataError(`load: ${display} is read as ${format} (one row per line); \`columns\` applies to csv, jsonl and parquet`);
   let rows: RawRows;
   let sha256: string;
   switch (format) {
     case 'csv':
       ({ result: rows, sha256 } = await readCsvRows(path, columns, display, options));
       break;
-    case 'text': {
+    case 'text':
+    case 'wikitext': {
       const read = await readDecodedBuffer(path, options);
-      rows = { texts: textBuilderRows(read.result.toString('utf8')), labels: null, where: (row) => `${display}:${row + 1}` };
+      const lines = format === 'text' ? textBuilderRows : wikitextRows;
+      rows = { texts: lines(read.result.toString('utf8')), labels: null, where: (row) => `${display}:${row + 1}` };
       sha256 = read.sha256;
       break;
     }

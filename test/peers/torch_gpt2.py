@@ -169,10 +169,14 @@ class GPT2(nn.Module):
         assert T <= self.config["n_positions"], f"{T} positions exceed n_positions {self.config['n_positions']}"
         t = self.transformer
         x = t.drop(t.wte(ids) + t.wpe(torch.arange(T)))
-        allowed = torch.tril(torch.ones(T, T, dtype=torch.bool)).view(1, 1, T, T)
+        # As transformers' eager attention: a future key gets finfo.min, and a padding key finfo.min more (on top of
+        # its score, or -inf on top of a future key's), so a query whose every visible key is padding (a row of
+        # padding only) attends uniformly over its causal window.
+        lowest = torch.finfo(torch.float32).min
+        causal = torch.tril(torch.ones(T, T, dtype=torch.bool)).view(1, 1, T, T)
+        bias = torch.zeros(1, 1, T, T).masked_fill(~causal, lowest)  # (1, 1, T, T)
         if attention_mask is not None:
-            allowed = allowed & attention_mask.bool().view(B, 1, 1, T)
-        bias = torch.zeros(allowed.shape).masked_fill(~allowed, torch.finfo(torch.float32).min)  # (B|1, 1, T, T)
+            bias = bias + (1.0 - attention_mask.float()).view(B, 1, 1, T) * lowest  # (B, 1, T, T)
         for block in t.h:
             x = block(x, bias)
         return F.linear(t.ln_f(x), t.wte.weight)
