@@ -22,7 +22,8 @@ describe('stage kinds', () => {
 
   it('read inputs from x-input and outputs from x-tfpipe', () => {
     const split = kindInfo('split');
-    assert.deepEqual(split.inputs, { input: { types: ['dataset'], required: true, description: 'The dataset to split (`load_stage`).' } });
+    assert.deepEqual(split.inputs, { input: { types: ['dataset'], shape: 'one', required: true, description: 'The dataset to split (`load_stage`).' } });
+    assert.equal(kindInfo('compare').inputs.rows.shape, 'named-lists', 'an object of lists of refs');
     assert.deepEqual(split.outputs, {
       splits: { type: 'splits', path: '.' },
       train: { type: 'dataset', path: 'train' },
