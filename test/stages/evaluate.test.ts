@@ -12,18 +12,14 @@ import { evaluateStage } from '../../stages/evaluate.ts';
 import { classificationFigures, confusionMatrix, predictionsFromLogits } from '../../stages/training/classification-metrics.ts';
 import { makeClassifierBatch } from '../../stages/training/classifier-batches.ts';
 import { readLstmModel } from '../../stages/training/model-artifact.ts';
-import { trainStage } from '../../stages/train.ts';
 import { makeTestContext } from '../helpers/context.ts';
-import { makeTrainFixture, ref, type TrainFixture } from './train-fixtures.ts';
+import { ref, trainedClassifier, type TrainFixture } from './train-fixtures.ts';
 
 let fixture: TrainFixture;
 let modelDir: string;
 before(async () => {
   await selectBackend('wasm');
-  fixture = await makeTrainFixture();
-  const ctx = await makeTestContext();
-  await trainStage.run(ctx, { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 2, lr: 0.02, seed: 1 }, { data: fixture.tokens, vocab: fixture.vocab });
-  modelDir = ctx.outDir;
+  ({ fixture, modelDir } = await trainedClassifier());
 });
 
 test('binary figures: confusion [[tn, fp], [fn, tp]], precision/recall/F1 of class 1, as counted by hand', () => {

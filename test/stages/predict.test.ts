@@ -16,21 +16,18 @@ import { readTyped } from '../../stages/artifacts/typed-file.ts';
 import { evaluateStage } from '../../stages/evaluate.ts';
 import { writeGpt2Artifact } from '../../stages/lm/model-artifact.ts';
 import { predictStage, type PredictParams } from '../../stages/predict.ts';
-import { trainStage } from '../../stages/train.ts';
 import { makeTestContext } from '../helpers/context.ts';
+import { stageParams } from '../helpers/params.ts';
 import { forwardCases, greedyNewTokens, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
-import { LABEL_NAMES, makeTrainFixture, ref, type TrainFixture } from './train-fixtures.ts';
+import { LABEL_NAMES, ref, trainedClassifier, type TrainFixture } from './train-fixtures.ts';
 
-const params = (extra: Partial<PredictParams>): PredictParams => ({ batch_size: 256, max_new_tokens: 50, shown: 5, ...extra });
+const params = (extra: Partial<PredictParams>): PredictParams => stageParams<PredictParams>('predict', extra, ['model']);
 
 let fixture: TrainFixture;
 let modelDir: string;
 before(async () => {
   await selectBackend('wasm');
-  fixture = await makeTrainFixture();
-  const ctx = await makeTestContext();
-  await trainStage.run(ctx, { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 2, lr: 0.02, seed: 1 }, { data: fixture.tokens, vocab: fixture.vocab });
-  modelDir = ctx.outDir;
+  ({ fixture, modelDir } = await trainedClassifier());
 });
 
 interface CsvRow {

@@ -8,6 +8,8 @@ import { writeDataset, type SplitPart } from '../../stages/artifacts/dataset.ts'
 import { writeTokenSplitsIndex, writeTokens, type Tokens } from '../../stages/artifacts/tokens.ts';
 import { writeVocab } from '../../stages/artifacts/vocab.ts';
 import type { ArtifactRef, ArtifactType, Fingerprint } from '../../stages/stage.ts';
+import { trainStage } from '../../stages/train.ts';
+import { makeTestContext } from '../helpers/context.ts';
 
 export const WORDS = ['<pad>', '<unk>', 'good', 'bad', 'film', 'plot', 'actor', 'long', 'music', 'scene', 'story', 'end'];
 export const LABEL_NAMES = ['negative', 'positive'];
@@ -84,4 +86,12 @@ export async function makeTrainFixture(rows: Record<SplitPart, number> = { train
     splits: ref('splits', join(root, 'splits'), 'split', 'splits'),
     parts,
   };
+}
+
+/** The fixture and a small classifier trained on it by the train stage: its model artifact's folder. */
+export async function trainedClassifier(): Promise<{ fixture: TrainFixture; modelDir: string }> {
+  const fixture = await makeTrainFixture();
+  const ctx = await makeTestContext();
+  await trainStage.run(ctx, { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 2, lr: 0.02, seed: 1 }, { data: fixture.tokens, vocab: fixture.vocab });
+  return { fixture, modelDir: ctx.outDir };
 }
