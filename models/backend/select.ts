@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmExtras } from './kernels/wasm-extras.ts';
 import { registerWasmGatherRows } from './kernels/gather-rows.ts';
 import { registerMatMulKBlocks } from './kernels/matmul-k-blocks.ts';
+import { registerWasmSumF64 } from './kernels/sum-f64.ts';
 import { findTfjsNode, tfjsNodeInstallHint } from './tensorflow.ts';
 import { resolveWasmThreadCount, useWasmThreads, wasmThreadsInUse } from './wasm-threads.ts';
 
@@ -56,6 +57,7 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
       registerWasmExtras();
       registerWasmGatherRows();
       registerMatMulKBlocks('wasm');
+      registerWasmSumF64();
     },
     describe: async () => {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
