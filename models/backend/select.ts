@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmExtras } from './kernels/wasm-extras.ts';
 import { registerWasmGatherRows } from './kernels/gather-rows.ts';
+import { registerMatMulKBlocks } from './kernels/matmul-k-blocks.ts';
+import { registerWasmSumF64 } from './kernels/sum-f64.ts';
 import { findTfjsNode, tfjsNodeInstallHint } from './tensorflow.ts';
 import { resolveWasmThreadCount, useWasmThreads, wasmThreadsInUse } from './wasm-threads.ts';
 
@@ -54,6 +56,8 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
       await useWasmThreads(resolveWasmThreadCount()); // TFPIPE_WASM_THREADS, else every core
       registerWasmExtras();
       registerWasmGatherRows();
+      registerMatMulKBlocks('wasm');
+      registerWasmSumF64();
     },
     describe: async () => {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
@@ -75,6 +79,7 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
       registerTransposeInt32Fix();
       const { registerAddNGroups } = await import('./webgpu/addn-groups.ts');
       registerAddNGroups();
+      registerMatMulKBlocks('webgpu');
     },
     activate: async () => {
       const { guardDeviceErrors } = await import('./webgpu/device-errors.ts');
