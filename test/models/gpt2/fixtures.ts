@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HF_REFERENCE } from '../../helpers/context.ts';
+import type { Gpt2Config } from '../../../models/gpt2/config.ts';
 
 export const TINY_GPT2 = join(HF_REFERENCE, 'tiny-gpt2');
 export const TINY_GPT2_HUB = join(HF_REFERENCE, 'tiny-gpt2-hub-layout');
@@ -10,15 +11,7 @@ export const LORA_INIT = join(HF_REFERENCE, 'tiny-gpt2-lora-init');
 export const LORA_STEP3 = join(HF_REFERENCE, 'tiny-gpt2-lora-step3');
 
 /** The fields of tiny-gpt2/config.json the tests use. */
-export interface TinyConfig {
-  vocab_size: number;
-  n_positions: number;
-  n_embd: number;
-  n_layer: number;
-  n_head: number;
-  n_inner: number | null;
-  eos_token_id: number;
-}
+export type TinyConfig = Pick<Gpt2Config, 'vocab_size' | 'n_positions' | 'n_embd' | 'n_layer' | 'n_head' | 'n_inner' | 'eos_token_id'>;
 
 export interface ForwardCase {
   prompt: string;
@@ -39,7 +32,8 @@ export interface TrainFixture {
 
 export interface LoraFixture {
   lora: { r: number; alpha: number; dropout: number; target_modules: string[] };
-  optimizer: { name: string; lr: number; eps: number; weight_decay: number };
+  /** `betas` absent: torch's default (0.9, 0.999). */
+  optimizer: { name: string; lr: number; betas?: [number, number]; eps: number; weight_decay: number };
   losses: number[];
   after_step3: { ids: number[]; last_logits_first64: number[]; logit_sum_per_pos: number[]; merged_max_abs_diff: number };
 }

@@ -77,7 +77,7 @@ for (const backend of await availableBackends()) {
 
     it(`reproduces the ${ref.losses.length} losses of ${ref.losses.length - 1} AdamW steps (lr ${ref.optimizer.lr}) within 1e-4 relative, training only A and B`, async () => {
       assert.equal(ref.optimizer.name, 'adamw');
-      const betas = 'betas' in ref.optimizer ? ref.optimizer.betas : undefined;
+      const { betas } = ref.optimizer;
       const optimizer = createOptimizer({ name: 'adamw', lr: ref.optimizer.lr, ...(betas ? { betas } : {}), eps: ref.optimizer.eps, weightDecay: ref.optimizer.weight_decay });
       const counts: number[] = [];
       try {
