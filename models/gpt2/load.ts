@@ -28,7 +28,7 @@ export interface Gpt2LoadOptions {
 /** A GPT-2 with HF's random initialisation (see initGpt2Params), seeded; refused first if it cannot fit memory. */
 export function createGpt2(shape: Gpt2Shape, seed = 0, use: Gpt2Use = 'inference'): Gpt2Model {
   const config = makeGpt2Config(shape);
-  assertGpt2Fits(config, use, 'the `init` GPT-2');
+  assertGpt2Fits(config, use, 'base `init`');
   return createGpt2Model(config, initGpt2Params(config, seed));
 }
 

@@ -34,11 +34,11 @@ export function gpt2MemoryNeed(config: Gpt2Config, use: Gpt2Use): MemoryNeed {
 }
 
 /**
- * Refuses, before any allocation, a GPT-2 that cannot fit the active backend's memory for `use`; `what` names the
- * model (its config file, or "the `init` GPT-2").
+ * Refuses, before any allocation, a GPT-2 that cannot fit the active backend's memory for `use`; `what` names where
+ * the config came from (its config.json, or "base `init`").
  */
 export function assertGpt2Fits(config: Gpt2Config, use: Gpt2Use, what: string, budget: MemoryBudget = memoryBudget()): void {
-  assertFits(gpt2MemoryNeed(config, use), budget, `${what} (GPT-2, n_layer ${config.n_layer}, n_embd ${config.n_embd}, vocab_size ${config.vocab_size}) for ${use}`);
+  assertFits(gpt2MemoryNeed(config, use), budget, `${what}: a GPT-2 of n_layer ${config.n_layer}, n_embd ${config.n_embd}, vocab_size ${config.vocab_size}, for ${use},`);
 }
 
 /** 124439808 → "124.4M"; 1.2e12 → "1.2T". */
