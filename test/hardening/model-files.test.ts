@@ -3,9 +3,9 @@
 // the wrong thing. Each probe's message names the file (and the tensor, where one is at fault) and carries no stack
 // trace; nothing is allocated. The probes a user meets through a pipeline's `base:` run through the CLI too, with
 // their exit code: 1 for a stage that fails on its model, 2 for a spec refused at validate.
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,6 +15,15 @@ import { readLoraConfig } from '../../models/lora/io.ts';
 import { TINY_GPT2 } from '../models/gpt2/fixtures.ts';
 import { writeRawSafetensors } from '../helpers/safetensors-raw.ts';
 import { makeProject, runCli } from '../cli/helpers.ts';
+
+/** The folders the probes make, removed after the tests. */
+const made: string[] = [];
+async function probeDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tfpipe-probe-'));
+  made.push(dir);
+  return dir;
+}
+after(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
 type Entry = { dtype: string; shape: number[]; data_offsets: [number, number] };
@@ -34,9 +43,9 @@ const inOrder = (header: Header) =>
     .map(([k]) => k);
 
 /** A folder with the reference config.json and a model.safetensors of the reference data under an edited header. */
-async function tamperedFolder(edit: (header: Header, names: string[]) => string | void, options: { declaredLength?: bigint; cut?: number; trailing?: Uint8Array } = {}): Promise<string> {
+async function tamperedFolder(edit: (header: Header, names: string[]) => string | void, options: { declaredLength?: bigint; cut?: number; trailing?: Uint8Array | number } = {}): Promise<string> {
   const { header, data } = await referenceParts();
-  const dir = await mkdtemp(join(tmpdir(), 'tfpipe-probe-'));
+  const dir = await probeDir();
   await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
   const text = edit(header, inOrder(header)) ?? JSON.stringify(header);
   const payload = options.cut ? data.subarray(0, data.byteLength - options.cut) : data;
@@ -46,7 +55,7 @@ async function tamperedFolder(edit: (header: Header, names: string[]) => string 
 
 /** A folder with the reference weights and `config` (text) as config.json. */
 async function withConfig(config: string, weights = true): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tfpipe-probe-'));
+  const dir = await probeDir();
   await writeFile(join(dir, 'config.json'), config);
   if (weights) await copyFile(join(TINY_GPT2, 'model.safetensors'), join(dir, 'model.safetensors'));
   return dir;
@@ -56,7 +65,7 @@ const referenceConfig = async (edit: Record<string, unknown>) => JSON.stringify(
 
 /** A sharded copy of the reference: shard files and an index whose weight_map `edit` may change. */
 async function shardedFolder(edit: (weightMap: Record<string, string>) => void = () => {}, indexText?: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tfpipe-probe-'));
+  const dir = await probeDir();
   await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
   await copyFile(join(TINY_GPT2, 'model.safetensors'), join(dir, 'model-00001-of-00001.safetensors'));
   const { header } = await referenceParts();
@@ -133,9 +142,11 @@ const probes: Probe[] = [
     names: 'model.safetensors',
   },
   {
-    name: 'a megabyte of trailing bytes',
-    folder: () => tamperedFolder(() => undefined, { trailing: new Uint8Array(2 ** 20) }),
-    expect: () => /1048576 bytes follow the last tensor's data/,
+    // The issue's 1.9 GB file whose payload is a few MB (here 6.2 MiB of weights, then a 1.9 GB hole): refused from
+    // its header, as the reference refuses it, without reading the rest.
+    name: '1.9 GB of trailing bytes after the weights',
+    folder: () => tamperedFolder(() => undefined, { trailing: 1_900_000_000 }),
+    expect: () => /1900000000 bytes follow the last tensor's data/,
     names: 'model.safetensors',
   },
   {
@@ -244,7 +255,7 @@ describe('hostile model folders, loaded', () => {
   }
 
   it('a malformed adapter_config.json: refused, naming it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tfpipe-probe-'));
+    const dir = await probeDir();
     await writeFile(join(dir, 'adapter_config.json'), '{"r": 8, "lora_alpha": }');
     await assert.rejects(readLoraConfig(dir), new RegExp(`^Error: ${join(dir, 'adapter_config.json')}: malformed JSON at line 1, column 24 \\(byte 23\\)`));
   });
@@ -258,6 +269,7 @@ describe('hostile model folders, through a pipeline (tfpipe run)', () => {
     it(`${name}: the stage fails with the message, exit 1, no stack trace`, async () => {
       const dir = await probe.folder();
       const project = await makeProject({ 'p.yaml': GENERATE(dir) });
+      made.push(project);
       const run = await runCli(project, ['run', 'p.yaml']);
       const output = run.stdout + run.stderr;
       assert.equal(run.code, 1, output);
@@ -270,6 +282,7 @@ describe('hostile model folders, through a pipeline (tfpipe run)', () => {
 
   it('`init` with n_layer 1000000: refused at validate, located at file:line:col, exit 2', async () => {
     const project = await makeProject({ 'p.yaml': GENERATE('{init: {n_layer: 1000000, n_head: 2, n_embd: 8}}') });
+    made.push(project);
     const run = await runCli(project, ['validate', 'p.yaml']);
     const output = run.stdout + run.stderr;
     assert.equal(run.code, 2, output);
@@ -279,6 +292,7 @@ describe('hostile model folders, through a pipeline (tfpipe run)', () => {
 
   it('an `init` within the bounds but too large for memory: the stage fails with both figures, exit 1', async () => {
     const project = await makeProject({ 'p.yaml': GENERATE('{init: {n_layer: 256, n_head: 64, n_embd: 32768}}') });
+    made.push(project);
     const run = await runCli(project, ['run', 'p.yaml']);
     const output = run.stdout + run.stderr;
     assert.equal(run.code, 1, output);

@@ -33,9 +33,9 @@ export function headerFor(tensors: RawTensor[], metadata?: Record<string, string
 
 /**
  * A file of: 8-byte length (`declaredLength`, default the header's true length), the header text, then the tensors'
- * bytes in order (holes skipped), then `trailing` bytes. Written with positioned writes, so holes cost no disk.
+ * bytes in order (holes skipped), then `trailing` bytes (a number: a hole that long). Written with positioned writes, so holes cost no disk.
  */
-export async function writeRawSafetensors(path: string, header: string, tensors: RawTensor[], options: { declaredLength?: bigint; trailing?: Uint8Array } = {}): Promise<number> {
+export async function writeRawSafetensors(path: string, header: string, tensors: RawTensor[], options: { declaredLength?: bigint; trailing?: Uint8Array | number } = {}): Promise<number> {
   const headerBytes = new TextEncoder().encode(header);
   const first8 = new Uint8Array(8);
   new DataView(first8.buffer).setBigUint64(0, options.declaredLength ?? BigInt(headerBytes.byteLength), true);
@@ -52,7 +52,8 @@ export async function writeRawSafetensors(path: string, header: string, tensors:
       if (t.data.byteLength > 0) await handle.write(t.data, 0, t.data.byteLength, at);
       at += t.data.byteLength;
     }
-    if (options.trailing) {
+    if (typeof options.trailing === 'number') at += options.trailing;
+    else if (options.trailing) {
       await handle.write(options.trailing, 0, options.trailing.byteLength, at);
       at += options.trailing.byteLength;
     }
