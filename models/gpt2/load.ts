@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile } from '../io/json-file.ts';
 import { writeSafetensors, type NamedArray } from '../io/safetensors.ts';
-import { openWeightsFolder, type TensorSource, type WeightsEntry } from '../io/weights-folder.ts';
+import { listWeightFiles, openWeightsFolder, type TensorSource, type WeightsEntry } from '../io/weights-folder.ts';
 import { makeGpt2Config, parseHfGpt2Config, toHfGpt2Config, type Gpt2Config, type Gpt2Shape } from './config.ts';
 import { gpt2ParamShapes, initGpt2Params, namedVariable, type Gpt2Params } from './params.ts';
 import { createGpt2Model, type Gpt2Model } from './model.ts';
@@ -64,14 +64,9 @@ async function openWeights(dir: string): Promise<TensorSource> {
   throw new Error(`${dir}: no ${WEIGHTS} (nor ${SHARD_INDEX})`);
 }
 
-/** The weight files a GPT-2 folder's load reads: model.safetensors, or the index and its shards; [] when none. */
-export function gpt2WeightFiles(dir: string, readIndex: (path: string) => unknown): string[] {
-  if (existsSync(join(dir, WEIGHTS))) return [join(dir, WEIGHTS)];
-  const index = join(dir, SHARD_INDEX);
-  if (!existsSync(index)) return [];
-  const weightMap = (readIndex(index) as { weight_map?: Record<string, unknown> } | null)?.weight_map ?? {};
-  const shards = [...new Set(Object.values(weightMap))].filter((s): s is string => typeof s === 'string' && !/[\\/]/.test(s) && s !== '..').sort();
-  return [index, ...shards.map((s) => join(dir, s))];
+/** The weight files a GPT-2 folder's load reads (for the fingerprint): model.safetensors, or the index and its shards. */
+export function gpt2WeightFiles(dir: string): string[] {
+  return listWeightFiles(dir, { single: WEIGHTS, index: SHARD_INDEX });
 }
 
 /** `h.0.attn.c_attn.weight` → `transformer.h.0.attn.c_attn.weight`; the save_pretrained names pass unchanged. */
@@ -127,9 +122,10 @@ export async function gpt2ParamsFromSource(config: Gpt2Config, source: TensorSou
   if (lmHead && !sameShape(lmHead.shape, expected.get('transformer.wte.weight')!)) {
     problems.push(`key lm_head.weight: expected shape [${expected.get('transformer.wte.weight')}], found [${lmHead.shape}]`);
   }
+  let wte: NamedArray | undefined; // read once: compared with lm_head, then used
   if (problems.length === 0 && lmHead) {
-    const [head, wte] = [await source.read(lmHead.name), await source.read(found.get('transformer.wte.weight')!.name)];
-    if (!sameValues(head.data, wte.data)) problems.push('lm_head.weight differs from transformer.wte.weight; tfpipe ties the head to wte (tie_word_embeddings)');
+    wte = await source.read(found.get('transformer.wte.weight')!.name);
+    if (!sameValues((await source.read(lmHead.name)).data, wte.data)) problems.push('lm_head.weight differs from transformer.wte.weight; tfpipe ties the head to wte (tie_word_embeddings)');
   }
   if (problems.length > 0) {
     const shown = problems.slice(0, 20).map((p) => `  - ${p}`);
@@ -139,7 +135,7 @@ export async function gpt2ParamsFromSource(config: Gpt2Config, source: TensorSou
   const params: Gpt2Params = {};
   try {
     for (const [name, shape] of expected) {
-      const array = await source.read(found.get(name)!.name);
+      const array = name === 'transformer.wte.weight' && wte ? wte : await source.read(found.get(name)!.name);
       const value = tf.tensor(array.data, shape, 'float32');
       params[name] = namedVariable(value, name);
       value.dispose();

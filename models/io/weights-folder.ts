@@ -2,7 +2,7 @@
 // sharded checkpoint — `model.safetensors.index.json` ({"metadata"?: {...}, "weight_map": {tensor: shard file}})
 // and the shard files it names. Headers are read (and checked) up front, so callers can check every key and shape
 // before reading data; each tensor's bytes are read only when asked for, from the one shard that holds it.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from './json-file.ts';
 import { openSafetensors, type NamedArray, type SafetensorsReader, type TensorEntry } from './safetensors.ts';
@@ -63,13 +63,38 @@ export async function openWeightsFolder(dir: string, files: WeightsFiles): Promi
   }
 }
 
+/**
+ * The files a load of the folder reads, for a fingerprint: the single file, or the index and the shards it names
+ * (sorted); [] when there are no safetensors weights. Synchronous and lenient: an index that cannot be read lists
+ * itself alone (the load then reports it, naming it).
+ */
+export function listWeightFiles(dir: string, files: WeightsFiles): string[] {
+  const single = join(dir, files.single);
+  if (existsSync(single)) return [single];
+  const indexPath = join(dir, files.index);
+  if (!existsSync(indexPath)) return [];
+  let weightMap: unknown;
+  try {
+    weightMap = (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: unknown } | null)?.weight_map;
+  } catch {
+    return [indexPath];
+  }
+  const shards = typeof weightMap === 'object' && weightMap !== null ? Object.values(weightMap).filter(isShardName) : [];
+  return [indexPath, ...[...new Set(shards)].sort().map((s) => join(dir, s))];
+}
+
+/** A shard file name inside the folder: no path separator, not `.` or `..`. */
+function isShardName(shard: unknown): shard is string {
+  return typeof shard === 'string' && shard !== '' && !/[\\/]/.test(shard) && shard !== '.' && shard !== '..';
+}
+
 /** The index's weight_map, checked: every value a file name inside the folder (no path, no `..`). */
 async function readWeightMap(indexPath: string): Promise<Record<string, string>> {
   const index = await readJsonFile(indexPath);
   const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw new Error(`${indexPath}: no weight_map object ({tensor name: shard file})`);
   for (const [name, shard] of Object.entries(weightMap)) {
-    if (typeof shard !== 'string' || shard === '' || /[\\/]/.test(shard) || shard === '.' || shard === '..') {
+    if (!isShardName(shard)) {
       throw new Error(`${indexPath}: weight_map.${name} must name a shard file in the same folder, found ${JSON.stringify(shard)}`);
     }
   }

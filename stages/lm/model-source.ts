@@ -59,16 +59,7 @@ function localModelFiles(ref: string, baseDir: string, env: StageEnv): FileDepen
   }
   // A folder without safetensors weights (pytorch_model.bin only) fingerprints its config alone: the load then says
   // what to convert, rather than the fingerprint saying a file is missing.
-  return [{ path: join(folder, 'config.json') }, ...gpt2WeightFiles(folder, readIndexOrNull).map((path) => ({ path }))];
-}
-
-/** A shard index's JSON for the fingerprint's file list; null when malformed (the load reports that, naming it). */
-function readIndexOrNull(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return null;
-  }
+  return [{ path: join(folder, 'config.json') }, ...gpt2WeightFiles(folder).map((path) => ({ path }))];
 }
 
 /** The folder a string base names when it is one (it exists, or it cannot be a Hub id); else undefined. */
