@@ -77,17 +77,6 @@ function canonicalName(name: string): string {
 /** Causal-mask buffers the public checkpoint stores; not parameters, never read. */
 const MASK_BUFFER = /^transformer\.h\.\d+\.attn\.(bias|masked_bias)$/;
 
-/** Tensors already in memory as a source (what gpt2ParamsFromTensors checks). */
-function memorySource(tensors: Map<string, NamedArray>, label: string): TensorSource {
-  const entries = new Map<string, WeightsEntry>([...tensors].map(([name, a]) => [name, { name, dtype: a.data instanceof Int32Array ? 'I32' : 'F32', shape: a.shape, begin: 0, end: 0, path: label }]));
-  return { label, entries, bytesRead: 0, read: async (name) => tensors.get(name)!, close: async () => {} };
-}
-
-/** gpt2ParamsFromSource over tensors already in memory. */
-export function gpt2ParamsFromTensors(config: Gpt2Config, tensors: Map<string, NamedArray>, source: string): Promise<Gpt2Params> {
-  return gpt2ParamsFromSource(config, memorySource(tensors, source));
-}
-
 /**
  * Checks the source's keys, shapes and dtypes (from the headers, before any data is read) against the config's
  * parameter list, then reads each parameter and wraps it as a variable. Every problem is collected and reported at
