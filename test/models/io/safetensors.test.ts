@@ -106,6 +106,19 @@ describe('openSafetensors', () => {
     });
   }
 
+  it('writes tensor by tensor the bytes serializeSafetensors makes, data 8-byte aligned even after a non-ASCII name', async () => {
+    const tensors = { 'wé': { shape: [3], data: new Float32Array([1, -2, 3.5]) }, ids: { shape: [2], data: new Int32Array([7, -9]) } };
+    const path = join(await tmp(), 'w.safetensors');
+    await writeSafetensors(path, tensors, { format: 'pt' });
+    const bytes = await readFile(path);
+    assert.deepEqual(new Uint8Array(bytes), serializeSafetensors(tensors, { format: 'pt' }));
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    assert.equal((8 + headerLength) % 8, 0);
+    const back = await readSafetensors(path);
+    assert.deepEqual(back.tensors.get('wé'), tensors['wé']);
+    assert.deepEqual(back.tensors.get('ids'), tensors.ids);
+  });
+
   it('writes what it reads back: serializeSafetensors output passes every check', () => {
     const bytes = serializeSafetensors({ w: { shape: [3], data: new Float32Array([1, 2, 3]) }, z: { shape: [0], data: new Float32Array(0) } });
     const file = parseSafetensors(bytes, 'memory');
