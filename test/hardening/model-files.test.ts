@@ -4,6 +4,7 @@
 // trace; nothing is allocated. The probes a user meets through a pipeline's `base:` run through the CLI too, with
 // their exit code: 1 for a stage that fails on its model, 2 for a spec refused at validate.
 import { after, before, describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -218,6 +219,17 @@ const probes: Probe[] = [
     folder: async () => {
       const dir = await withConfig(await readFile(join(TINY_GPT2, 'config.json'), 'utf8'), false);
       await symlink('/dev/zero', join(dir, 'model.safetensors'));
+      return dir;
+    },
+    expect: () => /model\.safetensors: not a regular file/,
+    names: 'model.safetensors',
+  },
+  {
+    // Opening a FIFO for reading waits for a writer: the reader refuses it from stat, before any open.
+    name: 'model.safetensors that is a FIFO',
+    folder: async () => {
+      const dir = await withConfig(await readFile(join(TINY_GPT2, 'config.json'), 'utf8'), false);
+      execFileSync('mkfifo', [join(dir, 'model.safetensors')]);
       return dir;
     },
     expect: () => /model\.safetensors: not a regular file/,
