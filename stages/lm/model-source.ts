@@ -54,12 +54,26 @@ function localModelFiles(ref: string, baseDir: string, env: StageEnv): FileDepen
   const folder = localFolder(ref, baseDir, env);
   if (!folder) return [];
   if (!existsSync(join(folder, 'config.json')) && existsSync(join(folder, ADAPTER_CONFIG_FILE))) {
-    const base = readAdapterBase(folder).name;
-    return [{ path: join(folder, ADAPTER_CONFIG_FILE) }, { path: join(folder, ADAPTER_WEIGHTS_FILE) }, ...(base ? localModelFiles(base, folder, env) : [])];
+    const base = adapterBaseOrNull(folder);
+    // Weights that are not there (adapter_model.bin only) are left to the load, which says what to do.
+    const weights = existsSync(join(folder, ADAPTER_WEIGHTS_FILE)) ? [{ path: join(folder, ADAPTER_WEIGHTS_FILE) }] : [];
+    return [{ path: join(folder, ADAPTER_CONFIG_FILE) }, ...weights, ...(base ? localModelFiles(base, folder, env) : [])];
   }
   // A folder without safetensors weights (pytorch_model.bin only) fingerprints its config alone: the load then says
   // what to convert, rather than the fingerprint saying a file is missing.
   return [{ path: join(folder, 'config.json') }, ...gpt2WeightFiles(folder).map((path) => ({ path }))];
+}
+
+/**
+ * The adapter's base for the fingerprint's file list; null when its config cannot be read, so that the stage runs
+ * and its load reports the file (an error thrown while fingerprinting would be no stage's failure).
+ */
+function adapterBaseOrNull(folder: string): string | null {
+  try {
+    return readAdapterBase(folder).name;
+  } catch {
+    return null;
+  }
 }
 
 /** The folder a string base names when it is one (it exists, or it cannot be a Hub id); else undefined. */

@@ -292,6 +292,32 @@ describe('hostile model folders, through a pipeline (tfpipe run)', () => {
     });
   }
 
+  it('an adapter folder as base with a malformed adapter_config.json: the stage fails naming it, exit 1', async () => {
+    const dir = await probeDir();
+    await writeFile(join(dir, 'adapter_config.json'), `{"base_model_name_or_path": ${JSON.stringify(TINY_GPT2)},}`);
+    const project = await makeProject({ 'p.yaml': GENERATE(dir) });
+    made.push(project);
+    const run = await runCli(project, ['run', 'p.yaml']);
+    const output = run.stdout + run.stderr;
+    assert.equal(run.code, 1, output);
+    assert.match(output, new RegExp(`gen \\(generate\\): failed — ${join(dir, 'adapter_config.json')}: malformed JSON at line 1, column \\d+`));
+    assert.doesNotMatch(output, STACK);
+  });
+
+  it('an adapter folder with adapter_model.bin only: the stage says to re-save it, not that a file is missing, exit 1', async () => {
+    const dir = await probeDir();
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: TINY_GPT2, r: 2, target_modules: ['c_attn'] }));
+    await writeFile(join(dir, 'adapter_model.bin'), 'not read');
+    const project = await makeProject({ 'p.yaml': GENERATE(dir) });
+    made.push(project);
+    const run = await runCli(project, ['run', 'p.yaml']);
+    const output = run.stdout + run.stderr;
+    assert.equal(run.code, 1, output);
+    assert.match(output, /no adapter_model\.safetensors \(found adapter_model\.bin; tfpipe reads safetensors: re-save with save_pretrained/);
+    assert.doesNotMatch(output, /input file not found/);
+    assert.doesNotMatch(output, STACK);
+  });
+
   it('`init` with n_layer 1000000: refused at validate, located at file:line:col, exit 2', async () => {
     const project = await makeProject({ 'p.yaml': GENERATE('{init: {n_layer: 1000000, n_head: 2, n_embd: 8}}') });
     made.push(project);
