@@ -19,7 +19,7 @@ export const finetuneStage: Stage<FinetuneParams> = {
   version: 2, // 2: clip_grad_norm_ coefficient computed in float32 on the device, as torch does
   ...LM_TRAINING_STAGE,
   async run(ctx, params, inputs) {
-    return withLmTrainingRun(ctx, params, inputs, async ({ settings, loaded, data }) => {
+    return withLmTrainingRun(ctx, params, inputs, 'full-training', async ({ settings, loaded, data }) => {
       const { model } = loaded;
       const trainableLine = formatTrainableParams(model);
       ctx.log.info(`${loaded.label}: ${trainableLine}`);

@@ -37,7 +37,7 @@ export const loraStage: Stage<LoraParams> = {
   version: 2, // 2: clip_grad_norm_ coefficient computed in float32 on the device, as torch does
   ...LM_TRAINING_STAGE,
   async run(ctx, params, inputs) {
-    return withLmTrainingRun(ctx, params, inputs, async ({ settings, loaded, data }) => {
+    return withLmTrainingRun(ctx, params, inputs, 'adapter-training', async ({ settings, loaded, data }) => {
       const { model } = loaded;
       const config = makeLoraConfig({
         r: params.r ?? 8,

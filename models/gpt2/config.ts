@@ -47,6 +47,21 @@ export const GPT2_PRESETS = {
 
 export type Gpt2PresetName = keyof typeof GPT2_PRESETS;
 
+/**
+ * Upper bounds on the sizes, far above any released GPT-2 (gpt2-xl: 48 layers, n_embd 1600; GPT-3: 96 and 12288)
+ * and low enough that the parameter count of any config within them is an exact double: a typo such as
+ * `n_layer: 1000000` is refused by name before anything is measured or allocated. Whether a config within them fits
+ * is size.ts's question. The stage schemas' `init` carries the same maxima (test/models/gpt2/size.test.ts).
+ */
+export const GPT2_LIMITS = {
+  n_layer: 256,
+  n_head: 256,
+  n_embd: 32768,
+  n_inner: 131072,
+  n_positions: 131072,
+  vocab_size: 1048576,
+} as const satisfies Partial<Record<keyof Gpt2Config, number>>;
+
 export function makeGpt2Config(shape: Gpt2Shape): Gpt2Config {
   const config = { ...GPT2_DEFAULTS, ...shape };
   validateGpt2Config(config, 'GPT-2 config');
@@ -108,6 +123,11 @@ function validateGpt2Config(config: Gpt2Config, source: string): void {
   const positive = ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head'] as const;
   for (const key of positive) {
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`${source}: ${key} must be a positive integer, found ${config[key]}`);
+  }
+  if (config.n_inner !== null && (!Number.isInteger(config.n_inner) || config.n_inner <= 0)) throw new Error(`${source}: n_inner must be a positive integer or null, found ${config.n_inner}`);
+  for (const [key, max] of Object.entries(GPT2_LIMITS) as [keyof typeof GPT2_LIMITS, number][]) {
+    const value = config[key];
+    if (value !== null && value > max) throw new Error(`${source}: ${key} is ${value}, above tfpipe's limit of ${max} for a GPT-2`);
   }
   if (config.n_embd % config.n_head !== 0) {
     throw new Error(`${source}: n_embd (${config.n_embd}) must be divisible by n_head (${config.n_head})`);

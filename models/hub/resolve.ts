@@ -1,4 +1,4 @@
-// `model: <ref>` → a folder holding config.json and model.safetensors.
+// `model: <ref>` → a folder holding config.json and model.safetensors (or a sharded model.safetensors.index.json).
 //   - a folder that exists (absolute, `~/…`, or relative to the pipeline's folder) and holds config.json (or a peft
 //     adapter's adapter_config.json, which names its own base: stages/lm/model-source.ts): as is;
 //   - otherwise a Hugging Face Hub repo id (gpt2, gpt2-medium, openai-community/gpt2, …), looked up first in the
@@ -12,7 +12,7 @@ import { expandHome, hasSnapshotFile, hubCacheDir, readCachedCommit, repoCache, 
 import { HubError } from './errors.ts';
 import { hubClient } from './http.ts';
 import { ADAPTER_CONFIG_FILE } from '../lora/config.ts';
-import { CONFIG_FILE, downloadSnapshot, pytorchOnly, WEIGHTS_FILE, type DownloadProgress } from './snapshot-download.ts';
+import { CONFIG_FILE, downloadSnapshot, pytorchOnly, SHARD_INDEX_FILE, WEIGHTS_FILE, type DownloadProgress } from './snapshot-download.ts';
 
 export interface ResolveModelOptions {
   /** HF_HUB_CACHE, HF_HOME, HOME, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE are read from here, never process.env. */
@@ -102,8 +102,12 @@ export function isHubRepoId(ref: string): boolean {
   );
 }
 
+/**
+ * The snapshot holds config.json and weights: model.safetensors, or a sharded checkpoint's index (as
+ * `huggingface-cli download` leaves it; tfpipe's own download fetches single files only). The load checks the shards.
+ */
 async function hasCheckpoint(repo: RepoCache, commit: string): Promise<boolean> {
-  return (await hasSnapshotFile(repo, commit, CONFIG_FILE)) && (await hasSnapshotFile(repo, commit, WEIGHTS_FILE));
+  return (await hasSnapshotFile(repo, commit, CONFIG_FILE)) && ((await hasSnapshotFile(repo, commit, WEIGHTS_FILE)) || (await hasSnapshotFile(repo, commit, SHARD_INDEX_FILE)));
 }
 
 async function offlineMiss(repo: RepoCache, repoId: string, revision: string, commit: string | undefined): Promise<HubError> {

@@ -13,6 +13,7 @@ import { fetchFileMetadata, resolveUrl, type FileMetadata, type HubClient } from
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
+export const SHARD_INDEX_FILE = 'model.safetensors.index.json';
 export const GENERATION_CONFIG_FILE = 'generation_config.json';
 
 export interface DownloadProgress {
@@ -99,8 +100,8 @@ async function weightsMissing(request: SnapshotRequest, commit: string): Promise
   const { client, repoId, revision } = request;
   const exists = async (filename: string) => (await fetchFileMetadata(client, resolveUrl(client.endpoint, repoId, commit, filename))).status === 'found';
   const where = `${repoId}@${revision} (commit ${commit.slice(0, 7)})`;
-  if (await exists('model.safetensors.index.json')) {
-    return new HubError('no-safetensors', `${where} has sharded safetensors (model.safetensors.index.json); tfpipe downloads single-file checkpoints only — download it with \`huggingface-cli download ${repoId}\` and give the snapshot folder as model:`);
+  if (await exists(SHARD_INDEX_FILE)) {
+    return new HubError('no-safetensors', `${where} has sharded safetensors (${SHARD_INDEX_FILE}); tfpipe downloads single-file checkpoints only — download it with \`huggingface-cli download ${repoId}\` (tfpipe then finds it in the Hugging Face cache), or give the downloaded folder as base:`);
   }
   if (await exists('pytorch_model.bin')) return pytorchOnly(where, repoId);
   return new HubError('not-found', `${where} has no ${WEIGHTS_FILE} (nor pytorch_model.bin)`);
@@ -112,6 +113,6 @@ export function pytorchOnly(where: string, repoId: string): HubError {
     `${where} has only pytorch_model.bin; tfpipe reads safetensors. Convert it once with Python ` +
       `(transformers installed): python -c "from transformers import GPT2LMHeadModel as M; ` +
       `M.from_pretrained('${repoId}').save_pretrained('${repoId.replace('/', '--')}-safetensors', safe_serialization=True)" ` +
-      `and set model: to that folder`,
+      `and set base: to that folder`,
   );
 }

@@ -1,17 +1,19 @@
-// safetensors files (https://huggingface.co/docs/safetensors): 8-byte little-endian header length N,
-// N bytes of JSON {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {str: str}},
-// then the raw little-endian tensor bytes. We read F32, F16, BF16 (widened to f32), I64/I32 (to i32).
-import { readFile, writeFile } from 'node:fs/promises';
+// Reading safetensors files (https://huggingface.co/docs/safetensors) by offset: openSafetensors reads the 8-byte
+// length and the header, checks them (safetensors-header.ts), and reads a tensor's bytes only when asked, with
+// positioned reads — never the whole file — so a file over 2 GiB loads and an unused tensor costs nothing.
+// Decoded dtypes: F32, F16, BF16 (widened to f32), I32, I64 (narrowed to i32); the others the format knows are
+// accepted in the header and refused, by name, only if read.
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { parseHeader, readHeaderLength, type TensorEntry } from './safetensors-header.ts';
+
+export { serializeSafetensors, writeSafetensors } from './safetensors-write.ts';
+export type { TensorEntry } from './safetensors-header.ts';
 
 export interface NamedArray {
   shape: number[];
   data: Float32Array | Int32Array;
-}
-
-interface HeaderEntry {
-  dtype: string;
-  shape: number[];
-  data_offsets: [number, number];
 }
 
 export interface SafetensorsFile {
@@ -19,77 +21,165 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  return parseSafetensors(await readFile(path), path);
+/** An open safetensors file: the checked header, and its tensors read one by one on demand. */
+export interface SafetensorsReader {
+  readonly path: string;
+  /** By name, in file order. */
+  readonly entries: ReadonlyMap<string, TensorEntry>;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Bytes read from the file so far (length, header and tensor data). */
+  readonly bytesRead: number;
+  read(name: string): Promise<NamedArray>;
+  close(): Promise<void>;
 }
 
+/** The largest single read: fs reads take at most 2^31 − 1 bytes. */
+const READ_CHUNK = 1 << 30;
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** Opens `path` and checks its header; reads no tensor data. The caller closes it. */
+export async function openSafetensors(path: string): Promise<SafetensorsReader> {
+  const handle = await openRegularFile(path);
+  try {
+    const size = (await handle.stat()).size;
+    let bytesRead = 0;
+    const readAt = async (into: Uint8Array, position: number, what: string) => {
+      for (let done = 0; done < into.byteLength; ) {
+        const length = Math.min(READ_CHUNK, into.byteLength - done);
+        const { bytesRead: n } = await handle.read(into, done, length, position + done);
+        if (n === 0) throw new Error(`${path}: ${what}: the file ended at byte ${position + done} (it shrank while being read?)`);
+        done += n;
+        bytesRead += n;
+      }
+    };
+    const first8 = new Uint8Array(8);
+    if (size >= 8) await readAt(first8, 0, 'header length');
+    const headerLength = readHeaderLength(first8, size, path);
+    const headerBytes = new Uint8Array(headerLength);
+    await readAt(headerBytes, 8, 'header');
+    const { entries, metadata } = parseHeader(headerBytes, size, path);
+    let closed = false;
+    return {
+      path,
+      entries,
+      metadata,
+      get bytesRead() {
+        return bytesRead;
+      },
+      async read(name) {
+        const entry = entries.get(name);
+        if (!entry) throw new Error(`${path}: no tensor ${name}`);
+        if (closed) throw new Error(`${path}: tensor ${name}: read after close`);
+        const decoder = DECODERS[entry.dtype];
+        if (!decoder) throw new Error(`${path}: tensor ${name}: dtype ${entry.dtype} is not supported (tfpipe reads ${Object.keys(DECODERS).join(', ')})`);
+        const count = entry.shape.reduce((a, b) => a * b, 1);
+        // F32 and I32 on a little-endian host: read straight into the result, no second copy.
+        if (LITTLE_ENDIAN_HOST && (entry.dtype === 'F32' || entry.dtype === 'I32')) {
+          const out = entry.dtype === 'F32' ? new Float32Array(count) : new Int32Array(count);
+          await readAt(new Uint8Array(out.buffer), entry.begin, `tensor ${name}`);
+          return { shape: [...entry.shape], data: out };
+        }
+        const bytes = new Uint8Array(entry.end - entry.begin);
+        await readAt(bytes, entry.begin, `tensor ${name}`);
+        return { shape: [...entry.shape], data: decoder(bytes, count) };
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      },
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Every tensor of the file (for small files: adapters, LSTM weights, tests). */
+export async function readSafetensors(path: string): Promise<SafetensorsFile> {
+  const reader = await openSafetensors(path);
+  try {
+    const tensors = new Map<string, NamedArray>();
+    for (const name of reader.entries.keys()) tensors.set(name, await reader.read(name));
+    return { tensors, metadata: { ...reader.metadata } };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The same checks and decoding on a file already in memory (training checkpoints). */
 export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
-  if (bytes.byteLength < 8) throw new Error(`${source}: too short to be a safetensors file`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.byteLength) throw new Error(`${source}: header length ${headerLength} exceeds the file`);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, HeaderEntry | Record<string, string>>;
-  const base = 8 + headerLength;
+  const headerLength = readHeaderLength(bytes.subarray(0, 8), bytes.byteLength, source);
+  const { entries, metadata } = parseHeader(bytes.subarray(8, 8 + headerLength), bytes.byteLength, source);
   const tensors = new Map<string, NamedArray>();
-  let metadata: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = raw as Record<string, string>;
-      continue;
-    }
-    const entry = raw as HeaderEntry;
-    const [begin, end] = entry.data_offsets;
+  for (const entry of entries.values()) {
+    const decoder = DECODERS[entry.dtype];
+    if (!decoder) throw new Error(`${source}: tensor ${entry.name}: dtype ${entry.dtype} is not supported (tfpipe reads ${Object.keys(DECODERS).join(', ')})`);
     const count = entry.shape.reduce((a, b) => a * b, 1);
-    const chunk = bytes.subarray(base + begin, base + end);
-    tensors.set(name, { shape: entry.shape, data: decode(entry.dtype, chunk, count, `${source}: ${name}`) });
+    tensors.set(entry.name, { shape: [...entry.shape], data: decoder(bytes.subarray(entry.begin, entry.end), count) });
   }
   return { tensors, metadata };
 }
 
-function decode(dtype: string, chunk: Uint8Array, count: number, where: string): Float32Array | Int32Array {
-  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  const expect = (bytesPer: number) => {
-    if (chunk.byteLength !== count * bytesPer) throw new Error(`${where}: ${chunk.byteLength} bytes for ${count} ${dtype} values`);
-  };
-  switch (dtype) {
-    case 'F32': {
-      expect(4);
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    }
-    case 'F16': {
-      expect(2);
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-      return out;
-    }
-    case 'BF16': {
-      expect(2);
-      const out = new Float32Array(count);
-      const word = new Uint32Array(1);
-      const asFloat = new Float32Array(word.buffer);
-      for (let i = 0; i < count; i++) {
-        word[0] = view.getUint16(i * 2, true) << 16;
-        out[i] = asFloat[0];
-      }
-      return out;
-    }
-    case 'I32': {
-      expect(4);
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
-      return out;
-    }
-    case 'I64': {
-      expect(8);
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
-      return out;
-    }
-    default:
-      throw new Error(`${where}: unsupported dtype ${dtype} (tfpipe reads F32, F16, BF16, I32, I64)`);
+/**
+ * Opens a regular file for reading. A FIFO, device or socket is refused before it is opened (opening a FIFO would
+ * wait for a writer); O_NONBLOCK keeps a file swapped for a FIFO in between from blocking the open, and the
+ * descriptor is checked again.
+ */
+async function openRegularFile(path: string): Promise<FileHandle> {
+  const kind = (await stat(path)).isFile() ? null : 'not a regular file';
+  if (kind) throw new Error(`${path}: ${kind} (a FIFO, device, socket or folder); tfpipe reads model weights from regular files`);
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new Error(`${path}: not a regular file; tfpipe reads model weights from regular files`);
   }
+  return handle;
+}
+
+type Decoder = (chunk: Uint8Array, count: number) => Float32Array | Int32Array;
+
+/** Little-endian bytes → values; `chunk` holds exactly count × size bytes (the header check saw to it). */
+const DECODERS: Record<string, Decoder> = {
+  F32: (chunk, count) => {
+    const view = viewOf(chunk);
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+    return out;
+  },
+  F16: (chunk, count) => {
+    const view = viewOf(chunk);
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+    return out;
+  },
+  BF16: (chunk, count) => {
+    const view = viewOf(chunk);
+    const out = new Float32Array(count);
+    const word = new Uint32Array(1);
+    const asFloat = new Float32Array(word.buffer);
+    for (let i = 0; i < count; i++) {
+      word[0] = view.getUint16(i * 2, true) << 16;
+      out[i] = asFloat[0];
+    }
+    return out;
+  },
+  I32: (chunk, count) => {
+    const view = viewOf(chunk);
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
+    return out;
+  },
+  I64: (chunk, count) => {
+    const view = viewOf(chunk);
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
+    return out;
+  },
+};
+
+function viewOf(chunk: Uint8Array): DataView {
+  return new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function halfToFloat(h: number): number {
@@ -99,42 +189,4 @@ function halfToFloat(h: number): number {
   if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
   if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
-/** Serialises tensors (F32 or I32) in name order, as the Python library does, with optional string metadata. */
-export function serializeSafetensors(tensors: Record<string, NamedArray>, metadata?: Record<string, string>): Uint8Array {
-  const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const name of names) {
-    const { shape, data } = tensors[name];
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new Error(`safetensors: ${name} has shape [${shape}] but ${data.length} values`);
-    header[name] = { dtype: data instanceof Int32Array ? 'I32' : 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
-    offset += data.byteLength;
-  }
-  let headerText = JSON.stringify(header);
-  headerText += ' '.repeat((8 - ((8 + headerText.length) % 8)) % 8); // align the data to 8 bytes, as the reference writer does
-  const headerBytes = new TextEncoder().encode(headerText);
-  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
-  out.set(headerBytes, 8);
-  let at = 8 + headerBytes.byteLength;
-  for (const name of names) {
-    const { data } = tensors[name];
-    const little = new Uint8Array(data.byteLength);
-    const view = new DataView(little.buffer);
-    for (let i = 0; i < data.length; i++) {
-      if (data instanceof Int32Array) view.setInt32(i * 4, data[i], true);
-      else view.setFloat32(i * 4, data[i], true);
-    }
-    out.set(little, at);
-    at += data.byteLength;
-  }
-  return out;
-}
-
-export async function writeSafetensors(path: string, tensors: Record<string, NamedArray>, metadata?: Record<string, string>): Promise<void> {
-  await writeFile(path, serializeSafetensors(tensors, metadata));
 }

@@ -1,8 +1,9 @@
 // peft adapter folders: adapter_config.json + adapter_model.safetensors with peft's key names
 // (`base_model.model.transformer.h.0.attn.c_attn.lora_A.weight` [r, in], `...lora_B.weight` [out, r]).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readJsonFile } from '../io/json-file.ts';
 import { readSafetensors, writeSafetensors, type NamedArray } from '../io/safetensors.ts';
 import { type Gpt2Model } from '../gpt2/model.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, parseAdapterConfig, toAdapterConfigJson, type LoraConfig } from './config.ts';
@@ -23,7 +24,7 @@ export async function saveLoraAdapter(state: LoraState, dir: string, baseModelNa
 export async function readLoraConfig(dir: string): Promise<LoraConfig> {
   const path = join(dir, ADAPTER_CONFIG_FILE);
   if (!existsSync(path)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE} (a peft adapter folder holds ${ADAPTER_CONFIG_FILE} and ${ADAPTER_WEIGHTS_FILE})`);
-  return parseAdapterConfig(JSON.parse(await readFile(path, 'utf8')), path);
+  return parseAdapterConfig(await readJsonFile(path), path);
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ArtifactRef, StageContext, StageEnv, StageResult } from '../stage.
 import { writeHistoryCsv, writeMetricsJson } from '../training/result-files.ts';
 import { readLmTrainingTokens, type LmData, type LmFitOutcome } from './fit-lm.ts';
 import { disposeLm, loadLmModel, modelSourceFiles, type LmSourceParams, type LoadedLm } from './model-source.ts';
+import type { Gpt2Use } from '../../models/gpt2/size.ts';
 import { LM_RESUME_COMPATIBLE, resolveLmTrainParams, type LmTrainParams, type LmTrainSettings } from './train-params.ts';
 
 /**
@@ -29,11 +30,12 @@ export interface LmTrainingRun {
 
 /**
  * Runs `train` with the settings, model and tokens of a training stage's params and inputs (`model`, `data`,
- * `valid`); the model is disposed when `train` settles. What `train` attaches to it, it detaches itself.
+ * `valid`); the model is disposed when `train` settles. What `train` attaches to it, it detaches itself. `use`
+ * (full-training for finetune, adapter-training for lora) is what the memory check before the load counts.
  */
-export async function withLmTrainingRun<T>(ctx: StageContext, params: LmSourceParams & LmTrainParams, inputs: Record<string, ArtifactRef>, train: (run: LmTrainingRun) => Promise<T>): Promise<T> {
+export async function withLmTrainingRun<T>(ctx: StageContext, params: LmSourceParams & LmTrainParams, inputs: Record<string, ArtifactRef>, use: Extract<Gpt2Use, `${string}-training`>, train: (run: LmTrainingRun) => Promise<T>): Promise<T> {
   const settings = resolveLmTrainParams(params, ctx.rng.seed);
-  const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: false });
+  const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: false, use });
   try {
     const data = await readLmTrainingTokens(ctx, inputs.data, loaded.model, inputs.valid);
     return await train({ settings, loaded, data });

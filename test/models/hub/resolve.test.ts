@@ -137,6 +137,22 @@ test('a cache written by Python with plain files (no symlinks) is read as is', a
   assert.equal(hub.requests.length, before);
 });
 
+test('a sharded snapshot in the cache (as huggingface-cli download leaves it) is used without a request', async () => {
+  const cache = await makeHubCache();
+  const commit = fakeCommit('python-sharded');
+  const snapshot = join(cache, 'models--someone--sharded', 'snapshots', commit);
+  await mkdir(snapshot, { recursive: true });
+  await mkdir(join(cache, 'models--someone--sharded', 'refs'));
+  await writeFile(join(cache, 'models--someone--sharded', 'refs', 'main'), commit);
+  await copyFile(join(TINY_DIR, 'config.json'), join(snapshot, 'config.json'));
+  await copyFile(join(TINY_DIR, 'model.safetensors'), join(snapshot, 'model-00001-of-00001.safetensors'));
+  await writeFile(join(snapshot, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'transformer.wte.weight': 'model-00001-of-00001.safetensors' } }));
+  const before = hub.requests.length;
+  const got = await resolveModelFolder('someone/sharded', { env: hubEnv(hub, cache, { HF_HUB_OFFLINE: '1' }), baseDir: '/nonexistent' });
+  assert.deepEqual(got, { dir: snapshot, source: 'hf-cache', revision: commit, repoId: 'someone/sharded' });
+  assert.equal(hub.requests.length, before);
+});
+
 test('a local folder with config.json is returned as is, absolute or relative to baseDir, before any Hub lookup', async () => {
   const cache = await makeHubCache();
   const env = hubEnv(hub, cache);
