@@ -1,5 +1,5 @@
 // Steps several commands share: load and validate a pipeline file, open the cache, pick the backend name.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadPipeline } from '../spec/load.ts';
 import { formatProblems } from '../spec/format.ts';
@@ -29,8 +29,15 @@ function warnAboutDataRoot(io: CommandIO, spec: PipelineSpec): void {
   io.err(`warning: TFPIPE_DATA=${root} does not exist; ${names} will be downloaded (or taken from the cache) instead\n`);
 }
 
+/** The cache at --cache-dir, else TFPIPE_CACHE, else .tfpipe/cache; one that names a file is a usage error. */
 export function openCache(io: CommandIO, flag: string | undefined): CacheStore {
-  return new CacheStore(resolveCacheRoot({ flag, env: io.env.TFPIPE_CACHE, cwd: io.cwd }));
+  const root = resolveCacheRoot({ flag, env: io.env.TFPIPE_CACHE, cwd: io.cwd });
+  const found = statSync(root, { throwIfNoEntry: false });
+  if (found && !found.isDirectory()) {
+    const from = flag ? '--cache-dir' : io.env.TFPIPE_CACHE ? 'TFPIPE_CACHE' : 'the default cache folder';
+    throw new UsageError(`${from} names ${root}, which is not a folder; give a folder (it is created when missing)`);
+  }
+  return new CacheStore(root);
 }
 
 export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
