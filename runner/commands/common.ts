@@ -6,6 +6,7 @@ import { formatProblems } from '../spec/format.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { CacheStore } from '../cache/store.ts';
 import { resolveCacheRoot } from '../cache/store.ts';
+import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError } from './io.ts';
 
@@ -32,11 +33,15 @@ function warnAboutDataRoot(io: CommandIO, spec: PipelineSpec): void {
 /** The cache at --cache-dir, else TFPIPE_CACHE, else .tfpipe/cache; one that names a file is a usage error. */
 export function openCache(io: CommandIO, flag: string | undefined): CacheStore {
   const root = resolveCacheRoot({ flag, env: io.env.TFPIPE_CACHE, cwd: io.cwd });
-  const found = statSync(root, { throwIfNoEntry: false });
-  if (found && !found.isDirectory()) {
-    const from = flag ? '--cache-dir' : io.env.TFPIPE_CACHE ? 'TFPIPE_CACHE' : 'the default cache folder';
-    throw new UsageError(`${from} names ${root}, which is not a folder; give a folder (it is created when missing)`);
+  const from = flag ? '--cache-dir' : io.env.TFPIPE_CACHE ? 'TFPIPE_CACHE' : 'the default cache folder';
+  let found;
+  try {
+    found = statSync(root, { throwIfNoEntry: false });
+  } catch (error) {
+    if (isPathProblem(error)) throw new UsageError(`${from}: ${describeSystemError(error)}`);
+    throw error;
   }
+  if (found && !found.isDirectory()) throw new UsageError(`${from} names ${root}, which is not a folder; give a folder (it is created when missing)`);
   return new CacheStore(root);
 }
 

@@ -4,6 +4,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildReportHtml } from '../report/build.ts';
 import { collectReportRuns } from '../report/collect.ts';
+import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
 import { registryHome } from '../runs/registry.ts';
 import { parseCommandArgs, str } from './args.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
@@ -28,8 +29,13 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
   const out = str(args.values.out) !== undefined ? resolve(io.cwd, str(args.values.out)!) : join(registryHome(registry.cache.root), 'reports', `${name}.html`);
   if ((await stat(out).catch(() => undefined))?.isDirectory()) throw new UsageError(`--out ${out} is a folder; give the path of the HTML file to write`);
   const html = await buildReportHtml(await collectReportRuns(records));
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, html);
+  try {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, html);
+  } catch (error) {
+    if (isPathProblem(error)) throw new UsageError(`--out: ${describeSystemError(error)}`);
+    throw error;
+  }
   io.out(`report of ${ids.join(', ')} written to ${relative(io.cwd, out) || out}\n`);
   return EXIT.ok;
 }

@@ -146,15 +146,20 @@ async function runPrepared(io: CommandIO, args: ParsedArgs, run: PreparedRun, sw
   const code = outcome.status === 'ok' ? EXIT.ok : outcome.status === 'failed' ? EXIT.failed : EXIT.interrupted;
   if (!recorder) return { code };
   if (unrecorded) io.err(`tfpipe: could not record a stage in ${recorder.path} as it finished\n`);
+  let record: RunRecord;
   try {
-    const record = await recorder.finish({ outcome }, code);
-    await exportRunMetrics(record);
-    io.out(`recorded as run ${record.id} (tfpipe show ${record.id})\n`);
-    return { code, record };
+    record = await recorder.finish({ outcome }, code);
   } catch (error) {
     io.err(`tfpipe: could not record the run: ${describeSystemError(error) ?? (error as Error).message}\n`);
     return { code };
   }
+  io.out(`recorded as run ${record.id} (tfpipe show ${record.id})\n`);
+  try {
+    await exportRunMetrics(record);
+  } catch (error) {
+    io.err(`tfpipe: warning: could not export the metrics for DVC: ${describeSystemError(error) ?? (error as Error).message}\n`);
+  }
+  return { code, record };
 }
 
 /** A registry that cannot be written must not stop the run: say so and run unrecorded. */

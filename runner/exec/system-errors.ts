@@ -55,6 +55,12 @@ const VERBS: Record<string, string> = {
   chmod: 'change the mode of',
 };
 
+/** Errors that say the path itself cannot be one (too long, a file where a folder must be, …): on a path the user
+ *  gave, a usage problem (exit 2), where ENOSPC, EROFS or EACCES are the machine's (exit 1). */
+export function isPathProblem(error: unknown): boolean {
+  return isSystemError(error) && ['ENAMETOOLONG', 'ENOTDIR', 'EISDIR', 'ELOOP'].includes(error.code);
+}
+
 export function isSystemError(error: unknown): error is SystemError {
   return error instanceof Error && typeof (error as SystemError).code === 'string' && /^E[A-Z0-9]+$/.test((error as SystemError).code) && (error as SystemError).code in REASONS;
 }
