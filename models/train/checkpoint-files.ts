@@ -35,9 +35,23 @@ export async function saveCheckpointBytes(dir: string, bytes: Uint8Array): Promi
   const manifest: CheckpointManifest = { format: MANIFEST_FORMAT, file, sha256, size: bytes.byteLength };
   await writeAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   await fsyncDir(dir);
-  // the previous checkpoint's data, and temp files of a save that was killed
+  // the previous checkpoint's data, and temp files of a save that was killed (another process's save in progress
+  // keeps its temp files: two runs whose params differ only in `epochs` share a folder)
   for (const name of await readdir(dir)) {
-    if (name !== file && (DATA_FILE.test(name) || name === UNVERIFIED_FILE || name.includes('.tmp-'))) await rm(join(dir, name), { force: true });
+    const temp = TEMP_FILE.exec(name);
+    const litter = temp ? !isAlive(Number(temp[1])) || Number(temp[1]) === process.pid : name !== file && (DATA_FILE.test(name) || name === UNVERIFIED_FILE);
+    if (litter) await rm(join(dir, name), { force: true });
+  }
+}
+
+const TEMP_FILE = /\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

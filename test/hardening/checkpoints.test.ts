@@ -4,6 +4,7 @@
 // identical; the finetune stage does the same; a save killed between its two renames leaves the old checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -187,21 +188,25 @@ test('finetune: a checkpoint with a flipped byte is set aside and the run ends b
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('a save killed between writing its data and its manifest leaves the old checkpoint, and the next save clears the litter', async () => {
+test('a save killed between writing its data and its manifest leaves the old checkpoint, and the next save clears its litter', async () => {
   const ctx = await makeTestContext();
   const dir = ctx.checkpointDir;
   const old = Buffer.from('old checkpoint bytes');
   await saveCheckpointBytes(dir, old);
   // what a kill after the data's rename and during the manifest's temp write leaves behind
+  const dead = spawnSync(process.execPath, ['-e', '']).pid;
   await writeFile(join(dir, 'checkpoint.0123456789abcdef.safetensors'), 'new checkpoint bytes');
-  await writeFile(join(dir, `${MANIFEST_FILE}.tmp-123-abcd0123`), '{"format": "tfpipe-che');
+  await writeFile(join(dir, `${MANIFEST_FILE}.tmp-${dead}-abcd0123`), '{"format": "tfpipe-che');
+  // and a save of another live process, in progress
+  const live = `${MANIFEST_FILE}.tmp-${process.ppid}-0123abcd`;
+  await writeFile(join(dir, live), '{"format": "tfpipe-che');
   const loaded = await loadCheckpointBytes(dir);
   assert.equal(loaded.status, 'ok');
   assert.ok(loaded.status === 'ok' && loaded.bytes.equals(old));
   await saveCheckpointBytes(dir, Buffer.from('next checkpoint bytes'));
   const names = (await readdir(dir)).sort();
-  assert.equal(names.length, 2, names.join(', '));
-  assert.equal(names[1], MANIFEST_FILE);
+  assert.equal(names.length, 3, names.join(', '));
+  assert.deepEqual(names.slice(1), [MANIFEST_FILE, live], 'the live process\'s temp file is left alone');
   const next = await loadCheckpointBytes(dir);
   assert.ok(next.status === 'ok' && next.bytes.toString() === 'next checkpoint bytes');
 });
