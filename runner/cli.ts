@@ -11,6 +11,7 @@ import { predictCommand } from './commands/predict.ts';
 import { exportCommand } from './commands/export.ts';
 import { CommandFailure, EXIT, UsageError, type CommandIO } from './commands/io.ts';
 import { StageInputError } from './exec/fingerprints.ts';
+import { describeSystemError } from './exec/system-errors.ts';
 import { isAbsolute, resolve } from 'node:path';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
@@ -38,6 +39,8 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run \`tfpipe <command> --help\` for a command's options.
+--debug (anywhere on the line) prints the stack trace of an error, for a bug report.
+Exit codes: 0 success, 1 a stage or the command failed, 2 invalid pipeline or usage, 130 interrupted.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -69,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await command.run(rest, {
+    const code = await command.run(rest, {
       out: (text) => process.stdout.write(text),
       err: (text) => process.stderr.write(text),
       isTTY: Boolean(process.stdout.isTTY) && !process.env.CI,
@@ -77,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       cwd: process.cwd(),
       signal: controller.signal,
     });
+    // Ctrl-C once the command's work was done (after a run's last stage, say) is still an interrupt.
+    return controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -89,20 +94,31 @@ function withAbsoluteDataRoot(env: NodeJS.ProcessEnv, cwd: string): NodeJS.Proce
   return root && !isAbsolute(root) ? { ...env, TFPIPE_DATA: resolve(cwd, root) } : env;
 }
 
+// --debug, anywhere before a `--`, is taken out of the command's arguments: it only adds stack traces below.
+const argv = process.argv.slice(2);
+const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+const debug = argv.slice(0, end).includes('--debug');
 try {
-  const code = await main(process.argv.slice(2));
+  const code = await main(debug ? argv.filter((a, i) => i >= end || a !== '--debug') : argv);
   process.exitCode = code;
 } catch (error) {
+  // Every failure is a message with its exit code; the stack trace only with --debug.
+  const system = describeSystemError(error);
   if (error instanceof StageInputError || error instanceof CommandFailure) {
     process.stderr.write(`tfpipe: ${error.message}\n`);
     process.exitCode = EXIT.failed;
   } else if (error instanceof UsageError) {
     process.stderr.write(`tfpipe: ${error.message}\n(see tfpipe --help)\n`);
     process.exitCode = EXIT.invalid;
+  } else if (system !== undefined) {
+    process.stderr.write(`tfpipe: ${system}\n`);
+    process.exitCode = EXIT.failed;
   } else {
-    process.stderr.write(`tfpipe: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`tfpipe: internal error: ${message}${debug ? '' : '\n(run again with --debug for the stack trace, to report it)'}\n`);
     process.exitCode = EXIT.failed;
   }
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
 }
 // tfjs's wasm backend and listr2 may keep handles open; the command's work is done, so leave now.
 process.exit(process.exitCode);

@@ -1,19 +1,18 @@
 // Training checkpoints: everything fitModel (loop.ts) needs to continue bit-exactly, in one safetensors file per
-// folder, written atomically (a temp file renamed over the old one, so a kill leaves either the old or the new):
-//   <dir>/checkpoint.safetensors
+// folder, committed by a manifest holding its sha256 and size (checkpoint-files.ts: a kill leaves either the old
+// checkpoint or the new one, and a damaged one is found before anything of it is used):
+//   <dir>/checkpoint.json, <dir>/checkpoint.<sha256[:16]>.safetensors
 //     param.<name>   the parameters after the last finished step (model state_dict names)
 //     optim.<key>    the optimizer state (Optimizer.saveState: step counts, moments, momentum buffers)
 //     best.<name>    the parameters of the best epoch so far (only when the run keeps the best)
 //     __metadata__.tfpipe_checkpoint: JSON CheckpointState (progress, history, running sums, compat)
 // There is no generator state to save: every random draw of a run derives from (seed, epoch, batch), see loop.ts.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseSafetensors, serializeSafetensors, type NamedArray } from '../io/safetensors.ts';
+import { loadCheckpointBytes, saveCheckpointBytes } from './checkpoint-files.ts';
 import type { Optimizer, Params } from './optimizer.ts';
 
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 const STATE_KEY = 'tfpipe_checkpoint';
 const FORMAT = 'tfpipe-checkpoint/1';
 
@@ -73,14 +72,7 @@ export async function writeCheckpoint(dir: string, content: CheckpointContent): 
   const state: CheckpointState = { format: FORMAT, ...content.state };
   const bytes = serializeSafetensors(tensors, { [STATE_KEY]: JSON.stringify(state) });
   await mkdir(dir, { recursive: true });
-  const final = join(dir, CHECKPOINT_FILE);
-  const temp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, final);
-  } finally {
-    await rm(temp, { force: true });
-  }
+  await saveCheckpointBytes(dir, bytes);
 }
 
 /** Named arrays of the tensors' values, keys prefixed, read back from the device. */
@@ -89,23 +81,33 @@ async function readArrays(prefix: string, values: Record<string, tf.Tensor>): Pr
   return Object.fromEntries(read);
 }
 
-/** The checkpoint in `dir`, or null when there is none. A damaged file is an error that names it. */
-export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | null> {
-  const path = join(dir, CHECKPOINT_FILE);
-  let bytes: Buffer;
+/** A checkpoint folder's content: none, a verified checkpoint, or a damaged one and why (failures are data). */
+export type OpenedCheckpoint = { status: 'none' } | { status: 'ok'; checkpoint: LoadedCheckpoint } | { status: 'damaged'; reason: string };
+
+/** The checkpoint in `dir`, its files verified against their manifest before they are parsed. */
+export async function openCheckpoint(dir: string): Promise<OpenedCheckpoint> {
+  const stored = await loadCheckpointBytes(dir);
+  if (stored.status !== 'ok') return stored;
+  let file: ReturnType<typeof parseSafetensors>;
+  let state: CheckpointState | null;
   try {
-    bytes = await readFile(path);
+    file = parseSafetensors(stored.bytes, stored.path);
+    const raw = file.metadata[STATE_KEY];
+    state = raw ? (JSON.parse(raw) as CheckpointState) : null;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    return { status: 'damaged', reason: (error as Error).message };
   }
-  const file = parseSafetensors(bytes, path);
-  const raw = file.metadata[STATE_KEY];
-  const state = raw ? (JSON.parse(raw) as CheckpointState) : null;
-  if (!state || state.format !== FORMAT) throw new Error(`${path}: not a tfpipe training checkpoint (no ${FORMAT} metadata)`);
+  if (!state || state.format !== FORMAT) return { status: 'damaged', reason: `${stored.path}: not a tfpipe training checkpoint (no ${FORMAT} metadata)` };
   const byPrefix = (prefix: string) => new Map([...file.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
   const best = byPrefix('best.');
-  return { state, params: byPrefix('param.'), optimizer: byPrefix('optim.'), best: best.size > 0 ? best : null };
+  return { status: 'ok', checkpoint: { state, params: byPrefix('param.'), optimizer: byPrefix('optim.'), best: best.size > 0 ? best : null } };
+}
+
+/** The checkpoint in `dir`, or null when there is none; a damaged one is an error that says why. */
+export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | null> {
+  const opened = await openCheckpoint(dir);
+  if (opened.status === 'damaged') throw new Error(`the checkpoint in ${dir} is damaged: ${opened.reason}`);
+  return opened.status === 'ok' ? opened.checkpoint : null;
 }
 
 /** Why stored arrays cannot fill `params` (a missing, extra or differently shaped entry), or null when they fit. */

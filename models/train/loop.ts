@@ -9,7 +9,8 @@
 // Resume: with `checkpoint.dir`, a checkpoint is written at every epoch end (and every `everySteps` optimizer
 // steps). On start, a checkpoint whose compat matches is continued: "resuming at epoch 3 of 5". Raising `epochs`
 // past a finished run's continues it; a checkpoint already past `epochs` cannot be rewound (only the latest state
-// is kept), so training starts over, and says so.
+// is kept), so training starts over, and says so. A checkpoint whose files fail their manifest's sha256 and size
+// (checkpoint-files.ts) is damaged: it is set aside, said so, and training starts over.
 //
 // Host reads: nothing in a step waits on the device (clipping scales by a tensor coefficient). Each batch's loss
 // and tensor sums stay on the device until a group of `readEvery` batches is read in one transfer (batch-reads.ts);
@@ -17,7 +18,8 @@
 // epoch ends read first, so what they store is what a per-batch read would have stored.
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultReadEvery, disposeFigures, readFigures } from './batch-reads.ts';
-import { assignParams, canonicalCompat, checkpointIssue, readCheckpoint, snapshotFromArrays, snapshotParams, writeCheckpoint, type EpochTally, type HistoryRow } from './checkpoint.ts';
+import { setAside } from './checkpoint-files.ts';
+import { assignParams, canonicalCompat, checkpointIssue, openCheckpoint, snapshotFromArrays, snapshotParams, writeCheckpoint, type EpochTally, type HistoryRow } from './checkpoint.ts';
 import { clipGradNorm } from './clip.ts';
 import type { Grads, Optimizer, Params } from './optimizer.ts';
 import { paramGrads } from './train-step.ts';
@@ -265,8 +267,15 @@ async function startState<Batch>(options: FitOptions<Batch>, compat: Record<stri
   const fresh: LoopState = { epochsDone: 0, batchesDone: 0, step: 0, history: [], best: null, bestParams: null, partial: null };
   if (!options.checkpoint) return fresh;
   const log = options.log ?? (() => {});
-  const stored = await readCheckpoint(options.checkpoint.dir);
-  if (!stored) return fresh;
+  const opened = await openCheckpoint(options.checkpoint.dir);
+  if (opened.status === 'none') return fresh;
+  if (opened.status === 'damaged') {
+    // never resumed from, never deleted: kept aside for a look, and the next save starts a fresh folder
+    const aside = await setAside(options.checkpoint.dir);
+    log(`the checkpoint is damaged (${opened.reason}); set aside as ${aside}; training from scratch`);
+    return fresh;
+  }
+  const stored = opened.checkpoint;
   const issue = checkpointIssue(stored, options.params, compat, options.epochs, options.keepBest !== undefined);
   if (issue) {
     log(`not resuming from the checkpoint: ${issue}; training from scratch`);

@@ -1,11 +1,12 @@
 // Steps several commands share: load and validate a pipeline file, open the cache, pick the backend name.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadPipeline } from '../spec/load.ts';
 import { formatProblems } from '../spec/format.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { CacheStore } from '../cache/store.ts';
 import { resolveCacheRoot } from '../cache/store.ts';
+import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError } from './io.ts';
 
@@ -29,8 +30,19 @@ function warnAboutDataRoot(io: CommandIO, spec: PipelineSpec): void {
   io.err(`warning: TFPIPE_DATA=${root} does not exist; ${names} will be downloaded (or taken from the cache) instead\n`);
 }
 
+/** The cache at --cache-dir, else TFPIPE_CACHE, else .tfpipe/cache; one that names a file is a usage error. */
 export function openCache(io: CommandIO, flag: string | undefined): CacheStore {
-  return new CacheStore(resolveCacheRoot({ flag, env: io.env.TFPIPE_CACHE, cwd: io.cwd }));
+  const root = resolveCacheRoot({ flag, env: io.env.TFPIPE_CACHE, cwd: io.cwd });
+  const from = flag ? '--cache-dir' : io.env.TFPIPE_CACHE ? 'TFPIPE_CACHE' : 'the default cache folder';
+  let found;
+  try {
+    found = statSync(root, { throwIfNoEntry: false });
+  } catch (error) {
+    if (isPathProblem(error)) throw new UsageError(`${from}: ${describeSystemError(error)}`);
+    throw error;
+  }
+  if (found && !found.isDirectory()) throw new UsageError(`${from} names ${root}, which is not a folder; give a folder (it is created when missing)`);
+  return new CacheStore(root);
 }
 
 export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow'] as const;

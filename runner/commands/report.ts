@@ -1,12 +1,13 @@
 // `tfpipe report RUN...`: one self-contained HTML file for the given runs (default: the last) — config, stage
 // table, metric tables, training curves (runs overlaid), confusion matrices, examples and generated texts.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildReportHtml } from '../report/build.ts';
 import { collectReportRuns } from '../report/collect.ts';
+import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
 import { registryHome } from '../runs/registry.ts';
 import { parseCommandArgs, str } from './args.ts';
-import { EXIT, type CommandIO } from './io.ts';
+import { EXIT, UsageError, type CommandIO } from './io.ts';
 import { lookupRun, openRegistry } from './runs.ts';
 
 const HELP = `usage: tfpipe report [RUN ...] [--out FILE] [--cache-dir DIR]
@@ -26,9 +27,15 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
   const ids = records.map((r) => r.id);
   const name = ids.length <= 3 ? ids.join('_') : `${ids[0]}_and_${ids.length - 1}_more`;
   const out = str(args.values.out) !== undefined ? resolve(io.cwd, str(args.values.out)!) : join(registryHome(registry.cache.root), 'reports', `${name}.html`);
+  if ((await stat(out).catch(() => undefined))?.isDirectory()) throw new UsageError(`--out ${out} is a folder; give the path of the HTML file to write`);
   const html = await buildReportHtml(await collectReportRuns(records));
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, html);
+  try {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, html);
+  } catch (error) {
+    if (isPathProblem(error)) throw new UsageError(`--out: ${describeSystemError(error)}`);
+    throw error;
+  }
   io.out(`report of ${ids.join(', ')} written to ${relative(io.cwd, out) || out}\n`);
   return EXIT.ok;
 }

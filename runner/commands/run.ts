@@ -3,10 +3,11 @@
 import { relative } from 'node:path';
 import { buildGraph } from '../graph/graph.ts';
 import { plan } from '../graph/plan.ts';
-import { executePipeline, type RunOutcome } from '../exec/executor.ts';
+import { executePipeline, type RunOutcome, type StageOutcome } from '../exec/executor.ts';
 import { createPlainRenderer } from '../exec/render-plain.ts';
 import { createListrRenderer } from '../exec/render-listr.ts';
 import { backendChoice } from '../exec/backend.ts';
+import { describeSystemError } from '../exec/system-errors.ts';
 import { formatMetric, formatSeconds } from '../exec/format.ts';
 import type { CacheStore } from '../cache/store.ts';
 import type { BackendChoice } from '../exec/executor.ts';
@@ -14,7 +15,7 @@ import type { PipelineSpec } from '../spec/types.ts';
 import { startRunRecord, type RunRecorder } from '../runs/recorder.ts';
 import { exportRunMetrics } from '../runs/metrics-export.ts';
 import { assignmentsOf, parseSweeps, sweepCombinations } from '../runs/sweep.ts';
-import { newRunId, type RunRecord, type SweepPosition } from '../runs/record.ts';
+import { actionLabel, newRunId, type RunRecord, type SweepPosition } from '../runs/record.ts';
 import { formatSweepTable } from '../runs/format-runs.ts';
 import { parseCommandArgs, list, str, type ParsedArgs } from './args.ts';
 import { loadSpecOrReport, openCache, requestedBackend } from './common.ts';
@@ -127,27 +128,38 @@ async function runPrepared(io: CommandIO, args: ParsedArgs, run: PreparedRun, sw
 
   const live = io.isTTY && !dryRun ? createListrRenderer() : null;
   const listener = live?.listener ?? createPlainRenderer((line) => io.out(line + '\n'));
+  let unrecorded = false; // a registry that cannot be written must not stop the run: said once, at the end
+  const onStage = recorder ? (stage: StageOutcome, device: RunOutcome['backend']) => recorder.stageDone(stage, device).catch(() => void (unrecorded = true)) : undefined;
   let outcome: RunOutcome;
   try {
-    outcome = await executePipeline({ spec, stages: run.stages, cache, force: run.force, backend, env: io.env, signal: io.signal, listener, dryRun });
+    outcome = await executePipeline({ spec, stages: run.stages, cache, force: run.force, backend, env: io.env, signal: io.signal, listener, dryRun, onStage });
   } catch (error) {
     await live?.finish();
     await recorder?.finish({ error: error instanceof Error ? error.message : String(error) }, EXIT.failed).catch(() => undefined);
     throw error;
   }
   await live?.finish();
+  // An interrupt after the last stage finished still makes the run interrupted (exit 130), its work all kept.
+  if (io.signal.aborted && outcome.status === 'ok') outcome = { ...outcome, status: 'interrupted' };
   io.out(formatSummary(outcome));
+  for (const warning of outcome.warnings ?? []) io.err(`tfpipe: warning: ${warning}\n`);
   const code = outcome.status === 'ok' ? EXIT.ok : outcome.status === 'failed' ? EXIT.failed : EXIT.interrupted;
   if (!recorder) return { code };
+  if (unrecorded) io.err(`tfpipe: could not record a stage in ${recorder.path} as it finished\n`);
+  let record: RunRecord;
   try {
-    const record = await recorder.finish({ outcome }, code);
-    await exportRunMetrics(record);
-    io.out(`recorded as run ${record.id} (tfpipe show ${record.id})\n`);
-    return { code, record };
+    record = await recorder.finish({ outcome }, code);
   } catch (error) {
-    io.err(`tfpipe: could not record the run: ${(error as Error).message}\n`);
+    io.err(`tfpipe: could not record the run: ${describeSystemError(error) ?? (error as Error).message}\n`);
     return { code };
   }
+  io.out(`recorded as run ${record.id} (tfpipe show ${record.id})\n`);
+  try {
+    await exportRunMetrics(record);
+  } catch (error) {
+    io.err(`tfpipe: warning: could not export the metrics for DVC: ${describeSystemError(error) ?? (error as Error).message}\n`);
+  }
+  return { code, record };
 }
 
 /** A registry that cannot be written must not stop the run: say so and run unrecorded. */
@@ -155,7 +167,7 @@ async function startRecording(io: CommandIO, run: PreparedRun, sweep?: SweepPosi
   try {
     return await startRunRecord({ spec: run.spec, set: run.sets, sweep, cache: run.cache, backend: { requested: run.requested, name: run.backend.name } });
   } catch (error) {
-    io.err(`tfpipe: could not record the run: ${(error as Error).message}\n`);
+    io.err(`tfpipe: could not record the run: ${describeSystemError(error) ?? (error as Error).message}\n`);
     return undefined;
   }
 }
@@ -164,7 +176,7 @@ function formatSummary(outcome: RunOutcome): string {
   const lines: string[] = [''];
   if (outcome.backend) lines.push(`backend: ${outcome.backend.name} (${outcome.backend.device})`);
   for (const s of outcome.stages) {
-    const when = s.action === 'ran' ? `ran in ${formatSeconds(s.seconds)}` : s.action;
+    const when = s.action === 'ran' ? `ran in ${formatSeconds(s.seconds)}` : actionLabel(s);
     lines.push(`${s.id} (${s.kind}): ${when}${s.error ? ` — ${s.error}` : ''}`);
     const metrics = Object.entries(s.metrics).filter(([, v]) => typeof v !== 'object' || v === null);
     if (metrics.length > 0) lines.push(`    ${metrics.map(([k, v]) => `${k} ${formatMetric(v)}`).join(' · ')}`);

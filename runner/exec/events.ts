@@ -25,7 +25,8 @@ export type RunEvent =
   | { type: 'plan'; stages: PlannedStage[] }
   | { type: 'backend'; name: string; device: string }
   | { type: 'stage-start'; id: string; kind: string }
-  | { type: 'stage-cached'; id: string; kind: string }
+  /** waited: the entry was written by another run while this one waited for it (after a stage-start). */
+  | { type: 'stage-cached'; id: string; kind: string; waited?: boolean }
   | { type: 'stage-corrupt'; id: string; reason: string }
   | { type: 'stage-progress'; id: string; progress: ProgressSnapshot }
   | { type: 'stage-status'; id: string; text: string }

@@ -10,6 +10,7 @@ import { kindInfo } from '../spec/kinds.ts';
 import { computeFingerprints, type StageFingerprint } from './fingerprints.ts';
 import { createProgressReporter } from './progress.ts';
 import { createRng } from './rng.ts';
+import { describeSystemError } from './system-errors.ts';
 import type { PlannedStage, RunListener } from './events.ts';
 
 export interface BackendChoice {
@@ -31,6 +32,11 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   listener: RunListener;
   dryRun?: boolean;
+  /**
+   * Called with each stage's outcome as soon as it is known (in plan order), before the next stage starts, so a
+   * run record can be kept current: a run killed outright still lists what ran. Awaited; a rejection fails the run.
+   */
+  onStage?: (outcome: StageOutcome, backend: { name: string; device: string } | undefined) => Promise<void>;
 }
 
 export type StageOutcomeAction = 'ran' | 'cached' | 'would-run' | 'failed' | 'interrupted' | 'not-run';
@@ -44,11 +50,15 @@ export interface StageOutcome {
   metrics: Record<string, unknown>;
   summary: string[];
   error?: string;
+  /** action 'cached' only: another run wrote the entry while this one waited for its lock. */
+  waited?: boolean;
 }
 
 export interface RunOutcome {
   status: 'ok' | 'failed' | 'interrupted';
   stages: StageOutcome[];
+  /** What went wrong beside the stages and did not stop the run (e.g. a read-only cache's last-run index). */
+  warnings?: string[];
   backend?: { name: string; device: string };
 }
 
@@ -73,33 +83,47 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
   const outDirs = new Map<string, string>();
   let backendInfo: { name: string; device: string } | undefined;
   let status: RunOutcome['status'] = 'ok';
+  const warnings: string[] = [];
+  // The last-run index only serves `tfpipe status`: a cache that cannot take it (read-only) still serves the run.
+  const remember = async (id: string, p: StageFingerprint) => {
+    try {
+      await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
+    } catch (error) {
+      const why = describeSystemError(error) ?? (error as Error).message;
+      if (warnings.length === 0) warnings.push(`could not note the stages run for \`tfpipe status\` (${why})`);
+    }
+  };
+  const settle = async (outcome: StageOutcome) => {
+    outcomes.push(outcome);
+    await options.onStage?.(outcome, backendInfo);
+  };
 
   for (const { id } of planned) {
     const p = prints.get(id)!;
     const base = { id, kind: p.spec.kind, fingerprint: p.fingerprint, metrics: {}, summary: [] as string[] };
     if (status !== 'ok') {
-      outcomes.push({ ...base, action: 'not-run', seconds: 0 });
+      await settle({ ...base, action: 'not-run', seconds: 0 });
       continue;
     }
     const entry = found.get(id);
     if (entry?.status === 'hit') {
       outDirs.set(id, entry.outDir);
       listener({ type: 'stage-cached', id, kind: p.spec.kind });
-      if (!options.dryRun) await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
-      outcomes.push({ ...base, action: 'cached', seconds: 0, metrics: entry.manifest.metrics ?? {}, summary: entry.manifest.summary ?? [] });
+      if (!options.dryRun) await remember(id, p);
+      await settle({ ...base, action: 'cached', seconds: 0, metrics: entry.manifest.metrics ?? {}, summary: entry.manifest.summary ?? [] });
       continue;
     }
     if (entry?.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: entry.reason });
     // A dry run needs no inputs: fingerprints do not depend on upstream outputs, only on what produces them.
     if (options.dryRun) {
-      outcomes.push({ ...base, action: 'would-run', seconds: 0 });
+      await settle({ ...base, action: 'would-run', seconds: 0 });
       continue;
     }
     const inputs = await resolveInputs(p, prints, outDirs, cache);
     if (!inputs.ok) {
       listener({ type: 'stage-failed', id, seconds: 0, error: new Error(inputs.error) });
-      outcomes.push({ ...base, action: 'failed', seconds: 0, error: inputs.error });
       status = 'failed';
+      await settle({ ...base, action: 'failed', seconds: 0, error: inputs.error });
       continue;
     }
     if (p.stage.compute && !backendInfo) {
@@ -107,13 +131,13 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
       listener({ type: 'backend', ...backendInfo });
     }
     const outcome = await runStage(p, inputs.refs, options, (dir) => outDirs.set(id, dir));
-    outcomes.push({ ...base, ...outcome });
     if (outcome.action === 'failed') status = 'failed';
     if (outcome.action === 'interrupted') status = 'interrupted';
-    if (outcome.action === 'ran') await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
+    if (outcome.action === 'ran' || outcome.action === 'cached') await remember(id, p);
     if (signal.aborted && status === 'ok') status = 'interrupted';
+    await settle({ ...base, ...outcome });
   }
-  return { status, stages: outcomes, backend: backendInfo };
+  return { status, stages: outcomes, backend: backendInfo, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 type ResolvedInputs = { ok: true; refs: Record<string, ArtifactRef> } | { ok: false; error: string };
@@ -149,14 +173,16 @@ async function runStage(
   inputs: Record<string, ArtifactRef>,
   options: ExecuteOptions,
   onOutDir: (dir: string) => void,
-): Promise<Pick<StageOutcome, 'action' | 'seconds' | 'metrics' | 'summary' | 'error'>> {
+): Promise<Pick<StageOutcome, 'action' | 'seconds' | 'metrics' | 'summary' | 'error' | 'waited'>> {
   const { listener, cache, spec } = options;
   const id = p.spec.id;
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   listener({ type: 'stage-start', id, kind: p.spec.kind });
+  let workDir: string | undefined; // where the stage writes, for file-system errors that name no path (ENOSPC)
   try {
     const entry = await cache.write(p.fingerprint, p.tree, async (outDir, { scratchDir }) => {
+      workDir = outDir;
       const ctx: StageContext = {
         stageId: id,
         signal: options.signal,
@@ -185,6 +211,11 @@ async function runStage(
     onOutDir(entry.outDir);
     const metrics = entry.manifest.metrics ?? {};
     const summary = entry.manifest.summary ?? [];
+    if (entry.origin === 'reused') {
+      // another run wrote it (while we waited for its lock, or racing us to the rename): not this run's work
+      listener({ type: 'stage-cached', id, kind: p.spec.kind, waited: entry.waited });
+      return { action: 'cached', seconds: 0, metrics, summary, ...(entry.waited ? { waited: true } : {}) };
+    }
     listener({ type: 'stage-done', id, seconds: seconds(), metrics, summary });
     return { action: 'ran', seconds: seconds(), metrics, summary };
   } catch (error) {
@@ -192,7 +223,8 @@ async function runStage(
       listener({ type: 'stage-interrupted', id, seconds: seconds() });
       return { action: 'interrupted', seconds: seconds(), metrics: {}, summary: [] };
     }
-    const err = error instanceof Error ? error : new Error(String(error));
+    const system = describeSystemError(error, workDir ?? cache.root);
+    const err = system !== undefined ? new Error(system) : error instanceof Error ? error : new Error(String(error));
     listener({ type: 'stage-failed', id, seconds: seconds(), error: err });
     return { action: 'failed', seconds: seconds(), metrics: {}, summary: [], error: err.message };
   }

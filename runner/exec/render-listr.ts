@@ -80,7 +80,7 @@ export function createListrRenderer(): ListrRenderer {
       case 'stage-start':
         return show(event.id, 'running');
       case 'stage-cached':
-        setTitle(event.id, `${event.id} (${event.kind}) · cached`);
+        setTitle(event.id, `${event.id} (${event.kind}) · ${event.waited ? 'cached (after waiting)' : 'cached'}`);
         outcomes.get(event.id)?.resolve();
         return;
       case 'stage-corrupt':

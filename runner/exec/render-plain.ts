@@ -18,7 +18,7 @@ export function createPlainRenderer(write: (line: string) => void, now: () => nu
       case 'stage-start':
         return write(`▶ ${event.id} (${event.kind}) started`);
       case 'stage-cached':
-        return write(`↺ ${event.id} (${event.kind}) cached`);
+        return write(`↺ ${event.id} (${event.kind}) ${event.waited ? 'cached (after waiting)' : 'cached'}`);
       case 'stage-corrupt':
         return write(`! ${event.id}: cache entry unusable (${event.reason}); recomputing`);
       case 'stage-progress': {

@@ -7,6 +7,7 @@
 import { stringify } from 'yaml';
 import { formatMetric, formatSeconds } from '../exec/format.ts';
 import { formatStageCounts, formatWhen, keyMetrics } from '../runs/format-runs.ts';
+import { actionLabel } from '../runs/record.ts';
 import { effectiveStatus } from '../runs/registry.ts';
 import type { TableRow } from '../runs/entry-files.ts';
 import { confusionSpec, curveRows, curveSpec, renderSvg } from './charts.ts';
@@ -73,7 +74,7 @@ async function runSection(run: ReportRun): Promise<string> {
   const out = [`<h2 id="run-${esc(r.id)}">Run <code>${esc(r.id)}</code> — ${esc(run.label)}</h2>`];
   const device = r.backend.device ? ` on ${r.backend.device}` : '';
   out.push(`<p class="meta">${esc(r.pipeline.file)} · tfpipe ${esc(r.tfpipe)} · backend ${esc(r.backend.name)}${esc(device)}${r.set.length > 0 ? ` · ${esc(r.set.join(' '))}` : ''}${r.error ? ` · error: ${esc(r.error)}` : ''}</p>`);
-  out.push('<h3>Stages</h3>', htmlTable(['stage', 'kind', 'action', 'time'], run.stages.map((s) => [esc(s.id), esc(s.kind), esc(s.action), s.action === 'ran' ? esc(formatSeconds(s.seconds)) : '—']), { numeric: [3] }));
+  out.push('<h3>Stages</h3>', htmlTable(['stage', 'kind', 'action', 'time'], run.stages.map((s) => [esc(s.id), esc(s.kind), esc(actionLabel(s)), s.action === 'ran' ? esc(formatSeconds(s.seconds)) : '—']), { numeric: [3] }));
   const metricRows = run.stages.flatMap((s) => Object.entries(s.metrics).map(([k, v]) => [esc(s.id), esc(k), esc(formatMetric(v))]));
   if (metricRows.length > 0) out.push('<h3>Metrics</h3>', htmlTable(['stage', 'metric', 'value'], metricRows, { numeric: [2] }));
   for (const s of run.stages) {

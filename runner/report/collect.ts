@@ -8,6 +8,8 @@ export interface ReportStage {
   id: string;
   kind: string;
   action: RunStageRecord['action'];
+  /** action 'cached' only: another run wrote the entry while this one waited. */
+  waited?: boolean;
   seconds: number;
   /** The stage's scalar metrics: metrics.json's, overridden by what the stage returned. */
   metrics: Record<string, unknown>;
@@ -37,7 +39,7 @@ export async function collectReportRuns(records: readonly RunRecord[]): Promise<
 }
 
 async function collectStage(record: RunRecord, s: RunStageRecord): Promise<ReportStage> {
-  const stage: ReportStage = { id: s.id, kind: s.kind, action: s.action, seconds: s.seconds, metrics: { ...s.metrics } };
+  const stage: ReportStage = { id: s.id, kind: s.kind, action: s.action, ...(s.waited ? { waited: true } : {}), seconds: s.seconds, metrics: { ...s.metrics } };
   if (s.action !== 'ran' && s.action !== 'cached') return stage;
   const files = await readEntryFiles(record.cacheRoot, s.fingerprint);
   stage.metrics = { ...scalarMetrics(files.metricsJson), ...scalarOnly(s.metrics) };

@@ -3,7 +3,7 @@
 import { stringify } from 'yaml';
 import { formatMetric, formatSeconds } from '../exec/format.ts';
 import { alignColumns } from './format-diff.ts';
-import { countActions, type RunRecord } from './record.ts';
+import { actionLabel, countActions, type RunRecord } from './record.ts';
 import { effectiveStatus } from './registry.ts';
 
 /** Metric names that summarise a run best, looked for from the last stage backwards. */
@@ -80,7 +80,7 @@ export function formatRunDetails(record: RunRecord): string {
   const rows = [['stage', 'kind', 'action', 'time', 'backend', 'fingerprint']];
   for (const s of record.stages) {
     const backend = s.backend ? `${s.backend}${s.device ? ` (${s.device})` : ''}` : '—';
-    rows.push([s.id, s.kind, s.action, s.action === 'ran' ? formatSeconds(s.seconds) : '—', backend, s.fingerprint.slice(0, 12)]);
+    rows.push([s.id, s.kind, actionLabel(s), s.action === 'ran' ? formatSeconds(s.seconds) : '—', backend, s.fingerprint.slice(0, 12)]);
   }
   lines.push(...alignColumns(rows).map((l) => `  ${l}`));
   const withMetrics = record.stages.filter((s) => Object.keys(s.metrics).length > 0 || s.error);

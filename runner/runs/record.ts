@@ -3,9 +3,10 @@
 //   {format, id, pipeline: {file, name}, config (resolved: extends, vars, --set, defaults), set: ['k=v'],
 //    sweep?: {id, index, total, assignments}, started, finished?, seconds?, tfpipe, status, exitCode?,
 //    backend: {requested, name, device?}, cacheRoot, host, pid, error?,
-//    stages: [{id, kind, fingerprint, action, seconds, backend?, device?, metrics, summary, error?, tree?}]}
-// A record is written when the run starts (status 'running') and rewritten when it ends, so a run killed
-// outright (SIGKILL, power cut) still leaves a record, which readers show as interrupted once its pid is gone.
+//    stages: [{id, kind, fingerprint, action, waited?, seconds, backend?, device?, metrics, summary, error?, tree?}]}
+// A record is written when the run starts (status 'running'), rewritten as each stage finishes, and once more when
+// the run ends, so a run killed outright (SIGKILL, power cut) still leaves a record listing the stages that finished,
+// which readers show as interrupted once its pid is gone.
 import { randomBytes } from 'node:crypto';
 import type { FingerprintTree } from '../cache/fingerprint.ts';
 import type { StageOutcomeAction } from '../exec/executor.ts';
@@ -19,6 +20,8 @@ export interface RunStageRecord {
   kind: string;
   fingerprint: string;
   action: StageOutcomeAction;
+  /** action 'cached' only: another run wrote the entry while this one waited for its lock. */
+  waited?: boolean;
   /** Wall time of this run's work on it (0 when it came from the cache). */
   seconds: number;
   /** Compute stages only: the backend in the fingerprint, and the device when the stage ran in this run. */
@@ -79,4 +82,9 @@ export function countActions(record: RunRecord): Record<StageOutcomeAction, numb
   const counts: Record<StageOutcomeAction, number> = { ran: 0, cached: 0, 'would-run': 0, failed: 0, interrupted: 0, 'not-run': 0 };
   for (const s of record.stages) counts[s.action] += 1;
   return counts;
+}
+
+/** A stage's action as tables show it: 'cached (after waiting)' for an entry another run wrote while this one waited. */
+export function actionLabel(stage: { action: StageOutcomeAction; waited?: boolean }): string {
+  return stage.action === 'cached' && stage.waited ? 'cached (after waiting)' : stage.action;
 }

@@ -1,5 +1,6 @@
-// Writes the record of one `tfpipe run`: first as 'running' when the run starts, then complete when it ends
-// (ok, failed or interrupted), from the executor's RunOutcome and the cache entries' manifests.
+// Writes the record of one `tfpipe run`: first as 'running' when the run starts, again after each stage (still
+// 'running', with the stages so far), then complete when it ends (ok, failed or interrupted), from the executor's
+// outcomes and the cache entries' manifests.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheStore } from '../cache/store.ts';
@@ -7,7 +8,7 @@ import type { Fingerprint } from '../../stages/stage.ts';
 import { loadStageKind } from '../../stages/registry.ts';
 import { HOST_TAG } from '../cache/owner.ts';
 import { TFPIPE_VERSION } from '../cache/version.ts';
-import type { RunOutcome } from '../exec/executor.ts';
+import type { RunOutcome, StageOutcome } from '../exec/executor.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { newRunId, RUN_FORMAT, type RunRecord, type RunStageRecord, type SweepPosition } from './record.ts';
 import { runsDir, writeRunRecord } from './registry.ts';
@@ -25,6 +26,8 @@ export interface RecordStart {
 export interface RunRecorder {
   readonly id: string;
   readonly path: string;
+  /** Adds a finished stage to the record (rewritten, still 'running'). */
+  stageDone(stage: StageOutcome, backend: RunOutcome['backend']): Promise<void>;
   /** Completes the record from the run's outcome, or from an error thrown before or outside the stages. */
   finish(result: { outcome: RunOutcome } | { error: string }, exitCode: number): Promise<RunRecord>;
 }
@@ -51,19 +54,25 @@ export async function startRunRecord(start: RecordStart): Promise<RunRecorder> {
     stages: [],
   };
   const path = await writeRunRecord(dir, record);
+  const stages: RunStageRecord[] = [];
   return {
     id,
     path,
+    async stageDone(s, backend) {
+      stages.push(await stageRecord(s, backend, start));
+      const device = backend ? { backend: { ...record.backend, device: backend.device } } : {};
+      await writeRunRecord(dir, { ...record, ...device, stages });
+    },
     async finish(result, exitCode) {
       const finished = new Date();
       const done: RunRecord = { ...record, finished: finished.toISOString(), seconds: (finished.getTime() - started.getTime()) / 1000, exitCode };
       if ('error' in result) {
-        Object.assign(done, { status: 'failed', error: result.error });
+        Object.assign(done, { status: 'failed', error: result.error, stages: [...stages] });
       } else {
         const { outcome } = result;
         done.status = outcome.status;
         if (outcome.backend) done.backend = { ...done.backend, device: outcome.backend.device };
-        done.stages = await Promise.all(outcome.stages.map((s) => stageRecord(s, outcome, start)));
+        done.stages = await Promise.all(outcome.stages.map((s) => stageRecord(s, outcome.backend, start)));
       }
       await writeRunRecord(dir, done);
       return done;
@@ -71,15 +80,16 @@ export async function startRunRecord(start: RecordStart): Promise<RunRecorder> {
   };
 }
 
-async function stageRecord(s: RunOutcome['stages'][number], outcome: RunOutcome, start: RecordStart): Promise<RunStageRecord> {
+async function stageRecord(s: StageOutcome, backend: RunOutcome['backend'], start: RecordStart): Promise<RunStageRecord> {
   const stage: RunStageRecord = { id: s.id, kind: s.kind, fingerprint: s.fingerprint, action: s.action, seconds: s.seconds, metrics: s.metrics, summary: s.summary };
+  if (s.waited) stage.waited = true;
   if (s.error !== undefined) stage.error = s.error;
   const manifest = s.action === 'ran' || s.action === 'cached' ? await start.cache.peek(s.fingerprint as Fingerprint) : undefined;
   if (manifest) stage.tree = manifest.tree;
   const compute = manifest ? manifest.tree.backend !== undefined : (await loadStageKind(s.kind).catch(() => undefined))?.compute;
   if (compute) {
     stage.backend = manifest?.tree.backend ?? start.backend.name;
-    if (s.action === 'ran' && outcome.backend) stage.device = outcome.backend.device;
+    if (s.action === 'ran' && backend) stage.device = backend.device;
   }
   return stage;
 }

@@ -1,7 +1,7 @@
 // Step 1 of loading: one YAML file → its plain value plus the location of every node. Syntax errors and
 // repeated keys become problems with their file:line:col.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, type Node } from 'yaml';
+import { LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { collectLocations, makeLocator, pointerSegments, type LocationMap } from './locations.ts';
 import type { SpecProblem } from './types.ts';
 
@@ -52,6 +52,23 @@ export function parseSpecText(displayPath: string, text: string): ParsedFile {
       hint: what === 'stage id' ? 'stage ids must be unique; rename one of them' : 'a key may appear once per mapping; the later one would win',
     });
   });
-  const fatal = problems.some((p) => p.code === 'yaml-syntax');
-  return { value: fatal ? undefined : doc.toJS({ maxAliasCount: 1000 }), locs, problems, fatal };
+  if (problems.some((p) => p.code === 'yaml-syntax')) return { value: undefined, locs, problems, fatal: true };
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locs, problems, fatal: false };
+  } catch (error) {
+    // yaml refuses aliases that expand past the count (a "billion laughs" file): a problem in the file, not a crash
+    const first = firstAlias(contents);
+    const message = `YAML aliases expand too far (${(error as Error).message}; at most ${MAX_ALIAS_COUNT} alias uses)`;
+    problems.push({ code: 'yaml-syntax', message, location: first?.range ? at(first.range[0]) : locs.get('')?.value });
+    return { value: undefined, locs, problems, fatal: true };
+  }
+}
+
+const MAX_ALIAS_COUNT = 1000;
+
+/** The first alias node (`*name`) in document order, where an alias bomb is reported. */
+function firstAlias(root: Node | null): Node | undefined {
+  let found: Node | undefined;
+  visit(root as Node, { Alias: (_, node) => ((found = node as Node), visit.BREAK) });
+  return found;
 }

@@ -57,6 +57,9 @@ export function describeSchemaError(err: ErrorObject, prefix: string, locs: Loca
     }
     case 'type': {
       const types = ([] as string[]).concat(err.params.type as string | string[]).map((t) => TYPE_NAMES[t] ?? t);
+      if (typeof err.data === 'number' && !Number.isFinite(err.data)) {
+        return { code: 'wrong-type', message: `${name} must be a finite number, got ${err.data} (.nan and .inf are not numbers tfpipe can use)`, location: locate(locs, place.pointer) };
+      }
       return { code: 'wrong-type', message: `${name} must be ${types.join(' or ')}, got ${describeValue(err.data)}`, location: locate(locs, place.pointer) };
     }
     case 'enum':
@@ -125,6 +128,7 @@ function propertiesOf(schema: unknown): Record<string, { description?: unknown }
 /** string "5", number 5, boolean true, null, a list, a mapping. */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (not a finite number)`;
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;

@@ -50,7 +50,9 @@ export async function readDecoded<T>(path: string, consume: (chunks: AsyncIterab
   } catch (error) {
     // pipeline wraps the abort reason in an AbortError; the caller wants the reason itself.
     if (signal?.aborted) throw signal.reason;
-    if ((error as NodeJS.ErrnoException).code === 'Z_DATA_ERROR') throw new Error(`${path}: corrupt gzip data (${(error as Error).message})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'Z_BUF_ERROR') throw new Error(`${path}: the gzip data ends early; the file is truncated (${(error as Error).message})`);
+    if (code?.startsWith('Z_')) throw new Error(`${path}: corrupt gzip data (${(error as Error).message})`);
     throw error;
   }
   return { result: result as T, sha256: hash.digest('hex'), size };

@@ -26,8 +26,9 @@ function inherited(): NodeJS.ProcessEnv {
   return rest;
 }
 
-export function startCli(cwd: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/** `command` runs the CLI (default: node bin/tfpipe.js); another launcher (e.g. `unshare … sh -c`) may wrap it. */
+export function startCli(cwd: string, args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, CLI]): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
+  const child = spawn(command[0], [...command.slice(1), ...args], {
     cwd,
     env: { ...inherited(), ...fullDataEnv(), CI: '1', TFPIPE_CACHE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,8 +41,8 @@ export function startCli(cwd: string, args: string[], env: Record<string, string
   return { child, done, stdout: () => stdout };
 }
 
-export function runCli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return startCli(cwd, args, env).done;
+export function runCli(cwd: string, args: string[], env: Record<string, string> = {}, command?: string[]): Promise<CliResult> {
+  return startCli(cwd, args, env, command).done;
 }
 
 /** Resolves once the child's stdout contains `text`. */

@@ -80,11 +80,12 @@ test('failed, interrupted (Ctrl-C) and killed runs are listed with their status'
   assert.deepEqual(list.map((r) => [r.stages, r.status]), [
     ['0 ran, 0 cached, 1 failed', 'failed'],
     ['4 ran, 0 cached, 1 interrupted', 'interrupted'],
-    ['0 ran, 0 cached', 'interrupted'],
+    ['0 ran, 4 cached', 'interrupted'], // the record is rewritten as each stage finishes, so the kill keeps these
   ]);
   const [, interrupted, killed] = await records(dir);
   assert.deepEqual([interrupted.status, interrupted.exitCode], ['interrupted', 130]);
   assert.equal(killed.status, 'running', 'a killed run never finished its record; readers infer the rest');
+  assert.deepEqual(killed.stages.map((s) => `${s.id} ${s.action}`), ['load cached', 'split cached', 'vocab cached', 'tokenize cached']);
   const json = JSON.parse((await runCli(dir, ['runs', '--json'])).stdout) as RunRecord[];
   assert.deepEqual(json.map((r) => r.status), ['failed', 'interrupted', 'interrupted']);
   const show = await runCli(dir, ['show', failed.stdout.match(/recorded as run (\S+)/)![1]]);

@@ -156,6 +156,7 @@ describe('invalid pipeline specs', () => {
     assert.deepEqual(problems.map((p) => `${place(p)} ${p.code}`), [
       'many.yaml:3:10 bad-enum', // backend: gpu
       'many.yaml:4:7 schema', // seed: -1
+      'many.yaml:6:3 missing-key', // data: a load with neither dataset nor path (its one is misspelt)
       'many.yaml:8:5 unknown-key', // datset
       'many.yaml:12:11 wrong-type', // test: "0.2"
       'many.yaml:13:13 bad-enum', // method: randm

@@ -4,9 +4,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { createLstmClassifier, disposeLstm, forwardLstm, type LstmClassifier } from '../../../models/lstm/model.ts';
@@ -15,6 +15,7 @@ import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { classificationLoss } from '../../../models/train/losses.ts';
 import { batchSeed, fitModel, shuffleOrder, type FitOptions, type FitResult, type HistoryRow } from '../../../models/train/loop.ts';
 import type { Optimizer } from '../../../models/train/optimizer.ts';
+import { MANIFEST_FILE } from '../../../models/train/checkpoint-files.ts';
 import { batchOf, N, VOCAB } from './synthetic-rows.ts';
 
 before(async () => {
@@ -217,4 +218,78 @@ test('no tensor outlives fitModel, and a training step leaves the count where it
   run.optimizer.dispose();
   disposeLstm(run.model);
   assert.equal(tf.memory().numTensors, start);
+});
+
+/** The data file the checkpoint manifest in `dir` names. */
+async function checkpointData(dir: string): Promise<string> {
+  return join(dir, JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')).file);
+}
+
+const damages: Record<string, { reason: RegExp; damage(dir: string): Promise<void> }> = {
+  'a flipped byte': {
+    reason: /has sha256 [0-9a-f]{12}…, the manifest says/,
+    damage: async (dir) => {
+      const path = await checkpointData(dir);
+      const bytes = await readFile(path);
+      bytes[bytes.length - 3] ^= 0x40; // inside the last tensor's floats
+      await writeFile(path, bytes);
+    },
+  },
+  'a truncated file': { reason: /has \d+ bytes, the manifest says \d+/, damage: async (dir) => truncate(await checkpointData(dir), 100) },
+  'a missing data file': { reason: /checkpoint\.[0-9a-f]{16}\.safetensors is missing/, damage: async (dir) => rm(await checkpointData(dir)) },
+  'a missing manifest': { reason: /checkpoint\.json is missing/, damage: (dir) => rm(join(dir, MANIFEST_FILE)) },
+  'a manifest that is not JSON': { reason: /checkpoint\.json: not JSON/, damage: (dir) => writeFile(join(dir, MANIFEST_FILE), '{"format": "tfpipe-checkp') },
+};
+
+for (const [name, { reason, damage }] of Object.entries(damages)) {
+  test(`a checkpoint with ${name} is reported, set aside, and training starts over, ending as an uninterrupted run`, async () => {
+    const whole = await fit();
+    const dir = join(await tempDir(), 'key');
+    const controller = new AbortController();
+    await assert.rejects(fit({ checkpoint: { dir }, signal: controller.signal, onEpoch: (row) => row.epoch === 2 && controller.abort(new Error('stop')) }), /stop/);
+    await damage(dir);
+    const before = tf.memory().numTensors;
+    const lines: string[] = [];
+    const epochsRun: number[] = [];
+    const resumed = await fit({ checkpoint: { dir }, log: (m) => lines.push(m), onEpochStart: (e) => epochsRun.push(e) });
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /^the checkpoint is damaged \(/);
+    assert.match(lines[0], reason);
+    const aside = /set aside as (\S+); training from scratch$/.exec(lines[0])?.[1];
+    assert.ok(aside, lines[0]);
+    assert.equal(dirname(aside), dirname(dir), 'set aside next to itself, inside the checkpoints folder');
+    assert.match(basename(aside), /^key\.damaged-\d{8}T\d{6}Z-[0-9a-f]{4}$/);
+    assert.ok((await readdir(aside)).length > 0, 'the damaged files are kept');
+    assert.deepEqual(epochsRun, [1, 2, 3]);
+    assert.equal(resumed.result.resumedFrom, null);
+    assert.deepEqual(resumed.weights, whole.weights);
+    assert.deepEqual(figures(resumed.result.history), figures(whole.result.history));
+    // the fresh folder holds a sound checkpoint of the finished run
+    const lines2: string[] = [];
+    await fit({ checkpoint: { dir }, log: (m) => lines2.push(m) });
+    assert.deepEqual(lines2, ['checkpoint already holds all 3 epochs; using it (from checkpoint)']);
+  });
+}
+
+test('a checkpoint.safetensors from before manifests is not trusted: set aside, training from scratch', async () => {
+  const dir = join(await tempDir(), 'key');
+  await fit({ epochs: 1, checkpoint: { dir } });
+  const data = await checkpointData(dir);
+  await writeFile(join(dir, 'checkpoint.safetensors'), await readFile(data));
+  await rm(data);
+  await rm(join(dir, MANIFEST_FILE));
+  const lines: string[] = [];
+  await fit({ epochs: 1, checkpoint: { dir }, log: (m) => lines.push(m) });
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /the checkpoint is damaged \(checkpoint\.json is missing, so checkpoint\.safetensors cannot be verified\)/);
+});
+
+test('a save leaves one manifest and the one data file it names', async () => {
+  const dir = join(await tempDir(), 'key');
+  await fit({ epochs: 2, checkpoint: { dir, everySteps: 2 } });
+  const names = (await readdir(dir)).sort();
+  assert.equal(names.length, 2, names.join(', '));
+  assert.equal(names[1], MANIFEST_FILE);
+  assert.equal(join(dir, names[0]), await checkpointData(dir));
 });
