@@ -5,6 +5,7 @@
 // (metrics-export.ts) and default reports live under the same <home>.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { confinedPath } from '../cache/confine.ts';
 import { writeFileAtomic } from '../cache/fs-atomic.ts';
 import { HOST_TAG, isProcessAlive } from '../cache/owner.ts';
 import { RUN_FORMAT, type RunRecord, type RunStatus } from './record.ts';
@@ -21,7 +22,7 @@ export function runsDir(cacheRoot: string): string {
 
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const path = join(dir, `${record.id}.json`);
+  const path = confinedPath(dir, `${record.id}.json`);
   await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
   return path;
 }

@@ -45,7 +45,8 @@ export async function loadExtended(displayPath: string, absPath: string, chain: 
     problems.push({ code: 'extends-missing', message: `base pipeline \`${basePath}\` not found (looked for ${baseAbs})`, location: at });
     return { ...child, problems, fatal: true };
   }
-  problems.push(...base.problems);
+  // A base that cannot be read (a FIFO, a folder) says so at the `extends` that names it.
+  problems.push(...base.problems.map((p) => (p.location ? p : { ...p, location: at })));
   if (base.fatal) return { ...child, problems, fatal: true };
   if (!isPlainObject(base.value)) {
     problems.push({ code: 'wrong-type', message: `base pipeline \`${basePath}\` must be a mapping of keys (name, stages, ...)`, location: at });
