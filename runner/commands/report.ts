@@ -4,10 +4,10 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildReportHtml } from '../report/build.ts';
 import { collectReportRuns } from '../report/collect.ts';
-import { confinedPath } from '../cache/confine.ts';
+import { confinedPath, PathEscapeError } from '../cache/confine.ts';
 import { registryHome } from '../runs/registry.ts';
 import { parseCommandArgs, str } from './args.ts';
-import { EXIT, UsageError, type CommandIO } from './io.ts';
+import { CommandFailure, EXIT, UsageError, type CommandIO } from './io.ts';
 import { lookupRun, openRegistry } from './runs.ts';
 
 const HELP = `usage: tfpipe report [RUN ...] [--out FILE] [--cache-dir DIR]
@@ -31,7 +31,7 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
   // The default goes to tfpipe's own folder (created, and the name from the run ids confined to it); --out is the
   // user's: its folder must already exist, tfpipe does not create folders it was not asked for.
   const reports = join(registryHome(registry.cache.root), 'reports');
-  const out = asked !== undefined ? resolve(io.cwd, asked) : confinedPath(reports, `${name}.html`);
+  const out = asked !== undefined ? resolve(io.cwd, asked) : defaultReportPath(reports, name);
   if (asked !== undefined) await requireFolder(dirname(out), asked);
   const html = await buildReportHtml(await collectReportRuns(records));
   if (asked === undefined) await mkdir(reports, { recursive: true });
@@ -45,4 +45,13 @@ async function requireFolder(dir: string, asked: string): Promise<void> {
   const info = await stat(dir).catch(() => null);
   if (!info) throw new UsageError(`--out ${asked}: the folder ${dir} does not exist (create it first; tfpipe only creates its own folders)`);
   if (!info.isDirectory()) throw new UsageError(`--out ${asked}: ${dir} is not a folder`);
+}
+
+/** <home>/reports/<name>.html; a name that would leave that folder (a record's id is read from disk) is refused. */
+function defaultReportPath(reports: string, name: string): string {
+  try {
+    return confinedPath(reports, `${name}.html`);
+  } catch (error) {
+    throw error instanceof PathEscapeError ? new CommandFailure(error.message) : error;
+  }
 }

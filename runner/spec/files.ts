@@ -65,9 +65,11 @@ function checkDataFile(path: string, stage: Record<string, unknown>, where: File
 function checkModelFolder(ref: string, _stage: Record<string, unknown>, where: FileContext): Omit<SpecProblem, 'location'> | undefined {
   if (ref.startsWith('~') && !where.env?.HOME && !where.env?.USERPROFILE) return undefined;
   const named = classifyModelRef(ref, { env: where.env ?? {}, baseDir: where.baseDir });
-  if (named.type === 'folder') {
-    const irregular = irregularModelFilesSync(named.path);
-    if (irregular.length === 0) return undefined;
+  // A folder (even one whose config.json is a FIFO, which classifyModelRef does not count): its model files must
+  // be regular files, or reading them blocks or never ends.
+  const folder = named.type === 'folder' ? named.path : named.type === 'neither' && named.found === 'folder' ? named.path : undefined;
+  const irregular = folder ? irregularModelFilesSync(folder) : [];
+  if (irregular.length > 0) {
     return { code: 'input-not-usable', message: `model folder ${ref}: ${irregular.map((e) => e.message).join('; ')}`, hint: 'a model folder holds regular files (config.json, model.safetensors), or symlinks to them' };
   }
   if (named.type !== 'neither') return undefined;
