@@ -93,7 +93,9 @@ export type ModelRefTarget =
  */
 export function classifyModelRef(ref: string, opts: Pick<ResolveModelOptions, 'env' | 'baseDir'>): ModelRefTarget {
   const path = ref.startsWith('~') ? expandHome(ref, opts.env) : isAbsolute(ref) ? ref : resolve(opts.baseDir, ref);
-  if (statOrNull(join(path, CONFIG_FILE))?.isFile() || statOrNull(join(path, ADAPTER_CONFIG_FILE))?.isFile()) return { type: 'folder', path };
+  // Any entry named config.json marks a model folder, even one that is not a regular file (a FIFO): that is then
+  // refused by name (assertRegularModelFiles) rather than the ref being taken for a Hub id.
+  if (statOrNull(join(path, CONFIG_FILE)) || statOrNull(join(path, ADAPTER_CONFIG_FILE))) return { type: 'folder', path };
   if (isHubRepoId(ref)) return { type: 'hub' };
   const entry = statOrNull(path);
   return { type: 'neither', path, found: !entry ? 'nothing' : entry.isDirectory() ? 'folder' : 'file' };
