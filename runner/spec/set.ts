@@ -80,7 +80,8 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
     const seg = segments[i];
     const next = childPointer(pointer, seg);
     if (isPlainObject(node)) {
-      if (node[seg] === undefined || node[seg] === null) {
+      // Own keys only: an inherited `toString` or `hasOwnProperty` is no value of the config.
+      if (!Object.hasOwn(node, seg) || node[seg] === undefined || node[seg] === null) {
         if (pointer === '/stages') created.push({ id: seg, at: at(cols[i]) });
         node[seg] = {};
         replaceLocations(locs, next, new Map());

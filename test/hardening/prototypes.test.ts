@@ -73,3 +73,9 @@ test('a refused --set leaves Object.prototype as it was (in-process load)', asyn
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
   }
 });
+
+test('probe: --set walks own keys only: `hasOwnProperty.kind=load` makes a stage of that name, not a walk into Object.prototype', async () => {
+  const dir = await project();
+  const result = await runCli(dir, ['validate', 'p.yaml', '--set', 'hasOwnProperty.kind=load', '--set', 'hasOwnProperty.path=d.csv']);
+  assertProbe(result, 0, /p\.yaml: valid — 2 stages \(data, hasOwnProperty\)/);
+});
