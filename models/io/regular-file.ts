@@ -1,6 +1,6 @@
-// Reads that refuse what is not a regular file. A FIFO blocks open() until a writer comes (forever, and a blocked
-// open ignores SIGTERM's handler since the event loop never turns); /dev/zero and /dev/urandom never end; a socket
-// cannot be opened at all. So every file tfpipe reads on a user's say-so (a pipeline, an `extends` base, a data
+// Reads that refuse what is not a regular file. A FIFO blocks open() until a writer comes, which may be never (an
+// `extends:` naming one hung tfpipe, and SIGTERM, which only asks the running work to stop, did not end it);
+// /dev/zero and /dev/urandom never end; a socket cannot be opened at all. So every file tfpipe reads on a user's say-so (a pipeline, an `extends` base, a data
 // file, a model file) is stat()ed first, following symlinks (a link to /dev/zero is a device), and refused unless
 // it is a regular file. A file is then opened with O_NONBLOCK, so that one swapped for a FIFO in between still
 // cannot block the open, and fstat()ed again on the handle.

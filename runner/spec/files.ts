@@ -82,7 +82,7 @@ function checkModelFolder(ref: string, _stage: Record<string, unknown>, where: F
         hint: joinHints(didYouMean(basename(named.path), entriesOf(dirname(named.path))), hint),
       };
     case 'file':
-      return { code: 'input-not-usable', message: `${ref} is a file, not a model folder (${named.path})`, hint };
+      return { code: 'input-not-usable', message: `${ref} is ${describeStat(named.path)}, not a model folder (${named.path})`, hint };
     case 'folder':
       return { code: 'input-not-usable', message: `the folder ${ref} has no config.json (${named.path})`, hint: 'a model folder holds config.json and model.safetensors, as save_pretrained writes them' };
   }
@@ -103,4 +103,10 @@ function entriesOf(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** "a file", "a FIFO (named pipe)", "a character device", ... for a path known to exist. */
+function describeStat(path: string): string {
+  const entry = statOrNull(path);
+  return !entry || entry.isFile() ? 'a file' : describeFileType(entry);
 }

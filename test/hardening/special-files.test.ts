@@ -97,3 +97,11 @@ test('the run-time readers refuse a FIFO and /dev/zero without blocking: hashing
   await symlink('/dev/zero', join(model, 'model.safetensors'));
   await assert.rejects(resolveModelFolder(model, { env: {}, baseDir: dir }), /model\.safetensors is a character device, not a regular file/);
 });
+
+test('probe: a model `base` that is itself a FIFO or /dev/zero is refused as not a model folder, saying what it is', async () => {
+  const dir = await makeProject({ 'p.yaml': 'stages:\n  g: {kind: generate, base: ./pipe, prompts: ["hi"]}\n  z: {kind: generate, base: /dev/zero, prompts: ["hi"]}\n' });
+  mkfifo(join(dir, 'pipe'));
+  const result = await runCli(dir, ['validate', 'p.yaml']);
+  assertProbe(result, 2, /p\.yaml:2:29: `g\.base`: \.\/pipe is a FIFO \(named pipe\), not a model folder/);
+  assert.match(result.stderr, /p\.yaml:3:29: `z\.base`: \/dev\/zero is a character device, not a model folder/);
+});
