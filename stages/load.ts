@@ -5,8 +5,10 @@
 //   wikitext a wiki.*.raw file's rows as Hugging Face's wikitext builder gives them (each line with its "\n")
 //   jsonl    one object per line; `columns` picks the keys
 //   parquet  `columns` picks the columns
-// Gzip is read transparently. Labels become ids through `labels` (names in id order) or the sorted distinct values.
-// An empty result is an error, as is a malformed row (file:line) or a missing column (the existing ones are listed).
+// Gzip is read transparently. Labels become ids through `labels` (names in id order) or the sorted distinct values
+// (then printed in the log, with a warning for a class so rare it looks like a typo). An empty result is an error,
+// as is a text column empty in every row, a malformed row (file:line) or a missing column (the existing ones are
+// listed).
 import { extname, isAbsolute, resolve } from 'node:path';
 import type { FileDependency, Stage, StageContext, StageEnv, StageResult } from './stage.ts';
 import { writeDataset } from './artifacts/dataset.ts';
@@ -15,7 +17,7 @@ import { catalogFileDependency, locateCatalogPart, readCatalogRows } from './dat
 import { readCsvRows } from './data/csv.ts';
 import { hashFile } from './data/download.ts';
 import { parseJsonlRows } from './data/jsonl.ts';
-import { assignLabelIds } from './data/labels.ts';
+import { assignLabelIds, rareLabels } from './data/labels.ts';
 import { readParquetRows } from './data/parquet.ts';
 import { displayPath, readDecodedBuffer, type ReadOptions } from './data/read-file.ts';
 import { DataError, type ColumnMap, type RawRows } from './data/rows.ts';
@@ -48,7 +50,9 @@ export function createLoadStage(catalog: Catalog = CATALOG): Stage<LoadParams> {
       const source = params.dataset ? await readCatalog(catalog, ctx, params) : await readPathRows(ctx, params);
       const { rows, display } = source;
       if (rows.texts.length === 0) throw new DataError(`${display}: the dataset is empty (no rows)`);
+      if (rows.texts.every((t) => t.trim() === '')) throw new DataError(`${display}: ${emptyTextColumn(params)}`);
       const labelled = rows.labels ? assignLabelIds(rows, params.labels ?? source.labelNames) : null;
+      if (labelled && !params.labels && !source.labelNames) reportLabelsSeen(ctx, display, labelled);
       ctx.signal.throwIfAborted();
       ctx.progress.status(`write ${rows.texts.length.toLocaleString('en-US')} rows`);
       await writeDataset(ctx.outDir, { texts: rows.texts, labels: labelled?.labels ?? null, labelNames: labelled?.labelNames ?? [] });
@@ -153,6 +157,28 @@ function labelCounts(labelled: { labels: Int32Array; labelNames: string[] } | nu
   const counts = new Array<number>(labelled.labelNames.length).fill(0);
   for (const id of labelled.labels) counts[id]++;
   return Object.fromEntries(labelled.labelNames.map((name, id) => [`label_${name}`, counts[id]]));
+}
+
+/** What is empty, in the words of the file's format: the text column by name, or every line. */
+function emptyTextColumn(params: LoadParams): string {
+  const format = params.format && params.format !== 'auto' ? params.format : params.path ? formatOf(params.path) : 'csv';
+  if (format === 'text' || format === 'wikitext') return 'every line is empty; there is no text to learn from';
+  return `the text column \`${params.columns?.text ?? 'text'}\` is empty in every row; check \`columns.text\``;
+}
+
+/**
+ * Without `labels:`, the classes are whatever values the file holds: print them with their rows, and warn about a
+ * class so small it looks like a typo (rareLabels: under 1% of the rows, or under 10 and a tenth of the largest).
+ */
+function reportLabelsSeen(ctx: StageContext, display: string, labelled: { labels: Int32Array; labelNames: string[] }): void {
+  const counts = labelled.labelNames.map(() => 0);
+  for (const id of labelled.labels) counts[id]++;
+  const listed = labelled.labelNames.map((name, id) => `${JSON.stringify(name)} ${counts[id].toLocaleString('en-US')}`).join(', ');
+  ctx.log.info(`labels seen in ${display} (no \`labels:\` given; ids in this order): ${listed}`);
+  for (const id of rareLabels(counts)) {
+    const share = ((100 * counts[id]) / labelled.labels.length).toFixed(2);
+    ctx.log.warn(`label ${JSON.stringify(labelled.labelNames[id])} has only ${counts[id]} of ${labelled.labels.length.toLocaleString('en-US')} rows (${share}%): a typo? List the classes in \`labels:\` to make any other value an error`);
+  }
 }
 
 function describe(rows: number, display: string, labelled: { labels: Int32Array; labelNames: string[] } | null): string {

@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { statSync, type Stats } from 'node:fs';
 import { expandHome, hasSnapshotFile, hubCacheDir, readCachedCommit, repoCache, snapshotDir, type RepoCache } from './cache-layout.ts';
 import { HubError } from './errors.ts';
+import { assertRegularModelFiles } from '../io/regular-file.ts';
 import { hubClient } from './http.ts';
 import { ADAPTER_CONFIG_FILE } from '../lora/config.ts';
 import { CONFIG_FILE, downloadSnapshot, pytorchOnly, SHARD_INDEX_FILE, WEIGHTS_FILE, type DownloadProgress } from './snapshot-download.ts';
@@ -37,6 +38,13 @@ export interface ResolvedModelFolder {
 }
 
 export async function resolveModelFolder(ref: string, opts: ResolveModelOptions): Promise<ResolvedModelFolder> {
+  const found = await findModelFolder(ref, opts);
+  // config.json or the weights as a FIFO or a link to /dev/zero would block or never end: refuse them by name.
+  assertRegularModelFiles(found.dir);
+  return found;
+}
+
+async function findModelFolder(ref: string, opts: ResolveModelOptions): Promise<ResolvedModelFolder> {
   const local = await findLocalFolder(ref, opts);
   if (local) return { dir: local, source: 'local' };
   const repoId = ref;
@@ -85,7 +93,9 @@ export type ModelRefTarget =
  */
 export function classifyModelRef(ref: string, opts: Pick<ResolveModelOptions, 'env' | 'baseDir'>): ModelRefTarget {
   const path = ref.startsWith('~') ? expandHome(ref, opts.env) : isAbsolute(ref) ? ref : resolve(opts.baseDir, ref);
-  if (statOrNull(join(path, CONFIG_FILE))?.isFile() || statOrNull(join(path, ADAPTER_CONFIG_FILE))?.isFile()) return { type: 'folder', path };
+  // Any entry named config.json marks a model folder, even one that is not a regular file (a FIFO): that is then
+  // refused by name (assertRegularModelFiles) rather than the ref being taken for a Hub id.
+  if (statOrNull(join(path, CONFIG_FILE)) || statOrNull(join(path, ADAPTER_CONFIG_FILE))) return { type: 'folder', path };
   if (isHubRepoId(ref)) return { type: 'hub' };
   const entry = statOrNull(path);
   return { type: 'neither', path, found: !entry ? 'nothing' : entry.isDirectory() ? 'folder' : 'file' };

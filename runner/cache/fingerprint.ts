@@ -8,6 +8,7 @@ import { relative, isAbsolute, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { FileDependency, Fingerprint } from '../../stages/stage.ts';
 import { canonicalJson, toCanonicalValue } from './canonical.ts';
+import { NotRegularFileError, statRegularFile } from '../../models/io/regular-file.ts';
 import { hashFile } from './hash.ts';
 import { TFPIPE_MAJOR_MINOR } from './version.ts';
 
@@ -103,11 +104,15 @@ export async function hashFileDependencies(
       continue;
     }
     try {
+      await statRegularFile(dep.path); // a FIFO or /dev/zero would block or never end the hash
       files[key] = await hashFile(dep.path, options.signal);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         return { ok: false, problem: { code: 'file-missing', path: dep.path, message: `input file not found: ${dep.path}` } };
+      }
+      if (error instanceof NotRegularFileError) {
+        return { ok: false, problem: { code: 'file-unreadable', path: dep.path, message: `input file ${error.message}` } };
       }
       return { ok: false, problem: { code: 'file-unreadable', path: dep.path, message: `cannot read input file ${dep.path}: ${(error as Error).message}` } };
     }

@@ -7,6 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Fingerprint } from '../../stages/stage.ts';
+import { confinedPath } from './confine.ts';
 import { sha256Hex, type FingerprintTree } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 
@@ -24,8 +25,9 @@ export function stateDir(cacheRoot: string, pipelineFile: string): string {
 }
 
 function statePath(cacheRoot: string, pipelineFile: string, stageId: string): string {
-  // Stage ids are identifiers in practice; encoding keeps any other id a single safe file name.
-  return join(stateDir(cacheRoot, pipelineFile), `${encodeURIComponent(stageId)}.json`);
+  // Stage ids are identifiers (the schema's pattern); encoding keeps any other id a single file name, and the
+  // confinement check keeps it inside the state folder whatever it is.
+  return confinedPath(stateDir(cacheRoot, pipelineFile), `${encodeURIComponent(stageId)}.json`);
 }
 
 export async function readLastState(cacheRoot: string, pipelineFile: string, stageId: string): Promise<LastState | null> {

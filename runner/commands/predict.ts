@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { formatPredictionsCsv, describePredictions } from '../../stages/artifacts/predictions.ts';
 import { displayPath } from '../../stages/data/read-file.ts';
 import { DataError } from '../../stages/data/rows.ts';
+import { describeFileType } from '../../models/io/regular-file.ts';
 import { readRowsFromFile } from '../../stages/load.ts';
 import { predictTexts } from '../../stages/predict.ts';
 import { kindInfo } from '../spec/kinds.ts';
@@ -69,7 +70,9 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
 /** The texts of --input: a text file's lines (blank ones skipped), or a csv or jsonl column. */
 async function readTexts(io: CommandIO, input: string, column: string | undefined): Promise<string[]> {
   const path = resolve(io.cwd, input);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--input ${input}: no such file`);
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (!info) throw new UsageError(`--input ${input}: no such file`);
+  if (!info.isFile()) throw new UsageError(`--input ${input}: it is ${describeFileType(info)}, not a regular file`);
   try {
     const rows = await readRowsFromFile(path, displayPath(path, io.cwd), column !== undefined ? { columns: { text: column } } : {});
     const texts = rows.texts.filter((text) => text.trim() !== '');

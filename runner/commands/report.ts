@@ -4,10 +4,11 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildReportHtml } from '../report/build.ts';
 import { collectReportRuns } from '../report/collect.ts';
+import { confinedPath, PathEscapeError } from '../cache/confine.ts';
 import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
 import { registryHome } from '../runs/registry.ts';
 import { parseCommandArgs, str } from './args.ts';
-import { EXIT, UsageError, type CommandIO } from './io.ts';
+import { CommandFailure, EXIT, UsageError, type CommandIO } from './io.ts';
 import { lookupRun, openRegistry } from './runs.ts';
 
 const HELP = `usage: tfpipe report [RUN ...] [--out FILE] [--cache-dir DIR]
@@ -16,7 +17,8 @@ Writes one HTML file for the runs (ids, unique prefixes, LAST or LAST~N; default
 the stage table (ran or cached, time) and metric tables; training curves from the stages' history.csv
 (loss and accuracy per epoch, train and valid on one plot) and steps.csv (loss per logging step), the runs
 overlaid; confusion matrices and examples from metrics.json; generated texts from texts.json. The charts are
-inline SVG: the file opens without a network. Default file: .tfpipe/reports/<run ids>.html.
+inline SVG: the file opens without a network. Default file: .tfpipe/reports/<run ids>.html; the folder of
+--out FILE must exist.
 `;
 
 export async function reportCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -26,16 +28,37 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
   const records = (args.positionals.length > 0 ? args.positionals : ['LAST']).map((ref) => lookupRun(registry, ref));
   const ids = records.map((r) => r.id);
   const name = ids.length <= 3 ? ids.join('_') : `${ids[0]}_and_${ids.length - 1}_more`;
-  const out = str(args.values.out) !== undefined ? resolve(io.cwd, str(args.values.out)!) : join(registryHome(registry.cache.root), 'reports', `${name}.html`);
+  const asked = str(args.values.out);
+  // The default goes to tfpipe's own folder (created, and the name from the run ids confined to it); --out is the
+  // user's: its folder must already exist, tfpipe does not create folders it was not asked for.
+  const reports = join(registryHome(registry.cache.root), 'reports');
+  const out = asked !== undefined ? resolve(io.cwd, asked) : defaultReportPath(reports, name);
+  if (asked !== undefined) await requireFolder(dirname(out), asked);
   if ((await stat(out).catch(() => undefined))?.isDirectory()) throw new UsageError(`--out ${out} is a folder; give the path of the HTML file to write`);
   const html = await buildReportHtml(await collectReportRuns(records));
   try {
-    await mkdir(dirname(out), { recursive: true });
+    if (asked === undefined) await mkdir(reports, { recursive: true });
     await writeFile(out, html);
   } catch (error) {
-    if (isPathProblem(error)) throw new UsageError(`--out: ${describeSystemError(error)}`);
+    if (asked !== undefined && isPathProblem(error)) throw new UsageError(`--out: ${describeSystemError(error)}`);
     throw error;
   }
   io.out(`report of ${ids.join(', ')} written to ${relative(io.cwd, out) || out}\n`);
   return EXIT.ok;
+}
+
+/** `--out a/b/report.html` needs the folder a/b to exist: a typo there should not make new folders. */
+async function requireFolder(dir: string, asked: string): Promise<void> {
+  const info = await stat(dir).catch(() => null);
+  if (!info) throw new UsageError(`--out ${asked}: the folder ${dir} does not exist (create it first; tfpipe only creates its own folders)`);
+  if (!info.isDirectory()) throw new UsageError(`--out ${asked}: ${dir} is not a folder`);
+}
+
+/** <home>/reports/<name>.html; a name that would leave that folder (a record's id is read from disk) is refused. */
+function defaultReportPath(reports: string, name: string): string {
+  try {
+    return confinedPath(reports, `${name}.html`);
+  } catch (error) {
+    throw error instanceof PathEscapeError ? new CommandFailure(error.message) : error;
+  }
 }

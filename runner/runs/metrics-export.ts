@@ -5,18 +5,28 @@
 // (<home> as in registry.ts: `.tfpipe` by default). Shapes: `dvc metrics show` takes a JSON object of numbers
 // (nested objects are flattened by DVC, so only numeric leaves are written); `dvc plots show FILE -x epoch -y
 // valid_loss` takes a CSV with a header row. Cache entries cannot serve: their paths change with every fingerprint.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+// The stem and the stage id come from the user: each stage's folder is confined to <home>/metrics (confine.ts), so
+// a file named `...yaml` (stem `..`) with a stage `cache` can never remove <home>/cache.
+import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { confinedPath, mkdirConfined, removeConfined } from '../cache/confine.ts';
 import { readEntryFiles, type TableRow } from './entry-files.ts';
 import type { RunRecord } from './record.ts';
 import { registryHome } from './registry.ts';
 
+/** <home>/metrics: nothing the export writes or removes lies outside it. */
+export function metricsRoot(cacheRoot: string): string {
+  return join(registryHome(cacheRoot), 'metrics');
+}
+
+/** <home>/metrics/<stem>; throws PathEscapeError for a stem that would leave <home>/metrics (`..`, `.`). */
 export function metricsExportDir(cacheRoot: string, pipelineFile: string): string {
-  return join(registryHome(cacheRoot), 'metrics', basename(pipelineFile, extname(pipelineFile)));
+  return confinedPath(metricsRoot(cacheRoot), basename(pipelineFile, extname(pipelineFile)));
 }
 
 /** Writes the files of every stage that ran or came from the cache; returns the paths written. */
 export async function exportRunMetrics(record: RunRecord): Promise<string[]> {
+  const top = metricsRoot(record.cacheRoot);
   const root = metricsExportDir(record.cacheRoot, record.pipeline.file);
   const written: string[] = [];
   for (const stage of record.stages) {
@@ -27,10 +37,10 @@ export async function exportRunMetrics(record: RunRecord): Promise<string[]> {
     if (Object.keys(metrics).length > 0) outputs.push(['metrics.json', formatDvcMetricsJson(metrics)]);
     if (files.history) outputs.push(['history.csv', formatCsv(files.history)]);
     if (files.steps) outputs.push(['steps.csv', formatCsv(files.steps)]);
-    const dir = join(root, stage.id);
-    await rm(dir, { recursive: true, force: true });
+    const dir = confinedPath(root, stage.id);
+    await removeConfined(top, dir);
     if (outputs.length === 0) continue;
-    await mkdir(dir, { recursive: true });
+    await mkdirConfined(top, dir);
     for (const [name, text] of outputs) {
       await writeFile(join(dir, name), text);
       written.push(join(dir, name));

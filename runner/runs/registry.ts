@@ -5,9 +5,10 @@
 // (metrics-export.ts) and default reports live under the same <home>.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { confinedPath } from '../cache/confine.ts';
 import { writeFileAtomic } from '../cache/fs-atomic.ts';
 import { HOST_TAG, isProcessAlive } from '../cache/owner.ts';
-import { RUN_FORMAT, type RunRecord, type RunStatus } from './record.ts';
+import { RUN_FORMAT, RUN_ID_PATTERN, type RunRecord, type RunStatus } from './record.ts';
 
 /** `.tfpipe` for `<x>/.tfpipe/cache`, else the cache root. */
 export function registryHome(cacheRoot: string): string {
@@ -21,7 +22,7 @@ export function runsDir(cacheRoot: string): string {
 
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const path = join(dir, `${record.id}.json`);
+  const path = confinedPath(dir, `${record.id}.json`);
   await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
   return path;
 }
@@ -48,6 +49,8 @@ export async function readRunRecords(dir: string): Promise<RegistryListing> {
       if (parsed.format !== RUN_FORMAT || typeof parsed.id !== 'string' || !Array.isArray(parsed.stages)) {
         throw new Error(`not a ${RUN_FORMAT} record`);
       }
+      // The id names files (reports, this record): one that is not a run id (`../../x`) is not trusted.
+      if (!RUN_ID_PATTERN.test(parsed.id)) throw new Error(`its id ${JSON.stringify(parsed.id)} is not a run id`);
       listing.records.push(parsed as RunRecord);
     } catch (error) {
       listing.unreadable.push({ file: join(dir, name), reason: (error as Error).message });

@@ -4,6 +4,7 @@
 // slowest.
 //   parseSweeps(['train.lr=1e-3,3e-3']) → {ok, axes: [{path: 'stages.train.lr', values: ['1e-3', '3e-3']}]}
 //   sweepCombinations(axes) → [['stages.train.lr=1e-3'], ['stages.train.lr=3e-3']]
+import { forbiddenKeyIn, forbiddenSegment } from '../spec/forbidden-keys.ts';
 import { parseSetValue, setPath } from '../spec/set.ts';
 
 export interface SweepAxis {
@@ -20,8 +21,12 @@ export function parseSweeps(args: readonly string[]): SweepParse {
     const eq = arg.indexOf('=');
     const rawPath = eq < 0 ? '' : arg.slice(0, eq).trim();
     if (eq < 0 || rawPath === '') return { ok: false, error: `--sweep \`${arg}\`: expected PATH=V1,V2,..., e.g. --sweep train.lr=1e-3,3e-3` };
+    const forbidden = forbiddenSegment(rawPath.split('.'));
+    if (forbidden) return { ok: false, error: `--sweep \`${arg}\`: the path segment \`${forbidden.key}\` is not allowed (\`__proto__\`, \`constructor\` and \`prototype\` are never keys of a pipeline)` };
     const values = splitTopLevel(arg.slice(eq + 1));
     if (values.some((v) => v === '')) return { ok: false, error: `--sweep \`${arg}\` has an empty value` };
+    const inValue = values.map((v) => forbiddenKeyIn(parseSetValue(v))).find((k) => k !== undefined);
+    if (inValue) return { ok: false, error: `--sweep \`${arg}\`: a value has a key \`${inValue}\`, which is not allowed` };
     const path = setPath(rawPath);
     if (axes.some((a) => a.path === path)) return { ok: false, error: `--sweep names \`${path}\` twice; list all its values in one --sweep` };
     axes.push({ path, values });

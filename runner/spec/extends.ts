@@ -1,6 +1,6 @@
 // `extends: base.yaml`: a pipeline file deep-merged over its base (objects key by key; arrays and scalars
 // replaced by the child). Locations follow the values: each comes from the file that supplied it.
-import { dirname, join, normalize, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { childPointer, locate, replaceLocations, type LocationMap } from './locations.ts';
 import { parseSpecFile, type Located, type ParsedFile } from './parse.ts';
 
@@ -40,12 +40,14 @@ export async function loadExtended(displayPath: string, absPath: string, chain: 
     return { ...child, problems, fatal: true };
   }
 
-  const base = await loadExtended(normalize(join(dirname(displayPath), basePath)), baseAbs, seen);
+  const baseDisplay = isAbsolute(basePath) ? basePath : normalize(join(dirname(displayPath), basePath));
+  const base = await loadExtended(baseDisplay, baseAbs, seen);
   if (base.problems.some((p) => p.code === 'file-not-found')) {
     problems.push({ code: 'extends-missing', message: `base pipeline \`${basePath}\` not found (looked for ${baseAbs})`, location: at });
     return { ...child, problems, fatal: true };
   }
-  problems.push(...base.problems);
+  // A base that cannot be read (a FIFO, a folder) says so at the `extends` that names it.
+  problems.push(...base.problems.map((p) => (p.location ? p : { ...p, location: at })));
   if (base.fatal) return { ...child, problems, fatal: true };
   if (!isPlainObject(base.value)) {
     problems.push({ code: 'wrong-type', message: `base pipeline \`${basePath}\` must be a mapping of keys (name, stages, ...)`, location: at });

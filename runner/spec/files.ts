@@ -1,12 +1,15 @@
 // Step 4 of loading: the files and folders a pipeline reads exist, so that a typo in a path stops `validate` and
 // `run` before anything runs. Which params name what is declared in the stage schemas (`"x-file"`, see kinds.ts):
-//   file   a data file (load's `path`), relative to the pipeline file's folder: it must exist and be a file
+//   file   a data file (load's `path`), relative to the pipeline file's folder: it must exist and be a regular file
+//          (a FIFO, a device such as /dev/zero, a socket, or a symlink to one are refused: reading them never ends)
 //   model  a model folder or a Hugging Face Hub id (`base`), told apart as a run tells them (classifyModelRef): a
-//          string that cannot be a Hub id must be a folder with config.json
+//          string that cannot be a Hub id must be a folder with config.json; its .json and .safetensors files must
+//          be regular files (models/io/regular-file.ts)
 // A path with a pinned `sha256` may be absent: its fingerprint needs no file, so a cached stage still runs.
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { classifyModelRef } from '../../models/hub/resolve.ts';
+import { describeFileType, irregularModelFilesSync } from '../../models/io/regular-file.ts';
 import { isPlainObject } from './extends.ts';
 import type { FileRole, KindCatalog } from './kinds.ts';
 import { childPointer, locate, type LocationMap } from './locations.ts';
@@ -47,7 +50,11 @@ function checkDataFile(path: string, stage: Record<string, unknown>, where: File
   if (entry?.isDirectory()) {
     return { code: 'input-not-usable', message: `${path} is a folder, not a data file (${abs})`, hint: 'name a .csv, .txt, .jsonl or .parquet file in it' };
   }
-  if (entry || stage.sha256 !== undefined) return undefined; // a device or fifo is read as it is; a pinned file may come later
+  if (entry) {
+    // A FIFO blocks the read forever, a device (/dev/zero) never ends: only regular files are data.
+    return { code: 'input-not-usable', message: `${path} is ${describeFileType(entry)}, not a regular file (${abs})`, hint: 'name a regular .csv, .txt, .jsonl or .parquet file' };
+  }
+  if (stage.sha256 !== undefined) return undefined; // a pinned file may come later
   return {
     code: 'input-not-found',
     message: `no file ${path} (looked for ${abs})`,
@@ -58,6 +65,13 @@ function checkDataFile(path: string, stage: Record<string, unknown>, where: File
 function checkModelFolder(ref: string, _stage: Record<string, unknown>, where: FileContext): Omit<SpecProblem, 'location'> | undefined {
   if (ref.startsWith('~') && !where.env?.HOME && !where.env?.USERPROFILE) return undefined;
   const named = classifyModelRef(ref, { env: where.env ?? {}, baseDir: where.baseDir });
+  // A folder (even one whose config.json is a FIFO, which classifyModelRef does not count): its model files must
+  // be regular files, or reading them blocks or never ends.
+  const folder = named.type === 'folder' ? named.path : named.type === 'neither' && named.found === 'folder' ? named.path : undefined;
+  const irregular = folder ? irregularModelFilesSync(folder) : [];
+  if (irregular.length > 0) {
+    return { code: 'input-not-usable', message: `model folder ${ref}: ${irregular.map((e) => e.message).join('; ')}`, hint: 'a model folder holds regular files (config.json, model.safetensors), or symlinks to them' };
+  }
   if (named.type !== 'neither') return undefined;
   const hint = 'give a folder with config.json and model.safetensors, a Hugging Face Hub id (gpt2, openai-community/gpt2) or {init: {...}}';
   switch (named.found) {
@@ -68,7 +82,7 @@ function checkModelFolder(ref: string, _stage: Record<string, unknown>, where: F
         hint: joinHints(didYouMean(basename(named.path), entriesOf(dirname(named.path))), hint),
       };
     case 'file':
-      return { code: 'input-not-usable', message: `${ref} is a file, not a model folder (${named.path})`, hint };
+      return { code: 'input-not-usable', message: `${ref} is ${describeStat(named.path)}, not a model folder (${named.path})`, hint };
     case 'folder':
       return { code: 'input-not-usable', message: `the folder ${ref} has no config.json (${named.path})`, hint: 'a model folder holds config.json and model.safetensors, as save_pretrained writes them' };
   }
@@ -89,4 +103,10 @@ function entriesOf(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** "a file", "a FIFO (named pipe)", "a character device", ... for a path known to exist. */
+function describeStat(path: string): string {
+  const entry = statOrNull(path);
+  return !entry || entry.isFile() ? 'a file' : describeFileType(entry);
 }

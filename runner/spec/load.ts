@@ -1,4 +1,5 @@
 // loadPipeline: a pipeline file → a validated PipelineSpec, or every problem found, each with file:line:col.
+//   the file's name (its stem names a folder: names.ts)
 //   parse (YAML with locations; extends deep-merged; --set vars.*; ${vars.*}; other --set)
 //   → schema (ajv: pipeline, then each stage by kind; defaults filled; x-tfpipe.oneOf key groups)
 //   → rules (references, types, cycles)
@@ -11,6 +12,7 @@ import { checkFiles } from './files.ts';
 import { readKindCatalog } from './kinds.ts';
 import { checkLabels } from './labels.ts';
 import { locate } from './locations.ts';
+import { pipelineFileNameProblem } from './names.ts';
 import { checkOneOf } from './one-of.ts';
 import { checkParams } from './params.ts';
 import { checkRules } from './rules.ts';
@@ -23,7 +25,8 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   const catalog = readKindCatalog(opts.schemasDir);
   const absPath = resolve(file);
   const parsed = await loadExtended(file, absPath);
-  const problems = [...parsed.problems];
+  const badName = pipelineFileNameProblem(file);
+  const problems = [...(badName ? [badName] : []), ...parsed.problems];
   const sets = opts.set ?? [];
   if (parsed.fatal) return failed(problems, file, sets);
 

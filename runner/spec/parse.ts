@@ -1,7 +1,9 @@
-// Step 1 of loading: one YAML file → its plain value plus the location of every node. Syntax errors and
-// repeated keys become problems with their file:line:col.
-import { readFile } from 'node:fs/promises';
+// Step 1 of loading: one YAML file → its plain value plus the location of every node. Syntax errors, repeated
+// keys, alias bombs and keys that could reach a prototype become problems with their file:line:col. Only a regular
+// file is read.
 import { LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { NotRegularFileError, readRegularFile } from '../../models/io/regular-file.ts';
+import { forbiddenKeyProblems } from './forbidden-keys.ts';
 import { collectLocations, makeLocator, pointerSegments, type LocationMap } from './locations.ts';
 import type { SpecProblem } from './types.ts';
 
@@ -21,10 +23,13 @@ export interface ParsedFile extends Located {
 export async function parseSpecFile(displayPath: string, absPath: string): Promise<ParsedFile> {
   let text: string;
   try {
-    text = await readFile(absPath, 'utf8');
+    // Only a regular file: a FIFO would block the read forever, /dev/zero would never end.
+    text = await readRegularFile(absPath, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    return { value: undefined, locs: new Map(), fatal: true, problems: [{ code: 'file-not-found', message: `cannot read pipeline file ${displayPath}: ${reason}` }] };
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const reason = missing ? 'no such file' : err instanceof NotRegularFileError ? `it is ${err.found}, not a regular file` : (err as Error).message;
+    const code = missing ? 'file-not-found' : 'file-unreadable';
+    return { value: undefined, locs: new Map(), fatal: true, problems: [{ code, message: `cannot read pipeline file ${displayPath}: ${reason}` }] };
   }
   return parseSpecText(displayPath, text);
 }
@@ -52,7 +57,9 @@ export function parseSpecText(displayPath: string, text: string): ParsedFile {
       hint: what === 'stage id' ? 'stage ids must be unique; rename one of them' : 'a key may appear once per mapping; the later one would win',
     });
   });
-  if (problems.some((p) => p.code === 'yaml-syntax')) return { value: undefined, locs, problems, fatal: true };
+  // A `__proto__`, `constructor` or `prototype` key: refused before the value is merged or walked.
+  problems.push(...forbiddenKeyProblems(locs));
+  if (problems.some((p) => p.code === 'yaml-syntax' || p.code === 'forbidden-key')) return { value: undefined, locs, problems, fatal: true };
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locs, problems, fatal: false };
   } catch (error) {

@@ -38,7 +38,7 @@ export function describeSchemaError(err: ErrorObject, prefix: string, locs: Loca
       code: 'schema',
       message: `${what} \`${err.propertyName}\` ${err.message ?? 'is not allowed'}`,
       location: locate(locs, childPointer(place.pointer, err.propertyName), 'key'),
-      hint: what === 'stage id' ? 'stage ids are letters, digits, `_` and `-`, starting with a letter or `_`' : undefined,
+      hint: what === 'stage id' ? 'stage ids are letters, digits, `_` and `-`, starting with a letter or `_`, at most 64 characters' : undefined,
     };
   }
   switch (err.keyword) {

@@ -3,9 +3,11 @@
 // key (`train.lr` is `stages.train.lr`; `seed`, `vars.x`, `stages.train.lr` as written): setPath decides, for --set
 // and --sweep alike. Locations point into the argument itself: file `--set`, line 1, col = position in the argument,
 // so problems about a set value show the argument with a caret. A stage that only --set names and that gets no
-// `kind` is a typo'd stage id: reported with the nearest existing one, and dropped.
+// `kind` is a typo'd stage id: reported with the nearest existing one, and dropped. A path segment or a key in the
+// value named `__proto__`, `constructor` or `prototype` is refused before anything is walked (forbidden-keys.ts).
 import { parse } from 'yaml';
 import { isPlainObject } from './extends.ts';
+import { forbiddenKeyIn, forbiddenSegment } from './forbidden-keys.ts';
 import { childPointer, replaceLocations, type LocationMap } from './locations.ts';
 import type { Located } from './parse.ts';
 import { topLevelKeys } from './schema.ts';
@@ -66,6 +68,8 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
   written.reduce((col, s) => (cols.push(col), col + s.length + 1), 1);
   const empty = written.findIndex((s) => s === '');
   if (empty >= 0) return bad(cols[empty], `--set \`${arg}\` has an empty path segment`);
+  const forbidden = forbiddenSegment(written);
+  if (forbidden) return refused(at(cols[forbidden.index]), `--set \`${arg}\`: the path segment \`${forbidden.key}\` is not allowed`);
   // A short path (`train.lr`) gains its `stages` segment, located at the stage id.
   const segments = setPath(arg.slice(0, eq)).split('.');
   if (segments.length > written.length) cols.unshift(1);
@@ -76,7 +80,8 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
     const seg = segments[i];
     const next = childPointer(pointer, seg);
     if (isPlainObject(node)) {
-      if (node[seg] === undefined || node[seg] === null) {
+      // Own keys only: an inherited `toString` or `hasOwnProperty` is no value of the config.
+      if (!Object.hasOwn(node, seg) || node[seg] === undefined || node[seg] === null) {
         if (pointer === '/stages') created.push({ id: seg, at: at(cols[i]) });
         node[seg] = {};
         replaceLocations(locs, next, new Map());
@@ -93,6 +98,8 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
   const last = segments[segments.length - 1];
   const lastIndex = segments.length - 1;
   const value = parseSetValue(arg.slice(eq + 1));
+  const inValue = forbiddenKeyIn(value);
+  if (inValue) return refused(at(eq + 2), `--set \`${arg}\`: the value has a key \`${inValue}\`, which is not allowed`);
   if (pointer === '/stages' && isPlainObject(node) && !Object.hasOwn(node, last)) created.push({ id: last, at: at(cols[lastIndex]) });
   if (isPlainObject(node)) node[last] = value;
   else if (Array.isArray(node) && /^\d+$/.test(last) && Number(last) <= node.length) node[Number(last)] = value;
@@ -101,6 +108,11 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
   replaceLocations(locs, path, new Map());
   locs.set(path, { key: at(cols[lastIndex]), value: at(eq + 2) });
   return undefined;
+}
+
+/** A path segment or key that could reach a prototype (forbidden-keys.ts). */
+function refused(location: SourceLocation, message: string): SpecProblem {
+  return { code: 'forbidden-key', message, location, hint: '`__proto__`, `constructor` and `prototype` are never keys of a pipeline' };
 }
 
 /** A YAML scalar (`7`, `true`, `null`, `"quoted"`), or a flow list/map when written as one (`[a, b]`). */

@@ -1,5 +1,7 @@
 // Label names → ids. With `names` given, names[id] is the label and every value must be one of them; without,
-// the ids follow the sorted distinct values (numerically when every value is a number, else by code point).
+// the ids follow the sorted distinct values (numerically when every value is a number, else by code point), so a
+// typo'd label silently becomes a class of its own: the load stage then prints the labels it saw and warns about
+// rare classes (rareLabels).
 import { DataError, type RawRows } from './rows.ts';
 
 export interface LabelIds {
@@ -32,4 +34,15 @@ function sortedDistinct(values: readonly string[]): string[] {
   const distinct = [...new Set(values)];
   const numeric = distinct.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
   return numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort();
+}
+
+/**
+ * The classes so small that they look like typos rather than classes: fewer than 1% of the rows, or fewer than 10
+ * rows while the largest class has at least ten times as many. `counts[id]` is the rows of class id. A balanced
+ * tiny file (2 and 2 rows) has none; 1 "postive" among 499 "positive" and 500 "negative" is one.
+ */
+export function rareLabels(counts: readonly number[]): number[] {
+  const rows = counts.reduce((a, b) => a + b, 0);
+  const largest = Math.max(0, ...counts);
+  return counts.flatMap((n, id) => (counts.length > 1 && (n * 100 < rows || (n < 10 && n * 10 <= largest)) ? [id] : []));
 }

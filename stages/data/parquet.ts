@@ -1,11 +1,11 @@
 // Parquet files (e.g. Hugging Face's converted datasets) read with hyparquet: the text and label columns only.
 // Strings come back decoded as UTF-8; a label may be any scalar (kept as its text, e.g. 1 → "1").
-import { readFile } from 'node:fs/promises';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { readRegularFile } from '../../models/io/regular-file.ts';
 import { DataError, type ColumnMap, type RawRows } from './rows.ts';
 
 export async function readParquetRows(path: string, columns: ColumnMap, display: string): Promise<RawRows> {
-  const bytes = await readFile(path);
+  const bytes = await readRegularFile(path); // never a FIFO or a device: they block or never end
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let metadata;
   try {

@@ -1,11 +1,12 @@
 // Reading a local data file as a stream of decoded bytes: gzip is detected by its magic bytes (1f 8b), not the
 // name, and undone on the fly; the raw bytes are hashed (sha256) and counted for progress on the way through.
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { statRegularFile } from '../../models/io/regular-file.ts';
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -24,7 +25,8 @@ export interface ReadOutcome<T> {
 
 /** Streams `path` (gunzipped when it is gzip) into `consume`; resolves when both have finished. */
 export async function readDecoded<T>(path: string, consume: (chunks: AsyncIterable<Buffer>) => Promise<T>, options: ReadOptions = {}): Promise<ReadOutcome<T>> {
-  const { size } = await stat(path);
+  // Only a regular file (or a link to one): a FIFO would block the open, /dev/zero would never end.
+  const { size } = await statRegularFile(path);
   const gzip = await isGzip(path);
   options.onStart?.(size);
   const hash = createHash('sha256');

@@ -91,7 +91,10 @@ test('tfpipe predict errors: the stage, the flag or the missing model is named; 
   const missingInput = await runCli(dir, ['predict', 'p.yaml', 'train', '--input', 'nope.csv']);
   assert.equal(missingInput.code, 2);
   assert.match(missingInput.stderr, /--input nope\.csv: no such file/);
-  for (const r of [typo, notModel, notCached, noTexts, both, missingInput]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  const device = await runCli(dir, ['predict', 'p.yaml', 'train', '--input', '/dev/zero']);
+  assert.equal(device.code, 2);
+  assert.match(device.stderr, /--input \/dev\/zero: it is a character device, not a regular file/);
+  for (const r of [typo, notModel, notCached, noTexts, both, missingInput, device]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
 test("tfpipe export of the classifier: the files, a README, and PyTorch gives tfpipe's probabilities within 1e-5", async (t) => {

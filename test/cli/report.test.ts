@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheStore } from '../../runner/cache/store.ts';
 import { CHROMIUM, measureCharts, pointsOfRun, screenshot } from './chromium.ts';
@@ -15,6 +15,7 @@ test('the report of two runs renders in headless Chromium with both runs on one 
   if (!existsSync(CHROMIUM)) return t.skip('chromium not installed: apt-get install chromium');
   const dir = await makeProject({});
   const [a, b] = await writeTrainingRuns(new CacheStore(join(dir, '.tfpipe/cache')));
+  await mkdir(join(dir, 'out')); // --out's folder must exist: tfpipe creates only its own
   const made = await runCli(dir, ['report', a.id, b.id, '--out', 'out/report.html']);
   assert.equal(made.code, 0, made.stderr);
   assert.equal(made.stdout, `report of ${a.id}, ${b.id} written to out/report.html\n`);

@@ -1,0 +1,25 @@
+// Hostile-input probes run the real CLI (test/cli/helpers.ts) in a temp project and check what a user sees: the
+// documented exit code, a message that names where the problem is, and never a stack trace.
+import assert from 'node:assert/strict';
+import type { CliResult } from '../cli/helpers.ts';
+
+/** A stack frame as node prints it (`    at fn (file:line:col)`). */
+const STACK_LINE = /^\s+at .+/m;
+
+export function assertProbe(result: CliResult, code: number, message: RegExp): void {
+  const output = `${result.stdout}\n${result.stderr}`;
+  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${output}`);
+  assert.match(output, message);
+  assert.doesNotMatch(output, STACK_LINE, `a stack trace was printed:\n${output}`);
+  assert.doesNotMatch(output, /internal error/, output);
+}
+
+/** A labelled CSV of `rows` rows, alternating two labels (enough that no class is rare). */
+export function labelledCsv(rows = 20): string {
+  return ['text,label', ...Array.from({ length: rows }, (_, i) => `review number ${i} was ${i % 2 ? 'good' : 'bad'},${i % 2 ? 'pos' : 'neg'}`)].join('\n') + '\n';
+}
+
+/** A one-stage pipeline loading `path`. */
+export function loadPipeline(path: string, id = 'data'): string {
+  return `stages:\n  ${id}:\n    kind: load\n    path: ${path}\n    columns: {text: text, label: label}\n`;
+}
