@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const onSignal = () => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write('\ninterrupting: stopping the running stage (press Ctrl-C again to quit at once)\n');
+      process.stderr.write('\ninterrupting: stopping the work under way (press Ctrl-C again to quit at once)\n');
       controller.abort(new Error('interrupted'));
     } else {
       process.exit(EXIT.interrupted);
