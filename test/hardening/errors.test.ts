@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { makeProject, runCli } from '../cli/helpers.ts';
 import { reviewsCsv } from '../cli/lab1-fixture.ts';
-import { assertAnswer, NO_NAMESPACES, probe, runCliMounted } from './helpers.ts';
+import { assertAnswer, NO_NAMESPACES, probe, runCliMounted, STACK_FRAME } from './helpers.ts';
 
 const LOAD = 'data: {kind: load, path: reviews.csv, columns: {text: review, label: sentiment}}';
 const pipeline = (...stages: string[]) => `name: p\nbackend: cpu\nstages:\n${stages.map((s) => `  ${s}\n`).join('')}`;
@@ -90,6 +90,7 @@ test('an internal error or a usage error prints its stack trace only with --debu
   assert.equal(debug.code, 2);
   assert.match(debug.stderr, /which is not a folder/);
   assert.match(debug.stderr, /^\w*Error: --cache-dir names .*\n {4}at openCache \(/m, 'the stack, from where it was thrown');
+  assert.match(debug.stderr, STACK_FRAME, 'what the probes look for is what --debug prints');
   const after = await runCli(dir, ['run', 'p.yaml', '--debug', '--cache-dir', 'a-file']);
   assert.equal(after.code, 2, '--debug after the command is taken too');
   assert.match(after.stderr, / {4}at openCache/);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { CLI, runCli, type CliResult } from '../cli/helpers.ts';
 
-/** A stack frame as Node prints it. */
-const STACK_FRAME = /^ {4}at /m;
+/** A stack frame as Node prints it: `    at fn (file:line:col)` or `    at file:line:col`. */
+export const STACK_FRAME = /^[ \t]+at .+:\d+:\d+\)?$/m;
 
 export interface Expected {
   code: number;
