@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listInputKey, type ArtifactRef, type Stage } from './stage.ts';
-import { formatCsv } from '../runner/runs/metrics-export.ts';
+import { formatCsv } from './artifacts/csv-table.ts';
 import { writeMetricsJson } from './training/result-files.ts';
 
 export interface CompareColumn {

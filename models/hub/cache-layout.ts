@@ -11,7 +11,7 @@
 // $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub — huggingface_hub's constants.py order.
 import { copyFile, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ownedName } from '../../runner/cache/owner.ts';
+import { ownedName } from '../../lib/fs/owner.ts';
 import { HubError } from './errors.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { join } from 'node:path';
-import { acquireLock } from '../../runner/cache/lock.ts';
+import { acquireLock } from '../../lib/fs/lock.ts';
 import { blobPath, isFile, type RepoCache } from './cache-layout.ts';
 import { HubError } from './errors.ts';
 import { describeNetworkError, failUnlessOk, openDownload, type HubClient } from './http.ts';

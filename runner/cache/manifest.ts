@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Fingerprint, StageResult } from '../../stages/stage.ts';
 import { digestFile } from './hash.ts';
 import { fingerprintOf, type FingerprintTree } from './fingerprint.ts';
-import { listTree, mapLimit } from './fs-atomic.ts';
+import { listTree, mapLimit } from '../../lib/fs/atomic.ts';
 
 export const MANIFEST_FORMAT = 'tfpipe-cache-entry/1';
 

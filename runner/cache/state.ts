@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Fingerprint } from '../../stages/stage.ts';
 import { confinedPath } from './confine.ts';
 import { sha256Hex, type FingerprintTree } from './fingerprint.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { writeFileAtomic } from '../../lib/fs/atomic.ts';
 
 export interface LastState {
   pipelineFile: string;

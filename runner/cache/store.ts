@@ -12,10 +12,10 @@ import { performance } from 'node:perf_hooks';
 import type { Fingerprint, StageResult } from '../../stages/stage.ts';
 import { fingerprintOf, type FingerprintTree, type ResumeKey } from './fingerprint.ts';
 import { digestFile } from './hash.ts';
-import { acquireLock, clearDeadLock, type LockOwner } from './lock.ts';
+import { acquireLock, clearDeadLock, type LockOwner } from '../../lib/fs/lock.ts';
 import { MANIFEST_FORMAT, readManifest, verifyEntry, type CacheEntry, type CorruptEntry, type LookupResult, type Manifest } from './manifest.ts';
-import { fsyncDir, listTree, mapLimit, writeFileDurable } from './fs-atomic.ts';
-import { isOwnerDead, ownedName, parseOwnedName } from './owner.ts';
+import { fsyncDir, listTree, mapLimit, writeFileDurable } from '../../lib/fs/atomic.ts';
+import { isOwnerDead, ownedName, parseOwnedName } from '../../lib/fs/owner.ts';
 import { TFPIPE_VERSION } from './version.ts';
 
 export type { CacheEntry, CorruptEntry, LookupResult, Manifest } from './manifest.ts';

@@ -10,7 +10,7 @@ import { describeFileType } from '../../models/io/regular-file.ts';
 import { readRowsFromFile } from '../../stages/load.ts';
 import { predictTexts } from '../../stages/predict.ts';
 import { kindInfo } from '../spec/kinds.ts';
-import { writeFileAtomic } from '../cache/fs-atomic.ts';
+import { writeFileAtomic } from '../../lib/fs/atomic.ts';
 import { parseCommandArgs, list, str } from './args.ts';
 import { commandStageContext, findCachedModel } from './cached-model.ts';
 import { CommandFailure, EXIT, UsageError, type CommandIO } from './io.ts';

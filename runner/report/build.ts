@@ -9,7 +9,7 @@ import { formatMetric, formatSeconds } from '../exec/format.ts';
 import { formatStageCounts, formatWhen, keyMetrics } from '../runs/format-runs.ts';
 import { actionLabel } from '../runs/record.ts';
 import { effectiveStatus } from '../runs/registry.ts';
-import type { TableRow } from '../runs/entry-files.ts';
+import type { TableRow } from '../../stages/artifacts/csv-table.ts';
 import { confusionSpec, curveRows, curveSpec, renderSvg } from './charts.ts';
 import type { ReportRun, ReportStage } from './collect.ts';
 import { escapeHtml as esc, figure, htmlTable, pageHtml, recordsHtml } from './html.ts';

@@ -3,7 +3,7 @@
 //   curveRows(runs, 'loss', 'epoch')  → [{run: 'A', split: 'train', x: 1, y: 0.69}, {run: 'A', split: 'valid', ...}]
 //   curveSpec({title, x: 'epoch', y: 'loss', rows, overlay}) → a line chart with a point per row
 //   confusionSpec(matrix, labels) → a heatmap with the count in each cell
-import type { TableRow } from '../runs/entry-files.ts';
+import type { TableRow } from '../../stages/artifacts/csv-table.ts';
 
 export type VegaLiteSpec = Record<string, unknown>;
 

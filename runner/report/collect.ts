@@ -1,7 +1,8 @@
 // What the report shows of one run: its record, and per stage what its cache entry holds — history.csv
 // (per epoch), steps.csv (per logging step), metrics.json (scalars, confusion_matrix, labels, examples) and a
 // generate stage's texts.json. Entries that are gone leave just what the record kept.
-import { isRecord, readEntryFiles, scalarMetrics, type TableRow } from '../runs/entry-files.ts';
+import type { TableRow } from '../../stages/artifacts/csv-table.ts';
+import { isRecord, readEntryFiles, scalarMetrics } from '../runs/entry-files.ts';
 import type { RunRecord, RunStageRecord } from '../runs/record.ts';
 
 export interface ReportStage {

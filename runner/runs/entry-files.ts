@@ -8,9 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import type { TableRow } from '../../stages/artifacts/csv-table.ts';
 import { readManifest } from '../cache/manifest.ts';
-
-export type TableRow = Record<string, number | string>;
 
 export interface EntryFiles {
   history?: TableRow[];

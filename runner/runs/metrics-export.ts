@@ -10,7 +10,8 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { confinedPath, mkdirConfined, removeConfined } from '../cache/confine.ts';
-import { readEntryFiles, type TableRow } from './entry-files.ts';
+import { readEntryFiles } from './entry-files.ts';
+import { formatCsv } from '../../stages/artifacts/csv-table.ts';
 import type { RunRecord } from './record.ts';
 import { registryHome } from './registry.ts';
 
@@ -58,12 +59,3 @@ export function formatDvcMetricsJson(metrics: Record<string, number>): string {
   return `${JSON.stringify(metrics, null, 2)}\n`;
 }
 
-/** A header row (the union of the rows' keys, first-seen order), then one line per row; cells quoted when needed. */
-export function formatCsv(rows: readonly TableRow[]): string {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const quote = (v: unknown) => {
-    const text = v === undefined ? '' : String(v);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.map(quote).join(','), ...rows.map((r) => columns.map((c) => quote(r[c])).join(','))].join('\n') + '\n';
-}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { CacheStore } from '../cache/store.ts';
 import type { Fingerprint } from '../../stages/stage.ts';
 import { loadStageKind } from '../../stages/registry.ts';
-import { HOST_TAG } from '../cache/owner.ts';
+import { HOST_TAG } from '../../lib/fs/owner.ts';
 import { TFPIPE_VERSION } from '../cache/version.ts';
 import type { RunOutcome, StageOutcome } from '../exec/executor.ts';
 import type { PipelineSpec } from '../spec/types.ts';

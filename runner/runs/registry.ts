@@ -6,8 +6,8 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { confinedPath } from '../cache/confine.ts';
-import { writeFileAtomic } from '../cache/fs-atomic.ts';
-import { HOST_TAG, isProcessAlive } from '../cache/owner.ts';
+import { writeFileAtomic } from '../../lib/fs/atomic.ts';
+import { HOST_TAG, isProcessAlive } from '../../lib/fs/owner.ts';
 import { RUN_FORMAT, RUN_ID_PATTERN, type RunRecord, type RunStatus } from './record.ts';
 
 /** `.tfpipe` for `<x>/.tfpipe/cache`, else the cache root. */

@@ -7,7 +7,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatCsv } from '../../runner/runs/metrics-export.ts';
+import { formatCsv } from '../artifacts/csv-table.ts';
 
 export const STEPS_FILE = 'steps.csv';
 const LOG_FILE = 'steps.jsonl';

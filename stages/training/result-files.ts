@@ -4,7 +4,7 @@
 //   metrics.json  the stage's figures; an evaluation adds confusion_matrix, labels and examples
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatCsv } from '../../runner/runs/metrics-export.ts';
+import { formatCsv } from '../artifacts/csv-table.ts';
 import type { HistoryRow } from '../../models/train/loop.ts';
 
 export const HISTORY_FILE = 'history.csv';

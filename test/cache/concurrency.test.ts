@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CacheStore } from '../../runner/cache/store.ts';
-import { readLockOwner } from '../../runner/cache/lock.ts';
+import { readLockOwner } from '../../lib/fs/lock.ts';
 import { REPO_ROOT } from '../helpers/context.ts';
 import { makeCacheRoot, namesIn, removeCacheRoots, sampleTree } from './helpers.ts';
 

@@ -2,9 +2,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquireLock, readLockOwner, tryAcquireLock } from '../../runner/cache/lock.ts';
+import { acquireLock, readLockOwner, tryAcquireLock } from '../../lib/fs/lock.ts';
 import { CacheStore } from '../../runner/cache/store.ts';
-import { HOST_TAG, ownedName, parseOwnedName } from '../../runner/cache/owner.ts';
+import { HOST_TAG, ownedName, parseOwnedName } from '../../lib/fs/owner.ts';
 import { makeCacheRoot, namesIn, removeCacheRoots } from './helpers.ts';
 
 after(removeCacheRoots);

@@ -8,7 +8,8 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeWebGpuAdapter } from '../../models/backend/webgpu/probe.ts';
-import { readCsvRows, type TableRow } from '../../runner/runs/entry-files.ts';
+import { readCsvRows } from '../../runner/runs/entry-files.ts';
+import type { TableRow } from '../../stages/artifacts/csv-table.ts';
 import { makeProject, runCli, stagesByAction } from './helpers.ts';
 import { lab1Pipeline, reviewsCsv } from './lab1-fixture.ts';
 

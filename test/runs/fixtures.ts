@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { CacheStore } from '../../runner/cache/store.ts';
 import { buildTree, fingerprintOf } from '../../runner/cache/fingerprint.ts';
 import { RUN_FORMAT, type RunRecord, type RunStageRecord } from '../../runner/runs/record.ts';
-import { HOST_TAG } from '../../runner/cache/owner.ts';
+import { HOST_TAG } from '../../lib/fs/owner.ts';
 import type { Fingerprint } from '../../stages/stage.ts';
 
 export async function makeCache(): Promise<CacheStore> {

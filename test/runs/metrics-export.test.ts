@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readEntryFiles } from '../../runner/runs/entry-files.ts';
-import { exportRunMetrics, formatCsv, metricsExportDir } from '../../runner/runs/metrics-export.ts';
+import { exportRunMetrics, metricsExportDir } from '../../runner/runs/metrics-export.ts';
+import { formatCsv } from '../../stages/artifacts/csv-table.ts';
 import { makeCache, makeRecord, syntheticHistory, writeEntry } from './fixtures.ts';
 
 test('history, steps, metrics.json and texts.json are read from an entry; absent ones are left out', async () => {
