@@ -8,8 +8,10 @@
 // or a checkpoint.safetensors from before manifests) is damaged: setAside() moves it next to itself, kept for a
 // look, and training starts over.
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../lib/fs/atomic.ts';
+import { HOST_TAG, isOwnerDead, parseOwnedName } from '../../lib/fs/owner.ts';
 
 export const MANIFEST_FILE = 'checkpoint.json';
 const MANIFEST_FORMAT = 'tfpipe-checkpoint-manifest/1';
@@ -31,27 +33,15 @@ export type StoredBytes = { status: 'none' } | { status: 'ok'; path: string; byt
 export async function saveCheckpointBytes(dir: string, bytes: Uint8Array): Promise<void> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const file = `checkpoint.${sha256.slice(0, 16)}.safetensors`;
-  await writeAtomic(join(dir, file), bytes);
+  await writeFileAtomic(join(dir, file), bytes);
   const manifest: CheckpointManifest = { format: MANIFEST_FORMAT, file, sha256, size: bytes.byteLength };
-  await writeAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  await fsyncDir(dir);
-  // the previous checkpoint's data, and temp files of a save that was killed (another process's save in progress
-  // keeps its temp files: two runs whose params differ only in `epochs` share a folder)
+  await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  // the previous checkpoint's data, and temp files (lib/fs/owner.ts names) of a save that was killed: another
+  // process's save in progress keeps its temp files (two runs whose params differ only in `epochs` share a folder)
   for (const name of await readdir(dir)) {
-    const temp = TEMP_FILE.exec(name);
-    const litter = temp ? !isAlive(Number(temp[1])) || Number(temp[1]) === process.pid : name !== file && (DATA_FILE.test(name) || name === UNVERIFIED_FILE);
+    const owner = name.endsWith('.tmp') ? parseOwnedName(name) : undefined;
+    const litter = owner ? isOwnerDead(owner) || (owner.host === HOST_TAG && owner.pid === process.pid) : name !== file && (DATA_FILE.test(name) || name === UNVERIFIED_FILE);
     if (litter) await rm(join(dir, name), { force: true });
-  }
-}
-
-const TEMP_FILE = /\.tmp-(\d+)-[0-9a-f]{8}$/;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 
@@ -109,33 +99,4 @@ export async function setAside(dir: string, now: Date = new Date()): Promise<str
   const aside = join(dirname(dir), `${basename(dir)}.damaged-${stamp}-${randomBytes(2).toString('hex')}`);
   await rename(dir, aside);
   return aside;
-}
-
-/** Readers see the old file or the whole new one: a temp in the same folder, flushed, renamed over the target. */
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } finally {
-    await rm(temp, { force: true });
-  }
-}
-
-/** Makes the renames in a folder durable; a no-op where the OS refuses to fsync a folder. */
-async function fsyncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-  } finally {
-    await handle.close();
-  }
 }

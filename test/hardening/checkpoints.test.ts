@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { ownedName } from '../../lib/fs/owner.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadCheckpointBytes, MANIFEST_FILE, saveCheckpointBytes } from '../../models/train/checkpoint-files.ts';
@@ -196,9 +197,9 @@ test('a save killed between writing its data and its manifest leaves the old che
   // what a kill after the data's rename and during the manifest's temp write leaves behind
   const dead = spawnSync(process.execPath, ['-e', '']).pid;
   await writeFile(join(dir, 'checkpoint.0123456789abcdef.safetensors'), 'new checkpoint bytes');
-  await writeFile(join(dir, `${MANIFEST_FILE}.tmp-${dead}-abcd0123`), '{"format": "tfpipe-che');
+  await writeFile(ownedName(join(dir, MANIFEST_FILE), '.tmp', dead), '{"format": "tfpipe-che');
   // and a save of another live process, in progress
-  const live = `${MANIFEST_FILE}.tmp-${process.ppid}-0123abcd`;
+  const live = basename(ownedName(join(dir, MANIFEST_FILE), '.tmp', process.ppid));
   await writeFile(join(dir, live), '{"format": "tfpipe-che');
   const loaded = await loadCheckpointBytes(dir);
   assert.equal(loaded.status, 'ok');
