@@ -1,4 +1,4 @@
-// The layers point one way (../shared/CONVENTIONS.md): lib/ (file-system helpers) ← models/ ← stages/ ← runner/.
+// The layers point one way: lib/ (file-system helpers) ← models/ ← stages/ ← runner/ (the house style of this repo).
 // A module may import from its own layer and the ones below it; an import that points up the layers is a failure
 // here, named by file and line. Static imports, `export … from` and dynamic `import('…')` all count.
 import { test } from 'node:test';
