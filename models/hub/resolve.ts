@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { statSync, type Stats } from 'node:fs';
 import { expandHome, hasSnapshotFile, hubCacheDir, readCachedCommit, repoCache, snapshotDir, type RepoCache } from './cache-layout.ts';
 import { HubError } from './errors.ts';
-import { assertRegularModelFiles } from '../io/regular-file.ts';
+import { assertRegularModelFiles } from '../../lib/fs/regular-file.ts';
 import { hubClient } from './http.ts';
 import { ADAPTER_CONFIG_FILE } from '../lora/config.ts';
 import { CONFIG_FILE, downloadSnapshot, pytorchOnly, SHARD_INDEX_FILE, WEIGHTS_FILE, type DownloadProgress } from './snapshot-download.ts';

@@ -3,9 +3,9 @@
 // positioned reads — never the whole file — so a file over 2 GiB loads and an unused tensor costs nothing.
 // Decoded dtypes: F32, F16, BF16 (widened to f32), I32, I64 (narrowed to i32); the others the format knows are
 // accepted in the header and refused, by name, only if read.
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { NotRegularFileError, openRegularFile } from '../../lib/fs/regular-file.ts';
 import { parseHeader, readHeaderLength, type TensorEntry } from './safetensors-header.ts';
 
 export { serializeSafetensors, writeSafetensors } from './safetensors-write.ts';
@@ -39,7 +39,7 @@ const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 /** Opens `path` and checks its header; reads no tensor data. The caller closes it. */
 export async function openSafetensors(path: string): Promise<SafetensorsReader> {
-  const handle = await openRegularFile(path);
+  const handle = await openWeightFile(path);
   try {
     const size = (await handle.stat()).size;
     let bytesRead = 0;
@@ -121,20 +121,14 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Saf
   return { tensors, metadata };
 }
 
-/**
- * Opens a regular file for reading. A FIFO, device or socket is refused before it is opened (opening a FIFO would
- * wait for a writer); O_NONBLOCK keeps a file swapped for a FIFO in between from blocking the open, and the
- * descriptor is checked again.
- */
-async function openRegularFile(path: string): Promise<FileHandle> {
-  const kind = (await stat(path)).isFile() ? null : 'not a regular file';
-  if (kind) throw new Error(`${path}: ${kind} (a FIFO, device, socket or folder); tfpipe reads model weights from regular files`);
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  if (!(await handle.stat()).isFile()) {
-    await handle.close();
-    throw new Error(`${path}: not a regular file; tfpipe reads model weights from regular files`);
+/** lib/fs's openRegularFile, its refusal worded for a weight file. */
+async function openWeightFile(path: string): Promise<FileHandle> {
+  try {
+    return await openRegularFile(path);
+  } catch (error) {
+    if (error instanceof NotRegularFileError) throw new Error(`${path}: not a regular file (${error.found}); tfpipe reads model weights from regular files`);
+    throw error;
   }
-  return handle;
 }
 
 type Decoder = (chunk: Uint8Array, count: number) => Float32Array | Int32Array;

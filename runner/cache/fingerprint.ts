@@ -8,7 +8,7 @@ import { relative, isAbsolute, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { FileDependency, Fingerprint } from '../../stages/stage.ts';
 import { canonicalJson, toCanonicalValue } from './canonical.ts';
-import { NotRegularFileError, statRegularFile } from '../../models/io/regular-file.ts';
+import { NotRegularFileError, statRegularFile } from '../../lib/fs/regular-file.ts';
 import { hashFile } from './hash.ts';
 import { TFPIPE_MAJOR_MINOR } from './version.ts';
 

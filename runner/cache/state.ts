@@ -7,7 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Fingerprint } from '../../stages/stage.ts';
-import { confinedPath } from './confine.ts';
+import { confinedPath } from '../../lib/fs/confine.ts';
 import { sha256Hex, type FingerprintTree } from './fingerprint.ts';
 import { writeFileAtomic } from '../../lib/fs/atomic.ts';
 

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { formatPredictionsCsv, describePredictions } from '../../stages/artifacts/predictions.ts';
 import { displayPath } from '../../stages/data/read-file.ts';
 import { DataError } from '../../stages/data/rows.ts';
-import { describeFileType } from '../../models/io/regular-file.ts';
+import { describeFileType } from '../../lib/fs/regular-file.ts';
 import { readRowsFromFile } from '../../stages/load.ts';
 import { predictTexts } from '../../stages/predict.ts';
 import { kindInfo } from '../spec/kinds.ts';

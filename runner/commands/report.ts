@@ -4,7 +4,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildReportHtml } from '../report/build.ts';
 import { collectReportRuns } from '../report/collect.ts';
-import { confinedPath, PathEscapeError } from '../cache/confine.ts';
+import { confinedPath, PathEscapeError } from '../../lib/fs/confine.ts';
 import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
 import { registryHome } from '../runs/registry.ts';
 import { parseCommandArgs, str } from './args.ts';

@@ -9,7 +9,7 @@
 // a file named `...yaml` (stem `..`) with a stage `cache` can never remove <home>/cache.
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { confinedPath, mkdirConfined, removeConfined } from '../cache/confine.ts';
+import { confinedPath, mkdirConfined, removeConfined } from '../../lib/fs/confine.ts';
 import { readEntryFiles } from './entry-files.ts';
 import { formatCsv } from '../../stages/artifacts/csv-table.ts';
 import type { RunRecord } from './record.ts';

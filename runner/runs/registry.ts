@@ -5,7 +5,7 @@
 // (metrics-export.ts) and default reports live under the same <home>.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { confinedPath } from '../cache/confine.ts';
+import { confinedPath } from '../../lib/fs/confine.ts';
 import { writeFileAtomic } from '../../lib/fs/atomic.ts';
 import { HOST_TAG, isProcessAlive } from '../../lib/fs/owner.ts';
 import { RUN_FORMAT, RUN_ID_PATTERN, type RunRecord, type RunStatus } from './record.ts';

@@ -4,12 +4,12 @@
 //          (a FIFO, a device such as /dev/zero, a socket, or a symlink to one are refused: reading them never ends)
 //   model  a model folder or a Hugging Face Hub id (`base`), told apart as a run tells them (classifyModelRef): a
 //          string that cannot be a Hub id must be a folder with config.json; its .json and .safetensors files must
-//          be regular files (models/io/regular-file.ts)
+//          be regular files (lib/fs/regular-file.ts)
 // A path with a pinned `sha256` may be absent: its fingerprint needs no file, so a cached stage still runs.
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { classifyModelRef } from '../../models/hub/resolve.ts';
-import { describeFileType, irregularModelFilesSync } from '../../models/io/regular-file.ts';
+import { describeFileType, irregularModelFilesSync } from '../../lib/fs/regular-file.ts';
 import { isPlainObject } from './extends.ts';
 import type { FileRole, KindCatalog } from './kinds.ts';
 import { childPointer, locate, type LocationMap } from './locations.ts';

@@ -2,7 +2,7 @@
 // keys, alias bombs and keys that could reach a prototype become problems with their file:line:col. Only a regular
 // file is read.
 import { LineCounter, parseDocument, visit, type Node } from 'yaml';
-import { NotRegularFileError, readRegularFile } from '../../models/io/regular-file.ts';
+import { NotRegularFileError, readRegularFile } from '../../lib/fs/regular-file.ts';
 import { forbiddenKeyProblems } from './forbidden-keys.ts';
 import { collectLocations, makeLocator, pointerSegments, type LocationMap } from './locations.ts';
 import type { SpecProblem } from './types.ts';

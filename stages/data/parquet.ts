@@ -1,7 +1,7 @@
 // Parquet files (e.g. Hugging Face's converted datasets) read with hyparquet: the text and label columns only.
 // Strings come back decoded as UTF-8; a label may be any scalar (kept as its text, e.g. 1 → "1").
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { readRegularFile } from '../../models/io/regular-file.ts';
+import { readRegularFile } from '../../lib/fs/regular-file.ts';
 import { DataError, type ColumnMap, type RawRows } from './rows.ts';
 
 export async function readParquetRows(path: string, columns: ColumnMap, display: string): Promise<RawRows> {

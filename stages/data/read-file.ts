@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { statRegularFile } from '../../models/io/regular-file.ts';
+import { statRegularFile } from '../../lib/fs/regular-file.ts';
 
 export interface ReadOptions {
   signal?: AbortSignal;

@@ -1,14 +1,14 @@
 // Paths: no pipeline value, flag or file name makes tfpipe write or delete outside its own folders. A file named
 // `...yaml` has the stem `..`; its metrics folder .tfpipe/metrics/../<stage> used to be removed and rewritten, so a
 // stage `cache` replaced the whole cache and a stage `runs` the run registry. Validation refuses the name, and the
-// confinement helper (runner/cache/confine.ts) refuses any path that leaves its root, symlinks included.
+// confinement helper (lib/fs/confine.ts) refuses any path that leaves its root, symlinks included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertInside, confinedPath, PathEscapeError, removeConfined } from '../../runner/cache/confine.ts';
+import { assertInside, confinedPath, PathEscapeError, removeConfined } from '../../lib/fs/confine.ts';
 import { exportRunMetrics } from '../../runner/runs/metrics-export.ts';
 import { makeCache, makeRecord, writeEntry } from '../runs/fixtures.ts';
 import { makeProject, runCli } from '../cli/helpers.ts';

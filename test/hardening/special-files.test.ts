@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashFileDependencies } from '../../runner/cache/fingerprint.ts';
 import { resolveModelFolder } from '../../models/hub/resolve.ts';
-import { NotRegularFileError, readRegularFile } from '../../models/io/regular-file.ts';
+import { NotRegularFileError, readRegularFile } from '../../lib/fs/regular-file.ts';
 import { readDecodedBuffer } from '../../stages/data/read-file.ts';
 import { makeProject, runCli } from '../cli/helpers.ts';
 import { assertProbe, labelledCsv, loadPipeline } from './probe.ts';

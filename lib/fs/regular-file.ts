@@ -5,9 +5,9 @@
 // it is a regular file. A file is then opened with O_NONBLOCK, so that one swapped for a FIFO in between still
 // cannot block the open, and fstat()ed again on the handle.
 //   statRegularFile('/dev/zero')  → throws NotRegularFileError "/dev/zero is a character device, not a regular file"
-// Lives in models/ (the lowest layer) so that models, stages and runner can all use it.
+// Lives in lib/fs (the lowest layer) so that models, stages and runner can all use it.
 import { constants, readdirSync, statSync, type Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class NotRegularFileError extends Error {
@@ -46,16 +46,28 @@ export function statRegularFileSync(path: string): Stats {
 export async function readRegularFile(path: string): Promise<Buffer>;
 export async function readRegularFile(path: string, encoding: 'utf8'): Promise<string>;
 export async function readRegularFile(path: string, encoding?: 'utf8'): Promise<Buffer | string> {
-  await statRegularFile(path);
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const handle = await openRegularFile(path);
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new NotRegularFileError(path, describeFileType(stats));
     const bytes = await handle.readFile();
     return encoding ? bytes.toString(encoding) : bytes;
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A read-only handle on a regular file: refused (NotRegularFileError) before the open when the path is not one, and
+ * checked again on the descriptor, which O_NONBLOCK opened, so a FIFO swapped in between cannot block the open.
+ */
+export async function openRegularFile(path: string): Promise<FileHandle> {
+  await statRegularFile(path);
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new NotRegularFileError(path, describeFileType(stats));
+  }
+  return handle;
 }
 
 /**
