@@ -4,7 +4,7 @@
 // written without ever being whole in memory.
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import type { NamedArray } from './safetensors.ts';
+import type { NamedArray } from './named-array.ts';
 
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 const WRITE_CHUNK = 1 << 30;

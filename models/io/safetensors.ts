@@ -6,15 +6,12 @@
 import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { NotRegularFileError, openRegularFile } from '../../lib/fs/regular-file.ts';
+import type { NamedArray } from './named-array.ts';
 import { parseHeader, readHeaderLength, type TensorEntry } from './safetensors-header.ts';
 
 export { serializeSafetensors, writeSafetensors } from './safetensors-write.ts';
 export type { TensorEntry } from './safetensors-header.ts';
-
-export interface NamedArray {
-  shape: number[];
-  data: Float32Array | Int32Array;
-}
+export type { NamedArray } from './named-array.ts';
 
 export interface SafetensorsFile {
   tensors: Map<string, NamedArray>;

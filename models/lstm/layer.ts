@@ -6,17 +6,10 @@
 // On webgpu (H ≤ 256) the whole time loop runs inside one program each way instead: webgpu/direction.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { cellForward, cellBackward, cellWantsScaledG } from './cell.ts';
-import { previousRows, type PackedLayout } from './packing.ts';
+import { previousRows, type DirectionWeights, type PackedLayout } from './packing.ts';
 import { useFusedKernels } from '../backend/webgpu/run-program.ts';
 import { sequenceBatchFits, supportsSequencePrograms } from './webgpu/sequence-common.ts';
 import { lstmDirectionWebGpu } from './webgpu/direction.ts';
-
-export interface DirectionWeights {
-  wIh: tf.Tensor2D; // [4H, in]
-  wHh: tf.Tensor2D; // [4H, H]
-  bIh: tf.Tensor1D; // [4H]
-  bHh: tf.Tensor1D; // [4H]
-}
 
 interface ForwardTrace {
   out: tf.Tensor2D; // [N, H], packed, time order

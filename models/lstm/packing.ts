@@ -2,6 +2,16 @@
 // the batch is sorted by length (descending, stable), then laid out time-major with only the live rows:
 // step t holds batchSizes[t] rows (the sequences longer than t), at packed rows offsets[t] .. offsets[t]+batchSizes[t].
 // Row b of every step is the b-th longest sequence. N = sum(lengths) rows in all.
+// DirectionWeights lives here too: the packed step loops (layer.ts on every backend, webgpu/direction.ts) both consume it.
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** One direction's weights, as torch.nn.LSTM names them (weight_ih_l0, …); what the packed step loops consume. */
+export interface DirectionWeights {
+  wIh: tf.Tensor2D; // [4H, in]
+  wHh: tf.Tensor2D; // [4H, H]
+  bIh: tf.Tensor1D; // [4H]
+  bHh: tf.Tensor1D; // [4H]
+}
 
 export interface PackedLayout {
   /** Sorted position → original batch index. */

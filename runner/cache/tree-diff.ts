@@ -6,7 +6,7 @@
 // one line with both values. Paths join keys with dots as they are (files./data/imdb.csv.gz): readers that split on
 // the first dot get the section; `segments` holds the keys unambiguously.
 import { canonicalJson } from './canonical.ts';
-import type { FingerprintTree } from './fingerprint.ts';
+import type { FingerprintTree } from './fingerprint-tree.ts';
 
 export interface TreeChange {
   /** Dotted path from the tree root, e.g. 'params.min_freq', 'inputs.input', 'version', 'files.data/a.csv'. */

@@ -1,6 +1,7 @@
 // The layers point one way: lib/ (file-system helpers) ← models/ ← stages/ ← runner/ (the house style of this repo).
 // A module may import from its own layer and the ones below it; an import that points up the layers is a failure
-// here, named by file and line. Static imports, `export … from` and dynamic `import('…')` all count.
+// here, named by file and line. No import cycle either, even within a layer: a cycle is named by its files in order.
+// Static imports, `import type`, `export … from` and dynamic `import('…')` all count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -47,4 +48,34 @@ test('no import points up the layers (models → stages or runner, stages → ru
     return reached in ALLOWED && !ALLOWED[layer].includes(reached);
   });
   assert.deepEqual(upward.map((i) => `${i.from} imports ${i.target}`), []);
+});
+
+/** The import cycles among the project's modules: each as its files in import order, the first repeated at the end. */
+function importCycles(imports: { from: string; target: string }[]): string[][] {
+  const edges = new Map<string, Set<string>>();
+  for (const { from, target } of imports) {
+    const file = from.replace(/:\d+$/, '');
+    if (!edges.has(file)) edges.set(file, new Set());
+    edges.get(file)!.add(target);
+  }
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    const at = path.indexOf(file);
+    if (at >= 0) return void cycles.push([...path.slice(at), file]);
+    if (done.has(file)) return;
+    path.push(file);
+    for (const next of edges.get(file) ?? []) visit(next);
+    path.pop();
+    done.add(file);
+  };
+  for (const file of edges.keys()) visit(file);
+  return cycles;
+}
+
+test('no import cycle: every module can be understood (and loaded) after the ones it imports', async () => {
+  const imports = await relativeImports();
+  assert.deepEqual(importCycles([...imports, { from: 'a.ts:1', target: 'b.ts' }, { from: 'b.ts:1', target: 'a.ts' }]), [['a.ts', 'b.ts', 'a.ts']], 'the search finds a planted cycle');
+  assert.deepEqual(importCycles(imports).map((cycle) => cycle.join(' → ')), []);
 });

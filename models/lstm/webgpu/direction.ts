@@ -5,8 +5,7 @@
 // Backward: the sequence program gives dZ [N, 4H]; then matmuls over all steps: dx = dZ·W_ih, dW_ih = dZᵀ·x,
 // dW_hh = dZᵀ·h_prev (h_prev gathered from the output, a zero row where a row starts), db = Σ dZ.
 import * as tf from '@tensorflow/tfjs-core';
-import type { DirectionWeights } from '../layer.ts';
-import { previousRows, type PackedLayout } from '../packing.ts';
+import { previousRows, type DirectionWeights, type PackedLayout } from '../packing.ts';
 import { DEFAULT_ROWS_PER_GROUP } from './sequence-common.ts';
 import { runSequenceForward } from './sequence-forward.ts';
 import { runSequenceBackward } from './sequence-backward.ts';
