@@ -1,6 +1,6 @@
 // A stage's fingerprint: sha256 of the canonical JSON of everything its outputs depend on, the FingerprintTree.
 //   {kind, version, params, inputs: {port: upstream fingerprint}, files: {path: sha256}, tfpipe: 'major.minor',
-//    seed?: 1234, backend?: 'cpu' (compute stages only)}
+//    seed?: 1234, backend?: 'cpu', runtime?: {'tfjs-core': '4.22.0', 'tfjs-backend-cpu': '4.22.0'} (compute stages only)}
 // What is left out is as deliberate as what is in: the stage id and description (renaming or documenting a stage
 // keeps its cache), file mtimes (a `touch` or a fresh checkout changes nothing), tfpipe's patch version.
 // The tree itself is kept in manifest.json and in the last-run state, so `tfpipe status` can diff it.
@@ -11,27 +11,10 @@ import { canonicalJson, toCanonicalValue } from './canonical.ts';
 import { NotRegularFileError, statRegularFile } from '../../lib/fs/regular-file.ts';
 import { hashFile } from './hash.ts';
 import { TFPIPE_MAJOR_MINOR } from './version.ts';
+import type { FingerprintTree } from './fingerprint-tree.ts';
 
 export { hashFile, digestFile, type FileDigest } from './hash.ts';
-export { diffTrees, formatTreeChange, type TreeChange } from './tree-diff.ts';
-
-export interface FingerprintTree {
-  kind: string;
-  /** Stage.version: bumped when the implementation changes what it writes. */
-  version: number;
-  /** Resolved params, defaults filled, cosmetic fields (description) excluded. */
-  params: Record<string, unknown>;
-  /** Input port → the upstream artifact's fingerprint. */
-  inputs: Record<string, Fingerprint>;
-  /** Input file (relative to the pipeline folder when inside it, else absolute; '/' separators) → sha256 hex. */
-  files: Record<string, string>;
-  /** tfpipe major.minor, e.g. '0.1'. */
-  tfpipe: string;
-  /** The pipeline seed, where the executor includes it (stage RNGs derive from it). */
-  seed?: number;
-  /** The backend that runs the tensor code; present only for compute stages. */
-  backend?: string;
-}
+export type { FingerprintTree } from './fingerprint-tree.ts';
 
 /** Keyed like a fingerprint, but without the stage's resume-compatible params: names a checkpoint folder. */
 export type ResumeKey = string & { __brand: 'ResumeKey' };
@@ -48,6 +31,8 @@ export interface TreeParts {
   seed?: number;
   /** The run's backend; pass it for compute stages only (Stage.compute), undefined otherwise. */
   backend?: string;
+  /** The versions of the packages that do the maths (runtimeVersions()); compute stages only, with backend. */
+  runtime?: Record<string, string>;
   /** Defaults to this tfpipe's major.minor (tests pass another to check it counts). */
   tfpipe?: string;
 }
@@ -67,6 +52,7 @@ export function buildTree(parts: TreeParts): FingerprintTree {
   };
   if (parts.seed !== undefined) tree.seed = parts.seed;
   if (parts.backend !== undefined) tree.backend = parts.backend;
+  if (parts.runtime !== undefined) tree.runtime = { ...parts.runtime };
   return tree;
 }
 

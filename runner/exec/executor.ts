@@ -3,6 +3,7 @@
 import { join, dirname } from 'node:path';
 import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
 import type { PipelineSpec } from '../spec/types.ts';
+import type { BackendName } from '../../models/backend/select.ts';
 import type { CacheStore, LookupResult } from '../cache/store.ts';
 import { resumeKey } from '../cache/fingerprint.ts';
 import { writeLastState } from '../cache/state.ts';
@@ -15,7 +16,7 @@ import type { PlannedStage, RunListener } from './events.ts';
 
 export interface BackendChoice {
   /** Resolved name, part of compute stages' fingerprints. */
-  name: string;
+  name: BackendName;
   /** Initialises TensorFlow.js on it; called once, before the first compute stage that actually runs. */
   init(): Promise<{ name: string; device: string }>;
 }

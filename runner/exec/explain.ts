@@ -1,7 +1,7 @@
 // Why a stage will run: compares what its fingerprint covers now with what it covered the last time it ran
 // (or came from the cache) for this pipeline file. Pure; used by `tfpipe status` and `tfpipe diff`.
-import type { FingerprintTree } from '../cache/fingerprint.ts';
-import { diffTrees } from '../cache/fingerprint.ts';
+import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
+import { diffTrees, type TreeChange } from '../cache/tree-diff.ts';
 
 export type CacheState = { status: 'hit' } | { status: 'miss' } | { status: 'corrupt'; reason: string };
 
@@ -33,7 +33,9 @@ export function explainStage(input: ExplainInput): Explanation {
 export function describeChanges(stageId: string, before: FingerprintTree, after: FingerprintTree, upstreamOf: Record<string, string>): string[] {
   const reasons: string[] = [];
   const upstreams = new Set<string>();
-  for (const change of diffTrees(before, after)) {
+  const changes = diffTrees(before, after);
+  const backendChanged = changes.some((c) => c.path === 'backend');
+  for (const change of changes) {
     const [head, ...rest] = change.path.split('.');
     switch (head) {
       case 'params':
@@ -56,6 +58,9 @@ export function describeChanges(stageId: string, before: FingerprintTree, after:
       case 'seed':
         reasons.push(`pipeline seed ${show(change.old)} → ${show(change.new)}`);
         break;
+      case 'runtime':
+        reasons.push(...runtimeReasons(change, backendChanged));
+        break;
       case 'tfpipe':
         reasons.push(`tfpipe ${show(change.old)} → ${show(change.new)}`);
         break;
@@ -65,6 +70,24 @@ export function describeChanges(stageId: string, before: FingerprintTree, after:
   }
   for (const up of upstreams) reasons.push(`upstream \`${up}\` changed`);
   return reasons;
+}
+
+/**
+ * A package's version change as `runtime.tfjs-core: 4.22.0 → 4.23.0`. A tree from before versions were recorded
+ * gains them all (one reason each); on a backend switch, the old backend's package leaving and the new one's
+ * arriving is already said by the backend line.
+ */
+function runtimeReasons(change: TreeChange, backendChanged: boolean): string[] {
+  const [, ...names] = change.segments;
+  if (names.length === 0) {
+    const versions = (change.new ?? change.old ?? {}) as Record<string, string>;
+    return Object.keys(versions).sort().map((name) =>
+      change.change === 'added' ? `runtime.${name}: (unset) → ${versions[name]}` : `runtime.${name}: ${versions[name]} → (unset)`,
+    );
+  }
+  if (backendChanged && change.change !== 'changed') return [];
+  const version = (v: unknown) => (v === undefined ? '(unset)' : String(v));
+  return [`runtime.${names.join('.')}: ${version(change.old)} → ${version(change.new)}`];
 }
 
 function show(value: unknown): string {

@@ -4,7 +4,8 @@
 //                            cause: {type: 'param', path: 'stages.train.bidirectional', old: false, new: true}},
 //                           {id: 'evaluate', status: 'differs', cause: {type: 'upstream', stage: 'train', root: <train's>}}]
 //   compareMetrics(a, b) → [{stage: 'evaluate', metric: 'test_acc', a: 0.81, b: 0.84, delta: 0.03, relative: 0.037}]
-import { diffTrees, type FingerprintTree, type TreeChange } from '../cache/fingerprint.ts';
+import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
+import { diffTrees, type TreeChange } from '../cache/tree-diff.ts';
 
 export interface SideStage {
   id: string;
@@ -47,6 +48,8 @@ export type StageCause =
   | { type: 'param'; path: string; old?: unknown; new?: unknown }
   | { type: 'upstream'; stage: string; root?: StageCause }
   | { type: 'file'; path: string }
+  /** A package that does the maths changed version; `path` is e.g. 'runtime.tfjs-core', or 'runtime' for all. */
+  | { type: 'runtime'; path: string; old?: unknown; new?: unknown }
   | { type: 'version' | 'backend' | 'seed' | 'tfpipe' | 'kind'; old?: unknown; new?: unknown }
   | { type: 'unknown'; reason: string };
 
@@ -59,7 +62,7 @@ export interface StageComparison {
 }
 
 /** Which tree section explains a difference first: the stage's own settings, then what it reads. */
-const CAUSE_ORDER = ['kind', 'params', 'files', 'version', 'backend', 'seed', 'tfpipe', 'inputs'];
+const CAUSE_ORDER = ['kind', 'params', 'files', 'version', 'backend', 'runtime', 'seed', 'tfpipe', 'inputs'];
 
 export function compareStages(a: DiffSide, b: DiffSide): StageComparison[] {
   const inA = new Map(a.stages.map((s) => [s.id, s]));
@@ -92,6 +95,8 @@ function firstCause(a: SideStage, b: SideStage, upstream: (id: string) => StageC
       return { type: 'param', path: `stages.${b.id}.${rest.join('.')}`, old: first.old, new: first.new };
     case 'files':
       return { type: 'file', path: rest.join('.') };
+    case 'runtime':
+      return { type: 'runtime', path: first.segments.join('.'), old: first.old, new: first.new };
     case 'inputs': {
       const stage = b.upstreamOf[rest[0]] ?? a.upstreamOf[rest[0]] ?? rest[0];
       const root = rootCause(upstream(stage));

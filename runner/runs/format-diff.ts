@@ -71,6 +71,8 @@ export function formatCause(cause: StageCause): string {
       return `upstream \`${cause.stage}\`${cause.root ? ` (${formatCause(cause.root)})` : ''}`;
     case 'file':
       return `input file ${cause.path} changed`;
+    case 'runtime':
+      return `${cause.path} ${showValue(cause.old)} → ${showValue(cause.new)}`;
     case 'version':
       return `stage version ${showValue(cause.old)} → ${showValue(cause.new)}`;
     case 'kind':

@@ -8,7 +8,7 @@
 // the run ends, so a run killed outright (SIGKILL, power cut) still leaves a record listing the stages that finished,
 // which readers show as interrupted once its pid is gone.
 import { randomBytes } from 'node:crypto';
-import type { FingerprintTree } from '../cache/fingerprint.ts';
+import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
 import type { StageOutcomeAction } from '../exec/executor.ts';
 
 export const RUN_FORMAT = 'tfpipe-run/1';

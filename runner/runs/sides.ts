@@ -4,16 +4,17 @@
 // Metrics are the manifest's (what the stage returned) plus the scalar members of a metrics.json in the entry.
 import type { Fingerprint } from '../../stages/stage.ts';
 import type { CacheStore } from '../cache/store.ts';
-import type { FingerprintTree } from '../cache/fingerprint.ts';
+import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
 import { computeFingerprints } from '../exec/fingerprints.ts';
 import type { PipelineSpec } from '../spec/types.ts';
+import type { BackendName } from '../../models/backend/select.ts';
 import type { DiffSide, SideStage } from './compare.ts';
 import { readEntryFiles, scalarMetrics } from './entry-files.ts';
 import type { RunRecord } from './record.ts';
 
 export interface SpecSideOptions {
   label: string;
-  backend: string;
+  backend: BackendName;
   env: Readonly<Record<string, string | undefined>>;
   cache: CacheStore;
 }

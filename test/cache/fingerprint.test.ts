@@ -5,16 +5,8 @@ import { mkdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fingerprint } from '../../stages/stage.ts';
-import {
-  buildTree,
-  diffTrees,
-  fingerprintOf,
-  formatTreeChange,
-  hashFile,
-  hashFileDependencies,
-  resumeKey,
-  type TreeParts,
-} from '../../runner/cache/fingerprint.ts';
+import { buildTree, fingerprintOf, hashFile, hashFileDependencies, resumeKey, type TreeParts } from '../../runner/cache/fingerprint.ts';
+import { diffTrees, formatTreeChange } from '../../runner/cache/tree-diff.ts';
 import { majorMinor, TFPIPE_MAJOR_MINOR } from '../../runner/cache/version.ts';
 
 const UPSTREAM_A = 'a'.repeat(64) as Fingerprint;
