@@ -8,14 +8,12 @@ import { LSTM_GATE_SUM, LSTM_CELL_UPDATE, LSTM_CELL_OUTPUT, registerSplitCellKer
 registerLstmCellKernels();
 registerSplitCellKernels();
 
-let forceComposite = false;
-/** For tests: use the composite path even where a fused kernel exists. */
-export function useCompositeCell(on: boolean): void {
-  forceComposite = on;
-}
+/** tf.env flag: when on, the composite path runs even where a fused kernel exists (to compare the two). */
+export const COMPOSITE_CELL_FLAG = 'TFPIPE_COMPOSITE_CELL';
+tf.env().registerFlag(COMPOSITE_CELL_FLAG, () => false);
 
 function hasFused(kernelName: string): boolean {
-  return !forceComposite && tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+  return !tf.env().getBool(COMPOSITE_CELL_FLAG) && tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
 
 /**

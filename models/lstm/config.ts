@@ -13,11 +13,6 @@ export interface LstmConfig {
   padIndex: number;
 }
 
-export const LSTM_PRESETS = {
-  'imdb-small': { embeddingDim: 128, hiddenDim: 128, outputDim: 2, nLayers: 1, bidirectional: false, dropout: 0, padIndex: 0 },
-  'imdb-bi2': { embeddingDim: 128, hiddenDim: 128, outputDim: 2, nLayers: 2, bidirectional: true, dropout: 0.5, padIndex: 0 },
-} satisfies Record<string, Omit<LstmConfig, 'vocabSize'>>;
-
 export function directionsOf(config: LstmConfig): number {
   return config.bidirectional ? 2 : 1;
 }

@@ -44,13 +44,6 @@ export interface WriteOptions {
  */
 export type WrittenEntry = CacheEntry & { origin: 'written' | 'reused'; waited: boolean; replacedCorrupt?: CorruptEntry };
 
-/** The pluggable part the executor talks to (tests or a remote cache may supply another). */
-export interface Cache {
-  lookup(fp: Fingerprint, signal?: AbortSignal): Promise<LookupResult>;
-  write(fp: Fingerprint, tree: FingerprintTree, produce: Produce, options?: WriteOptions | AbortSignal): Promise<WrittenEntry>;
-  remove(fp: Fingerprint): Promise<boolean>;
-}
-
 export interface StaleReport {
   /** Temp folders (unfinished writes, half-deleted entries) of dead processes, removed. */
   tempDirs: string[];
@@ -58,7 +51,7 @@ export interface StaleReport {
   locks: string[];
 }
 
-export class CacheStore implements Cache {
+export class CacheStore {
   readonly root: string;
   readonly tmpRoot: string;
   readonly lockRoot: string;
@@ -94,9 +87,9 @@ export class CacheStore implements Cache {
    * Rejects with produce()'s own error, or with the signal's reason when aborted (while waiting, producing or
    * committing); either way nothing of this attempt is left: no entry, no temp folder, no lock.
    */
-  async write(fp: Fingerprint, tree: FingerprintTree, produce: Produce, options: WriteOptions | AbortSignal = {}): Promise<WrittenEntry> {
+  async write(fp: Fingerprint, tree: FingerprintTree, produce: Produce, options: WriteOptions = {}): Promise<WrittenEntry> {
     if (fingerprintOf(tree) !== fp) throw new Error(`CacheStore.write: the tree does not hash to ${fp}`);
-    const { signal = new AbortController().signal, onWait } = options instanceof AbortSignal ? { signal: options } : options;
+    const { signal = new AbortController().signal, onWait } = options;
     await Promise.all([mkdir(this.tmpRoot, { recursive: true }), mkdir(this.lockRoot, { recursive: true })]);
     const acquired = await acquireLock(join(this.lockRoot, `${fp}.lock`), { signal, onWait });
     if (acquired.status === 'aborted') throw abortReason(signal);

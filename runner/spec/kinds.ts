@@ -99,10 +99,6 @@ export function knownKinds(): string[] {
   return [...readKindCatalog().kinds];
 }
 
-export function isKnownKind(kind: string): boolean {
-  return readKindCatalog().info.has(kind);
-}
-
 /** Metadata of a kind; throws for a kind without a schema (validated specs only name known kinds). */
 export function kindInfo(kind: string): KindInfo {
   const info = readKindCatalog().info.get(kind);

@@ -8,7 +8,6 @@
 import type { CanonicalForm } from './canonical-text.ts';
 
 export type CatalogName = 'imdb' | 'wikitext-2-raw-v1';
-export const CATALOG_NAMES: readonly CatalogName[] = ['imdb', 'wikitext-2-raw-v1'];
 
 /** How the rows of a part are read from its local file or its download. */
 export type SourceFormat = 'imdb-csv' | 'imdb-archive' | 'wikitext-raw' | 'wikitext-parquet';

@@ -157,7 +157,7 @@ test('aborting mid-produce leaves nothing, even when produce resolves anyway', a
       await writeFile(join(outDir, 'vocab.json'), 'partial');
       controller.abort();
       return {}; // a stage that ignores the signal and returns early
-    }, controller.signal),
+    }, { signal: controller.signal }),
     { name: 'AbortError' },
   );
   assert.deepEqual(await store.lookup(fp), { status: 'miss' });

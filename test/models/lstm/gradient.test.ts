@@ -8,7 +8,7 @@ import { selectBackend } from '../../../models/backend/select.ts';
 import { createLstmClassifier, disposeLstm } from '../../../models/lstm/model.ts';
 import { lstmTrainable } from '../../../models/lstm/trainable.ts';
 import { paramGrads } from '../../../models/train/train-step.ts';
-import { useCompositeCell } from '../../../models/lstm/cell.ts';
+import { COMPOSITE_CELL_FLAG } from '../../../models/lstm/cell.ts';
 import type { LstmConfig } from '../../../models/lstm/config.ts';
 import { referenceLoss, type Params64 } from './reference-lstm.ts';
 
@@ -27,7 +27,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
   for (const path of ['fused', 'composite'] as const) {
   test(`LSTM gradients on ${backend} (${path} cell) match finite differences of a float64 reference`, async () => {
     await selectBackend(backend);
-    useCompositeCell(path === 'composite');
+    tf.env().set(COMPOSITE_CELL_FLAG, path === 'composite');
     const model = createLstmClassifier(config, 3);
     const params64: Params64 = new Map(Object.entries(model.params).map(([name, v]) => [name, { shape: v.shape, data: Float64Array.from(v.dataSync()) }]));
     const before = tf.memory().numTensors;
@@ -56,7 +56,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     value.dispose();
     tf.dispose(grads);
     assert.equal(tf.memory().numTensors, before);
-    useCompositeCell(false);
+    tf.env().set(COMPOSITE_CELL_FLAG, false);
     disposeLstm(model);
   });
 }
