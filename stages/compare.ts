@@ -8,6 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listInputKey, type ArtifactRef, type Stage } from './stage.ts';
 import { formatCsv } from './artifacts/csv-table.ts';
+import { formatNumber } from '../lib/text/number.ts';
+import { formatTable } from '../lib/text/table.ts';
 import { writeMetricsJson } from './training/result-files.ts';
 
 export interface CompareColumn {
@@ -64,7 +66,7 @@ export const compareStage: Stage<CompareParams> = {
     await writeMetricsJson(ctx.outDir, { columns: columns.map((c) => c.name ?? c.metric), rows: table });
     const metrics: Record<string, Cell> = {};
     for (const row of table) for (const c of columns) if (typeof row[c.metric] === 'number') metrics[`${slug(String(row.name))}_${c.metric}`] = row[c.metric];
-    return { metrics, summary: [...(params.title ? [params.title] : []), ...formatTable(headers, text), ...paragraphs] };
+    return { metrics, summary: [...(params.title ? [params.title] : []), ...formatTable([headers, ...text], { right: (column) => column > 0, rule: true }), ...paragraphs] };
   },
 };
 
@@ -100,10 +102,7 @@ export function formatCell(value: Cell | undefined, column: Pick<CompareColumn, 
   if (value === null || value === undefined) return '—';
   if (typeof value !== 'number') return String(value);
   if (column.format === 'duration') return formatDuration(value);
-  if (column.digits !== undefined) return value.toLocaleString('en-US', { minimumFractionDigits: column.digits, maximumFractionDigits: column.digits });
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
-  return value.toLocaleString('en-US', { maximumSignificantDigits: 4 });
+  return formatNumber(value, column.digits);
 }
 
 /** 870.4 → "14m 30.4s", as the homework writes training times; under a minute "8.3s". */
@@ -112,13 +111,6 @@ export function formatDuration(seconds: number): string {
   const minutes = Math.floor(tenths / 600);
   const rest = ((tenths - minutes * 600) / 10).toFixed(1);
   return minutes > 0 ? `${minutes}m ${rest}s` : `${rest}s`;
-}
-
-/** Columns padded to their widest cell; the first left-aligned, the figures right-aligned. */
-export function formatTable(headers: string[], rows: string[][]): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
 function slug(name: string): string {

@@ -1,5 +1,6 @@
 // Small formatting helpers shared by the renderers and commands.
 import type { ProgressSnapshot } from './events.ts';
+import { formatNumber } from '../../lib/text/number.ts';
 
 export function formatSeconds(seconds: number): string {
   if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
@@ -8,10 +9,6 @@ export function formatSeconds(seconds: number): string {
   const s = Math.round(seconds - m * 60);
   if (m < 60) return `${m}m${String(s).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function formatCount(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
 
 /** "[########------------]  40% 1,234/3,000 batches · 56.2 batches/s · ETA 31s · loss 0.41" */
@@ -24,7 +21,7 @@ export function formatProgress(p: ProgressSnapshot, width = 20): string {
   const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   const filled = Math.round(fraction * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-  const parts = [`${bar} ${String(Math.floor(fraction * 100)).padStart(3)}% ${formatCount(p.done)}/${formatCount(p.total)} ${p.unit}`.trimEnd()];
+  const parts = [`${bar} ${String(Math.floor(fraction * 100)).padStart(3)}% ${formatNumber(p.done)}/${formatNumber(p.total)} ${p.unit}`.trimEnd()];
   if (p.rate > 0) parts.push(`${formatRate(p.rate)} ${p.unit}/s`.trimEnd());
   if (p.etaSeconds !== null && p.done < p.total) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
   if (p.extra) parts.push(p.extra);
@@ -32,13 +29,10 @@ export function formatProgress(p: ProgressSnapshot, width = 20): string {
 }
 
 function formatRate(rate: number): string {
-  return rate >= 100 ? formatCount(Math.round(rate)) : rate.toFixed(rate >= 10 ? 1 : 2);
+  return rate >= 100 ? formatNumber(Math.round(rate)) : rate.toFixed(rate >= 10 ? 1 : 2);
 }
 
+/** A metric as the terminal shows it: numbers through formatNumber, anything else as its text. */
 export function formatMetric(value: unknown): string {
-  if (typeof value === 'number') {
-    if (Number.isInteger(value)) return formatCount(value);
-    return Math.abs(value) >= 1000 ? formatCount(value) : value.toPrecision(4).replace(/\.?0+$/, '');
-  }
-  return String(value);
+  return typeof value === 'number' ? formatNumber(value) : String(value);
 }

@@ -1,5 +1,6 @@
 // `tfpipe diff` output: plain text (aligned columns), Markdown (--md) or JSON (--json), from the comparisons.
 import { formatMetric } from '../exec/format.ts';
+import { formatTable } from '../../lib/text/table.ts';
 import type { ConfigChange, MetricComparison, StageCause, StageComparison } from './compare.ts';
 
 export interface DiffReport {
@@ -23,7 +24,7 @@ export function formatDiffText(report: DiffReport): string {
   for (const s of report.stages) lines.push(`  ${s.id.padEnd(width)}  ${formatStageStatus(s)}`);
   lines.push('', 'metrics:');
   if (report.metrics.length === 0) lines.push('  (none recorded or cached on either side)');
-  else lines.push(...alignColumns(metricRows(report.metrics)).map((l) => `  ${l}`));
+  else lines.push(...formatTable(metricRows(report.metrics)).map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -108,11 +109,6 @@ function signed(delta: number): string {
 /** Config and cause values as JSON (`false`, `"adam"`, `[64,32]`); absent as (unset). */
 export function showValue(value: unknown): string {
   return value === undefined ? '(unset)' : JSON.stringify(value);
-}
-
-export function alignColumns(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
 export function markdownTable(head: string[], rows: string[][]): string[] {

@@ -2,7 +2,7 @@
 // `tfpipe show RUN` (one run in full).
 import { stringify } from 'yaml';
 import { formatMetric, formatSeconds } from '../exec/format.ts';
-import { alignColumns } from './format-diff.ts';
+import { formatTable } from '../../lib/text/table.ts';
 import { actionLabel, countActions, type RunRecord } from './record.ts';
 import { effectiveStatus } from './registry.ts';
 
@@ -39,7 +39,7 @@ export function formatRunsTable(records: readonly RunRecord[]): string {
     const metrics = keyMetrics(r).map(([k, v]) => `${k} ${formatMetric(v)}`).join(' · ');
     rows.push([r.id, r.pipeline.name, formatWhen(r.started), formatStageCounts(r), metrics || '—', effectiveStatus(r)]);
   }
-  return `${alignColumns(rows).join('\n')}\n`;
+  return `${formatTable(rows).join('\n')}\n`;
 }
 
 /** The runs of one sweep: swept values, then every metric whose value is not the same in all of them. */
@@ -60,7 +60,7 @@ export function formatSweepTable(records: readonly RunRecord[]): string {
     const metrics = varying.map((m) => (valueOf(r, m) === undefined ? '—' : formatMetric(valueOf(r, m))));
     rows.push([r.id, ...assigned, formatStageCounts(r), ...metrics, effectiveStatus(r)]);
   }
-  const lines = [`sweep ${first.sweep.id}: ${records.length} of ${first.sweep.total} runs of ${first.pipeline.name}`, ...alignColumns(rows)];
+  const lines = [`sweep ${first.sweep.id}: ${records.length} of ${first.sweep.total} runs of ${first.pipeline.name}`, ...formatTable(rows)];
   if (constant.length > 0) lines.push(`same in every run: ${constant.map((m) => `${m} ${formatMetric(valueOf(first, m))}`).join(' · ')}`);
   return `${lines.join('\n')}\n`;
 }
@@ -82,7 +82,7 @@ export function formatRunDetails(record: RunRecord): string {
     const backend = s.backend ? `${s.backend}${s.device ? ` (${s.device})` : ''}` : '—';
     rows.push([s.id, s.kind, actionLabel(s), s.action === 'ran' ? formatSeconds(s.seconds) : '—', backend, s.fingerprint.slice(0, 12)]);
   }
-  lines.push(...alignColumns(rows).map((l) => `  ${l}`));
+  lines.push(...formatTable(rows).map((l) => `  ${l}`));
   const withMetrics = record.stages.filter((s) => Object.keys(s.metrics).length > 0 || s.error);
   if (withMetrics.length > 0) lines.push('', 'metrics:');
   for (const s of withMetrics) {

@@ -1,4 +1,4 @@
-// The layers point one way: lib/ (file-system helpers) ← models/ ← stages/ ← runner/ (the house style of this repo).
+// The layers point one way: lib/ (file-system and text helpers) ← models/ ← stages/ ← runner/ (the house style of this repo).
 // A module may import from its own layer and the ones below it; an import that points up the layers is a failure
 // here, named by file and line. No import cycle either, even within a layer: a cycle is named by its files in order.
 // Static imports, `import type`, `export … from` and dynamic `import('…')` all count.
