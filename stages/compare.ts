@@ -10,7 +10,7 @@ import { listInputKey, type ArtifactRef, type Stage } from './stage.ts';
 import { formatCsv } from './artifacts/csv-table.ts';
 import { formatNumber } from '../lib/text/number.ts';
 import { formatTable } from '../lib/text/table.ts';
-import { writeMetricsJson } from './training/result-files.ts';
+import { METRICS_FILE, TEXTS_FILE, writeMetricsJson } from './artifacts/result-files.ts';
 
 export interface CompareColumn {
   /** The figure's key, e.g. valid_perplexity. */
@@ -73,11 +73,11 @@ export const compareStage: Stage<CompareParams> = {
 /** Top-level scalars of the input's metrics.json, and a generate stage's first prompt and text; {} when none. */
 async function readFigures(ref: ArtifactRef): Promise<Record<string, Cell>> {
   const out: Record<string, Cell> = {};
-  const metrics = await readJson(join(ref.dir, 'metrics.json'));
+  const metrics = await readJson(join(ref.dir, METRICS_FILE));
   for (const [k, v] of Object.entries(isRecord(metrics) ? metrics : {})) {
     if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
   }
-  const texts = await readJson(join(ref.dir, 'texts.json'));
+  const texts = await readJson(join(ref.dir, TEXTS_FILE));
   const first = isRecord(texts) && Array.isArray(texts.texts) ? texts.texts[0] : undefined;
   if (isRecord(first)) {
     if (typeof first.text === 'string') out.generated_text = first.text;

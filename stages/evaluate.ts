@@ -5,8 +5,8 @@
 //                     examples with actual and predicted label and probability.
 //   gpt2, gpt2-lora → lm/evaluate-perplexity.ts: loss, perplexity and token count (also for a `base` param, no input).
 import type { ArtifactRef, Stage, StageContext, StageResult } from './stage.ts';
-import type { ClassifierEvaluateParams } from './training/evaluate-classifier.ts';
-import { LSTM_CLASSIFIER, readModelType } from './training/model-type.ts';
+import type { ClassifierEvaluateParams } from './classifier/evaluate-classifier.ts';
+import { LSTM_CLASSIFIER, readModelType } from './classifier/model-type.ts';
 import type { PerplexityEvaluateParams } from './lm/evaluate-perplexity.ts';
 
 export type EvaluateParams = ClassifierEvaluateParams & PerplexityEvaluateParams;
@@ -14,7 +14,7 @@ export type EvaluateParams = ClassifierEvaluateParams & PerplexityEvaluateParams
 type Evaluation = (ctx: StageContext, params: EvaluateParams, inputs: Record<string, ArtifactRef>) => Promise<StageResult>;
 
 const EVALUATIONS: Record<string, () => Promise<Evaluation>> = {
-  [LSTM_CLASSIFIER]: async () => (await import('./training/evaluate-classifier.ts')).evaluateClassifier,
+  [LSTM_CLASSIFIER]: async () => (await import('./classifier/evaluate-classifier.ts')).evaluateClassifier,
   gpt2: async () => (await import('./lm/evaluate-perplexity.ts')).evaluatePerplexity,
   'gpt2-lora': async () => (await import('./lm/evaluate-perplexity.ts')).evaluatePerplexity,
 };

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Stage } from './stage.ts';
+import { TEXTS_FILE } from './artifacts/result-files.ts';
 import { disposeLm, loadLmModel, modelSourceFiles, type LmSourceParams } from './lm/model-source.ts';
 import { generateGpt2, type StopReason } from '../models/gpt2/generate.ts';
 import { decodeGpt2, encodeGpt2 } from '../models/tokenizer/gpt2-bpe.ts';
@@ -34,7 +35,6 @@ export interface GeneratedText {
   stop_reason: StopReason;
 }
 
-export const TEXTS_FILE = 'texts.json';
 
 export const generateStage: Stage<GenerateParams> = {
   kind: 'generate',

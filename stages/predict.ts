@@ -7,9 +7,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readDataset } from './artifacts/dataset.ts';
+import { writeMetricsJson } from './artifacts/result-files.ts';
 import { describePredictions, formatPredictionsCsv, predictionCounts, PREDICTIONS_FILE, type Predictions } from './artifacts/predictions.ts';
 import type { ArtifactRef, Stage, StageContext } from './stage.ts';
-import { LSTM_CLASSIFIER, readModelType } from './training/model-type.ts';
+import { LSTM_CLASSIFIER, readModelType } from './classifier/model-type.ts';
 
 export interface PredictParams {
   texts?: string[];
@@ -29,7 +30,7 @@ const language: () => Promise<Predictor> = async () => {
 
 const PREDICTORS: Record<string, () => Promise<Predictor>> = {
   [LSTM_CLASSIFIER]: async () => {
-    const { classifyTexts } = await import('./training/classify-texts.ts');
+    const { classifyTexts } = await import('./classifier/classify-texts.ts');
     return async (ctx, model, texts, options) => ({
       kind: 'classes',
       model: model.stage,
@@ -59,7 +60,7 @@ export const predictStage: Stage<PredictParams> = {
     const predictions = await predictTexts(ctx, inputs.model, texts, params);
     await writeFile(join(ctx.outDir, PREDICTIONS_FILE), formatPredictionsCsv(predictions));
     const metrics = predictionCounts(predictions);
-    await writeFile(join(ctx.outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    await writeMetricsJson(ctx.outDir, metrics);
     return { metrics, summary: describePredictions(predictions, params.shown) };
   },
 };

@@ -2,13 +2,13 @@
 // Input `data` is a splits-shaped tokens artifact (train/ and valid/ parts), `vocab` gives the vocab size and pad
 // index. Each epoch: shuffled batches (permutation from (seed, epoch)), the optimizer step (sgd/adam/adamw with
 // torch's semantics, optional clip_grad_norm), then the valid loss and accuracy. Cross-entropy for output_dim ≥ 2,
-// BCE-with-logits for 1. Outputs: the model artifact (stages/training/model-artifact.ts) plus history.csv and
+// BCE-with-logits for 1. Outputs: the model artifact (stages/classifier/model-artifact.ts) plus history.csv and
 // metrics.json. A checkpoint at every epoch end in ctx.checkpointDir (keyed without `epochs`): an interrupted run
 // resumes at its next epoch; raising `epochs` continues a finished run (models/train/loop.ts).
 import type { Stage } from './stage.ts';
-import type { TrainParams } from './training/train-params.ts';
+import type { TrainParams } from './classifier/train-params.ts';
 
-export type { TrainParams } from './training/train-params.ts';
+export type { TrainParams } from './classifier/train-params.ts';
 
 export const trainStage: Stage<TrainParams> = {
   kind: 'train',
@@ -16,5 +16,5 @@ export const trainStage: Stage<TrainParams> = {
   compute: true,
   resumeCompatible: ['epochs'],
   // The work (and TensorFlow.js) is imported only when the stage runs: fingerprinting a cached run loads this file.
-  run: async (ctx, params, inputs) => (await import('./training/train-lstm.ts')).trainLstm(ctx, params, inputs),
+  run: async (ctx, params, inputs) => (await import('./classifier/train-lstm.ts')).trainLstm(ctx, params, inputs),
 };

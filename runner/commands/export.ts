@@ -9,9 +9,9 @@ import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
-import type { ExportSource } from '../../stages/training/export-classifier.ts';
+import type { ExportSource } from '../../stages/classifier/export-classifier.ts';
 import type { ExportOptions } from '../../stages/lm/export-lm.ts';
-import { LSTM_CLASSIFIER, readModelType } from '../../stages/training/model-type.ts';
+import { LSTM_CLASSIFIER, readModelType } from '../../stages/classifier/model-type.ts';
 import { parseCommandArgs, list, str } from './args.ts';
 import { commandStageContext, findCachedModel } from './cached-model.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
@@ -40,7 +40,7 @@ const language = async (): Promise<Exporter> => (await import('../../stages/lm/e
 
 const EXPORTERS: Record<string, () => Promise<Exporter>> = {
   [LSTM_CLASSIFIER]: async () => {
-    const { exportClassifier } = await import('../../stages/training/export-classifier.ts');
+    const { exportClassifier } = await import('../../stages/classifier/export-classifier.ts');
     return async (_ctx, model, outDir, source, options) => {
       if (options.merge) throw new UsageError('--merge applies to a LoRA adapter; this model is a classifier');
       return exportClassifier(model.dir, outDir, source);

@@ -1,5 +1,6 @@
-// The result files that training, evaluation and generation stages leave in their cache entries, read for
-// `diff`, `report` and the DVC export. Each is optional; a missing or unreadable file reads as absent.
+// The result files that training, evaluation and generation stages leave in their cache entries (named and
+// written by stages/artifacts/result-files.ts), read for `diff`, `report` and the DVC export. Each is optional; a
+// missing or unreadable file reads as absent.
 //   history.csv    one row per epoch: epoch, train_loss, train_acc, valid_loss, valid_acc (training)
 //   steps.csv      one row per logging step: step, loss, lr, tokens_per_s (fine-tuning)
 //   metrics.json   {test_acc: 0.84, ..., confusion_matrix?: [[..]], labels?: [..], examples?: [..]} (evaluation)
@@ -9,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { TableRow } from '../../stages/artifacts/csv-table.ts';
+import { HISTORY_FILE, METRICS_FILE, STEPS_FILE, TEXTS_FILE } from '../../stages/artifacts/result-files.ts';
 import { readManifest } from '../cache/manifest.ts';
 
 export interface EntryFiles {
@@ -18,7 +20,7 @@ export interface EntryFiles {
   texts?: unknown[];
 }
 
-export const ENTRY_FILE_NAMES = { history: 'history.csv', steps: 'steps.csv', metricsJson: 'metrics.json', texts: 'texts.json' } as const;
+export const ENTRY_FILE_NAMES = { history: HISTORY_FILE, steps: STEPS_FILE, metricsJson: METRICS_FILE, texts: TEXTS_FILE } as const;
 
 /** Reads what there is of the four files in the entry <cacheRoot>/<fingerprint>; {} when the entry is gone. */
 export async function readEntryFiles(cacheRoot: string, fingerprint: string): Promise<EntryFiles> {

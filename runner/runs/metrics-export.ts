@@ -12,6 +12,7 @@ import { basename, extname, join } from 'node:path';
 import { confinedPath, mkdirConfined, removeConfined } from '../../lib/fs/confine.ts';
 import { readEntryFiles } from './entry-files.ts';
 import { formatCsv } from '../../stages/artifacts/csv-table.ts';
+import { HISTORY_FILE, METRICS_FILE, STEPS_FILE } from '../../stages/artifacts/result-files.ts';
 import type { RunRecord } from './record.ts';
 import { registryHome } from './registry.ts';
 
@@ -35,9 +36,9 @@ export async function exportRunMetrics(record: RunRecord): Promise<string[]> {
     const files = await readEntryFiles(record.cacheRoot, stage.fingerprint);
     const metrics = numericLeaves({ ...(files.metricsJson ?? {}), ...stage.metrics });
     const outputs: [string, string][] = [];
-    if (Object.keys(metrics).length > 0) outputs.push(['metrics.json', formatDvcMetricsJson(metrics)]);
-    if (files.history) outputs.push(['history.csv', formatCsv(files.history)]);
-    if (files.steps) outputs.push(['steps.csv', formatCsv(files.steps)]);
+    if (Object.keys(metrics).length > 0) outputs.push([METRICS_FILE, formatDvcMetricsJson(metrics)]);
+    if (files.history) outputs.push([HISTORY_FILE, formatCsv(files.history)]);
+    if (files.steps) outputs.push([STEPS_FILE, formatCsv(files.steps)]);
     const dir = confinedPath(root, stage.id);
     await removeConfined(top, dir);
     if (outputs.length === 0) continue;

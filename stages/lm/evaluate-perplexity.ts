@@ -7,7 +7,7 @@ import { readEvaluationPart } from '../artifacts/tokens.ts';
 import type { SplitPart } from '../artifacts/dataset.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { countParams } from '../../models/gpt2/params.ts';
-import { writeMetricsJson } from '../training/result-files.ts';
+import { writeMetricsJson } from '../artifacts/result-files.ts';
 import { checkLmTokens } from './lm-batches.ts';
 import { disposeLm, loadLmModel, type LmSourceParams } from './model-source.ts';
 import { measurePerplexity, perplexityMetrics } from './perplexity.ts';

@@ -14,8 +14,8 @@ import { mergeLora } from '../../models/lora/merge.ts';
 import type { ArtifactRef, StageContext } from '../stage.ts';
 import { ADAPTER_FOLDER, baseNameOrPath, GPT2_LORA_MODEL, readLmArtifact, type BaseRef } from './model-artifact.ts';
 import { disposeLm, loadBaseRef, loadLmModel } from './model-source.ts';
-import { MODEL_CONFIG_FILE, MODEL_WEIGHTS_FILE } from '../training/model-artifact.ts';
-import type { ExportSource } from '../training/export-classifier.ts';
+import { MODEL_CONFIG_FILE, MODEL_WEIGHTS_FILE } from '../classifier/model-artifact.ts';
+import type { ExportSource } from '../classifier/export-classifier.ts';
 
 export interface ExportOptions {
   /** lora: fold the adapter into its base. */

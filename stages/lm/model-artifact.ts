@@ -15,7 +15,7 @@ import { saveGpt2 } from '../../models/gpt2/load.ts';
 import type { Gpt2Model } from '../../models/gpt2/model.ts';
 import { saveLoraAdapter } from '../../models/lora/io.ts';
 import type { LoraState } from '../../models/lora/lora.ts';
-import { MODEL_CONFIG_FILE } from '../training/model-artifact.ts';
+import { MODEL_CONFIG_FILE } from '../classifier/model-artifact.ts';
 
 export const GPT2_MODEL = 'gpt2';
 export const GPT2_LORA_MODEL = 'gpt2-lora';

@@ -8,8 +8,8 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatCsv } from '../artifacts/csv-table.ts';
+import { STEPS_FILE } from '../artifacts/result-files.ts';
 
-export const STEPS_FILE = 'steps.csv';
 const LOG_FILE = 'steps.jsonl';
 
 export type StepRow = {

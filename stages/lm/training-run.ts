@@ -5,7 +5,7 @@
 // history.csv, steps.csv and metrics.json naming the base. Training itself, with its checkpoints and resume, is
 // fitLm's (stages/lm/fit-lm.ts).
 import type { ArtifactRef, StageContext, StageEnv, StageResult } from '../stage.ts';
-import { writeHistoryCsv, writeMetricsJson } from '../training/result-files.ts';
+import { writeHistoryCsv, writeMetricsJson } from '../artifacts/result-files.ts';
 import { readLmTrainingTokens, type LmData, type LmFitOutcome } from './fit-lm.ts';
 import { disposeLm, loadLmModel, modelSourceFiles, type LmSourceParams, type LoadedLm } from './model-source.ts';
 import type { Gpt2Use } from '../../models/gpt2/size.ts';

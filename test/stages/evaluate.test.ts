@@ -9,9 +9,9 @@ import { selectBackend } from '../../models/backend/select.ts';
 import { disposeLstm, forwardLstm } from '../../models/lstm/model.ts';
 import { readTyped } from '../../stages/artifacts/typed-file.ts';
 import { evaluateStage } from '../../stages/evaluate.ts';
-import { classificationFigures, confusionMatrix, predictionsFromLogits } from '../../stages/training/classification-metrics.ts';
-import { makeClassifierBatch } from '../../stages/training/classifier-batches.ts';
-import { readLstmModel } from '../../stages/training/model-artifact.ts';
+import { classificationFigures, confusionMatrix, predictionsFromLogits } from '../../stages/classifier/classification-metrics.ts';
+import { makeClassifierBatch } from '../../stages/classifier/classifier-batches.ts';
+import { readLstmModel } from '../../stages/classifier/model-artifact.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { ref, trainedClassifier, type TrainFixture } from './train-fixtures.ts';
 

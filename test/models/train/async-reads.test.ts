@@ -17,7 +17,7 @@ import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { classificationLoss } from '../../../models/train/losses.ts';
 import { fitModel, type FitOptions, type StepInfo } from '../../../models/train/loop.ts';
 import { trainStepAsync } from '../../../models/train/train-step.ts';
-import { countCorrect, countCorrectOnDevice } from '../../../stages/training/classifier-batches.ts';
+import { countCorrect, countCorrectOnDevice } from '../../../stages/classifier/classifier-batches.ts';
 import { availableBackends, useBackend } from '../../helpers/backends.ts';
 import { batchOf, N, VOCAB } from './synthetic-rows.ts';
 

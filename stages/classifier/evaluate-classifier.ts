@@ -13,7 +13,7 @@ import { disposeLstm } from '../../models/lstm/model.ts';
 import { predictClassifier } from './classifier-batches.ts';
 import { classificationFigures, predictionsFromLogits } from './classification-metrics.ts';
 import { readLstmModel } from './model-artifact.ts';
-import { writeMetricsJson } from './result-files.ts';
+import { writeMetricsJson } from '../artifacts/result-files.ts';
 
 export interface ClassifierEvaluateParams {
   part?: SplitPart;

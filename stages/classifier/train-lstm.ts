@@ -9,7 +9,7 @@ import { loadStopwords } from '../text/stopwords.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { countCorrectOnDevice, makeClassifierBatch, predictClassifier } from './classifier-batches.ts';
 import { writeLstmModel } from './model-artifact.ts';
-import { writeHistoryCsv, writeMetricsJson } from './result-files.ts';
+import { writeHistoryCsv, writeMetricsJson } from '../artifacts/result-files.ts';
 import { resolveOutputDim, resolveTrainParams, type TrainParams, type TrainSettings } from './train-params.ts';
 import type { LstmConfig } from '../../models/lstm/config.ts';
 import { createLstmClassifier, disposeLstm, forwardLstm, type LstmClassifier } from '../../models/lstm/model.ts';
