@@ -1,5 +1,5 @@
-// GPT-2 hyper-parameters, named as Hugging Face's GPT2Config names them (so config.json round-trips),
-// with nanoGPT-style presets for the four public checkpoints.
+// GPT-2 hyper-parameters, named as Hugging Face's GPT2Config names them (so config.json round-trips), with
+// transformers' defaults and the limits a config is checked against.
 
 export interface Gpt2Config {
   vocab_size: number;
@@ -38,15 +38,6 @@ export const GPT2_DEFAULTS: Gpt2Config = {
   eos_token_id: 50256,
 };
 
-export const GPT2_PRESETS = {
-  gpt2: { n_layer: 12, n_head: 12, n_embd: 768 }, // 124M
-  'gpt2-medium': { n_layer: 24, n_head: 16, n_embd: 1024 }, // 350M
-  'gpt2-large': { n_layer: 36, n_head: 20, n_embd: 1280 }, // 774M
-  'gpt2-xl': { n_layer: 48, n_head: 25, n_embd: 1600 }, // 1558M
-} as const satisfies Record<string, Gpt2Shape>;
-
-export type Gpt2PresetName = keyof typeof GPT2_PRESETS;
-
 /**
  * Upper bounds on the sizes, far above any released GPT-2 (gpt2-xl: 48 layers, n_embd 1600; GPT-3: 96 and 12288)
  * and low enough that the parameter count of any config within them is an exact double: a typo such as
@@ -66,12 +57,6 @@ export function makeGpt2Config(shape: Gpt2Shape): Gpt2Config {
   const config = { ...GPT2_DEFAULTS, ...shape };
   validateGpt2Config(config, 'GPT-2 config');
   return config;
-}
-
-export function presetGpt2Config(name: Gpt2PresetName, overrides: Partial<Gpt2Config> = {}): Gpt2Config {
-  const preset = GPT2_PRESETS[name];
-  if (!preset) throw new Error(`unknown GPT-2 preset "${name}" (allowed: ${Object.keys(GPT2_PRESETS).join(', ')})`);
-  return makeGpt2Config({ ...preset, ...overrides });
 }
 
 export function mlpWidth(config: Gpt2Config): number {

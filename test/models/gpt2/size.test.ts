@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { memoryBudget, WASM_HEAP_MAX_BYTES } from '../../../models/backend/memory.ts';
-import { GPT2_LIMITS, GPT2_PRESETS, makeGpt2Config, parseHfGpt2Config, presetGpt2Config } from '../../../models/gpt2/config.ts';
+import { GPT2_LIMITS, makeGpt2Config, parseHfGpt2Config } from '../../../models/gpt2/config.ts';
+import { RELEASED_GPT2_SHAPES } from './released-shapes.ts';
 import { gpt2ParamShapes } from '../../../models/gpt2/params.ts';
 import { assertGpt2Fits, gpt2MemoryNeed, gpt2ParamCount } from '../../../models/gpt2/size.ts';
 import { createGpt2 } from '../../../models/gpt2/load.ts';
@@ -22,7 +23,7 @@ describe('GPT-2 size', () => {
 
   it('counts parameters in closed form as the parameter list sums them (presets, the fixture, an n_inner)', () => {
     const configs = [
-      ...Object.keys(GPT2_PRESETS).map((name) => presetGpt2Config(name as keyof typeof GPT2_PRESETS)),
+      ...Object.values(RELEASED_GPT2_SHAPES).map((shape) => makeGpt2Config(shape)),
       makeGpt2Config(tinyConfig() as Parameters<typeof makeGpt2Config>[0]),
       makeGpt2Config({ n_layer: 3, n_head: 2, n_embd: 8, n_inner: 20, vocab_size: 11, n_positions: 5 }),
     ];
@@ -30,7 +31,7 @@ describe('GPT-2 size', () => {
   });
 
   it('needs 4 copies of the weights for full training, one for inference and under a frozen base', () => {
-    const config = presetGpt2Config('gpt2');
+    const config = makeGpt2Config(RELEASED_GPT2_SHAPES.gpt2);
     const params = gpt2ParamCount(config);
     assert.equal(gpt2MemoryNeed(config, 'inference').total, params * 4);
     assert.equal(gpt2MemoryNeed(config, 'adapter-training').total, params * 4);
@@ -39,7 +40,7 @@ describe('GPT-2 size', () => {
   });
 
   it('refuses with both figures what does not fit, and passes what does', () => {
-    const config = presetGpt2Config('gpt2');
+    const config = makeGpt2Config(RELEASED_GPT2_SHAPES.gpt2);
     const need = gpt2ParamCount(config) * 16;
     const budget = { bytes: need - 1, source: 'a test budget' };
     assert.throws(
