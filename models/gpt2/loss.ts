@@ -2,7 +2,7 @@
 // the rest), sparse: log-sum-exp minus the target's logit, never a [N, V] one-hot in the forward pass. The
 // backward, (softmax − onehot) / count on kept rows, is written by hand. Two ways to make the [N, V] passes:
 // - tfjs ops (cpu, wasm, tensorflow): the forward keeps the softmax it already had on the way to the log-sum-exp
-//   (e / Σe), so the backward needs no second exp over [N, V] — on wasm that exp was 16% of a lab2-offline step;
+//   (e / Σe), so the backward needs no second exp over [N, V], the costliest pass on a CPU;
 // - on webgpu fused WGSL programs (webgpu/cross-entropy.ts): one pass each way, recomputing exp (memory-bound there).
 // The tied head and its loss (lmHeadLoss) run over row chunks of at most LOGIT_CHUNK_BYTES of logits, so no [N, V]
 // buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.

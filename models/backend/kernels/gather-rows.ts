@@ -1,8 +1,6 @@
 // GatherV2 on wasm for the case training hits every step — whole rows along axis 0 (embedding lookups, the LSTM's
-// packing and previous-state gathers) — as one block copy per row. tfjs-backend-wasm 4.22's GatherV2 walks every
-// element through generic strided indexing: 16,384 rows of 64 floats took 34 ms, this takes about 1 ms; in a lab-1
-// training step its four calls were 12% of the kernel time (tf.profile). Other axes, batchDims and dtypes go to the
-// original kernel.
+// packing and previous-state gathers) — as one block copy per row, because tfjs-backend-wasm 4.22's GatherV2 walks
+// every element through generic strided indexing. Other axes, batchDims and dtypes go to the original kernel.
 import { GatherV2, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { makeOutputs, viewData } from '../tensor-data.ts';
 
