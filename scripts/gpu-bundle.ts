@@ -29,7 +29,7 @@ const placeImportMeta: Plugin = {
       if (args.path.includes('/node_modules/')) return undefined;
       const rel = relative(root, args.path);
       const source = await readFile(args.path, 'utf8');
-      const texts = [...source.matchAll(/readPackageText\('([\w@./-]+)'\)/g)].map(async ([call, specifier]) => {
+      const texts = [...source.matchAll(/readPackageText\(\s*'([\w@./-]+)',?\s*\)/g)].map(async ([call, specifier]) => {
         return [call, JSON.stringify(await readFile(requireFromRoot.resolve(specifier), 'utf8'))] as const;
       });
       let contents = source
