@@ -12,9 +12,11 @@ import { createLstmClassifier, disposeLstm } from '../models/lstm/model.ts';
 import { lstmTrainable } from '../models/lstm/trainable.ts';
 import { createGpt2 } from '../models/gpt2/load.ts';
 import { disposeGpt2Model } from '../models/gpt2/model.ts';
+import { gpt2Batch } from '../models/gpt2/batch.ts';
 import { gpt2Trainable } from '../models/gpt2/trainable.ts';
+import { disposeFigures } from '../models/train/batch-reads.ts';
 import { createOptimizer } from '../models/train/create-optimizer.ts';
-import { trainStepAsync, type TrainableModel } from '../models/train/train-step.ts';
+import { trainStep, type TrainableModel } from '../models/train/step.ts';
 import type { Optimizer } from '../models/train/optimizer.ts';
 
 const argOf = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -36,9 +38,14 @@ async function timeIt(once: () => Promise<void>): Promise<number> {
   return (performance.now() - t0) / 1000 / n;
 }
 
-/** A training step whose loss is read asynchronously (webgpu cannot read synchronously in Node). */
+/** fitModel's training step, its loss read asynchronously (webgpu cannot read synchronously in Node). */
 async function step<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer): Promise<void> {
-  await trainStepAsync(model, batch, optimizer, { seed: 1 });
+  const figures = trainStep(model, [{ batch, seed: 1 }], optimizer);
+  try {
+    await figures[0].loss.data();
+  } finally {
+    disposeFigures(figures);
+  }
 }
 
 async function matmulGflops(n: number): Promise<number> {
@@ -68,7 +75,7 @@ async function lab2Step(): Promise<number> {
   const model = createGpt2({ n_layer: GPT_LAYERS, n_head: GPT_EMBD / 64, n_embd: GPT_EMBD, n_positions: Math.max(GPT_T, 128) }, 1);
   const ids = Array.from({ length: GPT_B }, (_, b) => Array.from({ length: GPT_T }, (_, t) => (b * 1009 + t * 7919) % 50257));
   const optimizer = createOptimizer({ name: 'adamw', lr: 1e-4, eps: 1e-8, weightDecay: 0.01 });
-  const seconds = await timeIt(() => step(gpt2Trainable(model), { ids }, optimizer));
+  const seconds = await timeIt(() => step(gpt2Trainable(model), gpt2Batch(ids), optimizer));
   optimizer.dispose();
   disposeGpt2Model(model);
   return seconds;

@@ -16,7 +16,7 @@ import { makeLoraConfig } from '../models/lora/config.ts';
 import { saveLoraAdapter } from '../models/lora/io.ts';
 import { attachLora, detachLora, formatTrainableParams, type LoraState } from '../models/lora/lora.ts';
 import { mergeLora } from '../models/lora/merge.ts';
-import { mixSeed } from '../models/train/loop.ts';
+import { mixSeed } from '../models/train/seeds.ts';
 
 export type LoraParams = LmSourceParams &
   LmTrainParams & {

@@ -20,6 +20,7 @@ import { selectBackend, type BackendName } from '../../models/backend/select.ts'
 import { FUSED_KERNELS_FLAG } from '../../models/backend/webgpu/run-program.ts';
 import { createGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, gpt2Loss } from '../../models/gpt2/model.ts';
+import { gpt2Batch } from '../../models/gpt2/batch.ts';
 import { gpt2Trainable } from '../../models/gpt2/trainable.ts';
 import { makeLoraConfig } from '../../models/lora/config.ts';
 import { attachLora, detachLora } from '../../models/lora/lora.ts';
@@ -27,7 +28,7 @@ import { createLstmClassifier, disposeLstm } from '../../models/lstm/model.ts';
 import { lstmTrainable } from '../../models/lstm/trainable.ts';
 import { createOptimizer } from '../../models/train/create-optimizer.ts';
 import type { Optimizer } from '../../models/train/optimizer.ts';
-import { stepOnDevice, type TrainableModel } from '../../models/train/train-step.ts';
+import { trainStep, type TrainableModel } from '../../models/train/step.ts';
 
 const MODES = ['gpt2-full', 'gpt2-lora', 'gpt2-eval', 'lstm-uni', 'lstm-bi'] as const;
 type Mode = (typeof MODES)[number];
@@ -64,10 +65,10 @@ async function secondsPerStep(step: () => tf.Scalar): Promise<number> {
   return (performance.now() - start) / 1000 / steps;
 }
 
-/** One optimizer step (clipping at 1 when asked); returns the loss, still on the device. */
-function trainStepOnDevice<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer, seed: number, clip: boolean): tf.Scalar {
-  const { loss, gradNorm } = stepOnDevice(model, batch, optimizer, { seed, ...(clip ? { maxGradNorm: 1 } : {}) });
-  gradNorm?.dispose();
+/** fitModel's optimizer step (clipping at 1 when asked); returns the loss, still on the device. */
+function queueStep<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer, seed: number, clip: boolean): tf.Scalar {
+  const [{ loss, sums }] = trainStep(model, [{ batch, seed }], optimizer, clip ? { maxGradNorm: 1 } : {});
+  tf.dispose(Object.values(sums).filter((v): v is tf.Scalar => v instanceof tf.Tensor)); // the LSTM's correct count
   return loss;
 }
 
@@ -80,7 +81,7 @@ async function gpt2Rate(mode: Mode): Promise<number> {
     const trainable = gpt2Trainable(model, lora ? lora.params : model.params);
     const optimizer = createOptimizer({ name: 'adamw', lr: 1e-4, weightDecay: 0 });
     let seed = 1;
-    const seconds = await secondsPerStep(() => trainStepOnDevice(trainable, { ids }, optimizer, seed++, true));
+    const seconds = await secondsPerStep(() => queueStep(trainable, gpt2Batch(ids), optimizer, seed++, true));
     optimizer.dispose();
     if (lora) detachLora(model, lora);
     return (GPT2.B * GPT2.T) / seconds;
@@ -95,7 +96,7 @@ async function lstmRate(mode: Mode): Promise<number> {
   const model = createLstmClassifier({ vocabSize: LSTM_VOCAB, embeddingDim: LSTM.E, hiddenDim: LSTM.H, outputDim: 2, nLayers: 1, bidirectional: mode === 'lstm-bi', dropout: 0, padIndex: 0 }, 1);
   const optimizer = createOptimizer({ name: 'adam', lr: 1e-3 });
   try {
-    return LSTM.B / (await secondsPerStep(() => trainStepOnDevice(lstmTrainable(model), batch, optimizer, 1, false)));
+    return LSTM.B / (await secondsPerStep(() => queueStep(lstmTrainable(model), batch, optimizer, 1, false)));
   } finally {
     optimizer.dispose();
     disposeLstm(model);

@@ -19,6 +19,12 @@ export interface LstmBatch {
   width: number;
 }
 
+/** A training batch: LstmBatch and its targets. */
+export interface LabelledLstmBatch extends LstmBatch {
+  /** Class ids [B] (or 0/1 targets when outputDim is 1). */
+  labels: ArrayLike<number>;
+}
+
 export interface ForwardOptions {
   /** Training mode: dropout on, and the graph kept for gradients. */
   training?: boolean;

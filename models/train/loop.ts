@@ -1,16 +1,19 @@
 // The model-agnostic training loop: epochs of shuffled batches, optional gradient accumulation, clipping and
 // learning-rate schedule, evaluation after each epoch, best-epoch tracking, checkpoints, resume, progress, abort.
 //
-// Determinism: every random draw derives from (seed, epoch, batch): epoch e visits the examples in the permutation
-// shuffleOrder(n, seed, e), and batch b of epoch e trains with dropout seed batchSeed(seed, e, b). So a checkpoint
-// (weights, optimizer state, epochs/batches done, history) is all a resumed run needs to end bit-identical to an
-// uninterrupted one: there is no generator state to carry.
+// Determinism: every random draw derives from (seed, epoch, batch) (seeds.ts): epoch e visits the examples in the
+// permutation shuffleOrder(n, seed, e), and batch b of epoch e trains with dropout seed batchSeed(seed, e, b). So a
+// checkpoint (weights, optimizer state, epochs/batches done, history) is all a resumed run needs to end
+// bit-identical to an uninterrupted one: there is no generator state to carry.
 //
 // Resume: with `checkpoint.dir`, a checkpoint is written at every epoch end (and every `everySteps` optimizer
 // steps). On start, a checkpoint whose compat matches is continued: "resuming at epoch 3 of 5". Raising `epochs`
 // past a finished run's continues it; a checkpoint already past `epochs` cannot be rewound (only the latest state
 // is kept), so training starts over, and says so. A checkpoint whose files fail their manifest's sha256 and size
 // (checkpoint-files.ts) is damaged: it is set aside, said so, and training starts over.
+//
+// Steps: the batches of each optimizer step (`accumulate` of them, fewer at an epoch's end) are made, then trained
+// by step.ts' trainStep, the step the parity tests and benches also run. An abort is seen between steps.
 //
 // Host reads: nothing in a step waits on the device (clipping scales by a tensor coefficient). Each batch's loss
 // and tensor sums stay on the device until a group of `readEvery` batches is read in one transfer (batch-reads.ts);
@@ -20,24 +23,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultReadEvery, disposeFigures, readFigures } from './batch-reads.ts';
 import { setAside } from './checkpoint-files.ts';
 import { assignParams, canonicalCompat, checkpointIssue, openCheckpoint, snapshotFromArrays, snapshotParams, writeCheckpoint, type EpochTally, type HistoryRow } from './checkpoint.ts';
-import { clipGradNorm } from './clip.ts';
-import type { Grads, Optimizer, Params } from './optimizer.ts';
-import { paramGrads } from './train-step.ts';
+import type { Optimizer } from './optimizer.ts';
+import { batchSeed, shuffleOrder } from './seeds.ts';
+import { trainStep, type MicroBatch, type StepFigures, type TrainableModel } from './step.ts';
 
 export type { HistoryRow } from './checkpoint.ts';
-
-/** What a model reports for one batch. */
-export interface BatchLoss {
-  /** Mean loss over the batch: the scalar the loop differentiates. */
-  loss: tf.Scalar;
-  /** Examples in the batch (weights the epoch means). */
-  count: number;
-  /**
-   * Per-batch sums the history shows as train_<name> = Σ sum / Σ count, e.g. {acc: correct predictions}. A sum may
-   * be a scalar tensor (read back with the loss; no tf.keep needed, the loop keeps and disposes it).
-   */
-  sums?: Record<string, number | tf.Scalar>;
-}
 
 export interface StepInfo {
   epoch: number;
@@ -60,8 +50,8 @@ export interface StepInfo {
   seconds: number;
 }
 
-export interface FitOptions<Batch> {
-  params: Params;
+/** The model (params and lossAndMetrics, step.ts' contract), the data and how to train on it. */
+export interface FitOptions<Batch> extends TrainableModel<Batch> {
   optimizer: Optimizer;
   /** Epochs to reach (a resumed run trains only the missing ones). */
   epochs: number;
@@ -72,8 +62,6 @@ export interface FitOptions<Batch> {
   shuffle?: boolean;
   seed: number;
   makeBatch(rows: Int32Array): Batch;
-  /** Forward pass in training mode; called inside tf.variableGrads (don't dispose what it returns). */
-  lossAndMetrics(batch: Batch, mode: { training: true; seed: number }): BatchLoss;
   /** Figures after each epoch, e.g. {valid_loss, valid_acc}; they join the epoch's history row. */
   evaluate?(epoch: number): Promise<Record<string, number>> | Record<string, number>;
   /** clip_grad_norm_ threshold (after accumulation, before the optimizer step). */
@@ -116,42 +104,6 @@ export interface FitResult {
   steps: number;
 }
 
-/** A 32-bit seed from integers (murmur3's finaliser over each part). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const part of parts) {
-    h = Math.imul(h ^ (part >>> 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
-}
-
-/** Dropout seed of batch `batch` (0-based) of epoch `epoch` (1-based). */
-export function batchSeed(seed: number, epoch: number, batch: number): number {
-  return mixSeed(seed, epoch, batch, 0xd509);
-}
-
-/** The order epoch `epoch` visits n examples in: Fisher–Yates driven by mulberry32 seeded from (seed, epoch). */
-export function shuffleOrder(n: number, seed: number, epoch: number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  let state = mixSeed(seed, epoch, 0x5348);
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    const tmp = order[i];
-    order[i] = order[j];
-    order[j] = tmp;
-  }
-  return order;
-}
-
 interface LoopState {
   epochsDone: number;
   batchesDone: number;
@@ -184,7 +136,6 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
   };
 
   const unread: UnreadBatch[] = []; // batches trained whose figures are still on the device
-  let pending: { grads: Grads; micro: number } | null = null; // gradients summed towards the next step
   try {
     for (let epoch = state.epochsDone + 1; epoch <= epochs; epoch++) {
       const order = shuffle ? shuffleOrder(examples, seed, epoch) : Int32Array.from({ length: examples }, (_, i) => i);
@@ -207,27 +158,30 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
           options.onStep?.({ ...info, loss, running, seconds });
         }
       };
-      for (let b = firstBatch; b < batches; b++) {
+      // each pass is one optimizer step over batches first..end-1 (steps, and so checkpoints, end at these bounds)
+      for (let first = firstBatch, end = 0; first < batches; first = end) {
         await new Promise((resolve) => setImmediate(resolve)); // lets a SIGINT (and progress output) through
         signal?.throwIfAborted();
-        const batch = options.makeBatch(order.subarray(b * batchSize, Math.min(examples, (b + 1) * batchSize)));
-        const { loss, count, sums, grads } = forwardBackward(options, batch, batchSeed(seed, epoch, b));
-        const trained: UnreadBatch = { loss, count, sums, info: { epoch, batch: b, batches, step: state.step, lr: options.optimizer.lr } };
-        unread.push(trained); // before the step, so that a failing step disposes its tensors too
-        pending = addGrads(pending, grads);
-        if (pending.micro === accumulate || b === batches - 1) {
-          applyStep(options, pending, state.step);
-          pending = null;
-          state.step += 1;
-          Object.assign(trained.info, { step: state.step, lr: options.optimizer.lr });
+        end = Math.min(first + accumulate, batches);
+        const micro: MicroBatch<Batch>[] = [];
+        for (let b = first; b < end; b++) {
+          micro.push({ batch: options.makeBatch(order.subarray(b * batchSize, Math.min(examples, (b + 1) * batchSize))), seed: batchSeed(seed, epoch, b) });
         }
+        const lrBefore = optimizer.lr;
+        const trained = trainStep(options, micro, optimizer, { maxGradNorm: options.maxGradNorm, lr: options.lrAt?.(state.step) });
+        state.step += 1;
+        // the last batch reports the step it completed and its lr; the ones accumulated before it, those before
+        trained.forEach((figures, k) => {
+          const last = k === trained.length - 1;
+          unread.push({ ...figures, info: { epoch, batch: first + k, batches, step: last ? state.step : state.step - 1, lr: last ? optimizer.lr : lrBefore } });
+        });
         const every = options.checkpoint?.everySteps;
-        const checkpointNow = every !== undefined && pending === null && state.step % every === 0 && b < batches - 1;
-        if (checkpointNow || unread.length >= readEvery || b === batches - 1) await catchUp();
+        const checkpointNow = every !== undefined && state.step % every === 0 && end < batches;
+        if (checkpointNow || unread.length >= readEvery || end === batches) await catchUp();
         if (checkpointNow) {
           tally.seconds += (performance.now() - started) / 1000;
           started = performance.now();
-          Object.assign(state, { batchesDone: b + 1, partial: tally });
+          Object.assign(state, { batchesDone: end, partial: tally });
           await save();
           windowStarted = performance.now();
         }
@@ -257,7 +211,6 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
     return { history: state.history, bestEpoch, resumedFrom, steps: state.step };
   } finally {
     disposeFigures(unread);
-    if (pending) tf.dispose(pending.grads); // an abort between the micro-batches of a step
     if (state.bestParams) tf.dispose(state.bestParams);
   }
 }
@@ -299,62 +252,8 @@ async function startState<Batch>(options: FitOptions<Batch>, compat: Record<stri
 }
 
 /** A trained batch whose loss and tensor sums are not read yet. */
-interface UnreadBatch {
-  loss: tf.Scalar;
-  count: number;
-  sums: Record<string, number | tf.Scalar>;
+interface UnreadBatch extends StepFigures {
   info: Omit<StepInfo, 'loss' | 'running' | 'seconds'>;
-}
-
-/** One micro-batch: loss and tensor sums (kept, on the device), and gradients; the caller owns all of them. */
-function forwardBackward<Batch>(options: FitOptions<Batch>, batch: Batch, seed: number): { loss: tf.Scalar; count: number; sums: Record<string, number | tf.Scalar>; grads: Grads } {
-  let out: BatchLoss | undefined;
-  const kept: tf.Tensor[] = [];
-  try {
-    const { value, grads } = paramGrads(options.params, () => {
-      out = options.lossAndMetrics(batch, { training: true, seed });
-      // variableGrads runs this in a tidy that disposes every tensor but the loss: keep the tensor sums
-      for (const v of Object.values(out.sums ?? {})) if (v instanceof tf.Tensor) kept.push(tf.keep(v));
-      return out.loss;
-    });
-    return { loss: value, count: out!.count, sums: out!.sums ?? {}, grads };
-  } catch (error) {
-    tf.dispose(kept);
-    throw error;
-  }
-}
-
-/** Sums gradients over micro-batches, disposing what it replaces. */
-function addGrads(pending: { grads: Grads; micro: number } | null, grads: Grads): { grads: Grads; micro: number } {
-  if (!pending) return { grads, micro: 1 };
-  for (const [name, g] of Object.entries(grads)) {
-    const old = pending.grads[name];
-    pending.grads[name] = old ? tf.add(old, g) : g;
-    if (old) {
-      old.dispose();
-      g.dispose();
-    }
-  }
-  return { grads: pending.grads, micro: pending.micro + 1 };
-}
-
-/** Averages accumulated gradients, clips, sets the scheduled lr, steps, and disposes the gradients. */
-function applyStep<Batch>(options: FitOptions<Batch>, pending: { grads: Grads; micro: number }, step: number): void {
-  const { grads } = pending;
-  try {
-    if (pending.micro > 1) {
-      for (const name of Object.keys(grads)) {
-        const mean = tf.div(grads[name], pending.micro);
-        grads[name].dispose();
-        grads[name] = mean;
-      }
-    }
-    if (options.maxGradNorm !== undefined) clipGradNorm(grads, options.maxGradNorm).dispose(); // the norm is not reported
-    if (options.lrAt) options.optimizer.lr = options.lrAt(step);
-    options.optimizer.step(options.params, grads);
-  } finally {
-    tf.dispose(grads);
-  }
 }
 
 function trackBest<Batch>(options: FitOptions<Batch>, state: LoopState, row: HistoryRow): void {

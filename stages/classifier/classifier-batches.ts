@@ -1,8 +1,7 @@
 // Batches of a word-level tokens artifact for the LSTM classifier, and inference over a whole part.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tokens } from '../artifacts/tokens.ts';
-import { forwardLstm, type LstmClassifier } from '../../models/lstm/model.ts';
-import type { LabelledLstmBatch } from '../../models/lstm/trainable.ts';
+import { forwardLstm, type LabelledLstmBatch, type LstmClassifier } from '../../models/lstm/model.ts';
 import { classificationLoss } from '../../models/train/losses.ts';
 import { predictedClass } from './classification-metrics.ts';
 
@@ -31,17 +30,6 @@ export function countCorrect(logits: ArrayLike<number>, labels: ArrayLike<number
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (predictedClass(logits, i, outputDim) === labels[i]) correct++;
   return correct;
-}
-
-/**
- * countCorrect on the device, for a training step that must not wait for a read: logits [B, O] → int32 scalar.
- * Same rule (tf.argMax takes the first largest, as predictedClass; one output: logit > 0).
- */
-export function countCorrectOnDevice(logits: tf.Tensor, labels: ArrayLike<number>, outputDim: number): tf.Scalar {
-  return tf.tidy(() => {
-    const predicted = outputDim === 1 ? tf.cast(tf.greater(tf.reshape(logits, [-1]), 0), 'int32') : tf.argMax(logits, 1);
-    return tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(Array.from(labels), 'int32')), 'int32')) as tf.Scalar;
-  });
 }
 
 export interface ClassifierPredictions {

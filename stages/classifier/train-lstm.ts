@@ -7,15 +7,16 @@ import { readVocab, type Vocab } from '../artifacts/vocab.ts';
 import { wordTokenizerOf } from '../artifacts/word-tokenizer.ts';
 import { loadStopwords } from '../text/stopwords.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
-import { countCorrectOnDevice, makeClassifierBatch, predictClassifier } from './classifier-batches.ts';
+import { makeClassifierBatch, predictClassifier } from './classifier-batches.ts';
 import { writeLstmModel } from './model-artifact.ts';
 import { writeHistoryCsv, writeMetricsJson } from '../artifacts/result-files.ts';
 import { resolveOutputDim, resolveTrainParams, type TrainParams, type TrainSettings } from './train-params.ts';
 import type { LstmConfig } from '../../models/lstm/config.ts';
-import { createLstmClassifier, disposeLstm, forwardLstm, type LstmClassifier } from '../../models/lstm/model.ts';
+import { createLstmClassifier, disposeLstm, type LstmClassifier } from '../../models/lstm/model.ts';
+import { lstmTrainable } from '../../models/lstm/trainable.ts';
 import { createOptimizer } from '../../models/train/create-optimizer.ts';
-import { classificationLoss } from '../../models/train/losses.ts';
-import { fitModel, mixSeed, type FitResult, type HistoryRow } from '../../models/train/loop.ts';
+import { fitModel, type FitResult, type HistoryRow } from '../../models/train/loop.ts';
+import { mixSeed } from '../../models/train/seeds.ts';
 
 /** Seed label of the weight initialisation (the rest of the run's draws derive from (seed, epoch, batch)). */
 const INIT_SEED_TAG = 0x1417;
@@ -82,10 +83,9 @@ function modelConfig(ctx: StageContext, settings: TrainSettings, train: Tokens, 
 }
 
 async function fitLstm(ctx: StageContext, settings: TrainSettings, model: LstmClassifier, optimizer: ReturnType<typeof createOptimizer>, train: Tokens, valid: Tokens): Promise<FitResult> {
-  const O = model.config.outputDim;
   const epochs = settings.epochs;
   return fitModel({
-    params: model.params,
+    ...lstmTrainable(model), // the correct count stays on the device until fitModel reads a group of batches
     optimizer,
     epochs,
     examples: train.rows,
@@ -98,11 +98,6 @@ async function fitLstm(ctx: StageContext, settings: TrainSettings, model: LstmCl
     signal: ctx.signal,
     log: (message) => ctx.log.info(message),
     makeBatch: (rows) => makeClassifierBatch(train, rows),
-    lossAndMetrics: (batch, mode) => {
-      const logits = forwardLstm(model, batch, mode);
-      // the correct count stays on the device until fitModel reads a group of batches (the loop keeps it)
-      return { loss: classificationLoss(logits, batch.labels), count: batch.lengths.length, sums: { acc: countCorrectOnDevice(logits, batch.labels, O) } };
-    },
     evaluate: async (epoch): Promise<Record<string, number>> => {
       if (valid.rows === 0) return {};
       ctx.progress.start(valid.rows, 'rows', `epoch ${epoch}/${epochs} valid`);

@@ -5,7 +5,8 @@
 import type { Tokens } from '../artifacts/tokens.ts';
 import { readTokenParts } from '../artifacts/tokens.ts';
 import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
-import { gpt2Loss, type Gpt2Model } from '../../models/gpt2/model.ts';
+import type { Gpt2Model } from '../../models/gpt2/model.ts';
+import { gpt2Trainable } from '../../models/gpt2/trainable.ts';
 import { fitModel, type FitResult, type HistoryRow } from '../../models/train/loop.ts';
 import type { Params } from '../../models/train/optimizer.ts';
 import { checkLmTokens, countLmTokens, makeLmBatch, type LmBatch, type PadLabels } from './lm-batches.ts';
@@ -66,7 +67,7 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
   const { checkpointEvery, ...trained } = settings; // when checkpoints are written changes nothing they hold
   try {
     const result = await fitModel<LmBatch>({
-      params: trainable,
+      ...gpt2Trainable(model, trainable),
       optimizer,
       epochs: settings.epochs,
       examples: train.rows,
@@ -89,10 +90,6 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
         batchTokens.push(batch.inputTokens);
         return batch;
       },
-      lossAndMetrics: (batch, mode) => ({
-        loss: gpt2Loss(model, batch.ids, { labels: batch.labels, attentionMask: batch.attentionMask, training: true, seed: mode.seed }),
-        count: batch.targets,
-      }),
       evaluate: async (epoch): Promise<Record<string, number>> => {
         if (valid.rows === 0) return {};
         ctx.progress.start(valid.rows, 'rows', `epoch ${epoch}/${settings.epochs} valid`);

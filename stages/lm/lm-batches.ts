@@ -7,7 +7,7 @@
 //            row keeps its full width and every position after the first is a target.
 import type { Tokens } from '../artifacts/tokens.ts';
 import { IGNORE_INDEX } from '../artifacts/tokens.ts';
-import type { Gpt2Batch } from '../../models/gpt2/trainable.ts';
+import type { Gpt2Batch } from '../../models/gpt2/batch.ts';
 import type { Gpt2Config } from '../../models/gpt2/config.ts';
 
 /** What the pads of padded rows are in the labels: ignored (-100) or trained on (the pad id). */
@@ -15,8 +15,6 @@ export type PadLabels = 'ignored' | 'trained';
 
 export interface LmBatch extends Gpt2Batch {
   labels: number[][];
-  /** Positions whose next-token prediction counts (shifted labels ≠ -100): the loss's denominator. */
-  targets: number;
   /** Real (unpadded) input tokens, attention_mask.sum(): what tokens/s counts, and the homework's denominator. */
   inputTokens: number;
 }

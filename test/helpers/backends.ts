@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName, type SelectedBackend } from '../../models/backend/select.ts';
 import { findTfjsNode } from '../../models/backend/tensorflow.ts';
-import { trainStepAsync as trainStepReadAsync, type TrainableModel } from '../../models/train/train-step.ts';
+import { disposeFigures } from '../../models/train/batch-reads.ts';
+import { trainStep, type TrainableModel } from '../../models/train/step.ts';
 import type { Optimizer } from '../../models/train/optimizer.ts';
 
 let cached: Promise<BackendName[]> | undefined;
@@ -43,9 +44,15 @@ export async function useBackend(name: BackendName): Promise<SelectedBackend> {
 }
 
 /**
- * The loss of one models/train trainStepAsync step (no clipping): the call shape the parity suites use. The loss is
- * read asynchronously, so a step runs on every backend (webgpu cannot read synchronously in Node).
+ * The loss of one models/train trainStep (the step fitModel runs; one batch, no clipping): the call shape the
+ * parity suites use. The loss is read asynchronously, so this runs on every backend (webgpu cannot read
+ * synchronously in Node). Without dropout in the model the seed changes nothing.
  */
-export async function trainStepAsync<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer): Promise<number> {
-  return (await trainStepReadAsync(model, batch, optimizer)).loss;
+export async function stepLoss<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, seed = 1): Promise<number> {
+  const [figures] = trainStep(model, [{ batch, seed }], optimizer);
+  try {
+    return (await figures.loss.data())[0];
+  } finally {
+    disposeFigures([figures]);
+  }
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { HF_REFERENCE } from '../../helpers/context.ts';
-import { availableBackends, trainStepAsync, useBackend } from '../../helpers/backends.ts';
+import { availableBackends, stepLoss, useBackend } from '../../helpers/backends.ts';
 import { JS_KERNEL_BACKENDS } from '../../../models/backend/tensor-data.ts';
 import { FUSED_KERNELS_FLAG } from '../../../models/backend/webgpu/run-program.ts';
 import type { BackendName } from '../../../models/backend/select.ts';
@@ -20,6 +20,7 @@ import { lstmTrainable } from '../../../models/lstm/trainable.ts';
 import { loadGpt2 } from '../../../models/gpt2/load.ts';
 import { disposeGpt2Model, forwardGpt2 } from '../../../models/gpt2/model.ts';
 import { generateGpt2 } from '../../../models/gpt2/generate.ts';
+import { gpt2Batch } from '../../../models/gpt2/batch.ts';
 import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
 import { loadLoraAdapter } from '../../../models/lora/io.ts';
 import { detachLora, type LoraState } from '../../../models/lora/lora.ts';
@@ -80,7 +81,7 @@ async function lab1Work(): Promise<void> {
   const logits: tf.Tensor[] = [];
   try {
     const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
-    for (const optimizer of optimizers) await trainStepAsync(lstmTrainable(model), batch, optimizer);
+    for (const optimizer of optimizers) await stepLoss(lstmTrainable(model), batch, optimizer);
     logits.push(tf.tidy(() => tf.softmax(forwardLstm(model, batch))));
     await logits[0].data();
   } finally {
@@ -97,9 +98,9 @@ async function lab2Work(): Promise<void> {
   const outputs: tf.Tensor[] = [];
   try {
     const { batch } = trainFixture();
-    await trainStepAsync(gpt2Trainable(model), { ids: batch }, optimizer);
+    await stepLoss(gpt2Trainable(model), gpt2Batch(batch), optimizer);
     lora = await loadLoraAdapter(model, LORA_INIT);
-    await trainStepAsync(gpt2Trainable(model, lora.params), { ids: batch }, optimizer);
+    await stepLoss(gpt2Trainable(model, lora.params), gpt2Batch(batch), optimizer);
     const { logits, loss } = forwardGpt2(model, [batch[0]], { labels: [batch[0]] });
     outputs.push(logits, loss!);
     await loss!.data();

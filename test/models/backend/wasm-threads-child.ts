@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { loadGpt2 } from '../../../models/gpt2/load.ts';
 import { disposeGpt2Model } from '../../../models/gpt2/model.ts';
+import { gpt2Batch } from '../../../models/gpt2/batch.ts';
 import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
-import { trainStep } from '../../../models/train/train-step.ts';
 import { TINY_GPT2, trainFixture } from '../gpt2/fixtures.ts';
+import { stepLoss } from '../../helpers/backends.ts';
 
 const { device } = await selectBackend('wasm');
 
@@ -27,7 +28,8 @@ const { lr, betas, eps, weight_decay } = ref.optimizer;
 const optimizer = createOptimizer({ name: 'adamw', lr, betas, eps, weightDecay: weight_decay });
 const trainable = gpt2Trainable(model);
 const steps = ref.losses.length - 1;
-const losses = Array.from({ length: steps }, () => trainStep(trainable, { ids: ref.batch }, optimizer).loss);
+const losses: number[] = [];
+for (let step = 0; step < steps; step++) losses.push(await stepLoss(trainable, gpt2Batch(ref.batch), optimizer, step + 1));
 const wte = Array.from(await model.params['transformer.wte.weight'].data());
 optimizer.dispose();
 disposeGpt2Model(model);

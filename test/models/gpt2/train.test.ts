@@ -6,11 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { createGpt2, loadGpt2 } from '../../../models/gpt2/load.ts';
 import { disposeGpt2Model, gpt2Loss, type Gpt2Model } from '../../../models/gpt2/model.ts';
+import { gpt2Batch } from '../../../models/gpt2/batch.ts';
 import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
-import { trainStep } from '../../../models/train/train-step.ts';
 import { TINY_GPT2, trainFixture } from './fixtures.ts';
 import { heldTensors } from '../../helpers/held.ts';
+import { stepLoss } from '../../helpers/backends.ts';
 
 function lossValue(model: Gpt2Model, ids: number[][], options: Parameters<typeof gpt2Loss>[2] = {}): number {
   const loss = gpt2Loss(model, ids, options);
@@ -36,7 +37,7 @@ describe('GPT-2 training', () => {
       const losses: number[] = [];
       const counts: number[] = [];
       for (let step = 0; step < steps; step++) {
-        losses.push(trainStep(trainable, { ids: ref.batch }, optimizer).loss);
+        losses.push(await stepLoss(trainable, gpt2Batch(ref.batch), optimizer, step + 1));
         counts.push(tf.memory().numTensors);
       }
       losses.push(lossValue(model, ref.batch));

@@ -4,10 +4,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, trainStepAsync, useBackend } from '../../helpers/backends.ts';
+import { availableBackends, stepLoss, useBackend } from '../../helpers/backends.ts';
 import { loadGpt2 } from '../../../models/gpt2/load.ts';
 import { disposeGpt2Model, forwardGpt2, gpt2Loss } from '../../../models/gpt2/model.ts';
 import { generateGpt2 } from '../../../models/gpt2/generate.ts';
+import { gpt2Batch } from '../../../models/gpt2/batch.ts';
 import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { forwardCases, greedyNewTokens, maxAbsDiff, TINY_GPT2, tinyConfig, trainFixture } from './fixtures.ts';
@@ -48,7 +49,7 @@ for (const backend of (await availableBackends()).filter((b) => b !== 'cpu')) {
       try {
         const trainable = gpt2Trainable(model);
         const losses: number[] = [];
-        for (let step = 0; step < train.losses.length - 1; step++) losses.push(await trainStepAsync(trainable, { ids: train.batch }, optimizer));
+        for (let step = 0; step < train.losses.length - 1; step++) losses.push(await stepLoss(trainable, gpt2Batch(train.batch), optimizer, step + 1));
         const last = tf.tidy(() => gpt2Loss(model, train.batch));
         losses.push((await last.data())[0]);
         last.dispose();

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../../../models/backend/select.ts';
-import { availableBackends, trainStepAsync, useBackend } from '../../helpers/backends.ts';
+import { availableBackends, stepLoss, useBackend } from '../../helpers/backends.ts';
 import { readSafetensors, writeSafetensors } from '../../../models/io/safetensors.ts';
 import { loadGpt2 } from '../../../models/gpt2/load.ts';
 import { disposeGpt2Model, forwardGpt2, gpt2Loss, type Gpt2Model } from '../../../models/gpt2/model.ts';
+import { gpt2Batch } from '../../../models/gpt2/batch.ts';
 import { gpt2Trainable } from '../../../models/gpt2/trainable.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { makeLoraConfig } from '../../../models/lora/config.ts';
@@ -83,7 +84,7 @@ for (const backend of await availableBackends()) {
       try {
         const trainable = gpt2Trainable(model, lora.params);
         for (let step = 0; step < ref.losses.length - 1; step++) {
-          losses.push(await trainStepAsync(trainable, { ids: batch }, optimizer));
+          losses.push(await stepLoss(trainable, gpt2Batch(batch), optimizer, step + 1));
           counts.push(tf.memory().numTensors);
         }
         const final = gpt2Loss(model, batch);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { createLstmClassifier, disposeLstm } from '../../../models/lstm/model.ts';
 import { lstmTrainable } from '../../../models/lstm/trainable.ts';
-import { paramGrads } from '../../../models/train/train-step.ts';
+import { paramGrads } from '../../../models/train/step.ts';
 import { COMPOSITE_CELL_FLAG } from '../../../models/lstm/cell.ts';
 import type { LstmConfig } from '../../../models/lstm/config.ts';
 import { referenceLoss, type Params64 } from './reference-lstm.ts';
@@ -32,7 +32,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const params64: Params64 = new Map(Object.entries(model.params).map(([name, v]) => [name, { shape: v.shape, data: Float64Array.from(v.dataSync()) }]));
     const before = tf.memory().numTensors;
     const trainable = lstmTrainable(model);
-    const { value, grads } = paramGrads(model.params, () => trainable.loss(batch, { training: true }));
+    const { value, grads } = paramGrads(model.params, () => trainable.lossAndMetrics(batch, { training: true, seed: 1 }).loss);
 
     assert.ok(Math.abs(value.dataSync()[0] - referenceLoss(params64, config, seqs, labels)) < 1e-5, 'loss differs from the reference');
     let checked = 0;

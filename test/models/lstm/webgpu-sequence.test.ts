@@ -14,7 +14,7 @@ import { lstmDirectionWebGpu } from '../../../models/lstm/webgpu/direction.ts';
 import { sequenceBatchFits, supportsSequencePrograms } from '../../../models/lstm/webgpu/sequence-common.ts';
 import { createLstmClassifier, disposeLstm, forwardLstm } from '../../../models/lstm/model.ts';
 import { lstmTrainable } from '../../../models/lstm/trainable.ts';
-import { paramGrads } from '../../../models/train/train-step.ts';
+import { paramGrads } from '../../../models/train/step.ts';
 import { lstmFromStateDict, lstmStateDict } from '../../../models/lstm/weights.ts';
 import type { LstmConfig } from '../../../models/lstm/config.ts';
 import type { NamedArray } from '../../../models/io/safetensors.ts';
@@ -112,7 +112,7 @@ async function modelResults(config: LstmConfig, weights: Map<string, NamedArray>
   const before = tf.memory().numTensors;
   const logits = tf.tidy(() => forwardLstm(model, batch));
   const trainable = lstmTrainable(model);
-  const { value, grads } = paramGrads(model.params, () => trainable.loss(batch, { training: true }));
+  const { value, grads } = paramGrads(model.params, () => trainable.lossAndMetrics(batch, { training: true, seed: 1 }).loss);
   const out = new Map<string, Float32Array>([['logits', (await logits.data()) as Float32Array], ['loss', (await value.data()) as Float32Array]]);
   for (const [name, g] of Object.entries(grads)) out.set(name, (await g.data()) as Float32Array);
   tf.dispose([logits, value, grads]);

@@ -1,6 +1,6 @@
 // The training path reads tensors only asynchronously, so fitModel runs on every backend, webgpu included (where a
-// synchronous read of GPU data throws): a tiny LSTM with clipping, a device-side accuracy sum, checkpoints,
-// keep-best and an async evaluation trains (the loss goes down) and leaves no tensor behind. On cpu: grouping the
+// synchronous read of GPU data throws): a tiny LSTM (models/lstm/trainable.ts, as the train stage trains it) with
+// clipping, a device-side accuracy sum, checkpoints, keep-best and an async evaluation trains (the loss goes down) and leaves no tensor behind. On cpu: grouping the
 // read-backs (readEvery) changes nothing but when onStep comes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,15 +9,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createLstmClassifier, disposeLstm, forwardLstm } from '../../../models/lstm/model.ts';
-import { lstmTrainable, type LabelledLstmBatch } from '../../../models/lstm/trainable.ts';
+import { createLstmClassifier, disposeLstm, forwardLstm, type LabelledLstmBatch } from '../../../models/lstm/model.ts';
+import { countCorrectOnDevice, lstmTrainable } from '../../../models/lstm/trainable.ts';
 import { defaultReadEvery } from '../../../models/train/batch-reads.ts';
 import { readCheckpoint } from '../../../models/train/checkpoint.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { classificationLoss } from '../../../models/train/losses.ts';
 import { fitModel, type FitOptions, type StepInfo } from '../../../models/train/loop.ts';
-import { trainStepAsync } from '../../../models/train/train-step.ts';
-import { countCorrect, countCorrectOnDevice } from '../../../stages/classifier/classifier-batches.ts';
+import { disposeFigures } from '../../../models/train/batch-reads.ts';
+import { trainStep } from '../../../models/train/step.ts';
+import { countCorrect } from '../../../stages/classifier/classifier-batches.ts';
 import { availableBackends, useBackend } from '../../helpers/backends.ts';
 import { batchOf, N, VOCAB } from './synthetic-rows.ts';
 
@@ -44,7 +45,7 @@ async function fitTiny(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): 
   const steps: StepInfo[] = [];
   try {
     const result = await fitModel({
-      params: model.params,
+      ...lstmTrainable(model),
       optimizer,
       epochs: 3,
       examples: N,
@@ -54,12 +55,6 @@ async function fitTiny(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): 
       keepBest: { metric: 'valid_loss', mode: 'min' },
       checkpoint: { dir: checkpointDir, everySteps: 2 },
       makeBatch: batchOf,
-      lossAndMetrics: (batch, mode) => {
-        const logits = forwardLstm(model, batch, mode);
-        // correct predictions as a tensor: read back with the loss, never synchronously
-        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(Array.from(batch.labels), 'int32')), 'int32')) as tf.Scalar;
-        return { loss: classificationLoss(logits, batch.labels), count: batch.labels.length, sums: { acc: correct } };
-      },
       evaluate: async () => {
         const loss = tf.tidy(() => classificationLoss(forwardLstm(model, everything), everything.labels));
         try {
@@ -121,16 +116,27 @@ for (const backend of await availableBackends()) {
     assert.equal(tf.memory().numTensors, before);
   });
 
-  test(`${backend}: trainStepAsync clips on the device and reads the loss and norm back`, async () => {
+  test(`${backend}: trainStep clips on the device: a first SGD step moves the weights by lr × maxGradNorm`, async () => {
     await useBackend(backend);
     const before = tf.memory().numTensors;
     const model = createLstmClassifier({ vocabSize: VOCAB, embeddingDim: 4, hiddenDim: 5, outputDim: 2, nLayers: 1, bidirectional: false, dropout: 0, padIndex: 0 }, 3);
     const optimizer = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
     const batch = batchOf(Array.from({ length: 8 }, (_, i) => i));
-    const first = await trainStepAsync(lstmTrainable(model), batch, optimizer, { maxGradNorm: 1e-3 });
-    const second = await trainStepAsync(lstmTrainable(model), batch, optimizer, { maxGradNorm: 1e-3 });
-    assert.ok(Number.isFinite(first.loss) && first.gradNorm! > 1e-3, `loss ${first.loss}, norm ${first.gradNorm}`);
-    assert.ok(second.loss < first.loss, `a clipped step still lowers the loss: ${first.loss} → ${second.loss}`);
+    const weights = async () => Promise.all(Object.values(model.params).map(async (p) => Array.from(await p.data())));
+    /** One clipped step; its loss read back asynchronously. */
+    const step = async (seed: number) => {
+      const [figures] = trainStep(lstmTrainable(model), [{ batch, seed }], optimizer, { maxGradNorm: 1e-3 });
+      const loss = (await figures.loss.data())[0];
+      disposeFigures([figures]);
+      return loss;
+    };
+    const start = await weights();
+    const first = await step(1);
+    // the first momentum step is lr · (clipped gradient), whose norm is maxGradNorm (the gradient's is larger)
+    const moved = Math.sqrt((await weights()).flat().reduce((s, v, i) => s + (v - start.flat()[i]) ** 2, 0));
+    assert.ok(Math.abs(moved - 0.1 * 1e-3) < 0.05 * 1e-4, `the weights moved by ${moved}`);
+    const second = await step(2);
+    assert.ok(Number.isFinite(first) && second < first, `a clipped step still lowers the loss: ${first} → ${second}`);
     const state = await optimizer.saveState();
     assert.ok(Object.keys(state).length > 0);
     optimizer.dispose();

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
-import { createLstmClassifier, disposeLstm, forwardLstm, type LstmClassifier } from '../../../models/lstm/model.ts';
-import type { LabelledLstmBatch } from '../../../models/lstm/trainable.ts';
+import { createLstmClassifier, disposeLstm, forwardLstm, type LabelledLstmBatch, type LstmClassifier } from '../../../models/lstm/model.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { classificationLoss } from '../../../models/train/losses.ts';
-import { batchSeed, fitModel, shuffleOrder, type FitOptions, type FitResult, type HistoryRow } from '../../../models/train/loop.ts';
+import { fitModel, type FitOptions, type FitResult, type HistoryRow } from '../../../models/train/loop.ts';
 import type { Optimizer } from '../../../models/train/optimizer.ts';
+import { batchSeed, shuffleOrder } from '../../../models/train/seeds.ts';
 import { MANIFEST_FILE } from '../../../models/train/checkpoint-files.ts';
 import { batchOf, N, VOCAB } from './synthetic-rows.ts';
 
@@ -181,14 +181,16 @@ test('keepBest ends with the weights of the lowest valid loss, also across a res
   assert.deepEqual(resumed.weights, full.weights);
 });
 
-test('gradient accumulation over 2 batches of 4 matches batches of 8; lrAt sees each step', async () => {
+test('gradient accumulation over 2 batches of 4 matches batches of 8; lrAt sees each step; onStep counts steps', async () => {
   const steps: number[] = [];
+  const reported: number[] = [];
   const noDropout = (run: Run) => {
     run.model.config.dropout = 0;
     return run;
   };
   const accumulate = async (batchSize: number, micro: number) => {
-    const run = noDropout(setUp({ epochs: 1, shuffle: false, examples: 16, batchSize, accumulate: micro, lrAt: (s) => (steps.push(s), 0.02) }));
+    reported.length = 0;
+    const run = noDropout(setUp({ epochs: 1, shuffle: false, examples: 16, batchSize, accumulate: micro, lrAt: (s) => (steps.push(s), 0.02), onStep: (s) => reported.push(s.step) }));
     try {
       await fitModel(run.options);
       return Object.values(run.model.params).map((v) => Array.from(v.dataSync()));
@@ -202,6 +204,7 @@ test('gradient accumulation over 2 batches of 4 matches batches of 8; lrAt sees 
   steps.length = 0;
   const small = await accumulate(4, 2);
   assert.deepEqual(steps, [0, 1]);
+  assert.deepEqual(reported, [0, 1, 1, 2], 'a batch reports the steps taken once it is trained: its own when it completes one');
   big.forEach((values, k) => values.forEach((v, i) => assert.ok(Math.abs(v - small[k][i]) < 1e-5, `param ${k}[${i}]: ${v} vs ${small[k][i]}`)));
 });
 

@@ -1,6 +1,6 @@
 // A tiny labelled token dataset for training-loop tests: N rows of up to T ids from a vocab of VOCAB;
 // label 1 when token 3 appears; lengths 1..T. Deterministic, so runs can be compared bit for bit.
-import type { LabelledLstmBatch } from '../../../models/lstm/trainable.ts';
+import type { LabelledLstmBatch } from '../../../models/lstm/model.ts';
 
 export const N = 24;
 export const T = 6;
