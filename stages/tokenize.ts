@@ -3,15 +3,10 @@
 //   mode bpe:  GPT-2 byte-level BPE, layout pack (blocks of block_size) or pad (rows of max_length).
 // A dataset input gives one tokens artifact; a splits input gives train/ valid/ test/ tokens artifacts, one per
 // part present, under one folder.
-import { join } from 'node:path';
-import { readDataset, type Dataset, type SplitPart } from './artifacts/dataset.ts';
-import { writeTokenSplitsIndex, writeTokens, type TokenLayout, type Tokens } from './artifacts/tokens.ts';
-import { readVocab, type Vocab } from './artifacts/vocab.ts';
-import type { Stage, StageContext, StageResult } from './stage.ts';
-import { encodeBpeRows, GPT2_EOS_ID, GPT2_VOCAB_SIZE, packBlocks, padBpeRows } from './text/bpe.ts';
-import { listDatasetParts } from './text/input-parts.ts';
-import { loadStopwords } from './text/stopwords.ts';
-import { encodeWordRows } from './text/word-ids.ts';
+// This file is the descriptor only: the work (stages/text/tokenize-parts.ts, with GPT-2's BPE tables) is imported
+// when the stage runs, so fingerprinting a cached run stays light.
+import type { TokenLayout } from './artifacts/tokens.ts';
+import type { Stage } from './stage.ts';
 
 export interface TokenizeParams {
   mode: 'word' | 'bpe';
@@ -21,149 +16,9 @@ export interface TokenizeParams {
   keep_empty: boolean;
 }
 
-const REPORT_EVERY = 1000;
-
-type Metrics = NonNullable<StageResult['metrics']>;
-
-/** One part's tokens with the figures worth reporting. */
-interface Encoded {
-  tokens: Tokens;
-  metrics: Metrics;
-}
-
-type Encoder = (ctx: StageContext, data: Dataset, label: string) => Encoded;
-
 export const tokenizeStage: Stage<TokenizeParams> = {
   kind: 'tokenize',
   version: 1,
   compute: false,
-  async run(ctx, params, inputs) {
-    if (!inputs.input) throw new Error(`stage ${ctx.stageId}: no input; name a dataset or splits stage in \`input\``);
-    const parts = await listDatasetParts(inputs.input, ctx.stageId);
-    const encoder = await createEncoder(ctx, params, inputs.vocab?.dir);
-
-    const metrics: Metrics = {};
-    const summary: string[] = [];
-    for (const { part, dir } of parts) {
-      const data = await readDataset(dir);
-      const label = part ?? 'rows';
-      const encoded = encoder(ctx, data, label);
-      await writeTokens(part === null ? ctx.outDir : join(ctx.outDir, part), encoded.tokens);
-      for (const [key, value] of Object.entries(encoded.metrics)) metrics[part === null ? key : `${part}_${key}`] = value;
-      summary.push(`${part ?? 'tokens'}: ${encoded.tokens.rows} rows × ${encoded.tokens.width}`);
-    }
-    const splitParts = parts.map((p) => p.part).filter((p): p is SplitPart => p !== null);
-    if (splitParts.length > 0) await writeTokenSplitsIndex(ctx.outDir, splitParts);
-    return { metrics, summary };
-  },
+  run: async (ctx, params, inputs) => (await import('./text/tokenize-parts.ts')).tokenizeParts(ctx, params, inputs),
 };
-
-async function createEncoder(ctx: StageContext, params: TokenizeParams, vocabDir: string | undefined): Promise<Encoder> {
-  const where = `stage ${ctx.stageId}`;
-  switch (params.mode) {
-    case 'word': {
-      if (vocabDir === undefined) throw new Error(`${where}: mode word needs a \`vocab\` input (a vocab stage)`);
-      if (params.max_length === undefined) throw new Error(`${where}: mode word needs max_length (words kept per row)`);
-      if (params.layout === 'pack') throw new Error(`${where}: layout pack is for mode bpe; word rows are always padded`);
-      const vocab = await readVocab(vocabDir);
-      const stopwords = await loadStopwords(vocab.normalization.stopwords);
-      const maxLength = params.max_length;
-      return (c, data, label) => encodeWordPart(c, data, label, vocab, stopwords, maxLength);
-    }
-    case 'bpe': {
-      if (vocabDir !== undefined) throw new Error(`${where}: mode bpe uses GPT-2's own vocabulary; remove the \`vocab\` input`);
-      const layout = params.layout ?? 'pack';
-      if (layout === 'pad') {
-        // The schema fills in the bpe pad default (1024, the gpt2 tokenizer's model_max_length).
-        const maxLength = params.max_length!;
-        return (c, data, label) => encodeBpePadded(c, data, label, maxLength, params.keep_empty);
-      }
-      if (params.max_length !== undefined) throw new Error(`${where}: layout pack cuts blocks of block_size; max_length is for layout pad`);
-      if (params.keep_empty) throw new Error(`${where}: keep_empty is for layout pad; packed blocks have no empty rows`);
-      const blockSize = params.block_size;
-      return (c, data, label) => encodeBpePacked(c, data, label, blockSize);
-    }
-    default:
-      throw new Error(`${where}: mode must be word or bpe, not ${String((params as { mode: unknown }).mode)}`);
-  }
-}
-
-function encodeWordPart(ctx: StageContext, data: Dataset, label: string, vocab: Vocab, stopwords: ReadonlySet<string>, maxLength: number): Encoded {
-  const padded = encodeWordRows(data.texts, vocab, stopwords, maxLength, rowReporter(ctx, data.texts.length, label));
-  return {
-    tokens: {
-      mode: 'word',
-      layout: 'pad',
-      rows: data.texts.length,
-      width: maxLength,
-      ids: padded.ids,
-      lengths: padded.lengths,
-      labelKind: data.labels ? 'class' : 'none',
-      labels: data.labels,
-      labelNames: data.labelNames,
-      vocabSize: vocab.tokens.length,
-      padId: vocab.padIndex,
-    },
-    metrics: {
-      rows: data.texts.length,
-      truncated_rows: padded.truncated,
-      empty_rows: padded.empty,
-      unk_rate: padded.tokens === 0 ? 0 : Number((padded.unknown / padded.tokens).toFixed(6)),
-    },
-  };
-}
-
-function encodeBpePadded(ctx: StageContext, data: Dataset, label: string, maxLength: number, keepEmpty: boolean): Encoded {
-  const { rows, skipped } = encodeBpeRows(data.texts, rowReporter(ctx, data.texts.length, label), { keepEmpty });
-  const padded = padBpeRows(rows, maxLength, GPT2_EOS_ID);
-  return {
-    tokens: {
-      mode: 'bpe',
-      layout: 'pad',
-      rows: rows.length,
-      width: maxLength,
-      ids: padded.ids,
-      lengths: padded.lengths,
-      labelKind: 'position',
-      labels: padded.labels,
-      labelNames: [],
-      vocabSize: GPT2_VOCAB_SIZE,
-      padId: GPT2_EOS_ID,
-    },
-    metrics: { rows: rows.length, skipped_rows: skipped, empty_rows: keepEmpty ? rows.filter((r) => r.length === 0).length : 0, truncated_rows: padded.truncated },
-  };
-}
-
-function encodeBpePacked(ctx: StageContext, data: Dataset, label: string, blockSize: number): Encoded {
-  const { rows, skipped } = encodeBpeRows(data.texts, rowReporter(ctx, data.texts.length, label));
-  const packed = packBlocks(rows, blockSize);
-  if (packed.blocks === 0) {
-    ctx.log.warn(`${label}: ${packed.total} tokens make no whole block of ${blockSize}; the part is empty`);
-  }
-  return {
-    tokens: {
-      mode: 'bpe',
-      layout: 'pack',
-      rows: packed.blocks,
-      width: blockSize,
-      ids: packed.ids,
-      lengths: new Int32Array(packed.blocks).fill(blockSize),
-      labelKind: 'position',
-      labels: packed.ids.slice(),
-      labelNames: [],
-      vocabSize: GPT2_VOCAB_SIZE,
-      padId: null,
-    },
-    metrics: { rows: packed.blocks, skipped_rows: skipped, tokens: packed.total, dropped_tokens: packed.dropped },
-  };
-}
-
-/** Progress over one part's rows; checks for cancellation as it goes. */
-function rowReporter(ctx: StageContext, total: number, label: string): (row: number) => void {
-  ctx.progress.start(total, 'rows', `tokenizing ${label}`);
-  return (row) => {
-    if ((row + 1) % REPORT_EVERY !== 0 && row + 1 !== total) return;
-    ctx.signal.throwIfAborted();
-    ctx.progress.update(row + 1);
-  };
-}

@@ -9,7 +9,8 @@ import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { countParams } from '../../models/gpt2/params.ts';
 import { writeMetricsJson } from '../training/result-files.ts';
 import { checkLmTokens } from './lm-batches.ts';
-import { disposeLm, loadLmModel, type LmSourceParams } from './model-source.ts';
+import { disposeLm, loadLmModel } from './model-source.ts';
+import type { LmSourceParams } from './model-files.ts';
 import { measurePerplexity, perplexityMetrics } from './perplexity.ts';
 
 export type PerplexityEvaluateParams = LmSourceParams & {
