@@ -9,18 +9,19 @@ import type { Stage } from './stage.ts';
 import { modelSourceFiles, type LmSourceParams } from './lm/model-files.ts';
 import type { StopReason } from '../models/gpt2/generate.ts';
 
+/** The schema fills in every default (ajv); optional are the keys without one: max_new_tokens and seed (the pipeline's). */
 export type GenerateParams = LmSourceParams & {
   prompts: string[];
   max_new_tokens?: number;
-  max_length?: number;
-  do_sample?: boolean;
-  temperature?: number;
-  top_k?: number;
-  top_p?: number;
-  repetition_penalty?: number;
-  no_repeat_ngram_size?: number;
+  max_length: number;
+  do_sample: boolean;
+  temperature: number;
+  top_k: number;
+  top_p: number;
+  repetition_penalty: number;
+  no_repeat_ngram_size: number;
   seed?: number;
-  stop_at_eos?: boolean;
+  stop_at_eos: boolean;
 };
 
 export interface GeneratedText {

@@ -11,15 +11,16 @@ import type { LmSourceParams } from './lm/model-files.ts';
 import type { LmTrainParams } from './lm/train-params.ts';
 import { LM_TRAINING_STAGE } from './lm/training-stage.ts';
 
+/** Every key has its default from the schema (ajv fills them in), so none is optional. */
 export type LoraParams = LmSourceParams &
   LmTrainParams & {
-    r?: number;
-    lora_alpha?: number;
-    lora_dropout?: number;
-    target_modules?: string[];
-    bias?: 'none';
-    use_rslora?: boolean;
-    merge?: boolean;
+    r: number;
+    lora_alpha: number;
+    lora_dropout: number;
+    target_modules: string[];
+    bias: 'none';
+    use_rslora: boolean;
+    merge: boolean;
   };
 
 export const loraStage: Stage<LoraParams> = {

@@ -8,6 +8,10 @@
 import type { TokenLayout } from './artifacts/tokens.ts';
 import type { Stage } from './stage.ts';
 
+/**
+ * The schema fills in block_size and keep_empty, and for mode bpe layout (pack) and, with layout pad, max_length
+ * (1024); layout and max_length stay optional here because mode word has no default for them.
+ */
 export interface TokenizeParams {
   mode: 'word' | 'bpe';
   max_length?: number;

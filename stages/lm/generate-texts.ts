@@ -24,14 +24,14 @@ export async function generateTexts(ctx: StageContext, params: GenerateParams, i
       const out = await generateGpt2(loaded.model, ids, {
         maxNewTokens: params.max_new_tokens,
         maxLength: params.max_length,
-        doSample: params.do_sample ?? false,
+        doSample: params.do_sample,
         temperature: params.temperature,
         topK: params.top_k,
         topP: params.top_p,
         repetitionPenalty: params.repetition_penalty,
         noRepeatNgramSize: params.no_repeat_ngram_size,
         seed: params.seed ?? ctx.rng.seed,
-        eosTokenId: params.stop_at_eos === false ? null : undefined,
+        eosTokenId: params.stop_at_eos ? undefined : null,
       });
       texts.push({ prompt, text: decodeGpt2(out.ids), new_tokens: out.newIds.length, new_ids: out.newIds, stop_reason: out.stopReason });
       ctx.progress.update(i + 1);

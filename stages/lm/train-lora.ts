@@ -20,11 +20,11 @@ export async function trainLora(ctx: StageContext, params: LoraParams, inputs: R
   return withLmTrainingRun(ctx, params, inputs, 'adapter-training', async ({ settings, loaded, data }) => {
     const { model } = loaded;
     const config = makeLoraConfig({
-      r: params.r ?? 8,
-      lora_alpha: params.lora_alpha ?? 8,
-      lora_dropout: params.lora_dropout ?? 0,
-      target_modules: params.target_modules ?? ['c_attn'],
-      use_rslora: params.use_rslora ?? false,
+      r: params.r,
+      lora_alpha: params.lora_alpha,
+      lora_dropout: params.lora_dropout,
+      target_modules: params.target_modules,
+      use_rslora: params.use_rslora,
       base_model_name_or_path: baseNameOrPath(loaded.ref),
     });
     let state: LoraState | null = attachLora(model, config, mixSeed(settings.seed, LORA_INIT_TAG));
@@ -34,7 +34,7 @@ export async function trainLora(ctx: StageContext, params: LoraParams, inputs: R
       const outcome = await fitLm(ctx, settings, model, state.params, data, { model: model.config, base: loaded.ref, lora: config });
 
       const trainable = countParams(state.params);
-      const metrics = { ...outcome.metrics, trainable_params: trainable, all_params: countParams(model.params) + trainable, merged: params.merge === true };
+      const metrics = { ...outcome.metrics, trainable_params: trainable, all_params: countParams(model.params) + trainable, merged: params.merge };
       if (params.merge) {
         await saveLoraAdapter(state, join(ctx.outDir, ADAPTER_FOLDER), config.base_model_name_or_path ?? undefined);
         mergeLora(model, state);

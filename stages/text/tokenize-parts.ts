@@ -58,8 +58,8 @@ async function createEncoder(ctx: StageContext, params: TokenizeParams, vocabDir
     }
     case 'bpe': {
       if (vocabDir !== undefined) throw new Error(`${where}: mode bpe uses GPT-2's own vocabulary; remove the \`vocab\` input`);
-      const layout = params.layout ?? 'pack';
-      if (layout === 'pad') {
+      // The schema fills in layout pack for mode bpe.
+      if (params.layout === 'pad') {
         // The schema fills in the bpe pad default (1024, the gpt2 tokenizer's model_max_length).
         const maxLength = params.max_length!;
         return (c, data, label) => encodeBpePadded(c, data, label, maxLength, params.keep_empty);
