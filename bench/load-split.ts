@@ -13,6 +13,7 @@ import { splitStage } from '../stages/split.ts';
 import { readDataset, SPLIT_PARTS, type Dataset } from '../stages/artifacts/dataset.ts';
 import type { Fingerprint, StageContext } from '../stages/stage.ts';
 import { computeSplitIndices } from '../stages/data/split-indices.ts';
+import { stageParams } from '../test/helpers/params.ts';
 
 const SHARED_DATA = resolve(import.meta.dirname, '../../shared/data');
 const CSV = join(SHARED_DATA, 'imdb/IMDB_Dataset.csv.gz');
@@ -52,7 +53,7 @@ async function runOurs(): Promise<{ loadS: number; splitS: number; indicesS: num
     const t1 = performance.now();
     const split = await context(root, 'split');
     const input = { type: 'dataset' as const, dir: load.outDir, fingerprint: 'bench' as Fingerprint, stage: 'load', output: 'dataset' };
-    await splitStage.run(split, { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12 }, { input });
+    await splitStage.run(split, stageParams('split', { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12 }), { input });
     const t2 = performance.now();
     const all = await readDataset(load.outDir);
     const t3 = performance.now();

@@ -8,6 +8,7 @@ import type { ArtifactRef, Stage, StageContext, StageResult } from './stage.ts';
 import type { ClassifierEvaluateParams } from './classifier/evaluate-classifier.ts';
 import { LSTM_CLASSIFIER, readModelType } from './classifier/model-type.ts';
 import type { PerplexityEvaluateParams } from './lm/evaluate-perplexity.ts';
+import { modelSourceFiles } from './lm/model-files.ts';
 
 export type EvaluateParams = ClassifierEvaluateParams & PerplexityEvaluateParams;
 
@@ -23,7 +24,7 @@ export const evaluateStage: Stage<EvaluateParams> = {
   kind: 'evaluate',
   version: 1,
   compute: true,
-  files: async (params, env) => (typeof params.base === 'string' ? (await import('./lm/model-source.ts')).modelSourceFiles(params, env) : []),
+  files: (params, env) => modelSourceFiles(params, env),
   async run(ctx, params, inputs) {
     if (!inputs.model && params.base !== undefined) return (await EVALUATIONS.gpt2())(ctx, params, inputs);
     if (!inputs.model) throw new Error(`stage ${ctx.stageId}: no \`model\` input; name a train stage (or set \`base\` to measure a language model's perplexity)`);

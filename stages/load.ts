@@ -8,17 +8,16 @@
 // Gzip is read transparently. Labels become ids through `labels` (names in id order) or the sorted distinct values
 // (then printed in the log, with a warning for a class so rare it looks like a typo). An empty result is an error,
 // as is a text column empty in every row, a malformed row (file:line) or a missing column (the existing ones are
-// listed).
+// listed). The csv and parquet readers (csv-parse, hyparquet) are imported when a file of theirs is read: a cached
+// run fingerprints this stage without loading them.
 import { extname, isAbsolute, resolve } from 'node:path';
 import type { FileDependency, Stage, StageContext, StageEnv, StageResult } from './stage.ts';
 import { writeDataset } from './artifacts/dataset.ts';
 import { CATALOG, type Catalog, type CatalogName } from './data/catalog.ts';
 import { catalogFileDependency, locateCatalogPart, readCatalogRows } from './data/catalog-source.ts';
-import { readCsvRows } from './data/csv.ts';
 import { hashFile } from './data/download.ts';
 import { parseJsonlRows } from './data/jsonl.ts';
 import { assignLabelIds, rareLabels } from './data/labels.ts';
-import { readParquetRows } from './data/parquet.ts';
 import { displayPath, readDecodedBuffer, type ReadOptions } from './data/read-file.ts';
 import { DataError, type ColumnMap, type RawRows } from './data/rows.ts';
 import { textBuilderRows, wikitextRows } from './data/text-lines.ts';
@@ -102,7 +101,7 @@ export async function readRowsFromFile(path: string, display: string, params: Pi
   let sha256: string;
   switch (format) {
     case 'csv':
-      ({ result: rows, sha256 } = await readCsvRows(path, columns, display, options));
+      ({ result: rows, sha256 } = await (await import('./data/csv.ts')).readCsvRows(path, columns, display, options));
       break;
     case 'text':
     case 'wikitext': {
@@ -120,7 +119,7 @@ export async function readRowsFromFile(path: string, display: string, params: Pi
     }
     case 'parquet':
       sha256 = params.sha256 ? await hashFile(path, options.signal) : '';
-      rows = await readParquetRows(path, columns, display);
+      rows = await (await import('./data/parquet.ts')).readParquetRows(path, columns, display);
       break;
   }
   if (params.sha256 && sha256 !== params.sha256) throw new DataError(`${display}: sha256 is ${sha256}, expected ${params.sha256} (the \`sha256\` param)`);

@@ -1,6 +1,8 @@
 // Stage kind → implementation. Loaded lazily, so a run whose stages all come from the cache never imports
-// TensorFlow.js. Which kinds exist, and their inputs and outputs, is declared by the schemas in schemas/stages/;
-// a test keeps this table and those files in step.
+// TensorFlow.js: fingerprinting loads each kind's descriptor (kind, version, files), and every descriptor imports
+// its work from run() (test/cli/light-stages.test.ts checks status and a cached lab2-shaped run). Which kinds exist,
+// and their inputs and outputs, is declared by the schemas in schemas/stages/; a test keeps this table and those
+// files in step.
 import type { Stage } from './stage.ts';
 
 type AnyStage = Stage<any>;

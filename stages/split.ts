@@ -6,14 +6,15 @@ import type { Stage, StageContext, ArtifactRef, StageResult } from './stage.ts';
 import { readDataset, selectRows, writeDataset, SPLIT_PARTS, type SplitPart } from './artifacts/dataset.ts';
 import { computeSplitIndices, isFraction, isRowCount, type SplitMethod, type SplitIndices } from './data/split-indices.ts';
 
+/** The schema fills in method and stratify (ajv); the sizes, seed and head have no constant default. */
 export interface SplitParams {
-  method?: SplitMethod;
+  method: SplitMethod;
   train?: number;
   valid?: number;
   test?: number;
   /** Seed of the shuffle (sklearn's random_state); default: the stage's seed (ctx.rng.seed). */
   seed?: number;
-  stratify?: boolean;
+  stratify: boolean;
   /** Keep the first N rows (>= 1) or floor(len × fraction) rows (< 1) of every part, or per part. */
   head?: number | Partial<Record<SplitPart, number>>;
 }
@@ -27,7 +28,7 @@ export const splitStage: Stage<SplitParams> = {
     if (!input) throw new Error(`split ${ctx.stageId}: no input dataset (the \`input\` key names the upstream stage)`);
     const data = await readDataset(input.dir);
     ctx.signal.throwIfAborted();
-    const method = params.method ?? 'random';
+    const method = params.method;
     const seed = params.seed ?? ctx.rng.seed >>> 0;
     const indices = computeSplitIndices(data.texts.length, data.labels, {
       method,
@@ -35,7 +36,7 @@ export const splitStage: Stage<SplitParams> = {
       valid: params.valid,
       test: params.test,
       seed,
-      stratify: params.stratify ?? false,
+      stratify: params.stratify,
     });
     const kept = applyHead(indices, params.head, (message) => ctx.log.warn(`split ${ctx.stageId}: ${message}`));
     ctx.progress.start(SPLIT_PARTS.length, 'parts', 'write');

@@ -9,16 +9,17 @@ import type { StopwordListName, WordNormalization } from './text/normalize.ts';
 import { loadStopwords } from './text/stopwords.ts';
 import { chooseVocab, countWords, type ChosenVocab } from './text/word-vocab.ts';
 
+/** The schema fills in every default (ajv); max_size has none (absent: no limit). */
 export interface VocabParams {
-  min_freq?: number;
+  min_freq: number;
   max_size?: number;
-  pad_token?: string;
-  pad_index?: 0 | 1;
-  unk_token?: string;
-  unk_index?: 0 | 1;
-  lowercase?: boolean;
-  strip_punctuation?: boolean;
-  stopwords?: StopwordListName;
+  pad_token: string;
+  pad_index: 0 | 1;
+  unk_token: string;
+  unk_index: 0 | 1;
+  lowercase: boolean;
+  strip_punctuation: boolean;
+  stopwords: StopwordListName;
 }
 
 const REPORT_EVERY = 1000;
@@ -66,19 +67,19 @@ interface VocabSettings {
   normalization: WordNormalization;
 }
 
-/** Params with the schema's defaults filled in; throws on combinations the schema cannot express. */
+/** Params (the schema's defaults filled in) as settings; throws on combinations the schema cannot express. */
 export function resolveVocabParams(stageId: string, params: VocabParams): VocabSettings {
   const settings: VocabSettings = {
-    minFreq: params.min_freq ?? 5,
+    minFreq: params.min_freq,
     maxSize: params.max_size ?? null,
-    padToken: params.pad_token ?? '<pad>',
-    padIndex: params.pad_index ?? 0,
-    unkToken: params.unk_token ?? '<unk>',
-    unkIndex: params.unk_index ?? 1,
+    padToken: params.pad_token,
+    padIndex: params.pad_index,
+    unkToken: params.unk_token,
+    unkIndex: params.unk_index,
     normalization: {
-      lowercase: params.lowercase ?? true,
-      stripPunctuation: params.strip_punctuation ?? true,
-      stopwords: params.stopwords ?? 'nltk-english',
+      lowercase: params.lowercase,
+      stripPunctuation: params.strip_punctuation,
+      stopwords: params.stopwords,
     },
   };
   if (settings.padIndex === settings.unkIndex) {

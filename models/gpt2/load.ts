@@ -8,14 +8,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile } from '../io/json-file.ts';
 import { writeSafetensors, type NamedArray } from '../io/safetensors.ts';
-import { listWeightFiles, openWeightsFolder, type TensorSource, type WeightsEntry } from '../io/weights-folder.ts';
+import { openWeightsFolder, type TensorSource, type WeightsEntry } from '../io/weights-folder.ts';
 import { makeGpt2Config, parseHfGpt2Config, toHfGpt2Config, type Gpt2Config, type Gpt2Shape } from './config.ts';
 import { gpt2ParamShapes, initGpt2Params, namedVariable, type Gpt2Params } from './params.ts';
 import { createGpt2Model, type Gpt2Model } from './model.ts';
 import { assertGpt2Fits, type Gpt2Use } from './size.ts';
-
-const WEIGHTS = 'model.safetensors';
-const SHARD_INDEX = 'model.safetensors.index.json';
+import { GPT2_SHARD_INDEX as SHARD_INDEX, GPT2_WEIGHTS as WEIGHTS } from './weight-files.ts';
 const TORCH_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt', 'tf_model.h5', 'flax_model.msgpack'];
 
 export interface Gpt2LoadOptions {
@@ -62,11 +60,6 @@ async function openWeights(dir: string): Promise<TensorSource> {
     );
   }
   throw new Error(`${dir}: no ${WEIGHTS} (nor ${SHARD_INDEX})`);
-}
-
-/** The weight files a GPT-2 folder's load reads (for the fingerprint): model.safetensors, or the index and its shards. */
-export function gpt2WeightFiles(dir: string): string[] {
-  return listWeightFiles(dir, { single: WEIGHTS, index: SHARD_INDEX });
 }
 
 /** `h.0.attn.c_attn.weight` → `transformer.h.0.attn.c_attn.weight`; the save_pretrained names pass unchanged. */

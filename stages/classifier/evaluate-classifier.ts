@@ -15,11 +15,12 @@ import { classificationFigures, predictionsFromLogits } from './classification-m
 import { readLstmModel } from './model-artifact.ts';
 import { writeMetricsJson } from '../artifacts/result-files.ts';
 
+/** Every key has its default from the schema (ajv fills them in). */
 export interface ClassifierEvaluateParams {
-  part?: SplitPart;
-  batch_size?: number;
-  examples?: number;
-  label_title?: string;
+  part: SplitPart;
+  batch_size: number;
+  examples: number;
+  label_title: string;
 }
 
 export interface Example {
@@ -34,7 +35,7 @@ const SUMMARY_TEXT_CHARS = 240;
 
 export async function evaluateClassifier(ctx: StageContext, params: ClassifierEvaluateParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
   const where = `stage ${ctx.stageId}`;
-  const { tokens, part } = await readEvaluationPart(ctx.stageId, params.part ?? 'test', inputs.data);
+  const { tokens, part } = await readEvaluationPart(ctx.stageId, params.part, inputs.data);
   const { model, labelNames } = await readLstmModel(inputs.model.dir);
   try {
     if (tokens.mode !== 'word' || tokens.labelKind !== 'class' || !tokens.labels) throw new Error(`${where}: the ${part} tokens are ${tokens.mode} tokens with ${tokens.labelKind} labels; a classifier is evaluated on word tokens with class labels`);
@@ -43,11 +44,11 @@ export async function evaluateClassifier(ctx: StageContext, params: ClassifierEv
     const texts = await readExampleTexts(ctx, inputs.texts, part, tokens.rows);
 
     ctx.progress.start(tokens.rows, 'rows', `evaluating ${part}`);
-    const result = await predictClassifier(model, tokens, { batchSize: params.batch_size ?? 256, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
+    const result = await predictClassifier(model, tokens, { batchSize: params.batch_size, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
     const O = model.config.outputDim;
     const { predicted, probability } = predictionsFromLogits(result.logits, O);
     const figures = classificationFigures(tokens.labels, predicted, Math.max(2, O, labelNames.length));
-    const shown = Math.min(params.examples ?? 5, tokens.rows);
+    const shown = Math.min(params.examples, tokens.rows);
     const examples: Example[] = Array.from({ length: shown }, (_, row) => ({
       row,
       ...(texts ? { text: texts[row] } : {}),
@@ -67,7 +68,7 @@ export async function evaluateClassifier(ctx: StageContext, params: ClassifierEv
     await writeTyped(join(ctx.outDir, 'predictions.i32'), predicted);
     await writeTyped(join(ctx.outDir, 'probability.f32'), probability);
     await writeMetricsJson(ctx.outDir, { ...metrics, confusion_matrix: figures.confusion, labels: labelNames, examples });
-    return { metrics, summary: summaryLines(part, metrics, figures.confusion, labelNames, examples, params.label_title ?? 'Label') };
+    return { metrics, summary: summaryLines(part, metrics, figures.confusion, labelNames, examples, params.label_title) };
   } finally {
     disposeLstm(model);
   }

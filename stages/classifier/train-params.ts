@@ -1,29 +1,33 @@
-// The train stage's params (schemas/stages/train.schema.json), with the defaults the schema leaves to the code:
-// output_dim (one per label), weight_decay (torch's: 0, AdamW 0.01), seed (the pipeline's).
+// The train stage's params (schemas/stages/train.schema.json). Every constant default is the schema's, filled in by
+// ajv before the stage sees its params, the optimizer's own ones too (its allOf: momentum and nesterov for sgd, betas
+// and eps for adam and adamw; weight_decay torch's 0, AdamW's 0.01). Left to the code are the defaults that are not
+// constants: output_dim (one per label) and seed (the pipeline's); clip_grad_norm absent means no clipping.
 import type { OptimizerOptions } from '../../models/train/optimizer.ts';
 
-export interface TrainParams {
-  embedding_dim?: number;
-  hidden_dim?: number;
-  n_layers?: number;
-  bidirectional?: boolean;
-  dropout?: number;
+interface CommonTrainParams {
+  embedding_dim: number;
+  hidden_dim: number;
+  n_layers: number;
+  bidirectional: boolean;
+  dropout: number;
   output_dim?: number;
-  optimizer?: 'sgd' | 'adam' | 'adamw';
-  lr?: number;
-  weight_decay?: number;
-  betas?: [number, number];
-  eps?: number;
-  momentum?: number;
-  nesterov?: boolean;
-  batch_size?: number;
-  epochs?: number;
+  lr: number;
+  weight_decay: number;
+  batch_size: number;
+  epochs: number;
   seed?: number;
-  shuffle?: boolean;
+  shuffle: boolean;
   clip_grad_norm?: number;
-  keep_best?: boolean;
-  eval_batch_size?: number;
+  keep_best: boolean;
+  eval_batch_size: number;
 }
+
+/** The optimizer's keys as the schema fills them in: each rule's own, and the other rule's only when written. */
+type OptimizerParams =
+  | { optimizer: 'sgd'; momentum: number; nesterov: boolean; betas?: [number, number]; eps?: number }
+  | { optimizer: 'adam' | 'adamw'; betas: [number, number]; eps: number; momentum?: number; nesterov?: boolean };
+
+export type TrainParams = CommonTrainParams & OptimizerParams;
 
 export interface TrainSettings {
   model: { embeddingDim: number; hiddenDim: number; nLayers: number; bidirectional: boolean; dropout: number; outputDim: number | null };
@@ -37,36 +41,36 @@ export interface TrainSettings {
   evalBatchSize: number;
 }
 
-/** Params with defaults filled; `pipelineSeed` is the default seed. Throws on combinations the schema cannot express. */
+/** Params (defaults filled by the schema) as settings; `pipelineSeed` is the default seed. Throws on combinations the schema cannot express. */
 export function resolveTrainParams(stageId: string, params: TrainParams, pipelineSeed: number): TrainSettings {
   const where = `stage ${stageId}`;
-  const name = params.optimizer ?? 'adam';
-  const lr = params.lr ?? 1e-3;
+  const { lr, weight_decay: weightDecay } = params;
   let optimizer: OptimizerOptions;
-  if (name === 'sgd') {
+  if (params.optimizer === 'sgd') {
     if (params.betas !== undefined || params.eps !== undefined) throw new Error(`${where}: betas and eps are for adam and adamw, not sgd`);
-    optimizer = { name, lr, momentum: params.momentum ?? 0, nesterov: params.nesterov ?? false, weightDecay: params.weight_decay ?? 0 };
+    optimizer = { name: 'sgd', lr, momentum: params.momentum, nesterov: params.nesterov, weightDecay };
   } else {
+    const name = params.optimizer;
     if (params.momentum !== undefined || params.nesterov !== undefined) throw new Error(`${where}: momentum and nesterov are for sgd, not ${name}`);
-    optimizer = { name, lr, betas: params.betas ?? [0.9, 0.999], eps: params.eps ?? 1e-8, weightDecay: params.weight_decay ?? (name === 'adamw' ? 1e-2 : 0) };
+    optimizer = { name, lr, betas: params.betas, eps: params.eps, weightDecay };
   }
   return {
     model: {
-      embeddingDim: params.embedding_dim ?? 128,
-      hiddenDim: params.hidden_dim ?? 128,
-      nLayers: params.n_layers ?? 1,
-      bidirectional: params.bidirectional ?? false,
-      dropout: params.dropout ?? 0,
+      embeddingDim: params.embedding_dim,
+      hiddenDim: params.hidden_dim,
+      nLayers: params.n_layers,
+      bidirectional: params.bidirectional,
+      dropout: params.dropout,
       outputDim: params.output_dim ?? null,
     },
     optimizer,
-    batchSize: params.batch_size ?? 64,
-    epochs: params.epochs ?? 5,
+    batchSize: params.batch_size,
+    epochs: params.epochs,
     seed: params.seed ?? pipelineSeed,
-    shuffle: params.shuffle ?? true,
+    shuffle: params.shuffle,
     clipGradNorm: params.clip_grad_norm,
-    keepBest: params.keep_best ?? false,
-    evalBatchSize: params.eval_batch_size ?? 256,
+    keepBest: params.keep_best,
+    evalBatchSize: params.eval_batch_size,
   };
 }
 

@@ -1,15 +1,14 @@
 // Reading a catalog dataset's part: from $TFPIPE_DATA when the file is there, else from a download kept in
 // <cacheRoot>/downloads/<dataset>/. Every source is checked against a pinned sha256 (the file's own, or the rows'
-// canonical text), so a local copy and a download give the same rows in the same order.
+// canonical text), so a local copy and a download give the same rows in the same order. The csv and parquet
+// readers are imported when a part of theirs is read, so fingerprinting a cached run does not load them.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { FileDependency, ProgressReporter } from '../stage.ts';
 import { remoteUrl, type Catalog, type CatalogEntry, type CatalogName, type CatalogPart, type SourceFormat } from './catalog.ts';
 import { canonicalSha256 } from './canonical-text.ts';
-import { readCsvRows } from './csv.ts';
 import { downloadFile } from './download.ts';
 import { readImdbArchive } from './imdb-archive.ts';
-import { readParquetRows } from './parquet.ts';
 import { readDecodedBuffer, type ReadOptions } from './read-file.ts';
 import { DataError, type RawRows } from './rows.ts';
 import { wikitextRows } from './text-lines.ts';
@@ -126,7 +125,7 @@ export async function readCatalogRows(location: CatalogLocation, ctx: ReadContex
 async function readSource(format: SourceFormat, path: string, entry: CatalogEntry, display: string, options: ReadOptions): Promise<{ rows: RawRows; sha256: string }> {
   switch (format) {
     case 'imdb-csv': {
-      const { result, sha256 } = await readCsvRows(path, entry.columns, display, options);
+      const { result, sha256 } = await (await import('./csv.ts')).readCsvRows(path, entry.columns, display, options);
       return { rows: result, sha256 };
     }
     case 'imdb-archive': {
@@ -138,6 +137,6 @@ async function readSource(format: SourceFormat, path: string, entry: CatalogEntr
       return { rows: { texts: wikitextRows(result.toString('utf8')), labels: null, where: (row) => `${display}:${row + 1}` }, sha256 };
     }
     case 'wikitext-parquet':
-      return { rows: await readParquetRows(path, { text: 'text' }, display), sha256: '' };
+      return { rows: await (await import('./parquet.ts')).readParquetRows(path, { text: 'text' }, display), sha256: '' };
   }
 }

@@ -9,25 +9,24 @@ import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { countParams } from '../../models/gpt2/params.ts';
 import { writeMetricsJson } from '../artifacts/result-files.ts';
 import { checkLmTokens } from './lm-batches.ts';
-import { disposeLm, loadLmModel, type LmSourceParams } from './model-source.ts';
+import { disposeLm, loadLmModel } from './model-source.ts';
+import type { LmSourceParams } from './model-files.ts';
 import { measurePerplexity, perplexityMetrics } from './perplexity.ts';
 
+/** part and batch_size have their defaults from evaluate's schema (ajv fills them in). */
 export type PerplexityEvaluateParams = LmSourceParams & {
-  part?: SplitPart;
-  batch_size?: number;
+  part: SplitPart;
+  batch_size: number;
 };
-
-/** Rows per batch when evaluate's batch_size is not given (its schema default suits classifiers). */
-const LM_BATCH_SIZE = 8;
 
 export async function evaluatePerplexity(ctx: StageContext, params: PerplexityEvaluateParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
   const where = `stage ${ctx.stageId}`;
   const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: true });
   try {
-    const { tokens, part } = await readEvaluationPart(ctx.stageId, params.part ?? 'test', inputs.data);
+    const { tokens, part } = await readEvaluationPart(ctx.stageId, params.part, inputs.data);
     checkLmTokens(where, part, tokens, loaded.model.config);
     ctx.progress.start(tokens.rows, 'rows', `perplexity on ${part}`);
-    const result = await measurePerplexity(loaded.model, tokens, { batchSize: params.batch_size ?? LM_BATCH_SIZE, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
+    const result = await measurePerplexity(loaded.model, tokens, { batchSize: params.batch_size, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
     const all = countParams(loaded.model.params) + (loaded.lora ? countParams(loaded.lora.params) : 0);
     const metrics = { ...perplexityMetrics(part, result), all_params: all };
     await writeMetricsJson(ctx.outDir, { ...metrics, model: loaded.label });

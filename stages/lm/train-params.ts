@@ -1,26 +1,31 @@
 // The training params finetune and lora share (schemas/stages/finetune.schema.json, lora.schema.json), with the
 // Hugging Face Trainer's defaults: AdamW lr 5e-5, betas (0.9, 0.999), eps 1e-8, weight_decay 0 (applied to every
 // weight but biases and LayerNorm gains, as the Trainer groups them), linear schedule without warm-up,
-// max_grad_norm 1.0, 3 epochs, batch size 8, gradient accumulation 1.
+// max_grad_norm 1.0, 3 epochs, batch size 8, gradient accumulation 1. Those defaults live in the schemas alone:
+// ajv fills them in before a stage sees its params, so the keys they cover are required here; only the two whose
+// default is another value (eval_batch_size: batch_size; seed: the pipeline's) stay optional.
 import type { PadLabels } from './lm-batches.ts';
 
 export interface LmTrainParams {
-  epochs?: number;
-  batch_size?: number;
+  epochs: number;
+  batch_size: number;
+  /** Default: batch_size. */
   eval_batch_size?: number;
-  lr?: number;
-  weight_decay?: number;
-  betas?: [number, number];
-  eps?: number;
-  lr_schedule?: 'linear' | 'constant';
-  warmup_steps?: number;
-  max_grad_norm?: number | null;
-  gradient_accumulation_steps?: number;
-  logging_steps?: number;
-  checkpoint_every?: number;
+  lr: number;
+  weight_decay: number;
+  betas: [number, number];
+  eps: number;
+  lr_schedule: 'linear' | 'constant';
+  warmup_steps: number;
+  /** null: no clipping. */
+  max_grad_norm: number | null;
+  gradient_accumulation_steps: number;
+  logging_steps: number;
+  checkpoint_every: number;
+  /** Default: the pipeline's seed. */
   seed?: number;
-  shuffle?: boolean;
-  pads?: PadLabels;
+  shuffle: boolean;
+  pads: PadLabels;
 }
 
 export interface LmTrainSettings {
@@ -47,24 +52,25 @@ export interface LmTrainSettings {
 /** Params that change nothing in the outputs but when checkpoints are written: kept out of the resume key. */
 export const LM_RESUME_COMPATIBLE = ['checkpoint_every'] as const;
 
+/** Params (defaults filled by the schema) as fitLm's settings; `pipelineSeed` is the default seed. */
 export function resolveLmTrainParams(params: LmTrainParams, pipelineSeed: number): LmTrainSettings {
   return {
-    epochs: params.epochs ?? 3,
-    batchSize: params.batch_size ?? 8,
-    evalBatchSize: params.eval_batch_size ?? params.batch_size ?? 8,
-    lr: params.lr ?? 5e-5,
-    weightDecay: params.weight_decay ?? 0,
-    betas: params.betas ?? [0.9, 0.999],
-    eps: params.eps ?? 1e-8,
-    schedule: params.lr_schedule ?? 'linear',
-    warmupSteps: params.warmup_steps ?? 0,
-    maxGradNorm: params.max_grad_norm === undefined ? 1.0 : params.max_grad_norm,
-    accumulate: params.gradient_accumulation_steps ?? 1,
-    loggingSteps: params.logging_steps ?? 50,
-    checkpointEvery: params.checkpoint_every ?? 50,
+    epochs: params.epochs,
+    batchSize: params.batch_size,
+    evalBatchSize: params.eval_batch_size ?? params.batch_size,
+    lr: params.lr,
+    weightDecay: params.weight_decay,
+    betas: params.betas,
+    eps: params.eps,
+    schedule: params.lr_schedule,
+    warmupSteps: params.warmup_steps,
+    maxGradNorm: params.max_grad_norm,
+    accumulate: params.gradient_accumulation_steps,
+    loggingSteps: params.logging_steps,
+    checkpointEvery: params.checkpoint_every,
     seed: params.seed ?? pipelineSeed,
-    shuffle: params.shuffle ?? true,
-    pads: params.pads ?? 'ignored',
+    shuffle: params.shuffle,
+    pads: params.pads,
   };
 }
 

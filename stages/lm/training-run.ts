@@ -1,25 +1,16 @@
-// What the GPT-2 training stages (finetune, lora) share around their own training: their Stage fields; before
-// training, the settings resolved, the model to train on loaded (from `base` or a `model` input; an adapter input is
+// What the GPT-2 training stages (finetune, lora) share around their own training (their Stage fields are
+// training-stage.ts', a light module): before training, the settings resolved, the model to train on loaded (from `base` or a `model` input; an adapter input is
 // merged into its base) and the train and valid tokens read and checked against it; the model disposed afterwards
 // whatever happens; and, next to the model files each stage writes its own way, the result files both leave:
 // history.csv, steps.csv and metrics.json naming the base. Training itself, with its checkpoints and resume, is
 // fitLm's (stages/lm/fit-lm.ts).
-import type { ArtifactRef, StageContext, StageEnv, StageResult } from '../stage.ts';
+import type { ArtifactRef, StageContext, StageResult } from '../stage.ts';
 import { writeHistoryCsv, writeMetricsJson } from '../artifacts/result-files.ts';
 import { readLmTrainingTokens, type LmData, type LmFitOutcome } from './fit-lm.ts';
-import { disposeLm, loadLmModel, modelSourceFiles, type LmSourceParams, type LoadedLm } from './model-source.ts';
+import type { LmSourceParams } from './model-files.ts';
+import { disposeLm, loadLmModel, type LoadedLm } from './model-source.ts';
 import type { Gpt2Use } from '../../models/gpt2/size.ts';
-import { LM_RESUME_COMPATIBLE, resolveLmTrainParams, type LmTrainParams, type LmTrainSettings } from './train-params.ts';
-
-/**
- * The Stage fields of both: compute stages (the backend is in the fingerprint), checkpoint_every kept out of the
- * resume key, and a local-folder `base`'s files hashed into the fingerprint.
- */
-export const LM_TRAINING_STAGE = {
-  compute: true,
-  resumeCompatible: LM_RESUME_COMPATIBLE,
-  files: (params: LmSourceParams, env: StageEnv) => modelSourceFiles(params, env),
-} as const;
+import { resolveLmTrainParams, type LmTrainParams, type LmTrainSettings } from './train-params.ts';
 
 export interface LmTrainingRun {
   settings: LmTrainSettings;

@@ -20,6 +20,7 @@ import { lab1Pipeline, reviewsCsv } from '../cli/lab1-fixture.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { packedTokens, TINY_INIT, writeSplitTokens } from '../stages/lm-fixtures.ts';
 import { assertAnswer } from './helpers.ts';
+import { stageParams } from '../helpers/params.ts';
 
 // A test-sized lab 1 on cpu: a two-layer LSTM with dropout, 4 epochs of 1,080 rows in batches of 8, so that an
 // epoch takes long enough for a kill to land in the next one, and dropout makes every (seed, epoch, batch) count.
@@ -155,7 +156,7 @@ test('a checkpoint with a flipped byte, then one cut short, is reported, set asi
   assertAnswer(again, { code: 0, messages: [/done: 0 ran, 6 cached/] });
 });
 
-const FINETUNE: FinetuneParams = { base: TINY_INIT, epochs: 2, batch_size: 4, lr: 3e-3, weight_decay: 0.01, warmup_steps: 2, logging_steps: 1, checkpoint_every: 2, seed: 11 };
+const FINETUNE = stageParams<FinetuneParams>('finetune', { base: TINY_INIT, epochs: 2, batch_size: 4, lr: 3e-3, weight_decay: 0.01, warmup_steps: 2, logging_steps: 1, checkpoint_every: 2, seed: 11 });
 
 test('finetune: a checkpoint with a flipped byte is set aside and the run ends bit-identical to an uninterrupted one', async () => {
   await tf.setBackend('cpu');

@@ -60,7 +60,7 @@ describe('the homework procedure against PyTorch', { skip }, () => {
     const load = await makeTestContext({ stageId: 'wikitext' });
     await loadStage.run(load, { path: source, format: 'wikitext' }, {});
     const split = await makeTestContext({ stageId: 'rows' });
-    await splitStage.run(split, { method: 'ordered', head: 0.1 }, { input: ref('dataset', load.outDir, 'wikitext', 'dataset') });
+    await splitStage.run(split, stageParams('split', { method: 'ordered', head: 0.1 }), { input: ref('dataset', load.outDir, 'wikitext', 'dataset') });
     const tokenize = await makeTestContext({ stageId: 'tokenize' });
     const params = stageParams<TokenizeParams>('tokenize', { mode: 'bpe', layout: 'pad', max_length: nPositions, keep_empty: true });
     await tokenizeStage.run(tokenize, params, { input: ref('splits', split.outDir, 'rows', 'splits') });
@@ -71,7 +71,7 @@ describe('the homework procedure against PyTorch', { skip }, () => {
 
   it('3(c): per-input-token perplexity = the homework evaluate_perplexity; per-predicted-token from the same sums', async () => {
     const ctx = await makeTestContext({ stageId: 'ppl' });
-    await evaluateStage.run(ctx, { base: TINY_GPT2, part: 'train', batch_size: 4 }, { data: tokensRef });
+    await evaluateStage.run(ctx, stageParams('evaluate', { base: TINY_GPT2, part: 'train', batch_size: 4 }), { data: tokensRef });
     const metrics = JSON.parse(await readFile(join(ctx.outDir, 'metrics.json'), 'utf8')) as Record<string, number>;
     const torch = JSON.parse(runPython([SCRIPT, 'perplexity', TINY_GPT2], batchJson(tokens, [...Array(tokens.rows).keys()]))) as Record<string, number>;
     console.log(`perplexity per input token: tfpipe ${metrics.train_perplexity_per_input_token}, PyTorch (homework) ${torch.per_input_token}`);

@@ -14,6 +14,7 @@ import { makeClassifierBatch } from '../../stages/classifier/classifier-batches.
 import { readLstmModel } from '../../stages/classifier/model-artifact.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { ref, trainedClassifier, type TrainFixture } from './train-fixtures.ts';
+import { stageParams } from '../helpers/params.ts';
 
 let fixture: TrainFixture;
 let modelDir: string;
@@ -64,7 +65,7 @@ test('predicted class and probability: softmax over logits, or the sigmoid of on
 test('evaluates the test part: figures from its predictions, examples with text, nothing leaked', async () => {
   const ctx = await makeTestContext();
   const before = tf.memory().numTensors;
-  const result = await evaluateStage.run(ctx, { examples: 3, label_title: 'Sentiment' }, { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens, texts: fixture.splits });
+  const result = await evaluateStage.run(ctx, stageParams('evaluate', { examples: 3, label_title: 'Sentiment' }), { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens, texts: fixture.splits });
   assert.equal(tf.memory().numTensors, before, 'no tensor outlives the stage');
 
   const test = fixture.parts.test;
@@ -107,9 +108,9 @@ test('evaluates the test part: figures from its predictions, examples with text,
 
 test('part: valid of a split-shaped input names the figures; a single part names itself', async () => {
   const ctx = await makeTestContext();
-  const valid = await evaluateStage.run(ctx, { part: 'valid', examples: 0 }, { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens });
+  const valid = await evaluateStage.run(ctx, stageParams('evaluate', { part: 'valid', examples: 0 }), { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens });
   assert.deepEqual(Object.keys(valid.metrics!), ['valid_loss', 'valid_acc', 'valid_precision', 'valid_recall', 'valid_f1', 'rows']);
-  const single = await evaluateStage.run(await makeTestContext(), { examples: 0 }, { model: ref('model', modelDir, 'train', 'model'), data: ref('tokens', join(fixture.root, 'tokens/valid'), 'tokenize', 'valid') });
+  const single = await evaluateStage.run(await makeTestContext(), stageParams('evaluate', { examples: 0 }), { model: ref('model', modelDir, 'train', 'model'), data: ref('tokens', join(fixture.root, 'tokens/valid'), 'tokenize', 'valid') });
   assert.deepEqual(single.metrics, valid.metrics);
 });
 
@@ -117,7 +118,7 @@ test('a model of a type evaluate does not know is an error that lists the known 
   const ctx = await makeTestContext({ stageId: 'eval' });
   await writeFile(join(ctx.scratchDir, 'config.json'), JSON.stringify({ format: 'tfpipe-model/1', model_type: 'mystery' }));
   await assert.rejects(
-    evaluateStage.run(ctx, {}, { model: ref('model', ctx.scratchDir, 'train', 'model'), data: fixture.tokens }),
+    evaluateStage.run(ctx, stageParams('evaluate', {}), { model: ref('model', ctx.scratchDir, 'train', 'model'), data: fixture.tokens }),
     /stage eval: cannot evaluate a mystery model from train \(evaluate knows: lstm-classifier[,)]/,
   );
 });

@@ -14,10 +14,11 @@ import { disposeGpt2Model } from '../../models/gpt2/model.ts';
 import { scheduledLr } from '../../stages/lm/train-params.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { packedTokens, TINY_INIT, writeSplitTokens } from './lm-fixtures.ts';
+import { stageParams } from '../helpers/params.ts';
 
 await tf.setBackend('cpu');
 
-const PARAMS: FinetuneParams = {
+const PARAMS = stageParams<FinetuneParams>('finetune', {
   base: TINY_INIT,
   epochs: 2,
   batch_size: 4,
@@ -27,7 +28,7 @@ const PARAMS: FinetuneParams = {
   logging_steps: 1,
   checkpoint_every: 2,
   seed: 11,
-};
+});
 
 describe('finetune stage', () => {
   it('resumes an interrupted run mid-epoch and ends bit-identical to an uninterrupted one', async () => {

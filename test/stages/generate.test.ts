@@ -20,6 +20,7 @@ import { forwardCases, greedyNewTokens, TINY_GPT2 } from '../models/gpt2/fixture
 import { startFakeHub, type FakeHub } from '../models/hub/fake-hub.ts';
 import { hubEnv, makeHubCache, removeHubCaches, tinyRepo } from '../models/hub/fixtures.ts';
 import { artifactRef, packedTokens, writeSplitTokens, writeTinyModelFolder } from './lm-fixtures.ts';
+import { stageParams } from '../helpers/params.ts';
 
 await tf.setBackend('cpu');
 
@@ -41,7 +42,7 @@ describe('generate stage', () => {
     const newTokens = greedyNewTokens(cases[0]);
     assert.ok(cases.every((c) => greedyNewTokens(c) === newTokens), 'the reference generated as many tokens for every prompt');
     const ctx = await makeTestContext({ stageId: 'gen', env: hubEnv(hub, await makeHubCache()) });
-    const result = await generateStage.run(ctx, { base: 'someone/tiny-gpt2', prompts: cases.map((c) => c.prompt), max_new_tokens: newTokens }, {});
+    const result = await generateStage.run(ctx, stageParams('generate', { base: 'someone/tiny-gpt2', prompts: cases.map((c) => c.prompt), max_new_tokens: newTokens }), {});
     const out = await texts(ctx.outDir);
     for (const [i, ref] of cases.entries()) {
       assert.deepEqual(encodeGpt2(ref.prompt), ref.ids, 'the prompt tokenizes as HF does');
@@ -58,7 +59,7 @@ describe('generate stage', () => {
     const prompt = 'The model is based on the concept of';
     const options = { repetition_penalty: 1.3, no_repeat_ngram_size: 2, max_new_tokens: 12 };
     const ctx = await makeTestContext({ stageId: 'gen' });
-    await generateStage.run(ctx, { base: TINY_GPT2, prompts: [prompt], ...options }, {});
+    await generateStage.run(ctx, stageParams('generate', { base: TINY_GPT2, prompts: [prompt], ...options }), {});
     const model = await loadGpt2(TINY_GPT2);
     let direct: Awaited<ReturnType<typeof generateGpt2>>;
     try {
@@ -70,7 +71,7 @@ describe('generate stage', () => {
 
     const sample = async () => {
       const c = await makeTestContext({ stageId: 'sample' });
-      await generateStage.run(c, { base: TINY_GPT2, prompts: [prompt], do_sample: true, top_k: 50, top_p: 0.9, temperature: 0.8, seed: 7, max_new_tokens: 8 }, {});
+      await generateStage.run(c, stageParams('generate', { base: TINY_GPT2, prompts: [prompt], do_sample: true, top_k: 50, top_p: 0.9, temperature: 0.8, seed: 7, max_new_tokens: 8 }), {});
       return (await texts(c.outDir))[0].new_ids;
     };
     assert.deepEqual(await sample(), await sample());
@@ -82,10 +83,10 @@ describe('generate stage', () => {
     const base = await writeTinyModelFolder(4);
     const data = await writeSplitTokens(packedTokens(8, 16), packedTokens(2, 16, 9));
     const train = await makeTestContext({ stageId: 'lora' });
-    await loraStage.run(train, { base, r: 4, lora_alpha: 32, epochs: 1, batch_size: 4, lr: 5e-2, seed: 1 }, { data });
+    await loraStage.run(train, stageParams('lora', { base, r: 4, lora_alpha: 32, epochs: 1, batch_size: 4, lr: 5e-2, seed: 1 }), { data });
 
     const ctx = await makeTestContext({ stageId: 'gen' });
-    await generateStage.run(ctx, { prompts: ['a'], max_new_tokens: 6, stop_at_eos: false }, { model: artifactRef(train.outDir, 'lora', 'model', 'model') });
+    await generateStage.run(ctx, stageParams('generate', { prompts: ['a'], max_new_tokens: 6, stop_at_eos: false }), { model: artifactRef(train.outDir, 'lora', 'model', 'model') });
     const model = await loadGpt2(base);
     let direct: Awaited<ReturnType<typeof generateGpt2>>;
     try {

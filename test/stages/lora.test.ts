@@ -16,11 +16,12 @@ import { loadLoraAdapter } from '../../models/lora/io.ts';
 import { detachLora } from '../../models/lora/lora.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { artifactRef, packedTokens, writeSplitTokens, writeTinyModelFolder } from './lm-fixtures.ts';
+import { stageParams } from '../helpers/params.ts';
 
 await tf.setBackend('cpu');
 
 const BASE = await writeTinyModelFolder();
-const PARAMS: LoraParams = { base: BASE, r: 4, lora_alpha: 16, epochs: 2, batch_size: 4, lr: 1e-2, logging_steps: 2, seed: 3 };
+const PARAMS = stageParams<LoraParams>('lora', { base: BASE, r: 4, lora_alpha: 16, epochs: 2, batch_size: 4, lr: 1e-2, logging_steps: 2, seed: 3 });
 
 describe('lora stage', () => {
   it('writes a peft adapter that loadLoraAdapter loads onto its base, with peft key names and config', async () => {
@@ -72,7 +73,7 @@ describe('lora stage', () => {
 
     const measure = async (dir: string, stage: string) => {
       const ctx = await makeTestContext({ stageId: `ppl_${stage}` });
-      const r = await evaluateStage.run(ctx, { part: 'valid', batch_size: 256 }, { model: artifactRef(dir, stage, 'model', 'model'), data });
+      const r = await evaluateStage.run(ctx, stageParams('evaluate', { part: 'valid', batch_size: 256 }), { model: artifactRef(dir, stage, 'model', 'model'), data });
       return r.metrics!.valid_perplexity as number;
     };
     const viaAdapter = await measure(adapterCtx.outDir, 'lora');

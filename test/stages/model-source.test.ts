@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { finetuneStage } from '../../stages/finetune.ts';
-import { disposeLm, loadLmModel, modelSourceFiles } from '../../stages/lm/model-source.ts';
+import { modelSourceFiles } from '../../stages/lm/model-files.ts';
+import { disposeLm, loadLmModel } from '../../stages/lm/model-source.ts';
 import { readSafetensors, writeSafetensors } from '../../models/io/safetensors.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { TINY_GPT2 } from '../models/gpt2/fixtures.ts';
 import { packedTokens, writeSplitTokens } from './lm-fixtures.ts';
+import { stageParams } from '../helpers/params.ts';
 
 await tf.setBackend('cpu');
 
@@ -78,7 +80,7 @@ describe('model source', () => {
     const data = await writeSplitTokens(packedTokens(8, 12), packedTokens(2, 12, 5));
     const ctx = await makeTestContext({ stageId: 'ft' });
     await assert.rejects(
-      finetuneStage.run(ctx, { base: { init: { n_layer, n_head: 64, n_embd: C } }, epochs: 1, batch_size: 2, lr: 1e-3 }, { data }),
+      finetuneStage.run(ctx, stageParams('finetune', { base: { init: { n_layer, n_head: 64, n_embd: C } }, epochs: 1, batch_size: 2, lr: 1e-3 }), { data }),
       new RegExp(`base \`init\`: a GPT-2 of n_layer ${n_layer}, n_embd ${C}, vocab_size 50257, for full-training, needs [\\d.]+ GiB \\([\\d.]+B parameters × 4 bytes × 4 \\(weights, gradients, AdamW m and v\\)\\), but [\\d.]+ [KMG]iB is available`),
     );
     assert.equal(tf.memory().numTensors, before, 'refused before a tensor was made');

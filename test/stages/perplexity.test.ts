@@ -15,6 +15,7 @@ import { heldTensors } from '../helpers/held.ts';
 import { forwardCases, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
 import { packedTokens, paddedTokens, TINY_INIT, TINY_VOCAB, writeSingleTokens } from './lm-fixtures.ts';
 import type { Tokens } from '../../stages/artifacts/tokens.ts';
+import { stageParams } from '../helpers/params.ts';
 
 await tf.setBackend('cpu');
 
@@ -92,7 +93,7 @@ describe('evaluate stage, perplexity mode', () => {
         labelKind: 'position', labels: Int32Array.from(ref.ids), labelNames: [], vocabSize: GPT2_VOCAB_SIZE, padId: GPT2_EOS_ID,
       };
       const ctx = await makeTestContext({ stageId: 'perplexity' });
-      const result = await evaluateStage.run(ctx, { base: TINY_GPT2, batch_size: 256 }, { data: await writeSingleTokens(tokens, 'test') });
+      const result = await evaluateStage.run(ctx, stageParams('evaluate', { base: TINY_GPT2, batch_size: 256 }), { data: await writeSingleTokens(tokens, 'test') });
       const m = result.metrics!;
       assert.ok(Math.abs((m.test_loss as number) - ref.loss) < 1e-4, `loss ${m.test_loss} vs HF ${ref.loss}`);
       assert.ok(Math.abs((m.test_perplexity as number) / Math.exp(ref.loss) - 1) < 1e-4, `perplexity ${m.test_perplexity} vs exp(HF loss) ${Math.exp(ref.loss)}`);
@@ -102,10 +103,10 @@ describe('evaluate stage, perplexity mode', () => {
   });
 
   it('hashes a local base folder into the fingerprint and says what to give when neither base nor model is set', async () => {
-    const files = await evaluateStage.files!({ base: TINY_GPT2 }, { env: {}, baseDir: '/', cacheRoot: '/' });
+    const files = await evaluateStage.files!(stageParams('evaluate', { base: TINY_GPT2 }), { env: {}, baseDir: '/', cacheRoot: '/' });
     assert.deepEqual(files.map((f) => f.path.split('/').pop()), ['config.json', 'model.safetensors']);
-    assert.deepEqual(await evaluateStage.files!({ base: TINY_INIT }, { env: {}, baseDir: '/', cacheRoot: '/' }), []);
+    assert.deepEqual(await evaluateStage.files!(stageParams('evaluate', { base: TINY_INIT }), { env: {}, baseDir: '/', cacheRoot: '/' }), []);
     const ctx = await makeTestContext({ stageId: 'ppl' });
-    await assert.rejects(evaluateStage.run(ctx, {}, { data: await writeSingleTokens(packedTokens(1, 4)) }), /stage ppl: no `model` input.*`base`/);
+    await assert.rejects(evaluateStage.run(ctx, stageParams('evaluate', {}), { data: await writeSingleTokens(packedTokens(1, 4)) }), /stage ppl: no `model` input.*`base`/);
   });
 });

@@ -39,7 +39,7 @@ interface CsvRow {
 test('classifier: each text gets the label and probability evaluate gives its tokenized row; rows sum to 1', async () => {
   const test = fixture.parts.test;
   const evaluated = await makeTestContext();
-  await evaluateStage.run(evaluated, { examples: 0 }, { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens });
+  await evaluateStage.run(evaluated, stageParams('evaluate', { examples: 0 }), { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens });
   const predicted = await readTyped(join(evaluated.outDir, 'predictions.i32'), Int32Array);
   const probability = await readTyped(join(evaluated.outDir, 'probability.f32'), Float32Array);
 

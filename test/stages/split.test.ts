@@ -9,6 +9,7 @@ import { computeSplitIndices } from '../../stages/data/split-indices.ts';
 import type { ArtifactRef, Fingerprint } from '../../stages/stage.ts';
 import { FULL_IMDB_CSV, makeTestContext } from '../helpers/context.ts';
 import { sklearnReference } from './data/sklearn-reference.ts';
+import { stageParams } from '../helpers/params.ts';
 
 const ref = (dir: string): Record<string, ArtifactRef> => ({ input: { type: 'dataset', dir, fingerprint: 'f' as Fingerprint, stage: 'load', output: 'dataset' } });
 
@@ -26,7 +27,7 @@ test("the homework's IMDB split: load 50,000 rows, sklearn test 0.2 then valid 0
   const loaded = await makeTestContext();
   await loadStage.run(loaded, { dataset: 'imdb' }, {});
   const ctx = await makeTestContext();
-  const result = await splitStage.run(ctx, { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12 }, ref(loaded.outDir));
+  const result = await splitStage.run(ctx, stageParams('split', { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12 }), ref(loaded.outDir));
   assert.deepEqual(result.metrics, { train_rows: 35000, valid_rows: 5000, test_rows: 10000, seed: 12 });
 
   const all = await readDataset(loaded.outDir);
@@ -51,21 +52,21 @@ test('head keeps the first rows of each part unshuffled, like select(range(len /
   const texts = Array.from({ length: 1000 }, (_, i) => `row ${i}`);
   const input = await datasetDir({ texts, labels: null, labelNames: [] });
   const ctx = await makeTestContext();
-  await splitStage.run(ctx, { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12, head: { train: 0.1, test: 50 } }, ref(input));
+  await splitStage.run(ctx, stageParams('split', { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12, head: { train: 0.1, test: 50 } }), ref(input));
   const parts = await readParts(ctx.outDir);
   const full = computeSplitIndices(1000, null, { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12, stratify: false });
   assert.equal(parts.train.texts.length, Math.floor(700 / 10));
   assert.deepEqual(parts.train.texts, Array.from(full.train.slice(0, 70), (i) => texts[i]));
   assert.equal(parts.valid.texts.length, 100, 'no head for valid');
   assert.deepEqual(parts.test.texts, Array.from(full.test.slice(0, 50), (i) => texts[i]));
-  await assert.rejects(splitStage.run(await makeTestContext(), { test: 0.2, head: 1.5 }, ref(input)), /head for train is 1.5/);
+  await assert.rejects(splitStage.run(await makeTestContext(), stageParams('split', { test: 0.2, head: 1.5 }), ref(input)), /head for train is 1.5/);
 });
 
 test('random split: default seed from ctx.rng, stratify keeps label shares, an empty part is still written', async () => {
   const labels = Int32Array.from({ length: 200 }, (_, i) => (i < 150 ? 0 : 1));
   const input = await datasetDir({ texts: Array.from(labels, (l, i) => `${l}:${i}`), labels, labelNames: ['a', 'b'] });
   const ctx = await makeTestContext();
-  const result = await splitStage.run(ctx, { test: 0.2, stratify: true }, ref(input));
+  const result = await splitStage.run(ctx, stageParams('split', { test: 0.2, stratify: true }), ref(input));
   assert.equal(result.metrics!.seed, ctx.rng.seed);
   const parts = await readParts(ctx.outDir);
   assert.deepEqual([parts.train.texts.length, parts.valid.texts.length, parts.test.texts.length], [160, 0, 40]);
@@ -75,6 +76,6 @@ test('random split: default seed from ctx.rng, stratify keeps label shares, an e
   assert.deepEqual(parts.test.labelNames, ['a', 'b']);
 
   const unlabelled = await datasetDir({ texts: ['x', 'y', 'z'], labels: null, labelNames: [] });
-  await assert.rejects(splitStage.run(await makeTestContext(), { test: 0.5, stratify: true }, ref(unlabelled)), /stratify needs a labelled dataset/);
-  await assert.rejects(splitStage.run(await makeTestContext(), { test: 0.2 }, {}), /no input dataset/);
+  await assert.rejects(splitStage.run(await makeTestContext(), stageParams('split', { test: 0.5, stratify: true }), ref(unlabelled)), /stratify needs a labelled dataset/);
+  await assert.rejects(splitStage.run(await makeTestContext(), stageParams('split', { test: 0.2 }), {}), /no input dataset/);
 });

@@ -21,7 +21,7 @@ async function tokenize(params: Partial<TokenizeParams>, inputs: Record<string, 
 
 async function vocabFrom(texts: string[]): Promise<ArtifactRef> {
   const ctx = await makeTestContext({ stageId: 'vocab' });
-  await vocabStage.run(ctx, { min_freq: 1 }, { input: await datasetRef(rows(texts)) });
+  await vocabStage.run(ctx, stageParams('vocab', { min_freq: 1 }), { input: await datasetRef(rows(texts)) });
   return refTo('vocab', ctx.outDir, 'vocab');
 }
 

@@ -10,6 +10,7 @@ import { writeVocab } from '../../stages/artifacts/vocab.ts';
 import type { ArtifactRef, ArtifactType, Fingerprint } from '../../stages/stage.ts';
 import { trainStage } from '../../stages/train.ts';
 import { makeTestContext } from '../helpers/context.ts';
+import { stageParams } from '../helpers/params.ts';
 
 export const WORDS = ['<pad>', '<unk>', 'good', 'bad', 'film', 'plot', 'actor', 'long', 'music', 'scene', 'story', 'end'];
 export const LABEL_NAMES = ['negative', 'positive'];
@@ -92,6 +93,6 @@ export async function makeTrainFixture(rows: Record<SplitPart, number> = { train
 export async function trainedClassifier(): Promise<{ fixture: TrainFixture; modelDir: string }> {
   const fixture = await makeTrainFixture();
   const ctx = await makeTestContext();
-  await trainStage.run(ctx, { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 2, lr: 0.02, seed: 1 }, { data: fixture.tokens, vocab: fixture.vocab });
+  await trainStage.run(ctx, stageParams('train', { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 2, lr: 0.02, seed: 1 }), { data: fixture.tokens, vocab: fixture.vocab });
   return { fixture, modelDir: ctx.outDir };
 }

@@ -12,7 +12,7 @@ import { evaluateStage } from '../../stages/evaluate.ts';
 import { loadStage } from '../../stages/load.ts';
 import { splitStage } from '../../stages/split.ts';
 import type { ArtifactType, Stage } from '../../stages/stage.ts';
-import { tokenizeStage, type TokenizeParams } from '../../stages/tokenize.ts';
+import { tokenizeStage } from '../../stages/tokenize.ts';
 import { stageParams } from '../helpers/params.ts';
 import { trainStage } from '../../stages/train.ts';
 import { vocabStage } from '../../stages/vocab.ts';
@@ -23,10 +23,11 @@ before(async () => {
   await selectBackend('wasm');
 });
 
-async function runStage<P>(stage: Stage<P>, params: P, inputs: Record<string, [ArtifactType, string, string]> = {}) {
+/** `params` as a pipeline writes them; stageParams fills in the schema's defaults. */
+async function runStage<P>(stage: Stage<P>, params: Record<string, unknown>, inputs: Record<string, [ArtifactType, string, string]> = {}) {
   const ctx = await makeTestContext({ stageId: stage.kind });
   const refs = Object.fromEntries(Object.entries(inputs).map(([port, [type, dir, name]]) => [port, ref(type, dir, name, name)]));
-  const result = await stage.run(ctx, params, refs);
+  const result = await stage.run(ctx, stageParams<P>(stage.kind, params, Object.keys(inputs)), refs);
   return { dir: ctx.outDir, result, lines: ctx.lines };
 }
 
@@ -39,7 +40,7 @@ test('the IMDB sample, 2 epochs of a small LSTM: valid accuracy > 0.70, and eval
   const rest = rows - Math.ceil(0.2 * rows);
   assert.deepEqual(split.result.metrics, { train_rows: rest - Math.ceil(0.125 * rest), valid_rows: head.valid, test_rows: head.test, seed: 12 });
   const vocab = await runStage(vocabStage, { min_freq: 2 }, { input: ['splits', split.dir, 'split'] });
-  const tokens = await runStage(tokenizeStage, stageParams<TokenizeParams>('tokenize', { mode: 'word', max_length: 256 }, ['vocab']), { input: ['splits', split.dir, 'split'], vocab: ['vocab', vocab.dir, 'vocab'] });
+  const tokens = await runStage(tokenizeStage, { mode: 'word', max_length: 256 }, { input: ['splits', split.dir, 'split'], vocab: ['vocab', vocab.dir, 'vocab'] });
 
   const before = tf.memory().numTensors;
   const started = performance.now();

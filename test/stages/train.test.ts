@@ -11,9 +11,10 @@ import { readCheckpoint } from '../../models/train/checkpoint.ts';
 import { readCsvRows } from '../../runner/runs/entry-files.ts';
 import { readLstmModel } from '../../stages/classifier/model-artifact.ts';
 import { predictClassifier } from '../../stages/classifier/classifier-batches.ts';
-import { trainStage, type TrainParams } from '../../stages/train.ts';
+import { trainStage } from '../../stages/train.ts';
 import type { StageContext, StageResult } from '../../stages/stage.ts';
 import { makeTestContext } from '../helpers/context.ts';
+import { stageParams } from '../helpers/params.ts';
 import { LABEL_NAMES, makeTrainFixture, ref, type TrainFixture } from './train-fixtures.ts';
 
 let fixture: TrainFixture;
@@ -22,11 +23,12 @@ before(async () => {
   fixture = await makeTrainFixture();
 });
 
-const PARAMS: TrainParams = { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 3, lr: 0.02, seed: 5, dropout: 0.2, n_layers: 2 };
+/** The pipeline's keys, as written; stageParams fills in the schema's defaults. */
+const PARAMS = { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 3, lr: 0.02, seed: 5, dropout: 0.2, n_layers: 2 };
 
-async function train(params: Partial<TrainParams> = {}, ctxOverrides: Partial<StageContext> = {}) {
+async function train(params: Record<string, unknown> = {}, ctxOverrides: Partial<StageContext> = {}) {
   const ctx = await makeTestContext(ctxOverrides);
-  const result = await trainStage.run(ctx, { ...PARAMS, ...params }, { data: fixture.tokens, vocab: fixture.vocab });
+  const result = await trainStage.run(ctx, stageParams('train', { ...PARAMS, ...params }), { data: fixture.tokens, vocab: fixture.vocab });
   return { ctx, result };
 }
 
@@ -86,7 +88,7 @@ test('an interrupted training resumes from its checkpoint and ends as an uninter
     signal: controller.signal,
     progress: { start: () => {}, update: () => {}, status: (text) => text.startsWith('Epoch 2:') && controller.abort(new Error('interrupted')) },
   });
-  await assert.rejects(trainStage.run(await interrupted, PARAMS, { data: fixture.tokens, vocab: fixture.vocab }), /interrupted/);
+  await assert.rejects(trainStage.run(await interrupted, stageParams('train', PARAMS), { data: fixture.tokens, vocab: fixture.vocab }), /interrupted/);
   assert.equal((await readCheckpoint(first.checkpointDir))?.state.epochsDone, 2, 'the checkpoint holds epoch 2');
 
   const resumed = await train({}, { checkpointDir: first.checkpointDir });
@@ -118,8 +120,8 @@ test('output_dim 1 trains one logit with BCE-with-logits', async () => {
 test('input errors name the stage and what is wrong', async () => {
   const ctx = await makeTestContext({ stageId: 'trainer' });
   const single = ref('tokens', join(fixture.root, 'tokens', 'train'), 'tokenize', 'train');
-  await assert.rejects(trainStage.run(ctx, PARAMS, { data: single, vocab: fixture.vocab }), /stage trainer: input tokenize.train has a single part; train needs train and valid parts/);
-  await assert.rejects(trainStage.run(ctx, PARAMS, { data: fixture.tokens }), /stage trainer: no `vocab` input/);
-  await assert.rejects(trainStage.run(ctx, { ...PARAMS, output_dim: 1, optimizer: 'sgd', betas: [0.9, 0.99] }, { data: fixture.tokens, vocab: fixture.vocab }), /betas and eps are for adam and adamw, not sgd/);
+  await assert.rejects(trainStage.run(ctx, stageParams('train', PARAMS), { data: single, vocab: fixture.vocab }), /stage trainer: input tokenize.train has a single part; train needs train and valid parts/);
+  await assert.rejects(trainStage.run(ctx, stageParams('train', PARAMS), { data: fixture.tokens }), /stage trainer: no `vocab` input/);
+  await assert.rejects(trainStage.run(ctx, stageParams('train', { ...PARAMS, output_dim: 1, optimizer: 'sgd', betas: [0.9, 0.99] }), { data: fixture.tokens, vocab: fixture.vocab }), /betas and eps are for adam and adamw, not sgd/);
 });
 

@@ -4,14 +4,16 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readVocab } from '../../stages/artifacts/vocab.ts';
-import { vocabStage, type VocabParams } from '../../stages/vocab.ts';
+import { vocabStage } from '../../stages/vocab.ts';
 import { makeTestContext } from '../helpers/context.ts';
+import { stageParams } from '../helpers/params.ts';
 import { datasetRef, refTo, rows, splitsRef } from './text/refs.ts';
 import type { ArtifactRef } from '../../stages/stage.ts';
 
-async function buildVocab(input: ArtifactRef, params: VocabParams = {}) {
+/** `params` as a pipeline writes them; the schema's defaults are filled in by stageParams. */
+async function buildVocab(input: ArtifactRef, params: Record<string, unknown> = {}) {
   const ctx = await makeTestContext({ stageId: 'vocab' });
-  const result = await vocabStage.run(ctx, params, { input });
+  const result = await vocabStage.run(ctx, stageParams('vocab', params), { input });
   return { vocab: await readVocab(ctx.outDir), result, ctx };
 }
 
@@ -53,7 +55,7 @@ test('max_size keeps the most frequent words (ties: first seen) but lists them i
 });
 
 test('custom specials and swapped indices', async () => {
-  const params: VocabParams = { min_freq: 3, pad_token: '[PAD]', pad_index: 1, unk_token: '[UNK]', unk_index: 0 };
+  const params = { min_freq: 3, pad_token: '[PAD]', pad_index: 1, unk_token: '[UNK]', unk_index: 0 };
   const { vocab, ctx } = await buildVocab(await datasetRef(rows(GREEK)), params);
   assert.deepEqual(vocab.tokens, ['[UNK]', '[PAD]', 'zeta', 'alpha']);
   assert.equal(vocab.padIndex, 1);
