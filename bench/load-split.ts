@@ -13,7 +13,7 @@ import { splitStage } from '../stages/split.ts';
 import { readDataset, SPLIT_PARTS, type Dataset } from '../stages/artifacts/dataset.ts';
 import type { Fingerprint, StageContext } from '../stages/stage.ts';
 import { computeSplitIndices } from '../stages/data/split-indices.ts';
-import { stageParams } from '../test/helpers/params.ts';
+import { stageParams } from '../runner/spec/stage-params.ts';
 
 const SHARED_DATA = resolve(import.meta.dirname, '../../shared/data');
 const CSV = join(SHARED_DATA, 'imdb/IMDB_Dataset.csv.gz');

@@ -21,6 +21,7 @@ import { assignLabelIds, rareLabels } from './data/labels.ts';
 import { displayPath, readDecodedBuffer, type ReadOptions } from './data/read-file.ts';
 import { DataError, type ColumnMap, type RawRows } from './data/rows.ts';
 import { textBuilderRows, wikitextRows } from './data/text-lines.ts';
+import { formatNumber } from '../lib/text/number.ts';
 
 export type FileFormat = 'csv' | 'text' | 'wikitext' | 'jsonl' | 'parquet';
 
@@ -53,7 +54,7 @@ export function createLoadStage(catalog: Catalog = CATALOG): Stage<LoadParams> {
       const labelled = rows.labels ? assignLabelIds(rows, params.labels ?? source.labelNames) : null;
       if (labelled && !params.labels && !source.labelNames) reportLabelsSeen(ctx, display, labelled);
       ctx.signal.throwIfAborted();
-      ctx.progress.status(`write ${rows.texts.length.toLocaleString('en-US')} rows`);
+      ctx.progress.status(`write ${formatNumber(rows.texts.length)} rows`);
       await writeDataset(ctx.outDir, { texts: rows.texts, labels: labelled?.labels ?? null, labelNames: labelled?.labelNames ?? [] });
       return { metrics: { rows: rows.texts.length, ...labelCounts(labelled) }, summary: [describe(rows.texts.length, display, labelled)] };
     },
@@ -172,16 +173,16 @@ function emptyTextColumn(params: LoadParams): string {
 function reportLabelsSeen(ctx: StageContext, display: string, labelled: { labels: Int32Array; labelNames: string[] }): void {
   const counts = labelled.labelNames.map(() => 0);
   for (const id of labelled.labels) counts[id]++;
-  const listed = labelled.labelNames.map((name, id) => `${JSON.stringify(name)} ${counts[id].toLocaleString('en-US')}`).join(', ');
+  const listed = labelled.labelNames.map((name, id) => `${JSON.stringify(name)} ${formatNumber(counts[id])}`).join(', ');
   ctx.log.info(`labels seen in ${display} (no \`labels:\` given; ids in this order): ${listed}`);
   for (const id of rareLabels(counts)) {
     const share = ((100 * counts[id]) / labelled.labels.length).toFixed(2);
-    ctx.log.warn(`label ${JSON.stringify(labelled.labelNames[id])} has only ${counts[id]} of ${labelled.labels.length.toLocaleString('en-US')} rows (${share}%): a typo? List the classes in \`labels:\` to make any other value an error`);
+    ctx.log.warn(`label ${JSON.stringify(labelled.labelNames[id])} has only ${counts[id]} of ${formatNumber(labelled.labels.length)} rows (${share}%): a typo? List the classes in \`labels:\` to make any other value an error`);
   }
 }
 
 function describe(rows: number, display: string, labelled: { labels: Int32Array; labelNames: string[] } | null): string {
   const counts = labelCounts(labelled);
-  const detail = labelled ? ` (${labelled.labelNames.map((name) => `${name} ${counts[`label_${name}`].toLocaleString('en-US')}`).join(', ')})` : '';
-  return `${display}: ${rows.toLocaleString('en-US')} rows${detail}`;
+  const detail = labelled ? ` (${labelled.labelNames.map((name) => `${name} ${formatNumber(counts[`label_${name}`])}`).join(', ')})` : '';
+  return `${display}: ${formatNumber(rows)} rows${detail}`;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Stage, StageContext, ArtifactRef, StageResult } from './stage.ts';
 import { readDataset, selectRows, writeDataset, SPLIT_PARTS, type SplitPart } from './artifacts/dataset.ts';
 import { computeSplitIndices, isFraction, isRowCount, type SplitMethod, type SplitIndices } from './data/split-indices.ts';
+import { formatNumber } from '../lib/text/number.ts';
 
 /** The schema fills in method and stratify (ajv); the sizes, seed and head have no constant default. */
 export interface SplitParams {
@@ -45,10 +46,10 @@ export const splitStage: Stage<SplitParams> = {
       await writeDataset(join(ctx.outDir, part), selectRows(data, kept[part]));
       ctx.progress.update(done + 1);
     }
-    const counts = SPLIT_PARTS.map((part) => `${part} ${kept[part].length.toLocaleString('en-US')}`).join(' · ');
+    const counts = SPLIT_PARTS.map((part) => `${part} ${formatNumber(kept[part].length)}`).join(' · ');
     return {
       metrics: { train_rows: kept.train.length, valid_rows: kept.valid.length, test_rows: kept.test.length, seed },
-      summary: [`${counts} of ${data.texts.length.toLocaleString('en-US')} rows (${method}${params.stratify ? ', stratified' : ''}, seed ${seed})`],
+      summary: [`${counts} of ${formatNumber(data.texts.length)} rows (${method}${params.stratify ? ', stratified' : ''}, seed ${seed})`],
     };
   },
 };

@@ -1,6 +1,8 @@
 // A causal-LM training batch for GPT-2: ids, the labels HF shifts inside the loss, the attention mask, and the
 // targets count, the loss's denominator, which weights the batch in an epoch's mean loss.
-import { IGNORE_INDEX } from './loss.ts';
+
+/** Label value of positions the loss ignores (PyTorch's CrossEntropyLoss ignore_index, HF's -100). */
+export const IGNORE_INDEX = -100;
 
 export interface Gpt2Batch {
   /** [B][T] token ids. */

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { onWebGpu, useFusedKernels } from '../backend/webgpu/run-program.ts';
 import { differentiable, gradsFor, headLogits, headWeightGrad, needsGrad } from './ops.ts';
 import { crossEntropyLogitGrad, rowLogSumExp } from './webgpu/cross-entropy.ts';
+import { IGNORE_INDEX } from './batch.ts';
 
-export const IGNORE_INDEX = -100;
 
 /**
  * HF's shift: position t predicts labels[t + 1]; the last position of each row predicts nothing.

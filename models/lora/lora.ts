@@ -7,6 +7,7 @@ import { type Conv1DAdapter, type Gpt2Model } from '../gpt2/model.ts';
 import { countParams, namedVariable } from '../gpt2/params.ts';
 import { deriveSeed, differentiable, dropout, gradsFor, matMul2d } from '../gpt2/ops.ts';
 import { GPT2_LORA_TARGETS, isTargetModule, loraScaling, type LoraConfig } from './config.ts';
+import { formatNumber } from '../../lib/text/number.ts';
 
 /** Trainable LoRA weights by peft's saved names: `base_model.model.<module>.lora_A.weight` / `lora_B.weight`. */
 export type LoraParams = Record<string, tf.Variable>;
@@ -113,6 +114,6 @@ export function formatTrainableParams(model: Gpt2Model, state?: LoraState): stri
   const base = countParams(model.params);
   const trainable = state ? lora : base;
   const all = base + lora;
-  const group = (n: number) => n.toLocaleString('en-US');
+  const group = (n: number) => formatNumber(n);
   return `trainable params: ${group(trainable)} || all params: ${group(all)} || trainable%: ${((100 * trainable) / all).toFixed(4)}`;
 }

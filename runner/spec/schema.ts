@@ -7,7 +7,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { isPlainObject } from './extends.ts';
 import { childPointer, type LocationMap } from './locations.ts';
 import { describeSchemaError } from './schema-errors.ts';
-import { SCHEMAS_DIR, type KindCatalog } from './kinds.ts';
+import { readKindCatalog, SCHEMAS_DIR, type KindCatalog } from './kinds.ts';
 import type { SpecProblem } from './types.ts';
 
 export const PIPELINE_SCHEMA_FILE = join(SCHEMAS_DIR, 'pipeline.schema.json');
@@ -48,6 +48,11 @@ function validatorsFor(catalog: KindCatalog): Validators {
   const validators = { catalog, pipeline: ajv.compile(pipelineSchema), stages };
   cache.set(catalog.dir, validators);
   return validators;
+}
+
+/** The compiled schema of one stage kind, the one validateSchema applies (defaults filled in place). */
+export function stageValidator(kind: string, catalog: KindCatalog = readKindCatalog()): ValidateFunction | undefined {
+  return validatorsFor(catalog).stages.get(kind);
 }
 
 /**

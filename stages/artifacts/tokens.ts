@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { SPLIT_PARTS, type SplitPart } from './dataset.ts';
 import type { ArtifactRef } from '../stage.ts';
 import { readTyped, writeTyped } from './typed-file.ts';
+import { IGNORE_INDEX } from '../../models/gpt2/batch.ts';
 
-/** Label value of positions a loss must ignore (PyTorch's CrossEntropyLoss ignore_index). */
-export const IGNORE_INDEX = -100;
 
 export type TokenMode = 'word' | 'bpe';
 /** pad: one source row per row, truncated and padded to width; pack: all rows concatenated, cut into blocks. */

@@ -14,6 +14,7 @@ import { predictClassifier } from './classifier-batches.ts';
 import { classificationFigures, predictionsFromLogits } from './classification-metrics.ts';
 import { readLstmModel } from './model-artifact.ts';
 import { writeMetricsJson } from '../artifacts/result-files.ts';
+import { formatNumber } from '../../lib/text/number.ts';
 
 /** Every key has its default from the schema (ajv fills them in). */
 export interface ClassifierEvaluateParams {
@@ -88,7 +89,7 @@ async function readExampleTexts(ctx: StageContext, ref: ArtifactRef | undefined,
 
 function summaryLines(part: string, metrics: Record<string, number>, confusion: number[][], labelNames: string[], examples: Example[], title: string): string[] {
   const f = (k: string) => metrics[`${part}_${k}`].toFixed(4);
-  const lines = [`${part}: loss ${f('loss')} · accuracy ${f('acc')} · precision ${f('precision')} · recall ${f('recall')} · f1 ${f('f1')} (${metrics.rows.toLocaleString('en-US')} rows)`];
+  const lines = [`${part}: loss ${f('loss')} · accuracy ${f('acc')} · precision ${f('precision')} · recall ${f('recall')} · f1 ${f('f1')} (${formatNumber(metrics.rows)} rows)`];
   const name = (k: number) => labelNames[k] ?? String(k);
   lines.push(`confusion matrix (row: actual, column: predicted): ${confusion.map((row, k) => `${name(k)} [${row.join(', ')}]`).join(' · ')}`);
   for (const e of examples) {

@@ -12,6 +12,7 @@ import { readImdbArchive } from './imdb-archive.ts';
 import { readDecodedBuffer, type ReadOptions } from './read-file.ts';
 import { DataError, type RawRows } from './rows.ts';
 import { wikitextRows } from './text-lines.ts';
+import { formatNumber } from '../../lib/text/number.ts';
 
 export interface CatalogLocation {
   entry: CatalogEntry;
@@ -107,7 +108,7 @@ export async function readCatalogRows(location: CatalogLocation, ctx: ReadContex
       const local = location.localMiss ?? 'TFPIPE_DATA is not set';
       throw new DataError(`${error.message}; ${local}: point it at a folder holding ${part.local.path} to read ${entry.name} without a download`);
     });
-    if (outcome.fetched) ctx.log.info(`downloaded ${url} (${outcome.bytes.toLocaleString('en-US')} bytes${outcome.resumedFrom ? `, resumed at ${outcome.resumedFrom.toLocaleString('en-US')}` : ''})`);
+    if (outcome.fetched) ctx.log.info(`downloaded ${url} (${formatNumber(outcome.bytes)} bytes${outcome.resumedFrom ? `, resumed at ${formatNumber(outcome.resumedFrom)}` : ''})`);
     ctx.progress.status(`read ${entry.name}`);
     rows = (await readSource(part.remote.format, location.downloadPath, entry, display, { signal: ctx.signal })).rows;
     checkContent = true;

@@ -12,6 +12,7 @@ import { checkLmTokens } from './lm-batches.ts';
 import { disposeLm, loadLmModel } from './model-source.ts';
 import type { LmSourceParams } from './model-files.ts';
 import { measurePerplexity, perplexityMetrics } from './perplexity.ts';
+import { formatNumber } from '../../lib/text/number.ts';
 
 /** part and batch_size have their defaults from evaluate's schema (ajv fills them in). */
 export type PerplexityEvaluateParams = LmSourceParams & {
@@ -30,7 +31,7 @@ export async function evaluatePerplexity(ctx: StageContext, params: PerplexityEv
     const all = countParams(loaded.model.params) + (loaded.lora ? countParams(loaded.lora.params) : 0);
     const metrics = { ...perplexityMetrics(part, result), all_params: all };
     await writeMetricsJson(ctx.outDir, { ...metrics, model: loaded.label });
-    const line = `${loaded.label} on ${part}: loss ${result.loss.toFixed(4)} · perplexity ${result.perplexity.toFixed(2)} per predicted token (${result.tokens.toLocaleString('en-US')}), ${result.perplexityPerInputToken.toFixed(2)} per input token (${result.inputTokens.toLocaleString('en-US')})`;
+    const line = `${loaded.label} on ${part}: loss ${result.loss.toFixed(4)} · perplexity ${result.perplexity.toFixed(2)} per predicted token (${formatNumber(result.tokens)}), ${result.perplexityPerInputToken.toFixed(2)} per input token (${formatNumber(result.inputTokens)})`;
     return { metrics, summary: [line] };
   } finally {
     disposeLm(loaded);

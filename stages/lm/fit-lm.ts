@@ -14,6 +14,7 @@ import { createTrainerAdamW } from './param-groups.ts';
 import { measurePerplexity } from './perplexity.ts';
 import { formatStepRow, StepLog } from './step-log.ts';
 import { scheduledLr, type LmTrainSettings } from './train-params.ts';
+import { formatNumber } from '../../lib/text/number.ts';
 
 export interface LmData {
   train: Tokens;
@@ -142,6 +143,6 @@ function summarise(result: FitResult, train: Tokens, pads: PadLabels, resumedAtS
   };
   const summary = history.map(formatLmEpoch);
   if (resumedAtStep !== null) summary.push(`resumed from a checkpoint at step ${resumedAtStep}`);
-  summary.push(`${trainTokens.toLocaleString('en-US')} training tokens in ${trainSeconds.toFixed(1)} s (${Math.round(tokensPerS).toLocaleString('en-US')} tokens/s)`);
+  summary.push(`${formatNumber(trainTokens)} training tokens in ${trainSeconds.toFixed(1)} s (${formatNumber(Math.round(tokensPerS))} tokens/s)`);
   return { metrics, summary };
 }

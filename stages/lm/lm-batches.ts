@@ -6,8 +6,7 @@
 //   trained  the Trainer given no collator (the homework's 3(d)): labels are the input ids, pads included, so every
 //            row keeps its full width and every position after the first is a target.
 import type { Tokens } from '../artifacts/tokens.ts';
-import { IGNORE_INDEX } from '../artifacts/tokens.ts';
-import type { Gpt2Batch } from '../../models/gpt2/batch.ts';
+import { gpt2Batch, IGNORE_INDEX, type Gpt2Batch } from '../../models/gpt2/batch.ts';
 import type { Gpt2Config } from '../../models/gpt2/config.ts';
 
 /** What the pads of padded rows are in the labels: ignored (-100) or trained on (the pad id). */
@@ -55,7 +54,6 @@ export function makeLmBatch(tokens: Tokens, rows: ArrayLike<number>, pads: PadLa
   const rowLabels: number[][] = [];
   const mask: number[][] = [];
   let padded = false;
-  let targets = 0;
   let inputTokens = 0;
   for (let i = 0; i < rows.length; i++) {
     const start = rows[i] * tokens.width;
@@ -63,10 +61,9 @@ export function makeLmBatch(tokens: Tokens, rows: ArrayLike<number>, pads: PadLa
     ids.push(Array.from(tokens.ids.subarray(start, start + T)));
     const l = Array.from(labels.subarray(start, start + T));
     rowLabels.push(l);
-    for (let t = 1; t < T; t++) if (l[t] !== IGNORE_INDEX) targets++;
     mask.push(Array.from({ length: T }, (_, t) => (t < length ? 1 : 0)));
     if (length < T) padded = true;
     inputTokens += Math.min(length, T);
   }
-  return { ids, labels: rowLabels, ...(padded ? { attentionMask: mask } : {}), targets, inputTokens };
+  return { ...gpt2Batch(ids, rowLabels, padded ? mask : undefined), labels: rowLabels, inputTokens };
 }

@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatCsv } from '../artifacts/csv-table.ts';
 import { STEPS_FILE } from '../artifacts/result-files.ts';
+import { formatNumber } from '../../lib/text/number.ts';
 
 const LOG_FILE = 'steps.jsonl';
 
@@ -76,5 +77,5 @@ export class StepLog {
 
 /** "step 50 · epoch 0.42 · loss 3.2101 · lr 4.58e-05 · 1,234 tokens/s" */
 export function formatStepRow(row: StepRow): string {
-  return `step ${row.step} · epoch ${row.epoch.toFixed(2)} · loss ${row.loss.toFixed(4)} · lr ${row.lr.toExponential(2)} · ${Math.round(row.tokens_per_s).toLocaleString('en-US')} tokens/s`;
+  return `step ${row.step} · epoch ${row.epoch.toFixed(2)} · loss ${row.loss.toFixed(4)} · lr ${row.lr.toExponential(2)} · ${formatNumber(Math.round(row.tokens_per_s))} tokens/s`;
 }

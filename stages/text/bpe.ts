@@ -7,7 +7,7 @@
 //         row of padding only (length 0).
 // Text such as "<|endoftext|>" is encoded as plain text: no special tokens are parsed, as HF with GPT-2's files.
 import { encode } from 'gpt-tokenizer/encoding/r50k_base';
-import { IGNORE_INDEX } from '../artifacts/tokens.ts';
+import { IGNORE_INDEX } from '../../models/gpt2/batch.ts';
 
 export const GPT2_VOCAB_SIZE = 50257;
 export const GPT2_EOS_ID = 50256;

@@ -11,7 +11,7 @@ import { readSafetensors } from '../../models/io/safetensors.ts';
 import { selectBackend } from '../../models/backend/select.ts';
 import { loadGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, forwardGpt2, type Gpt2Model } from '../../models/gpt2/model.ts';
-import { IGNORE_INDEX } from '../../stages/artifacts/tokens.ts';
+import { IGNORE_INDEX } from '../../models/gpt2/batch.ts';
 import { forwardCases, LORA_STEP3, loraFixture, maxAbsDiff, TINY_GPT2, tinyConfig, trainFixture, type ForwardCase } from '../models/gpt2/fixtures.ts';
 import { heldTensors } from '../helpers/held.ts';
 import { runPython, torchMissing } from './torch.ts';

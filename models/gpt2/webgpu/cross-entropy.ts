@@ -4,10 +4,9 @@
 // and stays in tf ops (loss.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram } from '../../backend/webgpu/run-program.ts';
+import { IGNORE_INDEX } from '../batch.ts';
 import { assertI32Indexable, elementwiseProgram, rowPreamble, rowProgram, workgroupArray, WORKGROUP_SIZE } from './kernel-shapes.ts';
 
-/** The target that marks a row as ignored (HF's -100); baked into the backward's WGSL. */
-const IGNORE_INDEX = -100;
 
 // X [N, V] → result lse [N]. One workgroup per row, one pass: each invocation keeps a running max m and
 // s = Σ exp(x − m) over its strided share of the row (rescaling s when m grows), then the tree reduction merges

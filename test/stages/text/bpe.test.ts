@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IGNORE_INDEX } from '../../../stages/artifacts/tokens.ts';
+import { IGNORE_INDEX } from '../../../models/gpt2/batch.ts';
 import { encodeBpe, encodeBpeRows, GPT2_EOS_ID, packBlocks, padBpeRows } from '../../../stages/text/bpe.ts';
 import { HF_REFERENCE } from '../../helpers/context.ts';
 

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { IGNORE_INDEX, lmHeadLoss, sparseCrossEntropy, targetLogProbs } from '../../../../models/gpt2/loss.ts';
+import { lmHeadLoss, sparseCrossEntropy, targetLogProbs } from '../../../../models/gpt2/loss.ts';
+import { IGNORE_INDEX } from '../../../../models/gpt2/batch.ts';
 import { crossEntropyLogitGrad, rowLogSumExp } from '../../../../models/gpt2/webgpu/cross-entropy.ts';
 import { assertI32Indexable } from '../../../../models/gpt2/webgpu/kernel-shapes.ts';
 import { useBackend } from '../../../helpers/backends.ts';
