@@ -19,7 +19,8 @@ import { createOptimizer } from '../models/train/create-optimizer.ts';
 import { trainStep, type TrainableModel } from '../models/train/step.ts';
 import type { Optimizer } from '../models/train/optimizer.ts';
 
-const argOf = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const argOf = (name: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
 const numbers = (value: string | undefined, fallback: number[]) => (value ? value.split(',').map(Number) : fallback);
 const [LSTM_B, LSTM_T] = numbers(argOf('--lstm'), [32, 64]);
 const [GPT_B, GPT_T, GPT_LAYERS, GPT_EMBD] = numbers(argOf('--gpt2'), [2, 128, 2, 256]);
@@ -62,8 +63,25 @@ async function matmulGflops(n: number): Promise<number> {
 async function lab1Step(): Promise<number> {
   const vocab = 20000;
   const ids = Int32Array.from({ length: LSTM_B * LSTM_T }, (_, i) => 1 + ((i * 7919) % (vocab - 1)));
-  const batch = { ids, lengths: Array.from({ length: LSTM_B }, (_, b) => LSTM_T - (b % 8) * Math.floor(LSTM_T / 16)), width: LSTM_T, labels: Array.from({ length: LSTM_B }, (_, b) => b % 2) };
-  const model = createLstmClassifier({ vocabSize: vocab, embeddingDim: 128, hiddenDim: 128, outputDim: 2, nLayers: 1, bidirectional: true, dropout: 0.5, padIndex: 0 }, 1);
+  const batch = {
+    ids,
+    lengths: Array.from({ length: LSTM_B }, (_, b) => LSTM_T - (b % 8) * Math.floor(LSTM_T / 16)),
+    width: LSTM_T,
+    labels: Array.from({ length: LSTM_B }, (_, b) => b % 2),
+  };
+  const model = createLstmClassifier(
+    {
+      vocabSize: vocab,
+      embeddingDim: 128,
+      hiddenDim: 128,
+      outputDim: 2,
+      nLayers: 1,
+      bidirectional: true,
+      dropout: 0.5,
+      padIndex: 0,
+    },
+    1,
+  );
   const optimizer = createOptimizer({ name: 'adam', lr: 1e-3 });
   const seconds = await timeIt(() => step(lstmTrainable(model), batch, optimizer));
   optimizer.dispose();
@@ -72,8 +90,13 @@ async function lab1Step(): Promise<number> {
 }
 
 async function lab2Step(): Promise<number> {
-  const model = createGpt2({ n_layer: GPT_LAYERS, n_head: GPT_EMBD / 64, n_embd: GPT_EMBD, n_positions: Math.max(GPT_T, 128) }, 1);
-  const ids = Array.from({ length: GPT_B }, (_, b) => Array.from({ length: GPT_T }, (_, t) => (b * 1009 + t * 7919) % 50257));
+  const model = createGpt2(
+    { n_layer: GPT_LAYERS, n_head: GPT_EMBD / 64, n_embd: GPT_EMBD, n_positions: Math.max(GPT_T, 128) },
+    1,
+  );
+  const ids = Array.from({ length: GPT_B }, (_, b) =>
+    Array.from({ length: GPT_T }, (_, t) => (b * 1009 + t * 7919) % 50257),
+  );
   const optimizer = createOptimizer({ name: 'adamw', lr: 1e-4, eps: 1e-8, weightDecay: 0.01 });
   const seconds = await timeIt(() => step(gpt2Trainable(model), gpt2Batch(ids), optimizer));
   optimizer.dispose();
@@ -103,8 +126,18 @@ interface Row {
 const rows: Row[] = [
   { label: 'matmul 1024²', unit: 'GFLOP/s', higherIsBetter: true, values: new Map() },
   { label: 'matmul 2048²', unit: 'GFLOP/s', higherIsBetter: true, values: new Map() },
-  { label: `lab 1 step: biLSTM 128/128, batch ${LSTM_B} × ${LSTM_T}, Adam`, unit: 's', higherIsBetter: false, values: new Map() },
-  { label: `lab 2 step: GPT-2 ${GPT_LAYERS}×${GPT_EMBD}, batch ${GPT_B} × ${GPT_T}, AdamW`, unit: 's', higherIsBetter: false, values: new Map() },
+  {
+    label: `lab 1 step: biLSTM 128/128, batch ${LSTM_B} × ${LSTM_T}, Adam`,
+    unit: 's',
+    higherIsBetter: false,
+    values: new Map(),
+  },
+  {
+    label: `lab 2 step: GPT-2 ${GPT_LAYERS}×${GPT_EMBD}, batch ${GPT_B} × ${GPT_T}, AdamW`,
+    unit: 's',
+    higherIsBetter: false,
+    values: new Map(),
+  },
 ];
 
 const backends = await availableHere();
@@ -125,12 +158,21 @@ function format(v: number): string {
 }
 
 const header = ['', ...backends.flatMap((b) => [b, b === 'wasm' ? '' : '÷ wasm'])];
-const table = [header, ...rows.map((r) => [`${r.label} (${r.unit})`, ...backends.flatMap((b) => {
-  const v = r.values.get(b)!;
-  const base = r.values.get('wasm');
-  const ratio = base === undefined || b === 'wasm' ? '' : `${format(r.higherIsBetter ? v / base : base / v)}×`;
-  return [format(v), ratio];
-})])];
+const table = [
+  header,
+  ...rows.map((r) => [
+    `${r.label} (${r.unit})`,
+    ...backends.flatMap((b) => {
+      const v = r.values.get(b)!;
+      const base = r.values.get('wasm');
+      const ratio = base === undefined || b === 'wasm' ? '' : `${format(r.higherIsBetter ? v / base : base / v)}×`;
+      return [format(v), ratio];
+    }),
+  ]),
+];
 const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-console.log(`\nside by side (ratio > 1: faster than wasm); devices: ${[...devices].map(([b, d]) => `${b} = ${d}`).join('; ')}`);
-for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+console.log(
+  `\nside by side (ratio > 1: faster than wasm); devices: ${[...devices].map(([b, d]) => `${b} = ${d}`).join('; ')}`,
+);
+for (const row of table)
+  console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));

@@ -17,9 +17,12 @@ import { createOptimizer } from '../models/train/create-optimizer.ts';
 import { disposeFigures } from '../models/train/batch-reads.ts';
 import { trainStep } from '../models/train/step.ts';
 
-const argOf = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const argOf = (name: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
 const steps = Number(argOf('--steps')) || 3;
-const size = process.argv.includes('--gpt2') ? { n_layer: 12, n_head: 12, n_embd: 768, B: 4, T: 128 } : { n_layer: 2, n_head: 2, n_embd: 64, B: 8, T: 64 };
+const size = process.argv.includes('--gpt2')
+  ? { n_layer: 12, n_head: 12, n_embd: 768, B: 4, T: 128 }
+  : { n_layer: 2, n_head: 2, n_embd: 64, B: 8, T: 64 };
 const withPeer = !process.argv.includes('--no-peer');
 
 function tokensPerSecond(lora: boolean): number {
@@ -27,7 +30,9 @@ function tokensPerSecond(lora: boolean): number {
   const state = lora ? attachLora(model, makeLoraConfig({ r: 8, lora_alpha: 8, target_modules: ['c_attn'] }), 2) : null;
   const trainable = gpt2Trainable(model, state ? state.params : model.params);
   const optimizer = createOptimizer({ name: 'adamw', lr: 1e-4, weightDecay: 0 });
-  const batch = gpt2Batch(Array.from({ length: size.B }, (_, b) => Array.from({ length: size.T }, (_, t) => (b * 7919 + t * 104729) % 50257)));
+  const batch = gpt2Batch(
+    Array.from({ length: size.B }, (_, b) => Array.from({ length: size.T }, (_, t) => (b * 7919 + t * 104729) % 50257)),
+  );
   /** fitModel's step, its loss read back (wasm computes synchronously) as fitModel reads it there. */
   const step = (seed: number) => {
     const figures = trainStep(trainable, [{ batch, seed }], optimizer, { maxGradNorm: 1 });
@@ -46,15 +51,23 @@ function tokensPerSecond(lora: boolean): number {
 
 const backend = await selectBackend('wasm');
 const ours = { full: tokensPerSecond(false), lora: tokensPerSecond(true) };
-console.log(`GPT-2 n_layer ${size.n_layer} n_embd ${size.n_embd}, batch ${size.B} × ${size.T}, ${backend.name} (${backend.device}); tensors left ${tf.memory().numTensors}`);
+console.log(
+  `GPT-2 n_layer ${size.n_layer} n_embd ${size.n_embd}, batch ${size.B} × ${size.T}, ${backend.name} (${backend.device}); tensors left ${tf.memory().numTensors}`,
+);
 let peer: { full: number; lora: number } | null = null;
 if (withPeer) {
   const script = join(import.meta.dirname, 'peers/gpt2_train.py');
-  const run = spawnSync('/usr/bin/python3', [script, ...[size.n_layer, size.n_head, size.n_embd, size.B, size.T, steps, 2].map(String)], { encoding: 'utf8' });
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [script, ...[size.n_layer, size.n_head, size.n_embd, size.B, size.T, steps, 2].map(String)],
+    { encoding: 'utf8' },
+  );
   if (run.status === 0) peer = JSON.parse(run.stdout.trim().split('\n').pop()!) as { full: number; lora: number };
   else console.log(`peer failed: ${run.stderr.trim().split('\n').pop()}`);
 }
 for (const mode of ['full', 'lora'] as const) {
-  const ratio = peer ? ` · PyTorch ${peer[mode].toFixed(0)} tokens/s · ratio ${(ours[mode] / peer[mode]).toFixed(2)}` : '';
+  const ratio = peer
+    ? ` · PyTorch ${peer[mode].toFixed(0)} tokens/s · ratio ${(ours[mode] / peer[mode]).toFixed(2)}`
+    : '';
   console.log(`${mode.padEnd(4)}: tfpipe ${ours[mode].toFixed(0)} tokens/s${ratio}`);
 }

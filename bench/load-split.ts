@@ -44,7 +44,12 @@ function digest(data: Dataset): string {
   return hash.digest('hex');
 }
 
-async function runOurs(): Promise<{ loadS: number; splitS: number; indicesS: number; parts: Record<string, { rows: number; sha256: string }> }> {
+async function runOurs(): Promise<{
+  loadS: number;
+  splitS: number;
+  indicesS: number;
+  parts: Record<string, { rows: number; sha256: string }>;
+}> {
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-bench-'));
   try {
     const t0 = performance.now();
@@ -52,12 +57,26 @@ async function runOurs(): Promise<{ loadS: number; splitS: number; indicesS: num
     await loadStage.run(load, { dataset: 'imdb' }, {});
     const t1 = performance.now();
     const split = await context(root, 'split');
-    const input = { type: 'dataset' as const, dir: load.outDir, fingerprint: 'bench' as Fingerprint, stage: 'load', output: 'dataset' };
-    await splitStage.run(split, stageParams('split', { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12 }), { input });
+    const input = {
+      type: 'dataset' as const,
+      dir: load.outDir,
+      fingerprint: 'bench' as Fingerprint,
+      stage: 'load',
+      output: 'dataset',
+    };
+    await splitStage.run(split, stageParams('split', { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12 }), {
+      input,
+    });
     const t2 = performance.now();
     const all = await readDataset(load.outDir);
     const t3 = performance.now();
-    computeSplitIndices(all.texts.length, all.labels, { method: 'sklearn', test: 0.2, valid: 0.125, seed: 12, stratify: false });
+    computeSplitIndices(all.texts.length, all.labels, {
+      method: 'sklearn',
+      test: 0.2,
+      valid: 0.125,
+      seed: 12,
+      stratify: false,
+    });
     const indicesS = (performance.now() - t3) / 1000;
     const parts: Record<string, { rows: number; sha256: string }> = {};
     for (const part of SPLIT_PARTS) {
@@ -70,8 +89,13 @@ async function runOurs(): Promise<{ loadS: number; splitS: number; indicesS: num
   }
 }
 
-function runPeer(): { reader: string; load_s: number; split_s: number; parts: Record<string, { rows: number; sha256: string }> } | string {
-  const peer = spawnSync(PYTHON, [join(import.meta.dirname, 'peers/load_split.py'), CSV], { encoding: 'utf8', maxBuffer: 16 << 20 });
+function runPeer():
+  | { reader: string; load_s: number; split_s: number; parts: Record<string, { rows: number; sha256: string }> }
+  | string {
+  const peer = spawnSync(PYTHON, [join(import.meta.dirname, 'peers/load_split.py'), CSV], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
   if (peer.error) return `peer not run: ${peer.error.message}`;
   if (peer.status !== 0) return `peer failed: ${peer.stderr.trim().split('\n').at(-1)}`;
   return JSON.parse(peer.stdout);
@@ -86,14 +110,26 @@ const failed = peers.find((p) => typeof p === 'string');
 
 const fmt = (s: number) => `${s.toFixed(2)} s`;
 console.log(`IMDB load + split (${CSV}), best of ${runs}`);
-console.log(`  tfpipe  load ${fmt(ours.loadS)} (csv-parse, writes the dataset)  split ${fmt(ours.splitS)} (reads it, writes 3 parts; the indices alone ${fmt(ours.indicesS)})  total ${fmt(ours.total)}`);
+console.log(
+  `  tfpipe  load ${fmt(ours.loadS)} (csv-parse, writes the dataset)  split ${fmt(ours.splitS)} (reads it, writes 3 parts; the indices alone ${fmt(ours.indicesS)})  total ${fmt(ours.total)}`,
+);
 if (failed !== undefined) {
   console.log(`  python  ${failed}`);
 } else {
-  const peer = best(peers.map((p) => p as Exclude<typeof p, string>).map((p) => ({ ...p, total: p.load_s + p.split_s })));
-  console.log(`  python  load ${fmt(peer.load_s)} (${peer.reader})  split ${fmt(peer.split_s)} (sklearn, in memory)  total ${fmt(peer.total)}`);
-  console.log(`  ratio tfpipe/python: load ${(ours.loadS / peer.load_s).toFixed(2)}  split ${(ours.splitS / peer.split_s).toFixed(2)}  total ${(ours.total / peer.total).toFixed(2)}`);
-  const same = SPLIT_PARTS.every((part) => ours.parts[part].sha256 === peer.parts[part].sha256 && ours.parts[part].rows === peer.parts[part].rows);
-  console.log(`  same split rows: ${same ? 'yes' : 'NO'} (${SPLIT_PARTS.map((p) => `${p} ${ours.parts[p].rows}`).join(', ')})`);
+  const peer = best(
+    peers.map((p) => p as Exclude<typeof p, string>).map((p) => ({ ...p, total: p.load_s + p.split_s })),
+  );
+  console.log(
+    `  python  load ${fmt(peer.load_s)} (${peer.reader})  split ${fmt(peer.split_s)} (sklearn, in memory)  total ${fmt(peer.total)}`,
+  );
+  console.log(
+    `  ratio tfpipe/python: load ${(ours.loadS / peer.load_s).toFixed(2)}  split ${(ours.splitS / peer.split_s).toFixed(2)}  total ${(ours.total / peer.total).toFixed(2)}`,
+  );
+  const same = SPLIT_PARTS.every(
+    (part) => ours.parts[part].sha256 === peer.parts[part].sha256 && ours.parts[part].rows === peer.parts[part].rows,
+  );
+  console.log(
+    `  same split rows: ${same ? 'yes' : 'NO'} (${SPLIT_PARTS.map((p) => `${p} ${ours.parts[p].rows}`).join(', ')})`,
+  );
   if (!same) throw new Error('tfpipe and the python peer made different splits');
 }

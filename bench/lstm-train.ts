@@ -17,7 +17,8 @@ const PYTHON = '/usr/bin/python3';
 const B = 96;
 const T = 256;
 const VOCAB = 20000;
-const argOf = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const argOf = (name: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
 const steps = Number(argOf('--steps')) || 2;
 const only = argOf('--only')?.split(',');
 const withPeer = !process.argv.includes('--no-peer');
@@ -45,7 +46,19 @@ function runOurs(bidirectional: boolean, lengths: number[]): Rates {
     for (let t = 0; t < len; t++) ids[b * T + t] = 1 + Math.floor(next() * (VOCAB - 1));
   });
   const batch = { ids, lengths, width: T, labels: lengths.map((_, b) => b % 2) };
-  const model = createLstmClassifier({ vocabSize: VOCAB, embeddingDim: 128, hiddenDim: 128, outputDim: 2, nLayers: 1, bidirectional, dropout: 0, padIndex: 0 }, 1);
+  const model = createLstmClassifier(
+    {
+      vocabSize: VOCAB,
+      embeddingDim: 128,
+      hiddenDim: 128,
+      outputDim: 2,
+      nLayers: 1,
+      bidirectional,
+      dropout: 0,
+      padIndex: 0,
+    },
+    1,
+  );
   const optimizer = createOptimizer({ name: 'adam', lr: 1e-3 });
   const trainable = lstmTrainable(model);
   /** fitModel's step, its loss and correct count read back (wasm computes synchronously) as fitModel reads them there. */
@@ -68,7 +81,13 @@ function runOurs(bidirectional: boolean, lengths: number[]): Rates {
 }
 
 function runPeer(bidirectional: boolean, lengths: number[]): Rates | string {
-  const args = [join(import.meta.dirname, 'peers/lstm_train.py'), '--lengths', lengths.join(','), '--steps', String(steps)];
+  const args = [
+    join(import.meta.dirname, 'peers/lstm_train.py'),
+    '--lengths',
+    lengths.join(','),
+    '--steps',
+    String(steps),
+  ];
   if (bidirectional) args.push('--bidirectional');
   const peer = spawnSync(PYTHON, args, { encoding: 'utf8' });
   if (peer.error) return `peer not run: ${peer.error.message}`;
@@ -88,7 +107,9 @@ const configs = [
   { name: 'bi-varied', bidirectional: true, lengths: varied },
 ].filter((c) => !only || only.includes(c.name));
 
-console.log(`LSTM classifier, batch ${B} × ≤${T} tokens, vocab ${VOCAB}, emb 128, hidden 128, 1 layer, Adam; tfpipe on ${selected.name} (${selected.device}); ${steps} timed steps after 1 warm-up`);
+console.log(
+  `LSTM classifier, batch ${B} × ≤${T} tokens, vocab ${VOCAB}, emb 128, hidden 128, 1 layer, Adam; tfpipe on ${selected.name} (${selected.device}); ${steps} timed steps after 1 warm-up`,
+);
 console.log('config       tfpipe train/s  torch train/s  ratio   tfpipe infer/s  torch infer/s  ratio');
 const fmt = (v: number, w = 14) => v.toFixed(1).padStart(w);
 for (const c of configs) {
@@ -98,5 +119,7 @@ for (const c of configs) {
     console.log(`${c.name.padEnd(12)}${fmt(ours.train)}  ${peer.padStart(14)}          ${fmt(ours.infer)}`);
     continue;
   }
-  console.log(`${c.name.padEnd(12)}${fmt(ours.train)} ${fmt(peer.train)} ${fmt(ours.train / peer.train, 6)}  ${fmt(ours.infer)} ${fmt(peer.infer)} ${fmt(ours.infer / peer.infer, 6)}`);
+  console.log(
+    `${c.name.padEnd(12)}${fmt(ours.train)} ${fmt(peer.train)} ${fmt(ours.train / peer.train, 6)}  ${fmt(ours.infer)} ${fmt(peer.infer)} ${fmt(ours.infer / peer.infer, 6)}`,
+  );
 }

@@ -6,14 +6,20 @@ import { join } from 'node:path';
 
 const here = import.meta.dirname;
 const folders = [here, join(here, 'gpu')];
-const benches = folders.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts').map((f) => join(dir, f)));
+const benches = folders.flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+    .map((f) => join(dir, f)),
+);
 
 const [name, ...args] = process.argv.slice(2);
 const file = name ? folders.map((dir) => join(dir, `${name}.ts`)).find(existsSync) : undefined;
 if (!name) {
   console.log('usage: npm run bench -- NAME [ARGS]');
   for (const bench of benches) {
-    const first = readFileSync(bench, 'utf8').split('\n')[0].replace(/^\/\/\s*/, '');
+    const first = readFileSync(bench, 'utf8')
+      .split('\n')[0]
+      .replace(/^\/\/\s*/, '');
     console.log(`  ${bench.slice(here.length + 1, -3).padEnd(18)} ${first}`);
   }
 } else if (!file) {

@@ -21,11 +21,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check a pipeline file and report every problem' },
   status: { run: statusCommand, summary: 'say, per stage, whether it is cached or will run, and why' },
   dag: { run: dagCommand, summary: 'print the stage graph (text, or Mermaid with --mermaid)' },
-  runs: { run: runsCommand, summary: 'list the recorded runs (or one sweep\'s runs side by side with --sweep LAST)' },
+  runs: { run: runsCommand, summary: "list the recorded runs (or one sweep's runs side by side with --sweep LAST)" },
   show: { run: showCommand, summary: 'print one recorded run: stages, times, metrics, config' },
   diff: { run: diffCommand, summary: 'compare two pipeline files or runs: config, shared cache entries, metrics' },
   report: { run: reportCommand, summary: 'write one self-contained HTML report of runs, with training curves' },
-  predict: { run: predictCommand, summary: 'run a cached model on new texts: a label and probabilities, or a continuation' },
+  predict: {
+    run: predictCommand,
+    summary: 'run a cached model on new texts: a label and probabilities, or a continuation',
+  },
   export: { run: exportCommand, summary: 'write a cached model in the format PyTorch, transformers or peft loads' },
 };
 
@@ -115,7 +118,9 @@ try {
     process.exitCode = EXIT.failed;
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tfpipe: internal error: ${message}${debug ? '' : '\n(run again with --debug for the stack trace, to report it)'}\n`);
+    process.stderr.write(
+      `tfpipe: internal error: ${message}${debug ? '' : '\n(run again with --debug for the stack trace, to report it)'}\n`,
+    );
     process.exitCode = EXIT.failed;
   }
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

@@ -48,7 +48,12 @@ const banner = [
   'const __dirname = __tfpipeDirname(__filename);',
   'const __tfpipeDir = (rel) => __tfpipeJoin(__dirname, rel);',
   'const __tfpipeUrl = (rel) => __tfpipeToUrl(__tfpipeJoin(__dirname, rel)).href;',
-  ...(standalone ? ["import { createRequire as __tfpipeCreateRequire } from 'node:module';", 'const require = __tfpipeCreateRequire(import.meta.url);'] : []),
+  ...(standalone
+    ? [
+        "import { createRequire as __tfpipeCreateRequire } from 'node:module';",
+        'const require = __tfpipeCreateRequire(import.meta.url);',
+      ]
+    : []),
 ].join('\n');
 
 await build({

@@ -18,12 +18,18 @@ if (!data) {
 }
 const out = resolve(import.meta.dirname, '../data');
 
-const imdb = gunzipSync(readFileSync(join(data, 'imdb/IMDB_Dataset.csv.gz'))).toString('utf8').split('\n');
+const imdb = gunzipSync(readFileSync(join(data, 'imdb/IMDB_Dataset.csv.gz')))
+  .toString('utf8')
+  .split('\n');
 const [header, ...rows] = imdb[imdb.length - 1] === '' ? imdb.slice(0, -1) : imdb;
 const kept = rows.filter((_, row) => row % IMDB_EVERY === 0);
 // level 9, and Node writes mtime 0: the same rows always give the same bytes.
 writeFileSync(join(out, 'imdb-sample.csv.gz'), gzipSync([header, ...kept].join('\n') + '\n', { level: 9 }));
 
-const wikitext = gunzipSync(readFileSync(join(data, 'wikitext-2-raw-v1/test.txt.gz'))).toString('utf8').split('\n');
+const wikitext = gunzipSync(readFileSync(join(data, 'wikitext-2-raw-v1/test.txt.gz')))
+  .toString('utf8')
+  .split('\n');
 writeFileSync(join(out, 'wikitext-2-test-head.txt'), wikitext.slice(0, WIKITEXT_LINES).join('\n') + '\n');
-process.stdout.write(`data/imdb-sample.csv.gz: ${kept.length} reviews; data/wikitext-2-test-head.txt: ${WIKITEXT_LINES} lines\n`);
+process.stdout.write(
+  `data/imdb-sample.csv.gz: ${kept.length} reviews; data/wikitext-2-test-head.txt: ${WIKITEXT_LINES} lines\n`,
+);

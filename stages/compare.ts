@@ -51,22 +51,44 @@ export const compareStage: Stage<CompareParams> = {
         figures.push(await readFigures(input));
       }
       const cells: Record<string, Cell> = { name };
-      for (const c of columns) cells[c.metric] = figures.map((f) => f[c.metric]).find((v) => v !== undefined && v !== null) ?? null;
+      for (const c of columns)
+        cells[c.metric] = figures.map((f) => f[c.metric]).find((v) => v !== undefined && v !== null) ?? null;
       table.push(cells);
     }
 
-    const isLong = (c: CompareColumn) => table.some((row) => typeof row[c.metric] === 'string' && String(row[c.metric]).length > TABLE_TEXT_CHARS);
+    const isLong = (c: CompareColumn) =>
+      table.some((row) => typeof row[c.metric] === 'string' && String(row[c.metric]).length > TABLE_TEXT_CHARS);
     const inTable = columns.filter((c) => !isLong(c));
     const below = columns.filter(isLong);
     const headers = ['', ...inTable.map((c) => c.name ?? c.metric)];
     const text = table.map((row) => [String(row.name), ...inTable.map((c) => formatCell(row[c.metric], c))]);
-    const paragraphs = below.flatMap((c) => table.map((row) => `${row.name}, ${c.name ?? c.metric}: ${formatCell(row[c.metric], c)}`));
+    const paragraphs = below.flatMap((c) =>
+      table.map((row) => `${row.name}, ${c.name ?? c.metric}: ${formatCell(row[c.metric], c)}`),
+    );
 
-    await writeFile(join(ctx.outDir, 'comparison.csv'), formatCsv(table.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? '' : typeof v === 'boolean' ? String(v) : v])))));
+    await writeFile(
+      join(ctx.outDir, 'comparison.csv'),
+      formatCsv(
+        table.map((row) =>
+          Object.fromEntries(
+            Object.entries(row).map(([k, v]) => [k, v === null ? '' : typeof v === 'boolean' ? String(v) : v]),
+          ),
+        ),
+      ),
+    );
     await writeMetricsJson(ctx.outDir, { columns: columns.map((c) => c.name ?? c.metric), rows: table });
     const metrics: Record<string, Cell> = {};
-    for (const row of table) for (const c of columns) if (typeof row[c.metric] === 'number') metrics[`${slug(String(row.name))}_${c.metric}`] = row[c.metric];
-    return { metrics, summary: [...(params.title ? [params.title] : []), ...formatTable([headers, ...text], { right: (column) => column > 0, rule: true }), ...paragraphs] };
+    for (const row of table)
+      for (const c of columns)
+        if (typeof row[c.metric] === 'number') metrics[`${slug(String(row.name))}_${c.metric}`] = row[c.metric];
+    return {
+      metrics,
+      summary: [
+        ...(params.title ? [params.title] : []),
+        ...formatTable([headers, ...text], { right: (column) => column > 0, rule: true }),
+        ...paragraphs,
+      ],
+    };
   },
 };
 
@@ -114,5 +136,8 @@ export function formatDuration(seconds: number): string {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 }

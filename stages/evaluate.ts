@@ -12,7 +12,11 @@ import { modelSourceFiles } from './lm/model-files.ts';
 
 export type EvaluateParams = ClassifierEvaluateParams & PerplexityEvaluateParams;
 
-type Evaluation = (ctx: StageContext, params: EvaluateParams, inputs: Record<string, ArtifactRef>) => Promise<StageResult>;
+type Evaluation = (
+  ctx: StageContext,
+  params: EvaluateParams,
+  inputs: Record<string, ArtifactRef>,
+) => Promise<StageResult>;
 
 const EVALUATIONS: Record<string, () => Promise<Evaluation>> = {
   [LSTM_CLASSIFIER]: async () => (await import('./classifier/evaluate-classifier.ts')).evaluateClassifier,
@@ -27,11 +31,16 @@ export const evaluateStage: Stage<EvaluateParams> = {
   files: (params, env) => modelSourceFiles(params, env),
   async run(ctx, params, inputs) {
     if (!inputs.model && params.base !== undefined) return (await EVALUATIONS.gpt2())(ctx, params, inputs);
-    if (!inputs.model) throw new Error(`stage ${ctx.stageId}: no \`model\` input; name a train stage (or set \`base\` to measure a language model's perplexity)`);
+    if (!inputs.model)
+      throw new Error(
+        `stage ${ctx.stageId}: no \`model\` input; name a train stage (or set \`base\` to measure a language model's perplexity)`,
+      );
     const modelType = await readModelType(inputs.model.dir);
     const load = EVALUATIONS[modelType];
     if (!load) {
-      throw new Error(`stage ${ctx.stageId}: cannot evaluate a ${modelType} model from ${inputs.model.stage} (evaluate knows: ${Object.keys(EVALUATIONS).join(', ')})`);
+      throw new Error(
+        `stage ${ctx.stageId}: cannot evaluate a ${modelType} model from ${inputs.model.stage} (evaluate knows: ${Object.keys(EVALUATIONS).join(', ')})`,
+      );
     }
     return (await load())(ctx, params, inputs);
   },

@@ -44,7 +44,9 @@ export function createLoadStage(catalog: Catalog = CATALOG): Stage<LoadParams> {
     compute: false,
     files(params: LoadParams, env: StageEnv): FileDependency[] {
       if (params.dataset) return [catalogFileDependency(locateCatalogPart(catalog, params.dataset, params.part, env))];
-      return [{ path: resolvePath(requirePath(params), env.baseDir), ...(params.sha256 ? { sha256: params.sha256 } : {}) }];
+      return [
+        { path: resolvePath(requirePath(params), env.baseDir), ...(params.sha256 ? { sha256: params.sha256 } : {}) },
+      ];
     },
     async run(ctx: StageContext, params: LoadParams): Promise<StageResult> {
       const source = params.dataset ? await readCatalog(catalog, ctx, params) : await readPathRows(ctx, params);
@@ -55,8 +57,15 @@ export function createLoadStage(catalog: Catalog = CATALOG): Stage<LoadParams> {
       if (labelled && !params.labels && !source.labelNames) reportLabelsSeen(ctx, display, labelled);
       ctx.signal.throwIfAborted();
       ctx.progress.status(`write ${formatNumber(rows.texts.length)} rows`);
-      await writeDataset(ctx.outDir, { texts: rows.texts, labels: labelled?.labels ?? null, labelNames: labelled?.labelNames ?? [] });
-      return { metrics: { rows: rows.texts.length, ...labelCounts(labelled) }, summary: [describe(rows.texts.length, display, labelled)] };
+      await writeDataset(ctx.outDir, {
+        texts: rows.texts,
+        labels: labelled?.labels ?? null,
+        labelNames: labelled?.labelNames ?? [],
+      });
+      return {
+        metrics: { rows: rows.texts.length, ...labelCounts(labelled) },
+        summary: [describe(rows.texts.length, display, labelled)],
+      };
     },
   };
 }
@@ -71,12 +80,17 @@ interface LoadedRows {
 
 async function readCatalog(catalog: Catalog, ctx: StageContext, params: LoadParams): Promise<LoadedRows> {
   if (params.path) throw new DataError('load: give either `dataset` or `path`, not both');
-  if (params.columns) throw new DataError(`load: \`columns\` applies to files given by \`path\`; ${params.dataset} has fixed columns`);
+  if (params.columns)
+    throw new DataError(`load: \`columns\` applies to files given by \`path\`; ${params.dataset} has fixed columns`);
   const location = locateCatalogPart(catalog, params.dataset!, params.part, ctx);
   const { rows, display } = await readCatalogRows(location, ctx);
   const range = location.part.rows;
   const sliced = range ? sliceRows(rows, range[0], range[1]) : rows;
-  return { rows: sliced, display: `${location.entry.name} ${location.partName} from ${displayPath(display, ctx.baseDir)}`, labelNames: location.entry.labelNames };
+  return {
+    rows: sliced,
+    display: `${location.entry.name} ${location.partName} from ${displayPath(display, ctx.baseDir)}`,
+    labelNames: location.entry.labelNames,
+  };
 }
 
 async function readPathRows(ctx: StageContext, params: LoadParams): Promise<LoadedRows> {
@@ -94,10 +108,18 @@ async function readPathRows(ctx: StageContext, params: LoadParams): Promise<Load
  * The rows of a data file (csv, text, jsonl or parquet, gzipped or not) as `load` reads a `path`: `format` (default:
  * from the name) and `columns` pick what is read, `sha256` is checked. Also what `tfpipe predict --input` reads.
  */
-export async function readRowsFromFile(path: string, display: string, params: Pick<LoadParams, 'format' | 'columns' | 'sha256'>, options: ReadOptions = {}): Promise<RawRows> {
+export async function readRowsFromFile(
+  path: string,
+  display: string,
+  params: Pick<LoadParams, 'format' | 'columns' | 'sha256'>,
+  options: ReadOptions = {},
+): Promise<RawRows> {
   const format = params.format && params.format !== 'auto' ? params.format : formatOf(path);
   const columns: ColumnMap = { text: params.columns?.text ?? 'text', label: params.columns?.label };
-  if ((format === 'text' || format === 'wikitext') && params.columns) throw new DataError(`load: ${display} is read as ${format} (one row per line); \`columns\` applies to csv, jsonl and parquet`);
+  if ((format === 'text' || format === 'wikitext') && params.columns)
+    throw new DataError(
+      `load: ${display} is read as ${format} (one row per line); \`columns\` applies to csv, jsonl and parquet`,
+    );
   let rows: RawRows;
   let sha256: string;
   switch (format) {
@@ -123,7 +145,8 @@ export async function readRowsFromFile(path: string, display: string, params: Pi
       rows = await (await import('./data/parquet.ts')).readParquetRows(path, columns, display);
       break;
   }
-  if (params.sha256 && sha256 !== params.sha256) throw new DataError(`${display}: sha256 is ${sha256}, expected ${params.sha256} (the \`sha256\` param)`);
+  if (params.sha256 && sha256 !== params.sha256)
+    throw new DataError(`${display}: sha256 is ${sha256}, expected ${params.sha256} (the \`sha256\` param)`);
   return rows;
 }
 
@@ -135,7 +158,9 @@ export function formatOf(path: string): FileFormat {
   if (ext === '.txt' || ext === '.raw' || ext === '.tokens') return 'text';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.parquet') return 'parquet';
-  throw new DataError(`load: cannot tell the format of ${path} from its name; set \`format\` to csv, text, jsonl or parquet`);
+  throw new DataError(
+    `load: cannot tell the format of ${path} from its name; set \`format\` to csv, text, jsonl or parquet`,
+  );
 }
 
 function requirePath(params: LoadParams): string {
@@ -149,7 +174,11 @@ function resolvePath(path: string, baseDir: string): string {
 
 function sliceRows(rows: RawRows, start: number, end: number): RawRows {
   if (rows.texts.length < end) throw new DataError(`expected at least ${end} rows, found ${rows.texts.length}`);
-  return { texts: rows.texts.slice(start, end), labels: rows.labels?.slice(start, end) ?? null, where: (row) => rows.where(row + start) };
+  return {
+    texts: rows.texts.slice(start, end),
+    labels: rows.labels?.slice(start, end) ?? null,
+    where: (row) => rows.where(row + start),
+  };
 }
 
 function labelCounts(labelled: { labels: Int32Array; labelNames: string[] } | null): Record<string, number> {
@@ -161,7 +190,8 @@ function labelCounts(labelled: { labels: Int32Array; labelNames: string[] } | nu
 
 /** What is empty, in the words of the file's format: the text column by name, or every line. */
 function emptyTextColumn(params: LoadParams): string {
-  const format = params.format && params.format !== 'auto' ? params.format : params.path ? formatOf(params.path) : 'csv';
+  const format =
+    params.format && params.format !== 'auto' ? params.format : params.path ? formatOf(params.path) : 'csv';
   if (format === 'text' || format === 'wikitext') return 'every line is empty; there is no text to learn from';
   return `the text column \`${params.columns?.text ?? 'text'}\` is empty in every row; check \`columns.text\``;
 }
@@ -170,19 +200,33 @@ function emptyTextColumn(params: LoadParams): string {
  * Without `labels:`, the classes are whatever values the file holds: print them with their rows, and warn about a
  * class so small it looks like a typo (rareLabels: under 1% of the rows, or under 10 and a tenth of the largest).
  */
-function reportLabelsSeen(ctx: StageContext, display: string, labelled: { labels: Int32Array; labelNames: string[] }): void {
+function reportLabelsSeen(
+  ctx: StageContext,
+  display: string,
+  labelled: { labels: Int32Array; labelNames: string[] },
+): void {
   const counts = labelled.labelNames.map(() => 0);
   for (const id of labelled.labels) counts[id]++;
-  const listed = labelled.labelNames.map((name, id) => `${JSON.stringify(name)} ${formatNumber(counts[id])}`).join(', ');
+  const listed = labelled.labelNames
+    .map((name, id) => `${JSON.stringify(name)} ${formatNumber(counts[id])}`)
+    .join(', ');
   ctx.log.info(`labels seen in ${display} (no \`labels:\` given; ids in this order): ${listed}`);
   for (const id of rareLabels(counts)) {
     const share = ((100 * counts[id]) / labelled.labels.length).toFixed(2);
-    ctx.log.warn(`label ${JSON.stringify(labelled.labelNames[id])} has only ${counts[id]} of ${formatNumber(labelled.labels.length)} rows (${share}%): a typo? List the classes in \`labels:\` to make any other value an error`);
+    ctx.log.warn(
+      `label ${JSON.stringify(labelled.labelNames[id])} has only ${counts[id]} of ${formatNumber(labelled.labels.length)} rows (${share}%): a typo? List the classes in \`labels:\` to make any other value an error`,
+    );
   }
 }
 
-function describe(rows: number, display: string, labelled: { labels: Int32Array; labelNames: string[] } | null): string {
+function describe(
+  rows: number,
+  display: string,
+  labelled: { labels: Int32Array; labelNames: string[] } | null,
+): string {
   const counts = labelCounts(labelled);
-  const detail = labelled ? ` (${labelled.labelNames.map((name) => `${name} ${formatNumber(counts[`label_${name}`])}`).join(', ')})` : '';
+  const detail = labelled
+    ? ` (${labelled.labelNames.map((name) => `${name} ${formatNumber(counts[`label_${name}`])}`).join(', ')})`
+    : '';
   return `${display}: ${formatNumber(rows)} rows${detail}`;
 }

@@ -8,7 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readDataset } from './artifacts/dataset.ts';
 import { writeMetricsJson } from './artifacts/result-files.ts';
-import { describePredictions, formatPredictionsCsv, predictionCounts, PREDICTIONS_FILE, type Predictions } from './artifacts/predictions.ts';
+import {
+  describePredictions,
+  formatPredictionsCsv,
+  predictionCounts,
+  PREDICTIONS_FILE,
+  type Predictions,
+} from './artifacts/predictions.ts';
 import type { ArtifactRef, Stage, StageContext } from './stage.ts';
 import { LSTM_CLASSIFIER, readModelType } from './classifier/model-type.ts';
 
@@ -21,11 +27,19 @@ export interface PredictParams {
 
 export type PredictOptions = Pick<PredictParams, 'batch_size' | 'max_new_tokens'>;
 
-type Predictor = (ctx: StageContext, model: ArtifactRef, texts: readonly string[], options: PredictOptions) => Promise<Predictions>;
+type Predictor = (
+  ctx: StageContext,
+  model: ArtifactRef,
+  texts: readonly string[],
+  options: PredictOptions,
+) => Promise<Predictions>;
 
 const language: () => Promise<Predictor> = async () => {
   const { continueTexts } = await import('./lm/continue-texts.ts');
-  return async (ctx, model, texts, options) => ({ kind: 'continuations', ...(await continueTexts(ctx, model, texts, { maxNewTokens: options.max_new_tokens })) });
+  return async (ctx, model, texts, options) => ({
+    kind: 'continuations',
+    ...(await continueTexts(ctx, model, texts, { maxNewTokens: options.max_new_tokens })),
+  });
 };
 
 const PREDICTORS: Record<string, () => Promise<Predictor>> = {
@@ -34,7 +48,11 @@ const PREDICTORS: Record<string, () => Promise<Predictor>> = {
     return async (ctx, model, texts, options) => ({
       kind: 'classes',
       model: model.stage,
-      ...(await classifyTexts(model.dir, texts, { batchSize: options.batch_size, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) })),
+      ...(await classifyTexts(model.dir, texts, {
+        batchSize: options.batch_size,
+        signal: ctx.signal,
+        onBatch: (done) => ctx.progress.update(done),
+      })),
     });
   },
   gpt2: language,
@@ -42,10 +60,18 @@ const PREDICTORS: Record<string, () => Promise<Predictor>> = {
 };
 
 /** Texts through the model in `model.dir`, whatever its type; an unknown type names the ones predict knows. */
-export async function predictTexts(ctx: StageContext, model: ArtifactRef, texts: readonly string[], options: PredictOptions): Promise<Predictions> {
+export async function predictTexts(
+  ctx: StageContext,
+  model: ArtifactRef,
+  texts: readonly string[],
+  options: PredictOptions,
+): Promise<Predictions> {
   const modelType = await readModelType(model.dir);
   const load = PREDICTORS[modelType];
-  if (!load) throw new Error(`stage ${ctx.stageId}: cannot predict with a ${modelType} model from ${model.stage} (predict knows: ${Object.keys(PREDICTORS).join(', ')})`);
+  if (!load)
+    throw new Error(
+      `stage ${ctx.stageId}: cannot predict with a ${modelType} model from ${model.stage} (predict knows: ${Object.keys(PREDICTORS).join(', ')})`,
+    );
   ctx.progress.start(texts.length, 'texts', 'predicting');
   return (await load())(ctx, model, texts, options);
 }
@@ -56,7 +82,8 @@ export const predictStage: Stage<PredictParams> = {
   compute: true,
   async run(ctx, params, inputs) {
     const texts = inputs.input ? (await readDataset(inputs.input.dir)).texts : params.texts;
-    if (!texts || texts.length === 0) throw new Error(`stage ${ctx.stageId}: no texts; give \`texts\` or a dataset \`input\``);
+    if (!texts || texts.length === 0)
+      throw new Error(`stage ${ctx.stageId}: no texts; give \`texts\` or a dataset \`input\``);
     const predictions = await predictTexts(ctx, inputs.model, texts, params);
     await writeFile(join(ctx.outDir, PREDICTIONS_FILE), formatPredictionsCsv(predictions));
     const metrics = predictionCounts(predictions);

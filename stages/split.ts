@@ -4,7 +4,13 @@
 import { join } from 'node:path';
 import type { Stage, StageContext, ArtifactRef, StageResult } from './stage.ts';
 import { readDataset, selectRows, writeDataset, SPLIT_PARTS, type SplitPart } from './artifacts/dataset.ts';
-import { computeSplitIndices, isFraction, isRowCount, type SplitMethod, type SplitIndices } from './data/split-indices.ts';
+import {
+  computeSplitIndices,
+  isFraction,
+  isRowCount,
+  type SplitMethod,
+  type SplitIndices,
+} from './data/split-indices.ts';
 import { formatNumber } from '../lib/text/number.ts';
 
 /** The schema fills in method and stratify (ajv); the sizes, seed and head have no constant default. */
@@ -49,13 +55,19 @@ export const splitStage: Stage<SplitParams> = {
     const counts = SPLIT_PARTS.map((part) => `${part} ${formatNumber(kept[part].length)}`).join(' · ');
     return {
       metrics: { train_rows: kept.train.length, valid_rows: kept.valid.length, test_rows: kept.test.length, seed },
-      summary: [`${counts} of ${formatNumber(data.texts.length)} rows (${method}${params.stratify ? ', stratified' : ''}, seed ${seed})`],
+      summary: [
+        `${counts} of ${formatNumber(data.texts.length)} rows (${method}${params.stratify ? ', stratified' : ''}, seed ${seed})`,
+      ],
     };
   },
 };
 
 /** The first rows of each part that `head` keeps; a count larger than the part keeps it whole (with a warning). */
-export function applyHead(indices: SplitIndices, head: SplitParams['head'], warn: (message: string) => void): SplitIndices {
+export function applyHead(
+  indices: SplitIndices,
+  head: SplitParams['head'],
+  warn: (message: string) => void,
+): SplitIndices {
   if (head === undefined) return indices;
   const out = { ...indices };
   for (const part of SPLIT_PARTS) {
@@ -74,4 +86,3 @@ export function applyHead(indices: SplitIndices, head: SplitParams['head'], warn
   }
   return out;
 }
-

@@ -4,7 +4,16 @@
 // keywords `x-input` and `x-outputs`), not here, so the editor schema, the validator and the runner agree.
 
 export type ArtifactType = 'dataset' | 'splits' | 'vocab' | 'tokens' | 'model' | 'metrics' | 'text' | 'predictions';
-export const ARTIFACT_TYPES: readonly ArtifactType[] = ['dataset', 'splits', 'vocab', 'tokens', 'model', 'metrics', 'text', 'predictions'];
+export const ARTIFACT_TYPES: readonly ArtifactType[] = [
+  'dataset',
+  'splits',
+  'vocab',
+  'tokens',
+  'model',
+  'metrics',
+  'text',
+  'predictions',
+];
 
 export type Fingerprint = string & { __brand: 'Fingerprint' };
 

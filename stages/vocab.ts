@@ -37,8 +37,13 @@ export const vocabStage: Stage<VocabParams> = {
     const counted = countWords(texts, settings.normalization, stopwords, (row) => reportRow(ctx, row));
     ctx.progress.update(texts.length);
 
-    const specials: [string, string] = settings.padIndex === 0 ? [settings.padToken, settings.unkToken] : [settings.unkToken, settings.padToken];
-    const chosen = chooseVocab(counted, { minFreq: settings.minFreq, maxSize: settings.maxSize, specials }, settings.unkIndex);
+    const specials: [string, string] =
+      settings.padIndex === 0 ? [settings.padToken, settings.unkToken] : [settings.unkToken, settings.padToken];
+    const chosen = chooseVocab(
+      counted,
+      { minFreq: settings.minFreq, maxSize: settings.maxSize, specials },
+      settings.unkIndex,
+    );
     if (chosen.clashes.length > 0) {
       ctx.log.warn(`words equal to a special token were left out of the vocab: ${chosen.clashes.join(', ')}`);
     }
@@ -83,13 +88,17 @@ export function resolveVocabParams(stageId: string, params: VocabParams): VocabS
     },
   };
   if (settings.padIndex === settings.unkIndex) {
-    throw new Error(`stage ${stageId}: pad_index and unk_index are both ${settings.padIndex}; they must be 0 and 1 in some order`);
+    throw new Error(
+      `stage ${stageId}: pad_index and unk_index are both ${settings.padIndex}; they must be 0 and 1 in some order`,
+    );
   }
   if (settings.padToken === settings.unkToken) {
     throw new Error(`stage ${stageId}: pad_token and unk_token are both "${settings.padToken}"; they must differ`);
   }
   if (settings.maxSize !== null && settings.maxSize < 2) {
-    throw new Error(`stage ${stageId}: max_size ${settings.maxSize} leaves no room for ${settings.padToken} and ${settings.unkToken}; use 2 or more`);
+    throw new Error(
+      `stage ${stageId}: max_size ${settings.maxSize} leaves no room for ${settings.padToken} and ${settings.unkToken}; use 2 or more`,
+    );
   }
   return settings;
 }
@@ -99,7 +108,9 @@ async function readTrainTexts(ctx: StageContext, input: ArtifactRef | undefined)
   const parts = await listDatasetParts(input, ctx.stageId);
   const train = input.type === 'splits' ? parts.find((p) => p.part === 'train') : parts[0];
   if (!train) {
-    throw new Error(`stage ${ctx.stageId}: input ${input.stage}.${input.output} has no train/ part; the vocab is built from train rows only`);
+    throw new Error(
+      `stage ${ctx.stageId}: input ${input.stage}.${input.output} has no train/ part; the vocab is built from train rows only`,
+    );
   }
   return (await readDataset(train.dir)).texts;
 }
@@ -110,7 +121,13 @@ function reportRow(ctx: StageContext, row: number): void {
   ctx.progress.update(row + 1);
 }
 
-function summarise(rows: number, distinct: number, totalWords: number, chosen: ChosenVocab, unkIndex: number): StageResult {
+function summarise(
+  rows: number,
+  distinct: number,
+  totalWords: number,
+  chosen: ChosenVocab,
+  unkIndex: number,
+): StageResult {
   const unkRate = totalWords === 0 ? 0 : chosen.counts[unkIndex] / totalWords;
   return {
     metrics: {

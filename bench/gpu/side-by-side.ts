@@ -33,7 +33,8 @@ import { trainStep, type TrainableModel } from '../../models/train/step.ts';
 const MODES = ['gpt2-full', 'gpt2-lora', 'gpt2-eval', 'lstm-uni', 'lstm-bi'] as const;
 type Mode = (typeof MODES)[number];
 
-const argOf = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const argOf = (name: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
 const small = process.argv.includes('--small');
 const backendName = (argOf('--backend') ?? 'webgpu') as BackendName;
 const steps = Number(argOf('--steps') ?? 5);
@@ -66,7 +67,13 @@ async function secondsPerStep(step: () => tf.Scalar): Promise<number> {
 }
 
 /** fitModel's optimizer step (clipping at 1 when asked); returns the loss, still on the device. */
-function queueStep<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer, seed: number, clip: boolean): tf.Scalar {
+function queueStep<B>(
+  model: TrainableModel<B>,
+  batch: B,
+  optimizer: Optimizer,
+  seed: number,
+  clip: boolean,
+): tf.Scalar {
   const [{ loss, sums }] = trainStep(model, [{ batch, seed }], optimizer, clip ? { maxGradNorm: 1 } : {});
   tf.dispose(Object.values(sums).filter((v): v is tf.Scalar => v instanceof tf.Tensor)); // the LSTM's correct count
   return loss;
@@ -74,10 +81,15 @@ function queueStep<B>(model: TrainableModel<B>, batch: B, optimizer: Optimizer, 
 
 async function gpt2Rate(mode: Mode): Promise<number> {
   const model = createGpt2({ n_layer: GPT2.L, n_head: GPT2.H, n_embd: GPT2.C, n_positions: Math.max(GPT2.T, 1024) }, 1);
-  const ids = Array.from({ length: GPT2.B }, (_, b) => Array.from({ length: GPT2.T }, (_, t) => (b * 1009 + t * 7919) % 50257));
+  const ids = Array.from({ length: GPT2.B }, (_, b) =>
+    Array.from({ length: GPT2.T }, (_, t) => (b * 1009 + t * 7919) % 50257),
+  );
   try {
     if (mode === 'gpt2-eval') return (GPT2.B * GPT2.T) / (await secondsPerStep(() => gpt2Loss(model, ids)));
-    const lora = mode === 'gpt2-lora' ? attachLora(model, makeLoraConfig({ r: 64, lora_alpha: 16, lora_dropout: 0.1, target_modules: ['c_attn'] }), 2) : null;
+    const lora =
+      mode === 'gpt2-lora'
+        ? attachLora(model, makeLoraConfig({ r: 64, lora_alpha: 16, lora_dropout: 0.1, target_modules: ['c_attn'] }), 2)
+        : null;
     const trainable = gpt2Trainable(model, lora ? lora.params : model.params);
     const optimizer = createOptimizer({ name: 'adamw', lr: 1e-4, weightDecay: 0 });
     let seed = 1;
@@ -92,8 +104,25 @@ async function gpt2Rate(mode: Mode): Promise<number> {
 
 async function lstmRate(mode: Mode): Promise<number> {
   const ids = Int32Array.from({ length: LSTM.B * LSTM.T }, (_, i) => 1 + ((i * 7919) % (LSTM_VOCAB - 1)));
-  const batch = { ids, lengths: new Array<number>(LSTM.B).fill(LSTM.T), width: LSTM.T, labels: Array.from({ length: LSTM.B }, (_, b) => b % 2) };
-  const model = createLstmClassifier({ vocabSize: LSTM_VOCAB, embeddingDim: LSTM.E, hiddenDim: LSTM.H, outputDim: 2, nLayers: 1, bidirectional: mode === 'lstm-bi', dropout: 0, padIndex: 0 }, 1);
+  const batch = {
+    ids,
+    lengths: new Array<number>(LSTM.B).fill(LSTM.T),
+    width: LSTM.T,
+    labels: Array.from({ length: LSTM.B }, (_, b) => b % 2),
+  };
+  const model = createLstmClassifier(
+    {
+      vocabSize: LSTM_VOCAB,
+      embeddingDim: LSTM.E,
+      hiddenDim: LSTM.H,
+      outputDim: 2,
+      nLayers: 1,
+      bidirectional: mode === 'lstm-bi',
+      dropout: 0,
+      padIndex: 0,
+    },
+    1,
+  );
   const optimizer = createOptimizer({ name: 'adam', lr: 1e-3 });
   try {
     return LSTM.B / (await secondsPerStep(() => queueStep(lstmTrainable(model), batch, optimizer, 1, false)));
@@ -112,7 +141,17 @@ interface PeerResult {
 function runPeer(): PeerResult | string {
   const script = join(import.meta.dirname, 'peer_torch.py');
   const g = GPT2;
-  const args = [script, '--modes', modes.join(','), '--gpt2', [g.L, g.H, g.C, g.B, g.T].join(','), '--lstm', [LSTM.B, LSTM.T, LSTM.E, LSTM.H].join(','), '--steps', String(steps)];
+  const args = [
+    script,
+    '--modes',
+    modes.join(','),
+    '--gpt2',
+    [g.L, g.H, g.C, g.B, g.T].join(','),
+    '--lstm',
+    [LSTM.B, LSTM.T, LSTM.E, LSTM.H].join(','),
+    '--steps',
+    String(steps),
+  ];
   const run = spawnSync(python, args, { encoding: 'utf8' });
   if (run.error) return `not run (${python}: ${run.error.message})`;
   if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
@@ -133,7 +172,9 @@ async function measure(fused: boolean): Promise<Map<Mode, number | string>> {
       rates.set(mode, `${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`);
     }
     const rate = rates.get(mode)!;
-    console.log(`${mode}${fused ? '' : ' (plain)'}: ${typeof rate === 'number' ? rate.toFixed(1) : rate} (tensors left ${tf.memory().numTensors})`);
+    console.log(
+      `${mode}${fused ? '' : ' (plain)'}: ${typeof rate === 'number' ? rate.toFixed(1) : rate} (tensors left ${tf.memory().numTensors})`,
+    );
   }
   tf.env().set(FUSED_KERNELS_FLAG, true);
   return rates;
@@ -143,8 +184,11 @@ const plain = withPlain ? await measure(false) : null;
 
 const unit = (m: Mode) => (m.startsWith('gpt2') ? 'tokens/s' : 'samples/s');
 const show = (v: number | string | undefined) => (typeof v === 'number' ? v.toFixed(1) : String(v ?? '—'));
-const ratio = (a: number | string | undefined, b: number | string | undefined) => (typeof a === 'number' && typeof b === 'number' ? `${(a / b).toFixed(3)}×` : '—');
-console.log(`\nGPT-2 ${GPT2.L}×${GPT2.C}, batch ${GPT2.B} × ${GPT2.T}; LSTM batch ${LSTM.B} × ${LSTM.T}, emb ${LSTM.E}, hidden ${LSTM.H}; ${steps} timed steps after 1 warm-up`);
+const ratio = (a: number | string | undefined, b: number | string | undefined) =>
+  typeof a === 'number' && typeof b === 'number' ? `${(a / b).toFixed(3)}×` : '—';
+console.log(
+  `\nGPT-2 ${GPT2.L}×${GPT2.C}, batch ${GPT2.B} × ${GPT2.T}; LSTM batch ${LSTM.B} × ${LSTM.T}, emb ${LSTM.E}, hidden ${LSTM.H}; ${steps} timed steps after 1 warm-up`,
+);
 console.log(`tfpipe: ${selected.name} (${selected.device})${plainOnly ? ', fused kernels off' : ''}`);
 console.log(`PyTorch: ${typeof peer === 'string' ? peer : `${peer.device}; GPT-2 from ${peer.gpt2 ?? '—'}`}`);
 console.log(`mode        unit          tfpipe      PyTorch    ratio${plain ? '  tfjs ops only  fused ÷ plain' : ''}`);
@@ -152,5 +196,7 @@ for (const mode of modes) {
   const a = ours.get(mode);
   const b = typeof peer === 'string' ? undefined : peer.rates[mode];
   const before = plain ? ` ${show(plain.get(mode)).padStart(14)} ${ratio(a, plain.get(mode)).padStart(14)}` : '';
-  console.log(`${mode.padEnd(11)} ${unit(mode).padEnd(10)} ${show(a).padStart(10)} ${show(b).padStart(12)} ${ratio(a, b).padStart(8)}${before}`);
+  console.log(
+    `${mode.padEnd(11)} ${unit(mode).padEnd(10)} ${show(a).padStart(10)} ${show(b).padStart(12)} ${ratio(a, b).padStart(8)}${before}`,
+  );
 }

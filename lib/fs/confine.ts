@@ -13,7 +13,11 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 
 export class PathEscapeError extends Error {
   override name = 'PathEscapeError';
-  constructor(readonly root: string, readonly path: string, reason: string) {
+  constructor(
+    readonly root: string,
+    readonly path: string,
+    reason: string,
+  ) {
     super(`refusing to touch ${path}: ${reason} ${root}`);
   }
 }
@@ -37,7 +41,8 @@ export function assertInside(root: string, path: string): void {
   if (!isStrictlyBelow(base, target)) throw new PathEscapeError(base, target, 'it is not inside');
   const realBase = realpathOfDeepestExisting(base);
   const realTarget = realpathOfDeepestExisting(target);
-  if (!isStrictlyBelow(realBase, realTarget)) throw new PathEscapeError(base, target, `it leads (through a symlink) to ${realTarget}, which is not inside`);
+  if (!isStrictlyBelow(realBase, realTarget))
+    throw new PathEscapeError(base, target, `it leads (through a symlink) to ${realTarget}, which is not inside`);
 }
 
 /** rm -r of a path that must be strictly inside `root`; a missing path is fine. */

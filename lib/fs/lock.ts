@@ -26,8 +26,7 @@ export interface HeldLock {
 }
 
 export type AcquireResult =
-  | { status: 'acquired'; lock: HeldLock; waited: boolean; tookOverFrom?: LockOwner }
-  | { status: 'aborted' };
+  { status: 'acquired'; lock: HeldLock; waited: boolean; tookOverFrom?: LockOwner } | { status: 'aborted' };
 
 export interface AcquireOptions {
   signal?: AbortSignal;
@@ -64,10 +63,16 @@ export async function acquireLock(path: string, options: AcquireOptions = {}): P
   }
 }
 
-export type TryAcquireResult = { status: 'acquired'; lock: HeldLock } | { status: 'held'; holder: LockOwner | undefined };
+export type TryAcquireResult =
+  { status: 'acquired'; lock: HeldLock } | { status: 'held'; holder: LockOwner | undefined };
 
 export async function tryAcquireLock(path: string): Promise<TryAcquireResult> {
-  const owner: LockOwner = { pid: process.pid, host: HOST_TAG, token: randomBytes(8).toString('hex'), acquiredAt: new Date().toISOString() };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: HOST_TAG,
+    token: randomBytes(8).toString('hex'),
+    acquiredAt: new Date().toISOString(),
+  };
   const temp = ownedName(path, '.tmp');
   await writeFile(temp, JSON.stringify(owner));
   try {

@@ -7,7 +7,10 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
 /** This host's name reduced to [A-Za-z0-9-] so it can sit between dots in a file name. */
-export const HOST_TAG: string = hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40) || 'host';
+export const HOST_TAG: string =
+  hostname()
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .slice(0, 40) || 'host';
 
 export interface NameOwner {
   host: string;

@@ -12,7 +12,10 @@ import { join } from 'node:path';
 
 export class NotRegularFileError extends Error {
   override name = 'NotRegularFileError';
-  constructor(readonly path: string, readonly found: string) {
+  constructor(
+    readonly path: string,
+    readonly found: string,
+  ) {
     super(`${path} is ${found}, not a regular file`);
   }
 }

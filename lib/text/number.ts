@@ -7,7 +7,8 @@
 
 export function formatNumber(value: number, digits?: number): string {
   if (!Number.isFinite(value)) return String(value);
-  if (digits !== undefined) return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  if (digits !== undefined)
+    return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   if (Number.isInteger(value)) return value.toLocaleString('en-US');
   if (Math.abs(value) >= 1000) return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
   return String(Number(value.toPrecision(4)));

@@ -36,12 +36,23 @@ export function memoryBudget(backend: string = tf.getBackend()): MemoryBudget {
   switch (backend) {
     case 'wasm': {
       const heap = WASM_HEAP_MAX_BYTES - tf.memory().numBytes;
-      return heap < host.bytes ? { bytes: heap, source: `the wasm heap limit (${formatBytes(WASM_HEAP_MAX_BYTES)}) less ${formatBytes(tf.memory().numBytes)} of tensors` } : host;
+      return heap < host.bytes
+        ? {
+            bytes: heap,
+            source: `the wasm heap limit (${formatBytes(WASM_HEAP_MAX_BYTES)}) less ${formatBytes(tf.memory().numBytes)} of tensors`,
+          }
+        : host;
     }
     case 'webgpu': {
-      const limits = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } } }).device?.limits;
+      const limits = (
+        tf.backend() as unknown as {
+          device?: { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } };
+        }
+      ).device?.limits;
       const perBuffer = Math.min(limits?.maxStorageBufferBindingSize ?? Infinity, limits?.maxBufferSize ?? Infinity);
-      return Number.isFinite(perBuffer) ? { ...host, maxTensorBytes: perBuffer, source: `${host.source}; the GPU's memory is not reported by WebGPU` } : host;
+      return Number.isFinite(perBuffer)
+        ? { ...host, maxTensorBytes: perBuffer, source: `${host.source}; the GPU's memory is not reported by WebGPU` }
+        : host;
     }
     default:
       return host;
@@ -51,10 +62,14 @@ export function memoryBudget(backend: string = tf.getBackend()): MemoryBudget {
 /** Throws, naming `what` and both figures, when `need` cannot fit in `budget`. */
 export function assertFits(need: MemoryNeed, budget: MemoryBudget, what: string): void {
   if (need.total > budget.bytes) {
-    throw new Error(`${what} needs ${formatBytes(need.total)} (${need.detail}), but ${formatBytes(budget.bytes)} is available (${budget.source}); choose a smaller model or a backend with more memory`);
+    throw new Error(
+      `${what} needs ${formatBytes(need.total)} (${need.detail}), but ${formatBytes(budget.bytes)} is available (${budget.source}); choose a smaller model or a backend with more memory`,
+    );
   }
   if (budget.maxTensorBytes !== undefined && need.largestTensor > budget.maxTensorBytes) {
-    throw new Error(`${what} has a tensor of ${formatBytes(need.largestTensor)}, over the device's largest buffer of ${formatBytes(budget.maxTensorBytes)}; choose a smaller model or another backend`);
+    throw new Error(
+      `${what} has a tensor of ${formatBytes(need.largestTensor)}, over the device's largest buffer of ${formatBytes(budget.maxTensorBytes)}; choose a smaller model or another backend`,
+    );
   }
 }
 
@@ -63,7 +78,11 @@ function hostBudget(): MemoryBudget {
   const limit = process.constrainedMemory?.() ?? 0;
   if (limit > 0 && limit < totalmem()) {
     const left = Math.max(0, limit - process.memoryUsage.rss());
-    if (left < available) return { bytes: left, source: `the cgroup memory limit ${formatBytes(limit)} less the ${formatBytes(process.memoryUsage.rss())} this process holds` };
+    if (left < available)
+      return {
+        bytes: left,
+        source: `the cgroup memory limit ${formatBytes(limit)} less the ${formatBytes(process.memoryUsage.rss())} this process holds`,
+      };
   }
   return { bytes: available, source: `the host's available memory, of ${formatBytes(totalmem())}` };
 }

@@ -16,7 +16,9 @@ export type RuntimeVersions = Record<string, string>;
 const NOT_INSTALLED = 'not installed';
 
 export function runtimeVersions(backend: BackendName): RuntimeVersions {
-  const versions: RuntimeVersions = { 'tfjs-core': versionIn(() => readPackageText('@tensorflow/tfjs-core/package.json')) };
+  const versions: RuntimeVersions = {
+    'tfjs-core': versionIn(() => readPackageText('@tensorflow/tfjs-core/package.json')),
+  };
   switch (backend) {
     case 'cpu':
       versions['tfjs-backend-cpu'] = versionIn(() => readPackageText('@tensorflow/tfjs-backend-cpu/package.json'));
@@ -25,7 +27,9 @@ export function runtimeVersions(backend: BackendName): RuntimeVersions {
       versions['tfjs-backend-wasm'] = versionIn(() => readPackageText('@tensorflow/tfjs-backend-wasm/package.json'));
       break;
     case 'webgpu':
-      versions['tfjs-backend-webgpu'] = versionIn(() => readPackageText('@tensorflow/tfjs-backend-webgpu/package.json'));
+      versions['tfjs-backend-webgpu'] = versionIn(() =>
+        readPackageText('@tensorflow/tfjs-backend-webgpu/package.json'),
+      );
       versions.webgpu = dawnVersion() ?? NOT_INSTALLED;
       break;
     case 'tensorflow': {

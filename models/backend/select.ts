@@ -38,7 +38,7 @@ interface BackendEntry {
 }
 
 const WEBGPU_HINT =
-  'webgpu needs a GPU driver Dawn can use: Vulkan on Linux (the NVIDIA or AMD driver; for CPU-only testing Mesa\'s ' +
+  "webgpu needs a GPU driver Dawn can use: Vulkan on Linux (the NVIDIA or AMD driver; for CPU-only testing Mesa's " +
   'lavapipe, mesa-vulkan-drivers >= 24 from bookworm-backports), Metal on macOS, D3D12 on Windows';
 
 let webgpuDevice = 'webgpu';
@@ -69,11 +69,20 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
     load: async () => {
       const { probeWebGpuAdapter } = await import('./webgpu/probe.ts');
       const probe = await probeWebGpuAdapter(); // installs navigator.gpu, which the package checks on import
-      if (!probe.found) throw new BackendUnavailableError('webgpu', probe.reason, probe.dawnMissing ? 'run npm ci (webgpu is a dependency of tfpipe)' : WEBGPU_HINT);
+      if (!probe.found)
+        throw new BackendUnavailableError(
+          'webgpu',
+          probe.reason,
+          probe.dawnMissing ? 'run npm ci (webgpu is a dependency of tfpipe)' : WEBGPU_HINT,
+        );
       webgpuDevice = probe.device;
       await import('@tensorflow/tfjs-backend-webgpu');
       if (!tf.findBackendFactory('webgpu')) {
-        throw new BackendUnavailableError('webgpu', '@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed and did not register', 'import models/backend/select.ts before it');
+        throw new BackendUnavailableError(
+          'webgpu',
+          '@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed and did not register',
+          'import models/backend/select.ts before it',
+        );
       }
       const { registerTransposeInt32Fix } = await import('./webgpu/transpose-int32.ts');
       registerTransposeInt32Fix();
@@ -90,7 +99,12 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
   tensorflow: {
     load: async () => {
       const found = findTfjsNode();
-      if (!found) throw new BackendUnavailableError('tensorflow', 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed', tfjsNodeInstallHint(tf.version_core));
+      if (!found)
+        throw new BackendUnavailableError(
+          'tensorflow',
+          'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed',
+          tfjsNodeInstallHint(tf.version_core),
+        );
       await import(pathToFileURL(found.path).href);
       if (!tf.findBackendFactory('tensorflow')) {
         throw new BackendUnavailableError(

@@ -32,7 +32,9 @@ export function resolveWasmThreadCount(env: NodeJS.ProcessEnv = process.env, cor
   if (raw === undefined || raw === '') return Math.max(1, Math.min(cores, MAX_WASM_THREADS));
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new Error(`TFPIPE_WASM_THREADS must be a whole number from 1 to ${MAX_WASM_THREADS} (1 = the single-threaded build), got '${raw}'`);
+    throw new Error(
+      `TFPIPE_WASM_THREADS must be a whole number from 1 to ${MAX_WASM_THREADS} (1 = the single-threaded build), got '${raw}'`,
+    );
   }
   return n;
 }
@@ -69,7 +71,10 @@ type WasmImports = { env: Record<string, unknown> } & Record<string, unknown>;
 interface FactoryConfig {
   locateFile(path: string, prefix: string): string;
   mainScriptUrlOrBlob: string;
-  instantiateWasm(imports: WasmImports, receiveInstance: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): object;
+  instantiateWasm(
+    imports: WasmImports,
+    receiveInstance: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+  ): object;
   onAbort(what: unknown): void;
 }
 type ThreadedFactory = (config: FactoryConfig) => Promise<ThreadedModule>;
@@ -145,7 +150,10 @@ function writeThreadedScripts(poolSize: number): ThreadedScripts {
   const glue = packageGlue.replace(GLUE_POOL, `var pthreadPoolSize=${poolSize};`);
   const scripts = { glue: join(dir, `glue-pool${poolSize}.cjs`), worker: join(dir, 'pthread-worker.cjs') };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const [path, text] of [[scripts.glue, glue], [scripts.worker, worker]] as const) {
+  for (const [path, text] of [
+    [scripts.glue, glue],
+    [scripts.worker, worker],
+  ] as const) {
     if (readTextOrNull(path) === text) continue;
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, text);

@@ -36,7 +36,12 @@ function mergeHeads(y: tf.Tensor, { B, T, nh, hs }: AttentionShape): tf.Tensor2D
  * Training/eval attention without a cache: qkv [N, 3C] → y [N, C] (before c_proj). `bias` is the additive mask
  * from attentionBias; `dropMask` (same shape as the probabilities, already scaled by 1/(1-p)) is attention dropout.
  */
-export function causalSelfAttention(qkv: tf.Tensor2D, shape: AttentionShape, bias: tf.Tensor, dropMask: tf.Tensor | null): tf.Tensor2D {
+export function causalSelfAttention(
+  qkv: tf.Tensor2D,
+  shape: AttentionShape,
+  bias: tf.Tensor,
+  dropMask: tf.Tensor | null,
+): tf.Tensor2D {
   const scale = 1 / Math.sqrt(shape.hs);
   const constants = dropMask ? [bias, dropMask] : [bias];
   return differentiable(
@@ -102,8 +107,9 @@ export function attentionBias(B: number, T: number, P: number, padding: number[]
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const row = (b * T + t) * Tk;
-      for (let j = 0; j < Tk; j++) if (j > P + t) bias[row + j] = FUTURE;
-      else if (padding[b][j] === 0) bias[row + j] = PADDING;
+      for (let j = 0; j < Tk; j++)
+        if (j > P + t) bias[row + j] = FUTURE;
+        else if (padding[b][j] === 0) bias[row + j] = PADDING;
     }
   }
   return tf.tensor4d(bias, [B, 1, T, Tk]);

@@ -68,20 +68,26 @@ export function parseHfGpt2Config(json: unknown, source: string): Gpt2Config {
   if (typeof json !== 'object' || json === null) throw new Error(`${source}: expected a JSON object`);
   const raw = json as Record<string, unknown>;
   if (raw.model_type !== undefined && raw.model_type !== 'gpt2') {
-    throw new Error(`${source}: model_type is "${String(raw.model_type)}", tfpipe's GPT-2 loader reads model_type "gpt2"`);
+    throw new Error(
+      `${source}: model_type is "${String(raw.model_type)}", tfpipe's GPT-2 loader reads model_type "gpt2"`,
+    );
   }
   const activation = raw.activation_function ?? 'gelu_new';
-  if (activation !== 'gelu_new') throw new Error(`${source}: activation_function "${String(activation)}" is not supported (allowed: gelu_new)`);
+  if (activation !== 'gelu_new')
+    throw new Error(`${source}: activation_function "${String(activation)}" is not supported (allowed: gelu_new)`);
   if (raw.add_cross_attention === true) throw new Error(`${source}: add_cross_attention is not supported`);
-  if (raw.scale_attn_by_inverse_layer_idx === true) throw new Error(`${source}: scale_attn_by_inverse_layer_idx is not supported`);
+  if (raw.scale_attn_by_inverse_layer_idx === true)
+    throw new Error(`${source}: scale_attn_by_inverse_layer_idx is not supported`);
   if (raw.scale_attn_weights === false) throw new Error(`${source}: scale_attn_weights false is not supported`);
-  if (raw.tie_word_embeddings === false) throw new Error(`${source}: tie_word_embeddings false is not supported (tfpipe ties lm_head to wte)`);
+  if (raw.tie_word_embeddings === false)
+    throw new Error(`${source}: tie_word_embeddings false is not supported (tfpipe ties lm_head to wte)`);
   const config = { ...GPT2_DEFAULTS };
   for (const key of Object.keys(GPT2_DEFAULTS) as (keyof Gpt2Config)[]) {
     const value = raw[key];
     if (value === undefined) continue;
     if (key === 'n_inner' && value === null) continue;
-    if (typeof value !== 'number') throw new Error(`${source}: ${key} must be a number, found ${JSON.stringify(value)}`);
+    if (typeof value !== 'number')
+      throw new Error(`${source}: ${key} must be a number, found ${JSON.stringify(value)}`);
     (config as Record<string, number | null>)[key] = value;
   }
   validateGpt2Config(config, source);
@@ -107,17 +113,21 @@ export function toHfGpt2Config(config: Gpt2Config): Record<string, unknown> {
 function validateGpt2Config(config: Gpt2Config, source: string): void {
   const positive = ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head'] as const;
   for (const key of positive) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`${source}: ${key} must be a positive integer, found ${config[key]}`);
+    if (!Number.isInteger(config[key]) || config[key] <= 0)
+      throw new Error(`${source}: ${key} must be a positive integer, found ${config[key]}`);
   }
-  if (config.n_inner !== null && (!Number.isInteger(config.n_inner) || config.n_inner <= 0)) throw new Error(`${source}: n_inner must be a positive integer or null, found ${config.n_inner}`);
+  if (config.n_inner !== null && (!Number.isInteger(config.n_inner) || config.n_inner <= 0))
+    throw new Error(`${source}: n_inner must be a positive integer or null, found ${config.n_inner}`);
   for (const [key, max] of Object.entries(GPT2_LIMITS) as [keyof typeof GPT2_LIMITS, number][]) {
     const value = config[key];
-    if (value !== null && value > max) throw new Error(`${source}: ${key} is ${value}, above tfpipe's limit of ${max} for a GPT-2`);
+    if (value !== null && value > max)
+      throw new Error(`${source}: ${key} is ${value}, above tfpipe's limit of ${max} for a GPT-2`);
   }
   if (config.n_embd % config.n_head !== 0) {
     throw new Error(`${source}: n_embd (${config.n_embd}) must be divisible by n_head (${config.n_head})`);
   }
   for (const key of ['embd_pdrop', 'attn_pdrop', 'resid_pdrop'] as const) {
-    if (!(config[key] >= 0 && config[key] < 1)) throw new Error(`${source}: ${key} must be in [0, 1), found ${config[key]}`);
+    if (!(config[key] >= 0 && config[key] < 1))
+      throw new Error(`${source}: ${key} must be in [0, 1), found ${config[key]}`);
   }
 }

@@ -25,9 +25,14 @@ export interface GenerateResult {
   stopReason: StopReason;
 }
 
-export async function generateGpt2(model: Gpt2Model, prompt: readonly number[], options: GenerateOptions = {}): Promise<GenerateResult> {
+export async function generateGpt2(
+  model: Gpt2Model,
+  prompt: readonly number[],
+  options: GenerateOptions = {},
+): Promise<GenerateResult> {
   if (prompt.length === 0) throw new Error('generate needs a prompt of at least one token');
-  if (prompt.length > model.config.n_positions) throw new Error(`prompt of ${prompt.length} tokens exceeds n_positions ${model.config.n_positions}`);
+  if (prompt.length > model.config.n_positions)
+    throw new Error(`prompt of ${prompt.length} tokens exceeds n_positions ${model.config.n_positions}`);
   const { config } = model;
   const maxNew = options.maxNewTokens ?? Math.max(0, (options.maxLength ?? 20) - prompt.length);
   const eos = options.eosTokenId === undefined ? config.eos_token_id : options.eosTokenId;
@@ -44,7 +49,11 @@ export async function generateGpt2(model: Gpt2Model, prompt: readonly number[], 
         break;
       }
       const input = useCache ? pending : ids;
-      const { logits, cache: next } = forwardGpt2(model, [input], { past: cache, returnCache: useCache, lastPositionOnly: true });
+      const { logits, cache: next } = forwardGpt2(model, [input], {
+        past: cache,
+        returnCache: useCache,
+        lastPositionOnly: true,
+      });
       if (useCache) {
         disposeKvCache(cache);
         cache = next;

@@ -14,7 +14,13 @@ import { gpt2ParamShapes, initGpt2Params, namedVariable, type Gpt2Params } from 
 import { createGpt2Model, type Gpt2Model } from './model.ts';
 import { assertGpt2Fits, type Gpt2Use } from './size.ts';
 import { GPT2_SHARD_INDEX as SHARD_INDEX, GPT2_WEIGHTS as WEIGHTS } from './weight-files.ts';
-const TORCH_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt', 'tf_model.h5', 'flax_model.msgpack'];
+const TORCH_FILES = [
+  'pytorch_model.bin',
+  'pytorch_model.bin.index.json',
+  'model.pt',
+  'tf_model.h5',
+  'flax_model.msgpack',
+];
 
 export interface Gpt2LoadOptions {
   /** What the model is for; the memory it needs for that is checked before anything is allocated. Default inference. */
@@ -36,7 +42,8 @@ export function createGpt2(shape: Gpt2Shape, seed = 0, use: Gpt2Use = 'inference
  */
 export async function loadGpt2(dir: string, options: Gpt2LoadOptions = {}): Promise<Gpt2Model> {
   const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) throw new Error(`${dir}: no config.json (a GPT-2 folder holds config.json and ${WEIGHTS})`);
+  if (!existsSync(configPath))
+    throw new Error(`${dir}: no config.json (a GPT-2 folder holds config.json and ${WEIGHTS})`);
   const config = parseHfGpt2Config(await readJsonFile(configPath), configPath);
   assertGpt2Fits(config, options.use ?? 'inference', configPath);
   const source = await openWeights(dir);
@@ -98,21 +105,30 @@ export async function gpt2ParamsFromSource(config: Gpt2Config, source: TensorSou
   for (const [name, shape] of expected) {
     const entry = found.get(name);
     if (!entry) problems.push(`missing key ${name} (expected shape [${shape}])`);
-    else if (!sameShape(entry.shape, shape)) problems.push(`key ${name}: expected shape [${shape}], found [${entry.shape}]`);
-    else if (!FLOAT_DTYPES.has(entry.dtype)) problems.push(`key ${name}: dtype ${entry.dtype}, expected floats (${[...FLOAT_DTYPES].join(', ')})`);
+    else if (!sameShape(entry.shape, shape))
+      problems.push(`key ${name}: expected shape [${shape}], found [${entry.shape}]`);
+    else if (!FLOAT_DTYPES.has(entry.dtype))
+      problems.push(`key ${name}: dtype ${entry.dtype}, expected floats (${[...FLOAT_DTYPES].join(', ')})`);
   }
   if (lmHead && !sameShape(lmHead.shape, expected.get('transformer.wte.weight')!)) {
-    problems.push(`key lm_head.weight: expected shape [${expected.get('transformer.wte.weight')}], found [${lmHead.shape}]`);
+    problems.push(
+      `key lm_head.weight: expected shape [${expected.get('transformer.wte.weight')}], found [${lmHead.shape}]`,
+    );
   }
   let wte: NamedArray | undefined; // read once: compared with lm_head, then used
   if (problems.length === 0 && lmHead) {
     wte = await source.read(found.get('transformer.wte.weight')!.name);
-    if (!sameValues((await source.read(lmHead.name)).data, wte.data)) problems.push('lm_head.weight differs from transformer.wte.weight; tfpipe ties the head to wte (tie_word_embeddings)');
+    if (!sameValues((await source.read(lmHead.name)).data, wte.data))
+      problems.push(
+        'lm_head.weight differs from transformer.wte.weight; tfpipe ties the head to wte (tie_word_embeddings)',
+      );
   }
   if (problems.length > 0) {
     const shown = problems.slice(0, 20).map((p) => `  - ${p}`);
     if (problems.length > 20) shown.push(`  ... and ${problems.length - 20} more`);
-    throw new Error(`${where}: the weights do not match config.json (GPT-2, n_layer ${config.n_layer}, n_embd ${config.n_embd}):\n${shown.join('\n')}`);
+    throw new Error(
+      `${where}: the weights do not match config.json (GPT-2, n_layer ${config.n_layer}, n_embd ${config.n_embd}):\n${shown.join('\n')}`,
+    );
   }
   const params: Gpt2Params = {};
   try {
@@ -132,14 +148,21 @@ export async function gpt2ParamsFromSource(config: Gpt2Config, source: TensorSou
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16']);
 
 /** Writes config.json and model.safetensors in the save_pretrained layout (lm_head tied, not stored). */
-export async function saveGpt2(model: Gpt2Model, dir: string, extraConfig: Record<string, unknown> = {}): Promise<void> {
+export async function saveGpt2(
+  model: Gpt2Model,
+  dir: string,
+  extraConfig: Record<string, unknown> = {},
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const arrays: Record<string, NamedArray> = {};
   for (const [name, variable] of Object.entries(model.params)) {
     arrays[name] = { shape: variable.shape, data: (await variable.data()) as Float32Array };
   }
   await writeSafetensors(join(dir, WEIGHTS), arrays, { format: 'pt' });
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...toHfGpt2Config(model.config), ...extraConfig }, null, 2) + '\n');
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ ...toHfGpt2Config(model.config), ...extraConfig }, null, 2) + '\n',
+  );
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -12,7 +12,6 @@ import { differentiable, gradsFor, headLogits, headWeightGrad, needsGrad } from 
 import { crossEntropyLogitGrad, rowLogSumExp } from './webgpu/cross-entropy.ts';
 import { IGNORE_INDEX } from './batch.ts';
 
-
 /**
  * HF's shift: position t predicts labels[t + 1]; the last position of each row predicts nothing.
  * labels [B, T] row-major → targets [B * T] aligned with logits [B, T, V] flattened to [B * T, V].
@@ -49,7 +48,8 @@ function keptRows(targets: ArrayLike<number>, N: number, V: number): KeptRows {
   for (let n = 0; n < N; n++) {
     const y = targets[n];
     if (y === IGNORE_INDEX) continue;
-    if (!(Number.isInteger(y) && y >= 0 && y < V)) throw new Error(`target ${y} at row ${n} is outside the vocabulary [0, ${V})`);
+    if (!(Number.isInteger(y) && y >= 0 && y < V))
+      throw new Error(`target ${y} at row ${n} is outside the vocabulary [0, ${V})`);
     rows.push(n);
     mask[n] = 1;
   }
@@ -124,7 +124,9 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, targets: ArrayLike<numbe
     [logits],
     ([x]) => {
       const { lse, saved } = passes.forward(x as tf.Tensor2D, kept);
-      const value = tf.tidy(() => (kept.count === 0 ? tf.scalar(NaN) : tf.div(sumNll(x as tf.Tensor2D, lse, kept), kept.count))) as tf.Scalar;
+      const value = tf.tidy(() =>
+        kept.count === 0 ? tf.scalar(NaN) : tf.div(sumNll(x as tf.Tensor2D, lse, kept), kept.count),
+      ) as tf.Scalar;
       if (!saved.includes(lse)) lse.dispose();
       return { value, keep: saved };
     },
@@ -159,15 +161,25 @@ function chunkRanges(N: number, size: number): [number, number][] {
  * chunk of rows (logitChunkRows; `chunkBytes` overrides the budget, for tests). Backward per chunk:
  * dh = dlogits @ wte, dwte += dlogits^T @ h (skipped when wte is frozen, e.g. under LoRA).
  */
-export function lmHeadLoss(h: tf.Tensor2D, wte: tf.Tensor2D, targets: ArrayLike<number>, chunkBytes?: number): tf.Scalar {
+export function lmHeadLoss(
+  h: tf.Tensor2D,
+  wte: tf.Tensor2D,
+  targets: ArrayLike<number>,
+  chunkBytes?: number,
+): tf.Scalar {
   const [N] = h.shape;
   const V = wte.shape[0];
   if (targets.length !== N) throw new Error(`cross-entropy: ${targets.length} targets for ${N} rows`);
   const ranges = chunkRanges(N, logitChunkRows(V, chunkBytes));
-  const chunks = ranges.map(([start, end]) => keptRows(Array.prototype.slice.call(targets, start, end) as number[], end - start, V));
+  const chunks = ranges.map(([start, end]) =>
+    keptRows(Array.prototype.slice.call(targets, start, end) as number[], end - start, V),
+  );
   const total = chunks.reduce((sum, c) => sum + c.count, 0);
   const passes = logitPasses();
-  const rowsOf = (x: tf.Tensor2D, i: number) => (ranges.length === 1 ? x : (tf.slice(x, [ranges[i][0], 0], [ranges[i][1] - ranges[i][0], x.shape[1]]) as tf.Tensor2D));
+  const rowsOf = (x: tf.Tensor2D, i: number) =>
+    ranges.length === 1
+      ? x
+      : (tf.slice(x, [ranges[i][0], 0], [ranges[i][1] - ranges[i][0], x.shape[1]]) as tf.Tensor2D);
   const savedPerChunk: number[] = [];
   return differentiable(
     [h, wte],

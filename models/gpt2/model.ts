@@ -77,7 +77,9 @@ export function forwardGpt2(model: Gpt2Model, ids: number[][], options: ForwardO
     const { h, cache } = hiddenStates(model, ids, options);
     const C = config.n_embd;
     const Tout = options.lastPositionOnly ? 1 : T;
-    const last = options.lastPositionOnly ? tf.reshape(tf.slice(tf.reshape(h, [B, T, C]), [0, T - 1, 0], [B, 1, C]), [B, C]) as tf.Tensor2D : h;
+    const last = options.lastPositionOnly
+      ? (tf.reshape(tf.slice(tf.reshape(h, [B, T, C]), [0, T - 1, 0], [B, 1, C]), [B, C]) as tf.Tensor2D)
+      : h;
     // Tied head: (B*Tout, C) x (V, C)^T.
     const logits2d = headLogits(last, params['transformer.wte.weight'] as tf.Tensor2D);
     const out: ForwardResult = { logits: tf.reshape(logits2d, [B, Tout, config.vocab_size]) as tf.Tensor3D };
@@ -94,7 +96,11 @@ export function forwardGpt2(model: Gpt2Model, ids: number[][], options: ForwardO
  * HF's loss for a batch alone, for tf.variableGrads: the tied head and the cross-entropy run as one op, so the
  * [N, V] logits never reach the tape and wte's head gradient is skipped when wte is frozen. Labels default to ids.
  */
-export function gpt2Loss(model: Gpt2Model, ids: number[][], options: Omit<ForwardOptions, 'returnCache' | 'lastPositionOnly' | 'past'> = {}): tf.Scalar {
+export function gpt2Loss(
+  model: Gpt2Model,
+  ids: number[][],
+  options: Omit<ForwardOptions, 'returnCache' | 'lastPositionOnly' | 'past'> = {},
+): tf.Scalar {
   return tf.tidy(() => {
     const B = ids.length;
     const T = ids[0]?.length ?? 0;
@@ -109,13 +115,21 @@ function hiddenStates(model: Gpt2Model, ids: number[][], options: ForwardOptions
   const { config, params } = model;
   const B = ids.length;
   const T = ids[0]?.length ?? 0;
-  if (B === 0 || T === 0 || ids.some((row) => row.length !== T)) throw new Error(`ids must be a non-empty [B][T] array with rows of equal length`);
+  if (B === 0 || T === 0 || ids.some((row) => row.length !== T))
+    throw new Error(`ids must be a non-empty [B][T] array with rows of equal length`);
   const P = options.past?.[0]?.k.shape[2] ?? 0;
-  if (P + T > config.n_positions) throw new Error(`sequence of ${P + T} positions exceeds n_positions ${config.n_positions}`);
+  if (P + T > config.n_positions)
+    throw new Error(`sequence of ${P + T} positions exceeds n_positions ${config.n_positions}`);
   const useCache = options.past !== undefined || options.returnCache === true;
   const training = options.training === true;
-  const dropsSomething = [config.embd_pdrop, config.attn_pdrop, config.resid_pdrop, ...[...model.adapters.values()].map((a) => a.dropout)].some((p) => p > 0);
-  if (training && dropsSomething && options.seed === undefined) throw new Error('training with dropout needs a seed (one per step, so masks differ between steps)');
+  const dropsSomething = [
+    config.embd_pdrop,
+    config.attn_pdrop,
+    config.resid_pdrop,
+    ...[...model.adapters.values()].map((a) => a.dropout),
+  ].some((p) => p > 0);
+  if (training && dropsSomething && options.seed === undefined)
+    throw new Error('training with dropout needs a seed (one per step, so masks differ between steps)');
   let site = 0;
   const nextSeed = () => (training ? deriveSeed(options.seed ?? 0, site++) : null);
   const drop = (x: tf.Tensor2D, rate: number): tf.Tensor2D => {
@@ -125,11 +139,22 @@ function hiddenStates(model: Gpt2Model, ids: number[][], options: ForwardOptions
   const { n_embd: C, n_head: nh, layer_norm_epsilon: eps } = config;
   const shape = { B, T, nh, hs: C / nh };
   const flatIds = Int32Array.from(ids.flat());
-  for (const id of flatIds) if (!(id >= 0 && id < config.vocab_size)) throw new Error(`token id ${id} is outside the vocabulary [0, ${config.vocab_size})`);
+  for (const id of flatIds)
+    if (!(id >= 0 && id < config.vocab_size))
+      throw new Error(`token id ${id} is outside the vocabulary [0, ${config.vocab_size})`);
   const positions = Int32Array.from({ length: B * T }, (_, n) => P + (n % T));
-  const ln = (x: tf.Tensor2D, name: string) => layerNorm(x, params[`${name}.weight`] as tf.Tensor1D, params[`${name}.bias`] as tf.Tensor1D, eps);
+  const ln = (x: tf.Tensor2D, name: string) =>
+    layerNorm(x, params[`${name}.weight`] as tf.Tensor1D, params[`${name}.bias`] as tf.Tensor1D, eps);
 
-  let x = drop(embed(params['transformer.wte.weight'] as tf.Tensor2D, params['transformer.wpe.weight'] as tf.Tensor2D, flatIds, positions), config.embd_pdrop); // (N, C)
+  let x = drop(
+    embed(
+      params['transformer.wte.weight'] as tf.Tensor2D,
+      params['transformer.wpe.weight'] as tf.Tensor2D,
+      flatIds,
+      positions,
+    ),
+    config.embd_pdrop,
+  ); // (N, C)
   // webgpu, no cache, no padding: the fused kernels, which apply the causal mask and dropout themselves, so neither
   // the bias nor the (B, nh, T, T) dropout masks are built.
   const fused = !useCache && options.attentionMask === undefined && fusedAttentionApplies(shape);

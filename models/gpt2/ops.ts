@@ -60,7 +60,11 @@ export function needsGrad(t: tf.Tensor): boolean {
  * gradient per input that needs one, in order. Tensors the backward uses must be inputs or kept (never captured:
  * a caller's tidy may dispose them before backprop).
  */
-export function differentiable<T extends tf.Tensor>(inputs: tf.Tensor[], forward: (inputs: tf.Tensor[]) => { value: T; keep?: tf.Tensor[] }, backward: Backward): T {
+export function differentiable<T extends tf.Tensor>(
+  inputs: tf.Tensor[],
+  forward: (inputs: tf.Tensor[]) => { value: T; keep?: tf.Tensor[] },
+  backward: Backward,
+): T {
   const live = inputs.map(needsGrad);
   const liveInputs = inputs.filter((_, i) => live[i]);
   if (liveInputs.length === 0) return forward(inputs).value;
@@ -97,13 +101,21 @@ export function embed(wte: tf.Tensor2D, wpe: tf.Tensor2D, ids: Int32Array, posit
   return differentiable(
     [wte, wpe],
     ([te, pe]) => {
-      const value = tf.tidy(() => tf.add(tf.gather(te, tf.tensor1d(ids, 'int32')), tf.gather(pe, tf.tensor1d(positions, 'int32')))) as tf.Tensor2D;
+      const value = tf.tidy(() =>
+        tf.add(tf.gather(te, tf.tensor1d(ids, 'int32')), tf.gather(pe, tf.tensor1d(positions, 'int32'))),
+      ) as tf.Tensor2D;
       return { value };
     },
     (dy, inputs) =>
       gradsFor(inputs, [
-        () => (onWebGpu() ? rowSegmentSum(dy as tf.Tensor2D, ids, wte.shape[0]) : tf.scatterND(tf.tensor2d(ids, [N, 1], 'int32'), dy, wte.shape)),
-        () => (onWebGpu() ? rowSegmentSum(dy as tf.Tensor2D, positions, wpe.shape[0]) : tf.scatterND(tf.tensor2d(positions, [N, 1], 'int32'), dy, wpe.shape)),
+        () =>
+          onWebGpu()
+            ? rowSegmentSum(dy as tf.Tensor2D, ids, wte.shape[0])
+            : tf.scatterND(tf.tensor2d(ids, [N, 1], 'int32'), dy, wte.shape),
+        () =>
+          onWebGpu()
+            ? rowSegmentSum(dy as tf.Tensor2D, positions, wpe.shape[0])
+            : tf.scatterND(tf.tensor2d(positions, [N, 1], 'int32'), dy, wpe.shape),
       ]),
   );
 }
@@ -123,16 +135,19 @@ export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, 
       return { value, keep: [xhat, rstd] };
     },
     (dy, [, g], [xhat, rstd]) =>
-      gradsFor([x, gain, bias], [
-        () => {
-          // dx = rstd * (dŷ - mean(dŷ) - x̂ * mean(dŷ * x̂)), dŷ = dy * gain
-          const dxhat = tf.mul(dy, g);
-          const centred = tf.sub(dxhat, tf.mean(dxhat, -1, true));
-          return tf.mul(tf.sub(centred, tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))), rstd);
-        },
-        () => tf.sum(tf.mul(dy, xhat), 0),
-        () => tf.sum(dy, 0),
-      ]),
+      gradsFor(
+        [x, gain, bias],
+        [
+          () => {
+            // dx = rstd * (dŷ - mean(dŷ) - x̂ * mean(dŷ * x̂)), dŷ = dy * gain
+            const dxhat = tf.mul(dy, g);
+            const centred = tf.sub(dxhat, tf.mean(dxhat, -1, true));
+            return tf.mul(tf.sub(centred, tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))), rstd);
+          },
+          () => tf.sum(tf.mul(dy, xhat), 0),
+          () => tf.sum(dy, 0),
+        ],
+      ),
   );
 }
 
@@ -148,7 +163,10 @@ function layerNormFused(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, ep
       return { value: layerNormApply(xi as tf.Tensor2D, stats, g as tf.Tensor1D, b as tf.Tensor1D), keep: [stats] };
     },
     (dy, [xi, g], [stats]) =>
-      gradsFor([x, gain, bias], [() => layerNormInputGrad(dy, xi, stats, g), () => layerNormGainGrad(dy, xi, stats), () => columnSums(dy)]),
+      gradsFor(
+        [x, gain, bias],
+        [() => layerNormInputGrad(dy, xi, stats, g), () => layerNormGainGrad(dy, xi, stats), () => columnSums(dy)],
+      ),
   );
 }
 
@@ -158,11 +176,14 @@ export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): 
     [x, weight, bias],
     ([xi, w, b]) => ({ value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }) as tf.Tensor2D }),
     (dy, [xi, w]) =>
-      gradsFor([x, weight, bias], [
-        () => matMul2d(dy as tf.Tensor2D, w as tf.Tensor2D, false, true),
-        () => matMul2d(xi as tf.Tensor2D, dy as tf.Tensor2D, true, false),
-        () => tf.sum(dy, 0),
-      ]),
+      gradsFor(
+        [x, weight, bias],
+        [
+          () => matMul2d(dy as tf.Tensor2D, w as tf.Tensor2D, false, true),
+          () => matMul2d(xi as tf.Tensor2D, dy as tf.Tensor2D, true, false),
+          () => tf.sum(dy, 0),
+        ],
+      ),
   );
 }
 
@@ -170,7 +191,12 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** gelu_new, the tanh approximation: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
 export function geluNew(x: tf.Tensor2D): tf.Tensor2D {
-  if (useFusedKernels()) return differentiable([x], ([xi]) => ({ value: geluNewForward(xi as tf.Tensor2D) }), (dy, [xi]) => [geluNewBackward(dy, xi)]);
+  if (useFusedKernels())
+    return differentiable(
+      [x],
+      ([xi]) => ({ value: geluNewForward(xi as tf.Tensor2D) }),
+      (dy, [xi]) => [geluNewBackward(dy, xi)],
+    );
   return differentiable(
     [x],
     ([xi]) => {
@@ -188,18 +214,28 @@ export function geluNew(x: tf.Tensor2D): tf.Tensor2D {
 
 /** a + b of the same shape (residual connections). */
 export function addSame<T extends tf.Tensor>(a: T, b: T): T {
-  return differentiable([a, b], ([x, y]) => ({ value: tf.add(x, y) as T }), (dy, inputs) => gradsFor(inputs, [() => dy, () => dy]));
+  return differentiable(
+    [a, b],
+    ([x, y]) => ({ value: tf.add(x, y) as T }),
+    (dy, inputs) => gradsFor(inputs, [() => dy, () => dy]),
+  );
 }
 
 /** Inverted dropout with a seeded mask: zero with probability `rate`, scale the rest by 1/(1 − rate). */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
   if (rate === 0) return x;
   const mask = dropoutMask(x.shape, rate, seed);
-  const out = differentiable([x], ([xi]) => ({ value: tf.mul(xi, mask) as T, keep: [mask] }), (dy, _inputs, [m]) => [tf.mul(dy, m)]);
+  const out = differentiable(
+    [x],
+    ([xi]) => ({ value: tf.mul(xi, mask) as T, keep: [mask] }),
+    (dy, _inputs, [m]) => [tf.mul(dy, m)],
+  );
   mask.dispose();
   return out;
 }
 
 export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.cast(tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate), 'float32'), 1 / (1 - rate)));
+  return tf.tidy(() =>
+    tf.mul(tf.cast(tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate), 'float32'), 1 / (1 - rate)),
+  );
 }

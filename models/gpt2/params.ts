@@ -70,7 +70,9 @@ export function namedVariable(value: tf.Tensor, name: string): tf.Variable {
     return tf.variable(value, true, name);
   } catch (error) {
     if (String(error).includes('already registered')) {
-      throw new Error(`a variable named ${name} already exists: dispose the other model (disposeGpt2Model) before creating or loading another`);
+      throw new Error(
+        `a variable named ${name} already exists: dispose the other model (disposeGpt2Model) before creating or loading another`,
+      );
     }
     throw error;
   }

@@ -89,7 +89,12 @@ export function argmax(scores: Float32Array): number {
 }
 
 /** Picks the next token from raw logits [V] (modified in place) given the sequence so far. */
-export function chooseNextToken(logits: Float32Array, sequence: readonly number[], options: SamplingOptions, random: () => number): number {
+export function chooseNextToken(
+  logits: Float32Array,
+  sequence: readonly number[],
+  options: SamplingOptions,
+  random: () => number,
+): number {
   applyRepetitionPenalty(logits, sequence, options.repetitionPenalty ?? 1);
   applyNoRepeatNgram(logits, sequence, options.noRepeatNgramSize ?? 0);
   if (!options.doSample) return argmax(logits);

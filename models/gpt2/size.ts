@@ -30,20 +30,38 @@ export function gpt2MemoryNeed(config: Gpt2Config, use: Gpt2Use): MemoryNeed {
   const { copies, label } = COPIES[use];
   const C = config.n_embd;
   const largest = 4 * Math.max(config.vocab_size * C, config.n_positions * C, 3 * C * C, mlpWidth(config) * C);
-  return { total: params * 4 * copies, largestTensor: largest, detail: `${formatCount(params)} parameters × 4 bytes${copies > 1 ? ` × ${copies} (${label})` : ` (${label})`}` };
+  return {
+    total: params * 4 * copies,
+    largestTensor: largest,
+    detail: `${formatCount(params)} parameters × 4 bytes${copies > 1 ? ` × ${copies} (${label})` : ` (${label})`}`,
+  };
 }
 
 /**
  * Refuses, before any allocation, a GPT-2 that cannot fit the active backend's memory for `use`; `what` names where
  * the config came from (its config.json, or "base `init`").
  */
-export function assertGpt2Fits(config: Gpt2Config, use: Gpt2Use, what: string, budget: MemoryBudget = memoryBudget()): void {
-  assertFits(gpt2MemoryNeed(config, use), budget, `${what}: a GPT-2 of n_layer ${config.n_layer}, n_embd ${config.n_embd}, vocab_size ${config.vocab_size}, for ${use},`);
+export function assertGpt2Fits(
+  config: Gpt2Config,
+  use: Gpt2Use,
+  what: string,
+  budget: MemoryBudget = memoryBudget(),
+): void {
+  assertFits(
+    gpt2MemoryNeed(config, use),
+    budget,
+    `${what}: a GPT-2 of n_layer ${config.n_layer}, n_embd ${config.n_embd}, vocab_size ${config.vocab_size}, for ${use},`,
+  );
 }
 
 /** 124439808 → "124.4M"; 1.2e12 → "1.2T". */
 function formatCount(n: number): string {
-  for (const [unit, scale] of [['T', 1e12], ['B', 1e9], ['M', 1e6], ['K', 1e3]] as const) {
+  for (const [unit, scale] of [
+    ['T', 1e12],
+    ['B', 1e9],
+    ['M', 1e6],
+    ['K', 1e3],
+  ] as const) {
     if (n >= scale) return `${(n / scale).toFixed(1)}${unit}`;
   }
   return String(n);

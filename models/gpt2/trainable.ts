@@ -7,11 +7,19 @@ import type { Gpt2Batch } from './batch.ts';
 import { gpt2Loss, type Gpt2Model } from './model.ts';
 
 /** `trainableParams` defaults to the model's own parameters; pass a LoRA's params to train only the adapters. */
-export function gpt2Trainable(model: Gpt2Model, trainableParams: Record<string, tf.Variable> = model.params): TrainableModel<Gpt2Batch> {
+export function gpt2Trainable(
+  model: Gpt2Model,
+  trainableParams: Record<string, tf.Variable> = model.params,
+): TrainableModel<Gpt2Batch> {
   return {
     params: trainableParams,
     lossAndMetrics: (batch, mode) => ({
-      loss: gpt2Loss(model, batch.ids, { labels: batch.labels, attentionMask: batch.attentionMask, training: true, seed: mode.seed }),
+      loss: gpt2Loss(model, batch.ids, {
+        labels: batch.labels,
+        attentionMask: batch.attentionMask,
+        training: true,
+        seed: mode.seed,
+      }),
       count: batch.targets,
     }),
   };

@@ -35,7 +35,8 @@ export function expandHome(path: string, env: Env): string {
 
 function homeDir(env: Env): string {
   const home = env.HOME || env.USERPROFILE;
-  if (!home) throw new HubError('bad-ref', 'cannot locate the Hugging Face cache: HOME is not set; set HF_HUB_CACHE or HF_HOME');
+  if (!home)
+    throw new HubError('bad-ref', 'cannot locate the Hugging Face cache: HOME is not set; set HF_HUB_CACHE or HF_HOME');
   return home;
 }
 
@@ -89,7 +90,12 @@ export async function isFile(path: string): Promise<boolean> {
  * (`../../blobs/{etag}`), replacing what was there atomically. Where symlinks are refused (Windows without
  * developer mode) the blob is copied instead — huggingface_hub's fallback too.
  */
-export async function linkSnapshotFile(repo: RepoCache, commit: string, filename: string, etag: string): Promise<string> {
+export async function linkSnapshotFile(
+  repo: RepoCache,
+  commit: string,
+  filename: string,
+  etag: string,
+): Promise<string> {
   const pointer = join(snapshotDir(repo, commit), filename);
   const blob = blobPath(repo, etag);
   await mkdir(dirname(pointer), { recursive: true });

@@ -70,19 +70,28 @@ async function fetchToPartial(request: BlobRequest, partial: string): Promise<vo
       const retryable = error instanceof DroppedError || (error instanceof HubError && error.reason === 'network');
       if (!retryable) throw error;
       if (attempt >= ATTEMPTS) {
-        throw new HubError('network', `${url}: ${describeNetworkError(error)} (after ${attempt} attempts; ${state.have} bytes kept in ${partial}, the next run resumes)`);
+        throw new HubError(
+          'network',
+          `${url}: ${describeNetworkError(error)} (after ${attempt} attempts; ${state.have} bytes kept in ${partial}, the next run resumes)`,
+        );
       }
       await new Promise((done) => setTimeout(done, RETRY_DELAY_MS * attempt));
     }
   }
   if (request.size !== undefined && state.have !== request.size) {
     await rm(partial, { force: true });
-    throw new HubError('checksum', `${url}: got ${state.have} bytes, the Hub announced ${request.size}; the partial file was removed, run again`);
+    throw new HubError(
+      'checksum',
+      `${url}: got ${state.have} bytes, the Hub announced ${request.size}; the partial file was removed, run again`,
+    );
   }
   const digest = state.hash?.digest('hex');
   if (digest !== undefined && digest !== etag) {
     await rm(partial, { force: true });
-    throw new HubError('checksum', `${url}: sha256 is ${digest}, the Hub announced ${etag}; the partial file was removed (a mirror serving other bytes, or a corrupt transfer)`);
+    throw new HubError(
+      'checksum',
+      `${url}: sha256 is ${digest}, the Hub announced ${etag}; the partial file was removed (a mirror serving other bytes, or a corrupt transfer)`,
+    );
   }
 }
 
@@ -106,7 +115,10 @@ async function appendRemainder(request: BlobRequest, partial: string, state: Par
     const start = Number(/^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1] ?? NaN);
     if (start !== state.have) {
       await response.body?.cancel();
-      throw new HubError('bad-response', `${url}: asked for bytes from ${state.have}, the server sent ${response.headers.get('content-range')}`);
+      throw new HubError(
+        'bad-response',
+        `${url}: asked for bytes from ${state.have}, the server sent ${response.headers.get('content-range')}`,
+      );
     }
   } else if (response.status !== 200) {
     await response.body?.cancel();
@@ -144,7 +156,7 @@ function restart(state: PartialState, etag: string): void {
 }
 
 async function writeAll(file: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength; ) offset += (await file.write(bytes, offset)).bytesWritten;
+  for (let offset = 0; offset < bytes.byteLength;) offset += (await file.write(bytes, offset)).bytesWritten;
 }
 
 /** The connection broke while the body was arriving: worth resuming. */

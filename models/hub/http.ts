@@ -67,11 +67,19 @@ export async function fetchFileMetadata(client: HubClient, url: string): Promise
   }
 }
 
-function readMetadata(response: Response, seen: { commit?: string; linkedEtag?: string; linkedSize?: string }, url: string, downloadUrl: string): FileMetadata {
+function readMetadata(
+  response: Response,
+  seen: { commit?: string; linkedEtag?: string; linkedSize?: string },
+  url: string,
+  downloadUrl: string,
+): FileMetadata {
   const commit = seen.commit;
   const etag = normalizeEtag(seen.linkedEtag ?? response.headers.get('etag'));
   if (!commit || !etag) {
-    throw new HubError('bad-response', `${url}: the server sent no ${commit ? 'ETag' : 'X-Repo-Commit'} header; is HF_ENDPOINT a Hugging Face Hub?`);
+    throw new HubError(
+      'bad-response',
+      `${url}: the server sent no ${commit ? 'ETag' : 'X-Repo-Commit'} header; is HF_ENDPOINT a Hugging Face Hub?`,
+    );
   }
   // Both become file names in the cache: refuse anything that could step outside it.
   if (!/^[0-9a-f]{40}$/.test(commit) || !/^[\w-][\w.-]*$/.test(etag)) {
@@ -104,14 +112,23 @@ export async function openDownload(client: HubClient, url: string, headers: Reco
   }
 }
 
-async function request(client: HubClient, url: string, method: 'HEAD' | 'GET', extra: Record<string, string> = {}): Promise<Response> {
+async function request(
+  client: HubClient,
+  url: string,
+  method: 'HEAD' | 'GET',
+  extra: Record<string, string> = {},
+): Promise<Response> {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...extra };
-  if (client.token && new URL(url).origin === new URL(client.endpoint).origin) headers.authorization = `Bearer ${client.token}`;
+  if (client.token && new URL(url).origin === new URL(client.endpoint).origin)
+    headers.authorization = `Bearer ${client.token}`;
   try {
     return await fetch(url, { method, headers, redirect: 'manual', signal: client.signal });
   } catch (error) {
     if (client.signal?.aborted) throw client.signal.reason;
-    throw new HubError('network', `${method} ${url}: ${describeNetworkError(error)}. Check HF_ENDPOINT and the network, or set HF_HUB_OFFLINE=1 to use the cache only`);
+    throw new HubError(
+      'network',
+      `${method} ${url}: ${describeNetworkError(error)}. Check HF_ENDPOINT and the network, or set HF_HUB_OFFLINE=1 to use the cache only`,
+    );
   }
 }
 
@@ -122,16 +139,23 @@ export function failUnlessOk(response: Response, url: string): void {
   const detail = `HTTP ${response.status}${code ? ` (${code})` : ''}`;
   if (code === 'RepoNotFound') {
     // The Hub answers 401 rather than 404 for a repo it will not show to this caller.
-    throw new HubError('not-found', `${url}: ${detail}: no such repo on ${new URL(url).origin}, or it is private (then set HF_TOKEN)`);
+    throw new HubError(
+      'not-found',
+      `${url}: ${detail}: no such repo on ${new URL(url).origin}, or it is private (then set HF_TOKEN)`,
+    );
   }
   if (response.status === 401 || response.status === 403) {
-    throw new HubError('auth', `${url}: ${detail}: the repo is private or gated, or HF_TOKEN is wrong; set HF_TOKEN to a token that can read it`);
+    throw new HubError(
+      'auth',
+      `${url}: ${detail}: the repo is private or gated, or HF_TOKEN is wrong; set HF_TOKEN to a token that can read it`,
+    );
   }
   throw new HubError('bad-response', `${url}: ${detail}`);
 }
 
 const isRedirect = (status: number): boolean => status >= 300 && status < 400 && status !== 304;
-const isRelativeLocation = (location: string): boolean => !/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith('//');
+const isRelativeLocation = (location: string): boolean =>
+  !/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith('//');
 
 export function describeNetworkError(error: unknown): string {
   const e = error as Error & { cause?: Error & { code?: string } };

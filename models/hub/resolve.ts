@@ -8,12 +8,27 @@
 // The returned `revision` is the commit hash, for the stage fingerprint.
 import { isAbsolute, join, resolve } from 'node:path';
 import { statSync, type Stats } from 'node:fs';
-import { expandHome, hasSnapshotFile, hubCacheDir, readCachedCommit, repoCache, snapshotDir, type RepoCache } from './cache-layout.ts';
+import {
+  expandHome,
+  hasSnapshotFile,
+  hubCacheDir,
+  readCachedCommit,
+  repoCache,
+  snapshotDir,
+  type RepoCache,
+} from './cache-layout.ts';
 import { HubError } from './errors.ts';
 import { assertRegularModelFiles } from '../../lib/fs/regular-file.ts';
 import { hubClient } from './http.ts';
 import { ADAPTER_CONFIG_FILE } from '../lora/config.ts';
-import { CONFIG_FILE, downloadSnapshot, pytorchOnly, SHARD_INDEX_FILE, WEIGHTS_FILE, type DownloadProgress } from './snapshot-download.ts';
+import {
+  CONFIG_FILE,
+  downloadSnapshot,
+  pytorchOnly,
+  SHARD_INDEX_FILE,
+  WEIGHTS_FILE,
+  type DownloadProgress,
+} from './snapshot-download.ts';
 
 export interface ResolveModelOptions {
   /** HF_HUB_CACHE, HF_HOME, HOME, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE are read from here, never process.env. */
@@ -95,7 +110,8 @@ export function classifyModelRef(ref: string, opts: Pick<ResolveModelOptions, 'e
   const path = ref.startsWith('~') ? expandHome(ref, opts.env) : isAbsolute(ref) ? ref : resolve(opts.baseDir, ref);
   // Any entry named config.json marks a model folder, even one that is not a regular file (a FIFO): that is then
   // refused by name (assertRegularModelFiles) rather than the ref being taken for a Hub id.
-  if (statOrNull(join(path, CONFIG_FILE)) || statOrNull(join(path, ADAPTER_CONFIG_FILE))) return { type: 'folder', path };
+  if (statOrNull(join(path, CONFIG_FILE)) || statOrNull(join(path, ADAPTER_CONFIG_FILE)))
+    return { type: 'folder', path };
   if (isHubRepoId(ref)) return { type: 'hub' };
   const entry = statOrNull(path);
   return { type: 'neither', path, found: !entry ? 'nothing' : entry.isDirectory() ? 'folder' : 'file' };
@@ -117,12 +133,24 @@ export function isHubRepoId(ref: string): boolean {
  * `huggingface-cli download` leaves it; tfpipe's own download fetches single files only). The load checks the shards.
  */
 async function hasCheckpoint(repo: RepoCache, commit: string): Promise<boolean> {
-  return (await hasSnapshotFile(repo, commit, CONFIG_FILE)) && ((await hasSnapshotFile(repo, commit, WEIGHTS_FILE)) || (await hasSnapshotFile(repo, commit, SHARD_INDEX_FILE)));
+  return (
+    (await hasSnapshotFile(repo, commit, CONFIG_FILE)) &&
+    ((await hasSnapshotFile(repo, commit, WEIGHTS_FILE)) || (await hasSnapshotFile(repo, commit, SHARD_INDEX_FILE)))
+  );
 }
 
-async function offlineMiss(repo: RepoCache, repoId: string, revision: string, commit: string | undefined): Promise<HubError> {
+async function offlineMiss(
+  repo: RepoCache,
+  repoId: string,
+  revision: string,
+  commit: string | undefined,
+): Promise<HubError> {
   const where = `${repoId}@${revision}`;
-  if (commit && (await hasSnapshotFile(repo, commit, 'pytorch_model.bin')) && !(await hasSnapshotFile(repo, commit, WEIGHTS_FILE))) {
+  if (
+    commit &&
+    (await hasSnapshotFile(repo, commit, 'pytorch_model.bin')) &&
+    !(await hasSnapshotFile(repo, commit, WEIGHTS_FILE))
+  ) {
     return pytorchOnly(`${where} (cached in ${snapshotDir(repo, commit)})`, repoId);
   }
   const missing = !commit
@@ -147,4 +175,3 @@ function statOrNull(path: string): Stats | null {
 function isTrue(value: string | undefined): boolean {
   return ['1', 'ON', 'YES', 'TRUE'].includes((value ?? '').trim().toUpperCase());
 }
-

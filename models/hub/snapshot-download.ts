@@ -6,7 +6,16 @@
 //   3. Download the blobs not in the cache yet (progress in bytes over all of them), then link
 //      snapshots/{commit}/* → blobs and write refs/{revision} — only once every blob is in place, so a failed or
 //      aborted run leaves nothing in snapshots/ (blobs and .incomplete files stay, to be reused and resumed).
-import { blobPath, hasSnapshotFile, isFile, isMarkedMissing, linkSnapshotFile, markMissing, writeRef, type RepoCache } from './cache-layout.ts';
+import {
+  blobPath,
+  hasSnapshotFile,
+  isFile,
+  isMarkedMissing,
+  linkSnapshotFile,
+  markMissing,
+  writeRef,
+  type RepoCache,
+} from './cache-layout.ts';
 import { downloadBlob } from './download-blob.ts';
 import { HubError } from './errors.ts';
 import { fetchFileMetadata, resolveUrl, type FileMetadata, type HubClient } from './http.ts';
@@ -47,7 +56,10 @@ export async function downloadSnapshot(request: SnapshotRequest): Promise<string
   const planned: PlannedFile[] = [];
   if (!(await hasSnapshotFile(repo, commit, CONFIG_FILE))) {
     // Fetched at the commit, not the branch: the bytes must be those the etag names even if the branch moves.
-    const url = config.downloadUrl === resolveUrl(client.endpoint, repoId, revision, CONFIG_FILE) ? at(CONFIG_FILE) : config.downloadUrl;
+    const url =
+      config.downloadUrl === resolveUrl(client.endpoint, repoId, revision, CONFIG_FILE)
+        ? at(CONFIG_FILE)
+        : config.downloadUrl;
     planned.push({ filename: CONFIG_FILE, etag: config.etag, size: config.size, url });
   }
   if (!(await hasSnapshotFile(repo, commit, WEIGHTS_FILE))) {
@@ -55,11 +67,19 @@ export async function downloadSnapshot(request: SnapshotRequest): Promise<string
     if (weights.status === 'missing') throw await weightsMissing(request, commit);
     planned.push({ filename: WEIGHTS_FILE, etag: weights.etag, size: weights.size, url: weights.downloadUrl });
   }
-  const optional = (await hasSnapshotFile(repo, commit, GENERATION_CONFIG_FILE)) || (await isMarkedMissing(repo, commit, GENERATION_CONFIG_FILE));
+  const optional =
+    (await hasSnapshotFile(repo, commit, GENERATION_CONFIG_FILE)) ||
+    (await isMarkedMissing(repo, commit, GENERATION_CONFIG_FILE));
   if (!optional) {
     const generation = await fetchFileMetadata(client, at(GENERATION_CONFIG_FILE));
     if (generation.status === 'missing') await markMissing(repo, commit, GENERATION_CONFIG_FILE);
-    else planned.push({ filename: GENERATION_CONFIG_FILE, etag: generation.etag, size: generation.size, url: generation.downloadUrl });
+    else
+      planned.push({
+        filename: GENERATION_CONFIG_FILE,
+        etag: generation.etag,
+        size: generation.size,
+        url: generation.downloadUrl,
+      });
   }
 
   await downloadBlobs(request, commit, planned);
@@ -77,7 +97,14 @@ async function downloadBlobs(request: SnapshotRequest, commit: string, planned: 
   progress?.start(total, 'B', `download ${repoId}@${commit.slice(0, 7)}`);
   let before = 0;
   for (const file of missing) {
-    await downloadBlob({ client, repo, etag: file.etag, url: file.url, size: file.size, onBytes: (done) => progress?.update(before + done, file.filename) });
+    await downloadBlob({
+      client,
+      repo,
+      etag: file.etag,
+      url: file.url,
+      size: file.size,
+      onBytes: (done) => progress?.update(before + done, file.filename),
+    });
     before += file.size ?? 0;
   }
 }
@@ -91,17 +118,24 @@ function configMissing(request: SnapshotRequest, answer: Extract<FileMetadata, {
     case 'EntryNotFound':
       return new HubError('not-found', `${where}@${revision}: no ${CONFIG_FILE}; is it a transformers model?`);
     default:
-      return new HubError('not-found', `${where}: no such model repo (HTTP 404${answer.errorCode ? `, ${answer.errorCode}` : ''}); GPT-2 ids are gpt2, gpt2-medium, gpt2-large, gpt2-xl or openai-community/gpt2…`);
+      return new HubError(
+        'not-found',
+        `${where}: no such model repo (HTTP 404${answer.errorCode ? `, ${answer.errorCode}` : ''}); GPT-2 ids are gpt2, gpt2-medium, gpt2-large, gpt2-xl or openai-community/gpt2…`,
+      );
   }
 }
 
 /** model.safetensors is absent: says what is there instead, so the user knows what to do. */
 async function weightsMissing(request: SnapshotRequest, commit: string): Promise<HubError> {
   const { client, repoId, revision } = request;
-  const exists = async (filename: string) => (await fetchFileMetadata(client, resolveUrl(client.endpoint, repoId, commit, filename))).status === 'found';
+  const exists = async (filename: string) =>
+    (await fetchFileMetadata(client, resolveUrl(client.endpoint, repoId, commit, filename))).status === 'found';
   const where = `${repoId}@${revision} (commit ${commit.slice(0, 7)})`;
   if (await exists(SHARD_INDEX_FILE)) {
-    return new HubError('no-safetensors', `${where} has sharded safetensors (${SHARD_INDEX_FILE}); tfpipe downloads single-file checkpoints only — download it with \`huggingface-cli download ${repoId}\` (tfpipe then finds it in the Hugging Face cache), or give the downloaded folder as base:`);
+    return new HubError(
+      'no-safetensors',
+      `${where} has sharded safetensors (${SHARD_INDEX_FILE}); tfpipe downloads single-file checkpoints only — download it with \`huggingface-cli download ${repoId}\` (tfpipe then finds it in the Hugging Face cache), or give the downloaded folder as base:`,
+    );
   }
   if (await exists('pytorch_model.bin')) return pytorchOnly(where, repoId);
   return new HubError('not-found', `${where} has no ${WEIGHTS_FILE} (nor pytorch_model.bin)`);

@@ -20,7 +20,9 @@ export function parseJsonText(text: string, source: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     const at = findJsonFault(text);
-    const reason = (error as Error).message.replace(/,? ?(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const reason = (error as Error).message
+      .replace(/,? ?(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
     if (at === null) throw new Error(`${source}: malformed JSON (${reason})`);
     const before = text.slice(0, at);
     const line = before.split('\n').length;

@@ -49,11 +49,20 @@ export interface SafetensorsHeader {
 
 /** The header length from the file's first 8 bytes, checked against the bound and the file size. */
 export function readHeaderLength(first8: Uint8Array, fileSize: number, source: string): number {
-  if (fileSize < 8 || first8.byteLength < 8) throw new Error(`${source}: ${fileSize} bytes, too short to be a safetensors file (8-byte header length, then a JSON header)`);
+  if (fileSize < 8 || first8.byteLength < 8)
+    throw new Error(
+      `${source}: ${fileSize} bytes, too short to be a safetensors file (8-byte header length, then a JSON header)`,
+    );
   const length = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
-  if (length > BigInt(MAX_HEADER_BYTES)) throw new Error(`${source}: header length ${length} is over the format's limit of ${MAX_HEADER_BYTES} bytes; not a safetensors file, or a damaged one`);
+  if (length > BigInt(MAX_HEADER_BYTES))
+    throw new Error(
+      `${source}: header length ${length} is over the format's limit of ${MAX_HEADER_BYTES} bytes; not a safetensors file, or a damaged one`,
+    );
   const n = Number(length);
-  if (8 + n > fileSize) throw new Error(`${source}: header length ${n} runs past the end of the ${fileSize}-byte file; the file is truncated or not safetensors`);
+  if (8 + n > fileSize)
+    throw new Error(
+      `${source}: header length ${n} runs past the end of the ${fileSize}-byte file; the file is truncated or not safetensors`,
+    );
   if (n < 2) throw new Error(`${source}: header length ${n} cannot hold a JSON object`);
   return n;
 }
@@ -71,7 +80,8 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: s
   }
   if (!text.startsWith('{')) throw new Error(`${source}: the header does not start with '{' (not a safetensors file)`);
   const raw = parseJsonText(text, `${source} (header)`);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: the header is not a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${source}: the header is not a JSON object`);
   const dataStart = 8 + headerBytes.byteLength;
   let metadata: Record<string, string> = {};
   const found: TensorEntry[] = [];
@@ -83,33 +93,45 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: s
     found.push(checkEntry(name, value, dataStart, source));
   }
   // Contiguity in offset order; ties (zero-size tensors) keep the header's order, as a stable sort does.
-  const sorted = found.map((e, i) => [e, i] as const).sort((a, b) => a[0].begin - b[0].begin || a[1] - b[1]).map(([e]) => e);
+  const sorted = found
+    .map((e, i) => [e, i] as const)
+    .sort((a, b) => a[0].begin - b[0].begin || a[1] - b[1])
+    .map(([e]) => e);
   let expected = dataStart;
   for (const entry of sorted) {
     if (entry.begin !== expected) {
       const what = entry.begin < expected ? 'overlaps the tensor before it' : 'leaves a gap after the tensor before it';
-      throw new Error(`${source}: tensor ${entry.name}: data_offsets [${entry.begin - dataStart}, ${entry.end - dataStart}] ${what} (expected it to start at ${expected - dataStart}); safetensors data must be contiguous`);
+      throw new Error(
+        `${source}: tensor ${entry.name}: data_offsets [${entry.begin - dataStart}, ${entry.end - dataStart}] ${what} (expected it to start at ${expected - dataStart}); safetensors data must be contiguous`,
+      );
     }
     expected = entry.end;
   }
   if (expected > fileSize) {
     const last = sorted[sorted.length - 1];
-    throw new Error(`${source}: tensor ${last.name}: data ends at byte ${expected}, past the end of the ${fileSize}-byte file; the file is truncated`);
+    throw new Error(
+      `${source}: tensor ${last.name}: data ends at byte ${expected}, past the end of the ${fileSize}-byte file; the file is truncated`,
+    );
   }
   if (expected < fileSize) {
-    throw new Error(`${source}: ${fileSize - expected} bytes follow the last tensor's data (the header describes ${expected - dataStart} bytes of data, the file holds ${fileSize - dataStart}); the reference reader refuses such a file, and so does tfpipe`);
+    throw new Error(
+      `${source}: ${fileSize - expected} bytes follow the last tensor's data (the header describes ${expected - dataStart} bytes of data, the file holds ${fileSize - dataStart}); the reference reader refuses such a file, and so does tfpipe`,
+    );
   }
   return { entries: new Map(sorted.map((e) => [e.name, e])), metadata };
 }
 
 function checkEntry(name: string, value: unknown, dataStart: number, source: string): TensorEntry {
   const where = `${source}: tensor ${name}`;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected {dtype, shape, data_offsets}, found ${short(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${where}: expected {dtype, shape, data_offsets}, found ${short(value)}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string') throw new Error(`${where}: dtype must be a string, found ${short(dtype)}`);
   const size = Object.hasOwn(DTYPE_SIZES, dtype) ? DTYPE_SIZES[dtype] : undefined;
-  if (size === undefined) throw new Error(`${where}: unknown dtype '${dtype}' (safetensors dtypes: ${Object.keys(DTYPE_SIZES).join(', ')})`);
-  if (!Array.isArray(shape) || !shape.every(isCount)) throw new Error(`${where}: shape must be a list of non-negative integers, found ${short(shape)}`);
+  if (size === undefined)
+    throw new Error(`${where}: unknown dtype '${dtype}' (safetensors dtypes: ${Object.keys(DTYPE_SIZES).join(', ')})`);
+  if (!Array.isArray(shape) || !shape.every(isCount))
+    throw new Error(`${where}: shape must be a list of non-negative integers, found ${short(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
     throw new Error(`${where}: data_offsets must be two non-negative integers [begin, end], found ${short(offsets)}`);
   }
@@ -118,13 +140,16 @@ function checkEntry(name: string, value: unknown, dataStart: number, source: str
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);
   const bytes = elements * size;
   if (!Number.isSafeInteger(bytes) || end - begin !== bytes) {
-    throw new Error(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} [${(shape as number[]).join(', ')}] needs ${Number.isSafeInteger(bytes) ? bytes : 'more than 2^53'} (${size} × ${elements})`);
+    throw new Error(
+      `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} [${(shape as number[]).join(', ')}] needs ${Number.isSafeInteger(bytes) ? bytes : 'more than 2^53'} (${size} × ${elements})`,
+    );
   }
   return { name, dtype, shape: shape as number[], begin: dataStart + begin, end: dataStart + end };
 }
 
 function checkMetadata(value: unknown, source: string): Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${source}: __metadata__ must be an object of strings, found ${short(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${source}: __metadata__ must be an object of strings, found ${short(value)}`);
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== 'string') throw new Error(`${source}: __metadata__.${key} must be a string, found ${short(v)}`);
   }

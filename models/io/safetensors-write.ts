@@ -26,7 +26,11 @@ function layout(tensors: Record<string, NamedArray>, metadata?: Record<string, s
     const { shape, data } = tensors[name];
     const count = shape.reduce((a, b) => a * b, 1);
     if (count !== data.length) throw new Error(`safetensors: ${name} has shape [${shape}] but ${data.length} values`);
-    header[name] = { dtype: data instanceof Int32Array ? 'I32' : 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
+    header[name] = {
+      dtype: data instanceof Int32Array ? 'I32' : 'F32',
+      shape,
+      data_offsets: [offset, offset + data.byteLength],
+    };
     offset += data.byteLength;
   }
   const text = new TextEncoder().encode(JSON.stringify(header));
@@ -50,7 +54,10 @@ function littleEndianBytes(data: Float32Array | Int32Array): Uint8Array {
 }
 
 /** Serialises tensors (F32 or I32) in name order, as the Python library does, with optional string metadata. */
-export function serializeSafetensors(tensors: Record<string, NamedArray>, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensors(
+  tensors: Record<string, NamedArray>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const { names, prefix, dataBytes } = layout(tensors, metadata);
   const out = new Uint8Array(prefix.byteLength + dataBytes);
   out.set(prefix, 0);
@@ -63,7 +70,11 @@ export function serializeSafetensors(tensors: Record<string, NamedArray>, metada
 }
 
 /** The same bytes as serializeSafetensors, written to `path` one tensor at a time. */
-export async function writeSafetensors(path: string, tensors: Record<string, NamedArray>, metadata?: Record<string, string>): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: Record<string, NamedArray>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   const { names, prefix } = layout(tensors, metadata);
   const handle = await open(path, 'w');
   try {
@@ -75,7 +86,7 @@ export async function writeSafetensors(path: string, tensors: Record<string, Nam
 }
 
 async function writeAll(handle: Awaited<ReturnType<typeof open>>, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.byteLength; ) {
+  for (let done = 0; done < bytes.byteLength;) {
     const { bytesWritten } = await handle.write(bytes, done, Math.min(WRITE_CHUNK, bytes.byteLength - done));
     done += bytesWritten;
   }

@@ -41,10 +41,11 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
     const size = (await handle.stat()).size;
     let bytesRead = 0;
     const readAt = async (into: Uint8Array, position: number, what: string) => {
-      for (let done = 0; done < into.byteLength; ) {
+      for (let done = 0; done < into.byteLength;) {
         const length = Math.min(READ_CHUNK, into.byteLength - done);
         const { bytesRead: n } = await handle.read(into, done, length, position + done);
-        if (n === 0) throw new Error(`${path}: ${what}: the file ended at byte ${position + done} (it shrank while being read?)`);
+        if (n === 0)
+          throw new Error(`${path}: ${what}: the file ended at byte ${position + done} (it shrank while being read?)`);
         done += n;
         bytesRead += n;
       }
@@ -68,7 +69,10 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
         if (!entry) throw new Error(`${path}: no tensor ${name}`);
         if (closed) throw new Error(`${path}: tensor ${name}: read after close`);
         const decoder = DECODERS[entry.dtype];
-        if (!decoder) throw new Error(`${path}: tensor ${name}: dtype ${entry.dtype} is not supported (tfpipe reads ${Object.keys(DECODERS).join(', ')})`);
+        if (!decoder)
+          throw new Error(
+            `${path}: tensor ${name}: dtype ${entry.dtype} is not supported (tfpipe reads ${Object.keys(DECODERS).join(', ')})`,
+          );
         const count = entry.shape.reduce((a, b) => a * b, 1);
         // F32 and I32 on a little-endian host: read straight into the result, no second copy.
         if (LITTLE_ENDIAN_HOST && (entry.dtype === 'F32' || entry.dtype === 'I32')) {
@@ -111,7 +115,10 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Saf
   const tensors = new Map<string, NamedArray>();
   for (const entry of entries.values()) {
     const decoder = DECODERS[entry.dtype];
-    if (!decoder) throw new Error(`${source}: tensor ${entry.name}: dtype ${entry.dtype} is not supported (tfpipe reads ${Object.keys(DECODERS).join(', ')})`);
+    if (!decoder)
+      throw new Error(
+        `${source}: tensor ${entry.name}: dtype ${entry.dtype} is not supported (tfpipe reads ${Object.keys(DECODERS).join(', ')})`,
+      );
     const count = entry.shape.reduce((a, b) => a * b, 1);
     tensors.set(entry.name, { shape: [...entry.shape], data: decoder(bytes.subarray(entry.begin, entry.end), count) });
   }
@@ -123,7 +130,8 @@ async function openWeightFile(path: string): Promise<FileHandle> {
   try {
     return await openRegularFile(path);
   } catch (error) {
-    if (error instanceof NotRegularFileError) throw new Error(`${path}: not a regular file (${error.found}); tfpipe reads model weights from regular files`);
+    if (error instanceof NotRegularFileError)
+      throw new Error(`${path}: not a regular file (${error.found}); tfpipe reads model weights from regular files`);
     throw error;
   }
 }

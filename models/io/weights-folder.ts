@@ -47,12 +47,16 @@ export async function openWeightsFolder(dir: string, files: WeightsFiles): Promi
     const entries = new Map<string, WeightsEntry>();
     for (const [shard, names] of byShard) {
       const path = join(dir, shard);
-      if (!existsSync(path)) throw new Error(`${indexPath}: the weight_map names ${shard} (for ${names[0]}${names.length > 1 ? ` and ${names.length - 1} more` : ''}), which is not in ${dir}`);
+      if (!existsSync(path))
+        throw new Error(
+          `${indexPath}: the weight_map names ${shard} (for ${names[0]}${names.length > 1 ? ` and ${names.length - 1} more` : ''}), which is not in ${dir}`,
+        );
       const reader = await openSafetensors(path);
       readers.push(reader);
       for (const name of names) {
         const entry = reader.entries.get(name);
-        if (!entry) throw new Error(`${indexPath}: the weight_map puts tensor ${name} in ${shard}, which has no such tensor`);
+        if (!entry)
+          throw new Error(`${indexPath}: the weight_map puts tensor ${name} in ${shard}, which has no such tensor`);
         entries.set(name, { ...entry, path });
       }
     }
@@ -79,7 +83,8 @@ export function listWeightFiles(dir: string, files: WeightsFiles): string[] {
   } catch {
     return [indexPath];
   }
-  const shards = typeof weightMap === 'object' && weightMap !== null ? Object.values(weightMap).filter(isShardName) : [];
+  const shards =
+    typeof weightMap === 'object' && weightMap !== null ? Object.values(weightMap).filter(isShardName) : [];
   return [indexPath, ...[...new Set(shards)].sort().map((s) => join(dir, s))];
 }
 
@@ -92,10 +97,13 @@ function isShardName(shard: unknown): shard is string {
 async function readWeightMap(indexPath: string): Promise<Record<string, string>> {
   const index = await readJsonFile(indexPath);
   const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw new Error(`${indexPath}: no weight_map object ({tensor name: shard file})`);
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap))
+    throw new Error(`${indexPath}: no weight_map object ({tensor name: shard file})`);
   for (const [name, shard] of Object.entries(weightMap)) {
     if (!isShardName(shard)) {
-      throw new Error(`${indexPath}: weight_map.${name} must name a shard file in the same folder, found ${JSON.stringify(shard)}`);
+      throw new Error(
+        `${indexPath}: weight_map.${name} must name a shard file in the same folder, found ${JSON.stringify(shard)}`,
+      );
     }
   }
   if (Object.keys(weightMap).length === 0) throw new Error(`${indexPath}: the weight_map is empty`);

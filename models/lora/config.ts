@@ -48,7 +48,8 @@ export function isTargetModule(moduleName: string, targets: LoraConfig['target_m
 export function parseAdapterConfig(json: unknown, source: string): LoraConfig {
   if (typeof json !== 'object' || json === null) throw new Error(`${source}: expected a JSON object`);
   const raw = json as Record<string, unknown>;
-  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') throw new Error(`${source}: peft_type "${String(raw.peft_type)}" is not supported (allowed: LORA)`);
+  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA')
+    throw new Error(`${source}: peft_type "${String(raw.peft_type)}" is not supported (allowed: LORA)`);
   const unsupported: [string, boolean][] = [
     ['use_dora', raw.use_dora === true],
     ['bias (other than "none")', raw.bias !== undefined && raw.bias !== 'none'],
@@ -58,7 +59,8 @@ export function parseAdapterConfig(json: unknown, source: string): LoraConfig {
     ['layers_to_transform', raw.layers_to_transform !== undefined && raw.layers_to_transform !== null],
     ['lora_bias', raw.lora_bias === true],
   ];
-  for (const [name, used] of unsupported) if (used) throw new Error(`${source}: ${name} is not supported by tfpipe's LoRA`);
+  for (const [name, used] of unsupported)
+    if (used) throw new Error(`${source}: ${name} is not supported by tfpipe's LoRA`);
   const config: LoraConfig = {
     r: numberField(raw, 'r', LORA_DEFAULTS.r, source),
     lora_alpha: numberField(raw, 'lora_alpha', LORA_DEFAULTS.lora_alpha, source),
@@ -104,9 +106,11 @@ export function toAdapterConfigJson(config: LoraConfig): Record<string, unknown>
 }
 
 function validateLoraConfig(config: LoraConfig, source: string): void {
-  if (!Number.isInteger(config.r) || config.r <= 0) throw new Error(`${source}: r must be a positive integer, found ${config.r}`);
+  if (!Number.isInteger(config.r) || config.r <= 0)
+    throw new Error(`${source}: r must be a positive integer, found ${config.r}`);
   if (!(config.lora_alpha > 0)) throw new Error(`${source}: lora_alpha must be > 0, found ${config.lora_alpha}`);
-  if (!(config.lora_dropout >= 0 && config.lora_dropout < 1)) throw new Error(`${source}: lora_dropout must be in [0, 1), found ${config.lora_dropout}`);
+  if (!(config.lora_dropout >= 0 && config.lora_dropout < 1))
+    throw new Error(`${source}: lora_dropout must be in [0, 1), found ${config.lora_dropout}`);
   if (Array.isArray(config.target_modules) && config.target_modules.length === 0) {
     throw new Error(`${source}: target_modules is empty (GPT-2 modules: ${GPT2_LORA_TARGETS.join(', ')})`);
   }

@@ -27,7 +27,10 @@ export function loraParamName(module: string, which: 'A' | 'B'): string {
 }
 
 /** The Conv1D modules of the model whose names match target_modules, with their [in, out]. */
-export function findLoraTargets(model: Gpt2Model, config: LoraConfig): { module: string; fanIn: number; fanOut: number }[] {
+export function findLoraTargets(
+  model: Gpt2Model,
+  config: LoraConfig,
+): { module: string; fanIn: number; fanOut: number }[] {
   const targets: { module: string; fanIn: number; fanOut: number }[] = [];
   for (const [name, variable] of Object.entries(model.params)) {
     const match = /^(transformer\.h\.\d+\.(?:attn|mlp)\.(c_attn|c_proj|c_fc))\.weight$/.exec(name);
@@ -37,7 +40,9 @@ export function findLoraTargets(model: Gpt2Model, config: LoraConfig): { module:
     }
   }
   if (targets.length === 0) {
-    throw new Error(`LoRA target_modules ${JSON.stringify(config.target_modules)} match no GPT-2 module (allowed: ${GPT2_LORA_TARGETS.join(', ')})`);
+    throw new Error(
+      `LoRA target_modules ${JSON.stringify(config.target_modules)} match no GPT-2 module (allowed: ${GPT2_LORA_TARGETS.join(', ')})`,
+    );
   }
   return targets;
 }
@@ -46,7 +51,12 @@ export function findLoraTargets(model: Gpt2Model, config: LoraConfig): { module:
  * Attaches LoRA to the model (as get_peft_model): freezes the base parameters and adds adapters with peft's
  * initial values, seeded. `initial` supplies existing A/B values instead (loading an adapter).
  */
-export function attachLora(model: Gpt2Model, config: LoraConfig, seed = 0, initial?: Map<string, Float32Array>): LoraState {
+export function attachLora(
+  model: Gpt2Model,
+  config: LoraConfig,
+  seed = 0,
+  initial?: Map<string, Float32Array>,
+): LoraState {
   if (model.adapters.size > 0) throw new Error('the model already has adapters attached; merge or detach them first');
   const params: LoraParams = {};
   const modules: string[] = [];
@@ -55,7 +65,9 @@ export function attachLora(model: Gpt2Model, config: LoraConfig, seed = 0, initi
     const nameA = loraParamName(module, 'A');
     const nameB = loraParamName(module, 'B');
     const bound = 1 / Math.sqrt(fanIn);
-    const a = initial?.get(nameA) ? tf.tensor2d(initial.get(nameA)!, [config.r, fanIn]) : tf.randomUniform([config.r, fanIn], -bound, bound, 'float32', deriveSeed(seed, index++));
+    const a = initial?.get(nameA)
+      ? tf.tensor2d(initial.get(nameA)!, [config.r, fanIn])
+      : tf.randomUniform([config.r, fanIn], -bound, bound, 'float32', deriveSeed(seed, index++));
     const b = initial?.get(nameB) ? tf.tensor2d(initial.get(nameB)!, [fanOut, config.r]) : tf.zeros([fanOut, config.r]);
     params[nameA] = namedVariable(a, nameA);
     params[nameB] = namedVariable(b, nameB);
@@ -99,11 +111,14 @@ export function loraDelta(x: tf.Tensor2D, A: tf.Tensor2D, B: tf.Tensor2D, scalin
     },
     (dy, [xi, a, b], [z]) => {
       const dz = tf.mul(tf.matMul(dy, b), scaling) as tf.Tensor2D;
-      return gradsFor([x, A, B], [
-        () => tf.matMul(dz, a),
-        () => matMul2d(dz, xi as tf.Tensor2D, true, false),
-        () => tf.mul(matMul2d(dy as tf.Tensor2D, z as tf.Tensor2D, true, false), scaling),
-      ]);
+      return gradsFor(
+        [x, A, B],
+        [
+          () => tf.matMul(dz, a),
+          () => matMul2d(dz, xi as tf.Tensor2D, true, false),
+          () => tf.mul(matMul2d(dy as tf.Tensor2D, z as tf.Tensor2D, true, false), scaling),
+        ],
+      );
     },
   );
 }

@@ -74,7 +74,11 @@ const cellOutput: KernelFunc = ({ inputs, backend }) => {
 
 /** Idempotent. Registered for wasm only: on cpu the backend's sigmoid is plain JS, so the one fused kernel wins. */
 export function registerSplitCellKernels(): void {
-  const configs: [string, KernelFunc][] = [[LSTM_GATE_SUM, gateSum], [LSTM_CELL_UPDATE, cellUpdate], [LSTM_CELL_OUTPUT, cellOutput]];
+  const configs: [string, KernelFunc][] = [
+    [LSTM_GATE_SUM, gateSum],
+    [LSTM_CELL_UPDATE, cellUpdate],
+    [LSTM_CELL_OUTPUT, cellOutput],
+  ];
   for (const [kernelName, kernelFunc] of configs) {
     if (!getKernel(kernelName, 'wasm')) registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }

@@ -33,32 +33,48 @@ const cellForward: KernelFunc = ({ inputs, backend, attrs }) => {
   const { rowOffset, n, prevRows } = attrs as NamedAttrMap & CellForwardAttrs;
   const H = xproj.shape[1] / 4;
   const G = 4 * H;
-  return makeOutputs(backend, [{ shape: [n, G] }, { shape: [n, H] }, { shape: [n, H] }, { shape: [n, H] }], ([act, c, h, tanhC]) => {
-    const x = viewData<Float32Array>(backend, xproj);
-    const r = prevRows > 0 ? viewData<Float32Array>(backend, hz) : null;
-    const cp = prevRows > 0 ? viewData<Float32Array>(backend, cPrev) : null;
-    for (let row = 0; row < n; row++) {
-      const xb = (rowOffset + row) * G;
-      const gb = row * G;
-      const hb = row * H;
-      const hasPrev = row < prevRows;
-      for (let j = 0; j < H; j++) {
-        let zi = x[xb + j], zf = x[xb + H + j], zg = x[xb + 2 * H + j], zo = x[xb + 3 * H + j];
-        let cprev = 0;
-        if (hasPrev) {
-          zi += r![gb + j]; zf += r![gb + H + j]; zg += r![gb + 2 * H + j]; zo += r![gb + 3 * H + j];
-          cprev = cp![hb + j];
+  return makeOutputs(
+    backend,
+    [{ shape: [n, G] }, { shape: [n, H] }, { shape: [n, H] }, { shape: [n, H] }],
+    ([act, c, h, tanhC]) => {
+      const x = viewData<Float32Array>(backend, xproj);
+      const r = prevRows > 0 ? viewData<Float32Array>(backend, hz) : null;
+      const cp = prevRows > 0 ? viewData<Float32Array>(backend, cPrev) : null;
+      for (let row = 0; row < n; row++) {
+        const xb = (rowOffset + row) * G;
+        const gb = row * G;
+        const hb = row * H;
+        const hasPrev = row < prevRows;
+        for (let j = 0; j < H; j++) {
+          let zi = x[xb + j],
+            zf = x[xb + H + j],
+            zg = x[xb + 2 * H + j],
+            zo = x[xb + 3 * H + j];
+          let cprev = 0;
+          if (hasPrev) {
+            zi += r![gb + j];
+            zf += r![gb + H + j];
+            zg += r![gb + 2 * H + j];
+            zo += r![gb + 3 * H + j];
+            cprev = cp![hb + j];
+          }
+          const i = sigmoid(zi),
+            f = sigmoid(zf),
+            g = Math.tanh(zg),
+            o = sigmoid(zo);
+          const cn = f * cprev + i * g;
+          act[gb + j] = i;
+          act[gb + H + j] = f;
+          act[gb + 2 * H + j] = g;
+          act[gb + 3 * H + j] = o;
+          const tc = Math.tanh(cn);
+          c[hb + j] = cn;
+          tanhC[hb + j] = tc;
+          h[hb + j] = o * tc;
         }
-        const i = sigmoid(zi), f = sigmoid(zf), g = Math.tanh(zg), o = sigmoid(zo);
-        const cn = f * cprev + i * g;
-        act[gb + j] = i; act[gb + H + j] = f; act[gb + 2 * H + j] = g; act[gb + 3 * H + j] = o;
-        const tc = Math.tanh(cn);
-        c[hb + j] = cn;
-        tanhC[hb + j] = tc;
-        h[hb + j] = o * tc;
       }
-    }
-  });
+    },
+  );
 };
 
 /**
@@ -85,7 +101,10 @@ const cellBackward: KernelFunc = ({ inputs, backend, attrs }) => {
       const hasRec = row < recRows;
       const hasPrev = row < prevRows;
       for (let j = 0; j < H; j++) {
-        const i = a[gb + j], f = a[gb + H + j], g = a[gb + 2 * H + j], o = a[gb + 3 * H + j];
+        const i = a[gb + j],
+          f = a[gb + H + j],
+          g = a[gb + 2 * H + j],
+          o = a[gb + 3 * H + j];
         const tc = tcs[hb + j];
         const dh = dy[yb + j] + (hasRec ? dhr![hb + j] : 0);
         const dc = (hasRec ? dcr![hb + j] : 0) + dh * o * (1 - tc * tc);
@@ -103,7 +122,9 @@ const cellBackward: KernelFunc = ({ inputs, backend, attrs }) => {
 /** Idempotent; called when the LSTM module loads. Other backends fall back to the composite cell (cell.ts). */
 export function registerLstmCellKernels(): void {
   for (const backendName of JS_KERNEL_BACKENDS) {
-    if (!getKernel(LSTM_CELL_FORWARD, backendName)) registerKernel({ kernelName: LSTM_CELL_FORWARD, backendName, kernelFunc: cellForward });
-    if (!getKernel(LSTM_CELL_BACKWARD, backendName)) registerKernel({ kernelName: LSTM_CELL_BACKWARD, backendName, kernelFunc: cellBackward });
+    if (!getKernel(LSTM_CELL_FORWARD, backendName))
+      registerKernel({ kernelName: LSTM_CELL_FORWARD, backendName, kernelFunc: cellForward });
+    if (!getKernel(LSTM_CELL_BACKWARD, backendName))
+      registerKernel({ kernelName: LSTM_CELL_BACKWARD, backendName, kernelFunc: cellBackward });
   }
 }

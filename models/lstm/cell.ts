@@ -1,7 +1,13 @@
 // One LSTM step on packed rows: the fused kernel where the backend has one (cell-kernels.ts), else the same
 // contract composed from standard tf ops (slower: ~12 / ~20 ops a step), for backends added later.
 import * as tf from '@tensorflow/tfjs-core';
-import { LSTM_CELL_FORWARD, LSTM_CELL_BACKWARD, registerLstmCellKernels, type CellForwardAttrs, type CellBackwardAttrs } from './cell-kernels.ts';
+import {
+  LSTM_CELL_FORWARD,
+  LSTM_CELL_BACKWARD,
+  registerLstmCellKernels,
+  type CellForwardAttrs,
+  type CellBackwardAttrs,
+} from './cell-kernels.ts';
 
 import { LSTM_GATE_SUM, LSTM_CELL_UPDATE, LSTM_CELL_OUTPUT, registerSplitCellKernels } from './cell-kernels-split.ts';
 
@@ -28,7 +34,12 @@ export function cellWantsScaledG(): boolean {
  * xproj [N,4H], hz [m,4H], cPrev [m,H] → [act [n,4H], c [n,H], h [n,H], tanh(c) [n,H]]. When cellWantsScaledG(),
  * xproj and hz carry 2·z in the g columns.
  */
-export function cellForward(xproj: tf.Tensor2D, hz: tf.Tensor2D, cPrev: tf.Tensor2D, attrs: CellForwardAttrs): tf.Tensor2D[] {
+export function cellForward(
+  xproj: tf.Tensor2D,
+  hz: tf.Tensor2D,
+  cPrev: tf.Tensor2D,
+  attrs: CellForwardAttrs,
+): tf.Tensor2D[] {
   if (hasFused(LSTM_GATE_SUM)) {
     const run = (name: string, inputs: tf.NamedTensorMap, kernelAttrs: Record<string, number> = {}) =>
       tf.engine().runKernel(name, inputs, kernelAttrs) as unknown as tf.Tensor2D[];
@@ -61,10 +72,22 @@ export function cellForward(xproj: tf.Tensor2D, hz: tf.Tensor2D, cPrev: tf.Tenso
 
 /** dOut [N,H], dhRec/dcRec [m',H], act [n,4H], tanhC [n,H], cPrev [m,H] → [dz [n,4H], dcPrev [n,H]]. */
 export function cellBackward(
-  dOut: tf.Tensor2D, dhRec: tf.Tensor2D, dcRec: tf.Tensor2D, act: tf.Tensor2D, tanhC: tf.Tensor2D, cPrev: tf.Tensor2D, attrs: CellBackwardAttrs,
+  dOut: tf.Tensor2D,
+  dhRec: tf.Tensor2D,
+  dcRec: tf.Tensor2D,
+  act: tf.Tensor2D,
+  tanhC: tf.Tensor2D,
+  cPrev: tf.Tensor2D,
+  attrs: CellBackwardAttrs,
 ): tf.Tensor2D[] {
   if (hasFused(LSTM_CELL_BACKWARD)) {
-    return tf.engine().runKernel(LSTM_CELL_BACKWARD, { dOut, dhRec, dcRec, act, tanhC, cPrev }, { ...attrs }) as unknown as tf.Tensor2D[];
+    return tf
+      .engine()
+      .runKernel(
+        LSTM_CELL_BACKWARD,
+        { dOut, dhRec, dcRec, act, tanhC, cPrev },
+        { ...attrs },
+      ) as unknown as tf.Tensor2D[];
   }
   return tf.tidy(() => {
     const H = tanhC.shape[1];
@@ -77,12 +100,15 @@ export function cellBackward(
     if (attrs.recRows > 0) dc = tf.add(dc, validRows(dcRec, attrs.recRows, n));
     const cp = attrs.prevRows > 0 ? validRows(cPrev, attrs.prevRows, n) : tf.zeros([n, H]);
     const sigmoidGrad = (y: tf.Tensor) => tf.mul(y, tf.sub(1, y));
-    const dz = tf.concat([
-      tf.mul(tf.mul(dc, g), sigmoidGrad(i)),
-      tf.mul(tf.mul(dc, cp), sigmoidGrad(f)),
-      tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g))),
-      tf.mul(tf.mul(dh, tc), sigmoidGrad(o)),
-    ], 1);
+    const dz = tf.concat(
+      [
+        tf.mul(tf.mul(dc, g), sigmoidGrad(i)),
+        tf.mul(tf.mul(dc, cp), sigmoidGrad(f)),
+        tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g))),
+        tf.mul(tf.mul(dh, tc), sigmoidGrad(o)),
+      ],
+      1,
+    );
     return [dz, tf.mul(dc, f)] as tf.Tensor2D[];
   });
 }
@@ -90,5 +116,10 @@ export function cellBackward(
 /** The first `rows` rows of x, zero-padded (or cut) to n rows. */
 function validRows(x: tf.Tensor2D, rows: number, n: number): tf.Tensor2D {
   const kept = rows === x.shape[0] ? x : tf.slice(x, [0, 0], [rows, x.shape[1]]);
-  return rows === n ? kept : tf.pad(kept, [[0, n - rows], [0, 0]]);
+  return rows === n
+    ? kept
+    : tf.pad(kept, [
+        [0, n - rows],
+        [0, 0],
+      ]);
 }

@@ -18,9 +18,17 @@ export function directionsOf(config: LstmConfig): number {
 }
 
 /** PyTorch state_dict names of layer k's weights in one direction. */
-export function lstmParamNames(layer: number, reverse: boolean): { wIh: string; wHh: string; bIh: string; bHh: string } {
+export function lstmParamNames(
+  layer: number,
+  reverse: boolean,
+): { wIh: string; wHh: string; bIh: string; bHh: string } {
   const sfx = `_l${layer}${reverse ? '_reverse' : ''}`;
-  return { wIh: `lstm.weight_ih${sfx}`, wHh: `lstm.weight_hh${sfx}`, bIh: `lstm.bias_ih${sfx}`, bHh: `lstm.bias_hh${sfx}` };
+  return {
+    wIh: `lstm.weight_ih${sfx}`,
+    wHh: `lstm.weight_hh${sfx}`,
+    bIh: `lstm.bias_ih${sfx}`,
+    bHh: `lstm.bias_hh${sfx}`,
+  };
 }
 
 /** Every parameter's name and shape, in state_dict order. */
@@ -42,9 +50,11 @@ export function lstmParamShapes(config: LstmConfig): [string, number[]][] {
 export function validateLstmConfig(config: LstmConfig): void {
   const positive = ['vocabSize', 'embeddingDim', 'hiddenDim', 'outputDim', 'nLayers'] as const;
   for (const key of positive) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`lstm config: ${key} must be an integer ≥ 1 (got ${config[key]})`);
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      throw new Error(`lstm config: ${key} must be an integer ≥ 1 (got ${config[key]})`);
   }
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`lstm config: dropout must be in [0, 1) (got ${config.dropout})`);
+  if (!(config.dropout >= 0 && config.dropout < 1))
+    throw new Error(`lstm config: dropout must be in [0, 1) (got ${config.dropout})`);
   if (!Number.isInteger(config.padIndex) || config.padIndex < 0 || config.padIndex >= config.vocabSize) {
     throw new Error(`lstm config: padIndex must be an integer in [0, ${config.vocabSize}) (got ${config.padIndex})`);
   }

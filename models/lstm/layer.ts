@@ -23,7 +23,13 @@ function stepOrder(T: number, reverse: boolean): number[] {
   return Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
 }
 
-function runForward(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, keep: boolean): ForwardTrace {
+function runForward(
+  x: tf.Tensor2D,
+  w: DirectionWeights,
+  layout: PackedLayout,
+  reverse: boolean,
+  keep: boolean,
+): ForwardTrace {
   const { batchSizes, offsets } = layout;
   const T = batchSizes.length;
   // [N, 4H]. Not tf.fused.matMul: on wasm 4.22 it returns wrong values with transposeB plus a bias.
@@ -32,7 +38,9 @@ function runForward(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, r
   const H = w.wHh.shape[1];
   const gScale = cellWantsScaledG() ? tf.concat([tf.ones([2 * H]), tf.fill([H], 2), tf.ones([H])]) : null; // [4H]
   const scaled = (t: tf.Tensor) => (gScale ? tf.mul(t, gScale) : t);
-  const xproj = tf.tidy(() => tf.add(tf.matMul(x, scaled(tf.transpose(w.wIh))), scaled(tf.add(w.bIh, w.bHh)))) as tf.Tensor2D;
+  const xproj = tf.tidy(() =>
+    tf.add(tf.matMul(x, scaled(tf.transpose(w.wIh))), scaled(tf.add(w.bIh, w.bHh))),
+  ) as tf.Tensor2D;
   const wHhT = tf.tidy(() => scaled(tf.transpose(w.wHh))) as tf.Tensor2D; // [H, 4H]
   gScale?.dispose();
   const hs: tf.Tensor2D[] = new Array(T);
@@ -45,7 +53,11 @@ function runForward(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, r
   for (const t of stepOrder(T, reverse)) {
     const n = batchSizes[t];
     const hz: tf.Tensor2D = h ? tf.matMul(h, wHhT) : xproj; // [m, 4H]; ignored when there is no state yet
-    const [act, cNew, hNew, tc] = cellForward(xproj, hz, c ?? xproj, { rowOffset: offsets[t], n, prevRows: h ? Math.min(m, n) : 0 });
+    const [act, cNew, hNew, tc] = cellForward(xproj, hz, c ?? xproj, {
+      rowOffset: offsets[t],
+      n,
+      prevRows: h ? Math.min(m, n) : 0,
+    });
     if (h) hz.dispose();
     if (keep) {
       acts[t] = act;
@@ -69,7 +81,15 @@ function runForward(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, r
   return { out, acts, cs, tcs };
 }
 
-function runBackward(dy: tf.Tensor2D, x: tf.Tensor2D, w: DirectionWeights, out: tf.Tensor2D, { acts, cs, tcs }: Omit<ForwardTrace, 'out'>, layout: PackedLayout, reverse: boolean): tf.Tensor[] {
+function runBackward(
+  dy: tf.Tensor2D,
+  x: tf.Tensor2D,
+  w: DirectionWeights,
+  out: tf.Tensor2D,
+  { acts, cs, tcs }: Omit<ForwardTrace, 'out'>,
+  layout: PackedLayout,
+  reverse: boolean,
+): tf.Tensor[] {
   const { batchSizes, offsets } = layout;
   const T = batchSizes.length;
   const dzs: tf.Tensor2D[] = new Array(T);
@@ -81,7 +101,10 @@ function runBackward(dy: tf.Tensor2D, x: tf.Tensor2D, w: DirectionWeights, out: 
     const before = reverse ? t + 1 : t - 1;
     const hasPrev = before >= 0 && before < T;
     const [dz, dcPrev] = cellBackward(dy, dhRec ?? dy, dcRec ?? dy, acts[t], tcs[t], hasPrev ? cs[before] : dy, {
-      rowOffset: offsets[t], n, recRows: dhRec ? Math.min(m, n) : 0, prevRows: hasPrev ? Math.min(batchSizes[before], n) : 0,
+      rowOffset: offsets[t],
+      n,
+      recRows: dhRec ? Math.min(m, n) : 0,
+      prevRows: hasPrev ? Math.min(batchSizes[before], n) : 0,
     });
     dhRec?.dispose();
     dcRec?.dispose();
@@ -113,7 +136,13 @@ function runBackward(dy: tf.Tensor2D, x: tf.Tensor2D, w: DirectionWeights, out: 
  * x [N, in] packed → the direction's outputs [N, H] packed (reverse: row (t, b) holds the state after reading
  * tokens T_b-1 .. t). Differentiable in x and all four weights.
  */
-export function lstmDirection(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, training: boolean): tf.Tensor2D {
+export function lstmDirection(
+  x: tf.Tensor2D,
+  w: DirectionWeights,
+  layout: PackedLayout,
+  reverse: boolean,
+  training: boolean,
+): tf.Tensor2D {
   const sequenceProgramsFit = supportsSequencePrograms(w.wHh.shape[1]) && sequenceBatchFits(layout.batchSizes[0] ?? 0);
   if (useFusedKernels() && sequenceProgramsFit) return lstmDirectionWebGpu(x, w, layout, reverse, training);
   if (!training) return tf.tidy(() => runForward(x, w, layout, reverse, false).out);

@@ -62,12 +62,14 @@ export function disposeLstm(model: LstmClassifier): void {
 export function forwardLstm(model: LstmClassifier, batch: LstmBatch, options: ForwardOptions = {}): tf.Tensor2D {
   const { config, params } = model;
   const training = options.training ?? false;
-  if (training && config.dropout > 0 && options.seed === undefined) throw new Error('forwardLstm: training with dropout needs a seed');
+  if (training && config.dropout > 0 && options.seed === undefined)
+    throw new Error('forwardLstm: training with dropout needs a seed');
   const layout = packLayout(batch.lengths);
   const packed = packIds(batch.ids, batch.width, layout);
   const dirs = directionsOf(config);
   let site = 0;
-  const drop = <T extends tf.Tensor>(x: T): T => (training && config.dropout > 0 ? dropout(x, config.dropout, (options.seed! + 7919 * ++site) >>> 0) : x);
+  const drop = <T extends tf.Tensor>(x: T): T =>
+    training && config.dropout > 0 ? dropout(x, config.dropout, (options.seed! + 7919 * ++site) >>> 0) : x;
 
   let x = takeRows(params['embedding.weight'] as tf.Tensor2D, packed, config.padIndex); // [N, E]; the pad row gets no gradient
   let outs: tf.Tensor2D[] = [];
@@ -75,7 +77,12 @@ export function forwardLstm(model: LstmClassifier, batch: LstmBatch, options: Fo
     outs = [];
     for (let d = 0; d < dirs; d++) {
       const names = lstmParamNames(k, d === 1);
-      const w = { wIh: params[names.wIh] as tf.Tensor2D, wHh: params[names.wHh] as tf.Tensor2D, bIh: params[names.bIh] as tf.Tensor1D, bHh: params[names.bHh] as tf.Tensor1D };
+      const w = {
+        wIh: params[names.wIh] as tf.Tensor2D,
+        wHh: params[names.wHh] as tf.Tensor2D,
+        bIh: params[names.bIh] as tf.Tensor1D,
+        bHh: params[names.bHh] as tf.Tensor1D,
+      };
       outs.push(lstmDirection(x, w, layout, d === 1, training)); // [N, H]
     }
     if (k < config.nLayers - 1) x = drop(dirs === 2 ? concatColumns(outs[0], outs[1]) : outs[0]); // [N, H·dirs]

@@ -32,7 +32,8 @@ export function packLayout(lengths: ArrayLike<number>): PackedLayout {
   const B = lengths.length;
   const order = Array.from({ length: B }, (_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
   for (const b of order) {
-    if (!(lengths[b] >= 1) || !Number.isInteger(lengths[b])) throw new Error(`sequence ${b} has length ${lengths[b]}; lengths must be integers ≥ 1`);
+    if (!(lengths[b] >= 1) || !Number.isInteger(lengths[b]))
+      throw new Error(`sequence ${b} has length ${lengths[b]}; lengths must be integers ≥ 1`);
   }
   const T = lengths[order[0]];
   const batchSizes: number[] = [];

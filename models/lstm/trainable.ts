@@ -11,7 +11,11 @@ export function lstmTrainable(model: LstmClassifier): TrainableModel<LabelledLst
     params: model.params,
     lossAndMetrics: (batch, mode) => {
       const logits = forwardLstm(model, batch, mode);
-      return { loss: classificationLoss(logits, batch.labels), count: batch.lengths.length, sums: { acc: countCorrectOnDevice(logits, batch.labels, model.config.outputDim) } };
+      return {
+        loss: classificationLoss(logits, batch.labels),
+        count: batch.lengths.length,
+        sums: { acc: countCorrectOnDevice(logits, batch.labels, model.config.outputDim) },
+      };
     },
   };
 }
@@ -22,7 +26,8 @@ export function lstmTrainable(model: LstmClassifier): TrainableModel<LabelledLst
  */
 export function countCorrectOnDevice(logits: tf.Tensor, labels: ArrayLike<number>, outputDim: number): tf.Scalar {
   return tf.tidy(() => {
-    const predicted = outputDim === 1 ? tf.cast(tf.greater(tf.reshape(logits, [-1]), 0), 'int32') : tf.argMax(logits, 1);
+    const predicted =
+      outputDim === 1 ? tf.cast(tf.greater(tf.reshape(logits, [-1]), 0), 'int32') : tf.argMax(logits, 1);
     return tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(Array.from(labels), 'int32')), 'int32')) as tf.Scalar;
   });
 }

@@ -22,7 +22,8 @@ export function encodeGpt2(text: string): number[] {
 
 export function decodeGpt2(ids: readonly number[]): string {
   for (const id of ids) {
-    if (!Number.isInteger(id) || id < 0 || id >= GPT2_VOCAB_SIZE) throw new Error(`token id ${id} is outside GPT-2's vocabulary [0, ${GPT2_VOCAB_SIZE})`);
+    if (!Number.isInteger(id) || id < 0 || id >= GPT2_VOCAB_SIZE)
+      throw new Error(`token id ${id} is outside GPT-2's vocabulary [0, ${GPT2_VOCAB_SIZE})`);
   }
   return decode(ids);
 }

@@ -62,7 +62,15 @@ export function createAdam(options: AdamOptions): Optimizer {
     },
     async saveState() {
       // read every buffer concurrently, then lay the entries out per parameter (step, exp_avg, exp_avg_sq)
-      const read = await Promise.all([...slots].map(async ([name, s]) => ({ name, step: s.step, m: s.m, v: s.v, data: await Promise.all([s.m.data(), s.v.data()]) })));
+      const read = await Promise.all(
+        [...slots].map(async ([name, s]) => ({
+          name,
+          step: s.step,
+          m: s.m,
+          v: s.v,
+          data: await Promise.all([s.m.data(), s.v.data()]),
+        })),
+      );
       const out: Record<string, NamedArray> = {};
       for (const { name, step, m, v, data } of read) {
         out[`step.${name}`] = { shape: [1], data: Int32Array.of(step) };
@@ -80,7 +88,11 @@ export function createAdam(options: AdamOptions): Optimizer {
         const m = entries.get(`exp_avg.${name}`);
         const v = entries.get(`exp_avg_sq.${name}`);
         if (!m || !v) throw new Error(`${options.name} state: ${name} has a step count but no exp_avg / exp_avg_sq`);
-        slots.set(name, { step: value.data[0], m: tf.keep(tf.tensor(m.data, m.shape, 'float32')), v: tf.keep(tf.tensor(v.data, v.shape, 'float32')) });
+        slots.set(name, {
+          step: value.data[0],
+          m: tf.keep(tf.tensor(m.data, m.shape, 'float32')),
+          v: tf.keep(tf.tensor(v.data, v.shape, 'float32')),
+        });
       }
     },
     dispose() {

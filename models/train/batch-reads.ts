@@ -32,8 +32,13 @@ export interface ReadFigures {
  * Reads every batch's loss and tensor sums in one transfer and disposes those tensors (also when the read fails).
  * Returns the batches in the order given, each with its other fields kept.
  */
-export async function readFigures<T extends UnreadFigures>(batches: T[]): Promise<(Omit<T, keyof UnreadFigures> & ReadFigures)[]> {
-  const tensors = batches.flatMap((b) => [b.loss, ...Object.values(b.sums).filter((v): v is tf.Scalar => v instanceof tf.Tensor)]);
+export async function readFigures<T extends UnreadFigures>(
+  batches: T[],
+): Promise<(Omit<T, keyof UnreadFigures> & ReadFigures)[]> {
+  const tensors = batches.flatMap((b) => [
+    b.loss,
+    ...Object.values(b.sums).filter((v): v is tf.Scalar => v instanceof tf.Tensor),
+  ]);
   if (tensors.length === 0) return [];
   let flat: tf.Tensor1D | undefined;
   let values: Float32Array;
@@ -47,12 +52,15 @@ export async function readFigures<T extends UnreadFigures>(batches: T[]): Promis
   let at = 0;
   return batches.map(({ loss: _loss, sums, ...rest }) => {
     const loss = values[at++];
-    const read = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v instanceof tf.Tensor ? values[at++] : v]));
+    const read = Object.fromEntries(
+      Object.entries(sums).map(([k, v]) => [k, v instanceof tf.Tensor ? values[at++] : v]),
+    );
     return { ...rest, loss, sums: read };
   });
 }
 
 /** Disposes the tensors of figures that will not be read (an aborted or failed run). */
 export function disposeFigures(batches: UnreadFigures[]): void {
-  for (const b of batches) tf.dispose([b.loss, ...Object.values(b.sums).filter((v): v is tf.Scalar => v instanceof tf.Tensor)]);
+  for (const b of batches)
+    tf.dispose([b.loss, ...Object.values(b.sums).filter((v): v is tf.Scalar => v instanceof tf.Tensor)]);
 }

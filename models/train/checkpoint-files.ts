@@ -27,7 +27,8 @@ interface CheckpointManifest {
 }
 
 /** What a checkpoint folder holds: nothing, verified bytes, or a damaged checkpoint and why. */
-export type StoredBytes = { status: 'none' } | { status: 'ok'; path: string; bytes: Buffer } | { status: 'damaged'; reason: string };
+export type StoredBytes =
+  { status: 'none' } | { status: 'ok'; path: string; bytes: Buffer } | { status: 'damaged'; reason: string };
 
 /** Commits `bytes` as the folder's checkpoint (see the protocol above). */
 export async function saveCheckpointBytes(dir: string, bytes: Uint8Array): Promise<void> {
@@ -40,7 +41,9 @@ export async function saveCheckpointBytes(dir: string, bytes: Uint8Array): Promi
   // process's save in progress keeps its temp files (two runs whose params differ only in `epochs` share a folder)
   for (const name of await readdir(dir)) {
     const owner = name.endsWith('.tmp') ? parseOwnedName(name) : undefined;
-    const litter = owner ? isOwnerDead(owner) || (owner.host === HOST_TAG && owner.pid === process.pid) : name !== file && (DATA_FILE.test(name) || name === UNVERIFIED_FILE);
+    const litter = owner
+      ? isOwnerDead(owner) || (owner.host === HOST_TAG && owner.pid === process.pid)
+      : name !== file && (DATA_FILE.test(name) || name === UNVERIFIED_FILE);
     if (litter) await rm(join(dir, name), { force: true });
   }
 }
@@ -65,12 +68,21 @@ export async function loadCheckpointBytes(dir: string): Promise<StoredBytes> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'damaged', reason: `${manifest.file} is missing` };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { status: 'damaged', reason: `${manifest.file} is missing` };
     throw error;
   }
-  if (bytes.byteLength !== manifest.size) return { status: 'damaged', reason: `${manifest.file} has ${bytes.byteLength} bytes, the manifest says ${manifest.size}` };
+  if (bytes.byteLength !== manifest.size)
+    return {
+      status: 'damaged',
+      reason: `${manifest.file} has ${bytes.byteLength} bytes, the manifest says ${manifest.size}`,
+    };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== manifest.sha256) return { status: 'damaged', reason: `${manifest.file} has sha256 ${sha256.slice(0, 12)}…, the manifest says ${manifest.sha256.slice(0, 12)}…` };
+  if (sha256 !== manifest.sha256)
+    return {
+      status: 'damaged',
+      reason: `${manifest.file} has sha256 ${sha256.slice(0, 12)}…, the manifest says ${manifest.sha256.slice(0, 12)}…`,
+    };
   return { status: 'ok', path, bytes };
 }
 
@@ -84,7 +96,8 @@ function parseManifest(text: string): CheckpointManifest | string {
   }
   const m = value as Partial<CheckpointManifest> | null;
   if (!m || m.format !== MANIFEST_FORMAT) return `not a ${MANIFEST_FORMAT} manifest`;
-  if (typeof m.file !== 'string' || !DATA_FILE.test(m.file)) return `names no checkpoint file (${JSON.stringify(m.file)})`;
+  if (typeof m.file !== 'string' || !DATA_FILE.test(m.file))
+    return `names no checkpoint file (${JSON.stringify(m.file)})`;
   if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) return 'has no sha256';
   if (!Number.isSafeInteger(m.size) || m.size! < 0) return 'has no size';
   return m as CheckpointManifest;
@@ -95,7 +108,10 @@ function parseManifest(text: string): CheckpointManifest | string {
  * starts a fresh folder and nothing of the damaged one is lost. Returns the new path.
  */
 export async function setAside(dir: string, now: Date = new Date()): Promise<string> {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const aside = join(dirname(dir), `${basename(dir)}.damaged-${stamp}-${randomBytes(2).toString('hex')}`);
   await rename(dir, aside);
   return aside;

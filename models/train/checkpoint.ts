@@ -65,7 +65,11 @@ export interface CheckpointContent {
 export async function writeCheckpoint(dir: string, content: CheckpointContent): Promise<void> {
   // every read is asynchronous (webgpu cannot read synchronously) and they all run at once; the entries keep the
   // order param.*, optim.*, best.*
-  const [params, optimizer, best] = await Promise.all([readArrays('param.', content.params), content.optimizer.saveState(), content.best ? readArrays('best.', content.best) : {}]);
+  const [params, optimizer, best] = await Promise.all([
+    readArrays('param.', content.params),
+    content.optimizer.saveState(),
+    content.best ? readArrays('best.', content.best) : {},
+  ]);
   const tensors: Record<string, NamedArray> = { ...params };
   for (const [key, value] of Object.entries(optimizer)) tensors[`optim.${key}`] = value;
   Object.assign(tensors, best);
@@ -77,12 +81,17 @@ export async function writeCheckpoint(dir: string, content: CheckpointContent): 
 
 /** Named arrays of the tensors' values, keys prefixed, read back from the device. */
 async function readArrays(prefix: string, values: Record<string, tf.Tensor>): Promise<Record<string, NamedArray>> {
-  const read = await Promise.all(Object.entries(values).map(async ([name, t]) => [`${prefix}${name}`, { shape: t.shape, data: (await t.data()) as Float32Array }] as const));
+  const read = await Promise.all(
+    Object.entries(values).map(
+      async ([name, t]) => [`${prefix}${name}`, { shape: t.shape, data: (await t.data()) as Float32Array }] as const,
+    ),
+  );
   return Object.fromEntries(read);
 }
 
 /** A checkpoint folder's content: none, a verified checkpoint, or a damaged one and why (failures are data). */
-export type OpenedCheckpoint = { status: 'none' } | { status: 'ok'; checkpoint: LoadedCheckpoint } | { status: 'damaged'; reason: string };
+export type OpenedCheckpoint =
+  { status: 'none' } | { status: 'ok'; checkpoint: LoadedCheckpoint } | { status: 'damaged'; reason: string };
 
 /** The checkpoint in `dir`, its files verified against their manifest before they are parsed. */
 export async function openCheckpoint(dir: string): Promise<OpenedCheckpoint> {
@@ -97,10 +106,15 @@ export async function openCheckpoint(dir: string): Promise<OpenedCheckpoint> {
   } catch (error) {
     return { status: 'damaged', reason: (error as Error).message };
   }
-  if (!state || state.format !== FORMAT) return { status: 'damaged', reason: `${stored.path}: not a tfpipe training checkpoint (no ${FORMAT} metadata)` };
-  const byPrefix = (prefix: string) => new Map([...file.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  if (!state || state.format !== FORMAT)
+    return { status: 'damaged', reason: `${stored.path}: not a tfpipe training checkpoint (no ${FORMAT} metadata)` };
+  const byPrefix = (prefix: string) =>
+    new Map([...file.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
   const best = byPrefix('best.');
-  return { status: 'ok', checkpoint: { state, params: byPrefix('param.'), optimizer: byPrefix('optim.'), best: best.size > 0 ? best : null } };
+  return {
+    status: 'ok',
+    checkpoint: { state, params: byPrefix('param.'), optimizer: byPrefix('optim.'), best: best.size > 0 ? best : null },
+  };
 }
 
 /** The checkpoint in `dir`, or null when there is none; a damaged one is an error that says why. */
@@ -144,15 +158,30 @@ export function snapshotFromArrays(stored: Map<string, NamedArray>): Record<stri
 /** Compat values as the checkpoint stores them: keys sorted at every level, so equal content compares equal. */
 export function canonicalCompat(compat: Record<string, unknown>): Record<string, unknown> {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   return sort(compat) as Record<string, unknown>;
 }
 
 /** Why a stored checkpoint cannot continue this run, or null when it can. */
-export function checkpointIssue(stored: LoadedCheckpoint, params: Params, compat: Record<string, unknown>, epochs: number, keepBest: boolean): string | null {
+export function checkpointIssue(
+  stored: LoadedCheckpoint,
+  params: Params,
+  compat: Record<string, unknown>,
+  epochs: number,
+  keepBest: boolean,
+): string | null {
   const was = canonicalCompat(stored.state.compat ?? {});
   for (const key of new Set([...Object.keys(was), ...Object.keys(compat)])) {
-    if (JSON.stringify(was[key]) !== JSON.stringify(compat[key])) return `it was written with ${key} ${JSON.stringify(was[key])}, this run has ${JSON.stringify(compat[key])}`;
+    if (JSON.stringify(was[key]) !== JSON.stringify(compat[key]))
+      return `it was written with ${key} ${JSON.stringify(was[key])}, this run has ${JSON.stringify(compat[key])}`;
   }
   const shapes = mismatchWith(params, stored.params);
   if (shapes) return `its weights differ (${shapes})`;

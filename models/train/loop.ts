@@ -22,7 +22,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultReadEvery, disposeFigures, readFigures } from './batch-reads.ts';
 import { setAside } from './checkpoint-files.ts';
-import { assignParams, canonicalCompat, checkpointIssue, openCheckpoint, snapshotFromArrays, snapshotParams, writeCheckpoint, type EpochTally, type HistoryRow } from './checkpoint.ts';
+import {
+  assignParams,
+  canonicalCompat,
+  checkpointIssue,
+  openCheckpoint,
+  snapshotFromArrays,
+  snapshotParams,
+  writeCheckpoint,
+  type EpochTally,
+  type HistoryRow,
+} from './checkpoint.ts';
 import type { Optimizer } from './optimizer.ts';
 import { batchSeed, shuffleOrder } from './seeds.ts';
 import { trainStep, type MicroBatch, type StepFigures, type TrainableModel } from './step.ts';
@@ -119,15 +129,21 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
   const accumulate = options.accumulate ?? 1;
   const shuffle = options.shuffle ?? true;
   const readEvery = options.readEvery ?? defaultReadEvery();
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`fitModel: batchSize must be an integer ≥ 1 (got ${batchSize})`);
-  if (!(Number.isInteger(accumulate) && accumulate >= 1)) throw new Error(`fitModel: accumulate must be an integer ≥ 1 (got ${accumulate})`);
-  if (!(Number.isInteger(readEvery) && readEvery >= 1)) throw new Error(`fitModel: readEvery must be an integer ≥ 1 (got ${readEvery})`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error(`fitModel: batchSize must be an integer ≥ 1 (got ${batchSize})`);
+  if (!(Number.isInteger(accumulate) && accumulate >= 1))
+    throw new Error(`fitModel: accumulate must be an integer ≥ 1 (got ${accumulate})`);
+  if (!(Number.isInteger(readEvery) && readEvery >= 1))
+    throw new Error(`fitModel: readEvery must be an integer ≥ 1 (got ${readEvery})`);
   if (examples < 1) throw new Error('fitModel: no training examples');
   const compat = canonicalCompat({ examples, batchSize, shuffle, accumulate, ...(options.checkpoint?.compat ?? {}) });
   const batches = Math.ceil(examples / batchSize);
 
   const state = await startState(options, compat);
-  const resumedFrom = state.epochsDone > 0 || state.batchesDone > 0 ? { epochsDone: state.epochsDone, batchesDone: state.batchesDone } : null;
+  const resumedFrom =
+    state.epochsDone > 0 || state.batchesDone > 0
+      ? { epochsDone: state.epochsDone, batchesDone: state.batchesDone }
+      : null;
   options.onStart?.(resumedFrom ? { ...resumedFrom, step: state.step } : null);
   const save = async () => {
     if (!options.checkpoint) return;
@@ -165,15 +181,30 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
         end = Math.min(first + accumulate, batches);
         const micro: MicroBatch<Batch>[] = [];
         for (let b = first; b < end; b++) {
-          micro.push({ batch: options.makeBatch(order.subarray(b * batchSize, Math.min(examples, (b + 1) * batchSize))), seed: batchSeed(seed, epoch, b) });
+          micro.push({
+            batch: options.makeBatch(order.subarray(b * batchSize, Math.min(examples, (b + 1) * batchSize))),
+            seed: batchSeed(seed, epoch, b),
+          });
         }
         const lrBefore = optimizer.lr;
-        const trained = trainStep(options, micro, optimizer, { maxGradNorm: options.maxGradNorm, lr: options.lrAt?.(state.step) });
+        const trained = trainStep(options, micro, optimizer, {
+          maxGradNorm: options.maxGradNorm,
+          lr: options.lrAt?.(state.step),
+        });
         state.step += 1;
         // the last batch reports the step it completed and its lr; the ones accumulated before it, those before
         trained.forEach((figures, k) => {
           const last = k === trained.length - 1;
-          unread.push({ ...figures, info: { epoch, batch: first + k, batches, step: last ? state.step : state.step - 1, lr: last ? optimizer.lr : lrBefore } });
+          unread.push({
+            ...figures,
+            info: {
+              epoch,
+              batch: first + k,
+              batches,
+              step: last ? state.step : state.step - 1,
+              lr: last ? optimizer.lr : lrBefore,
+            },
+          });
         });
         const every = options.checkpoint?.everySteps;
         const checkpointNow = every !== undefined && state.step % every === 0 && end < batches;
@@ -217,7 +248,15 @@ export async function fitModel<Batch>(options: FitOptions<Batch>): Promise<FitRe
 
 /** From the checkpoint when there is a usable one (its weights and optimizer state loaded), else from scratch. */
 async function startState<Batch>(options: FitOptions<Batch>, compat: Record<string, unknown>): Promise<LoopState> {
-  const fresh: LoopState = { epochsDone: 0, batchesDone: 0, step: 0, history: [], best: null, bestParams: null, partial: null };
+  const fresh: LoopState = {
+    epochsDone: 0,
+    batchesDone: 0,
+    step: 0,
+    history: [],
+    best: null,
+    bestParams: null,
+    partial: null,
+  };
   if (!options.checkpoint) return fresh;
   const log = options.log ?? (() => {});
   const opened = await openCheckpoint(options.checkpoint.dir);
@@ -238,7 +277,8 @@ async function startState<Batch>(options: FitOptions<Batch>, compat: Record<stri
   assignParams(options.params, stored.params);
   options.optimizer.loadState(stored.optimizer);
   const at = s.batchesDone > 0 ? `, batch ${s.batchesDone + 1}` : '';
-  if (s.epochsDone >= options.epochs) log(`checkpoint already holds all ${options.epochs} epochs; using it (from checkpoint)`);
+  if (s.epochsDone >= options.epochs)
+    log(`checkpoint already holds all ${options.epochs} epochs; using it (from checkpoint)`);
   else log(`resuming at epoch ${s.epochsDone + 1} of ${options.epochs}${at} (from checkpoint)`);
   return {
     epochsDone: s.epochsDone,
@@ -260,7 +300,10 @@ function trackBest<Batch>(options: FitOptions<Batch>, state: LoopState, row: His
   const rule = options.keepBest;
   if (!rule) return;
   const value = row[rule.metric];
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`keep best by ${rule.metric}: epoch ${row.epoch} has no such figure (it has ${Object.keys(row).join(', ')})`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new Error(
+      `keep best by ${rule.metric}: epoch ${row.epoch} has no such figure (it has ${Object.keys(row).join(', ')})`,
+    );
   const better = !state.best || (rule.mode === 'min' ? value < state.best.value : value > state.best.value);
   if (!better) return;
   state.best = { epoch: row.epoch, value };

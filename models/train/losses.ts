@@ -12,7 +12,9 @@ export function crossEntropy(logits: tf.Tensor2D, labels: ArrayLike<number>): tf
     (args[1] as tf.GradSaveFunc)([logProbs, oneHot]);
     return {
       value: tf.div(tf.neg(tf.sum(tf.mul(oneHot, logProbs))), B) as tf.Scalar,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.mul(tf.sub(tf.exp(saved[0]), saved[1]), tf.div(dy as tf.Tensor, B))],
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        tf.mul(tf.sub(tf.exp(saved[0]), saved[1]), tf.div(dy as tf.Tensor, B)),
+      ],
     };
   });
   return op(logits) as tf.Scalar;
@@ -28,7 +30,9 @@ export function bceWithLogits(logits: tf.Tensor, targets: ArrayLike<number>): tf
     const perItem = tf.add(tf.sub(tf.relu(x), tf.mul(x, y)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
     return {
       value: tf.mean(perItem) as tf.Scalar,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.mul(tf.sub(tf.sigmoid(saved[0]), saved[1]), tf.div(dy as tf.Tensor, B))],
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        tf.mul(tf.sub(tf.sigmoid(saved[0]), saved[1]), tf.div(dy as tf.Tensor, B)),
+      ],
     };
   });
   return op(logits) as tf.Scalar;

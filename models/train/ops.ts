@@ -12,15 +12,22 @@ export function takeRows(x: tf.Tensor2D, rows: Int32Array, noGradRow?: number): 
     const value = tf.gather(xi, tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
     return {
       value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.tidy(() => {
-        // webgpu: a sum in a fixed order (its UnsortedSegmentSum adds with atomics, differently each run)
-        if (onWebGpu()) return [rowSegmentSum(dy as tf.Tensor2D, rows, xi.shape[0], noGradRow)];
-        let g = dy as tf.Tensor2D;
-        if (noGradRow !== undefined && rows.includes(noGradRow)) {
-          g = tf.mul(g, tf.tensor2d(Array.from(rows, (r) => (r === noGradRow ? 0 : 1)), [rows.length, 1]));
-        }
-        return [tf.unsortedSegmentSum(g, tf.tensor1d(rows, 'int32'), xi.shape[0])];
-      }),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) =>
+        tf.tidy(() => {
+          // webgpu: a sum in a fixed order (its UnsortedSegmentSum adds with atomics, differently each run)
+          if (onWebGpu()) return [rowSegmentSum(dy as tf.Tensor2D, rows, xi.shape[0], noGradRow)];
+          let g = dy as tf.Tensor2D;
+          if (noGradRow !== undefined && rows.includes(noGradRow)) {
+            g = tf.mul(
+              g,
+              tf.tensor2d(
+                Array.from(rows, (r) => (r === noGradRow ? 0 : 1)),
+                [rows.length, 1],
+              ),
+            );
+          }
+          return [tf.unsortedSegmentSum(g, tf.tensor1d(rows, 'int32'), xi.shape[0])];
+        }),
     };
   });
   return op(x) as tf.Tensor2D;
@@ -44,7 +51,10 @@ export function multiplyByMask<T extends tf.Tensor>(x: T, mask: tf.Tensor): T {
     (args[2] as tf.GradSaveFunc)([m]);
     return {
       value: tf.mul(xi, m),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.mul(dy as tf.Tensor, saved[0]), tf.zerosLike(saved[0])],
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        tf.mul(dy as tf.Tensor, saved[0]),
+        tf.zerosLike(saved[0]),
+      ],
     };
   });
   return op(x, mask) as T;
@@ -52,7 +62,9 @@ export function multiplyByMask<T extends tf.Tensor>(x: T, mask: tf.Tensor): T {
 
 /** Inverted dropout: zero with probability p, scale the rest by 1/(1 − p); the mask comes from `seed`. */
 export function dropout<T extends tf.Tensor>(x: T, p: number, seed: number): T {
-  const mask = tf.tidy(() => tf.mul(tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), p), 'float32'), 1 / (1 - p)));
+  const mask = tf.tidy(() =>
+    tf.mul(tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), p), 'float32'), 1 / (1 - p)),
+  );
   const out = multiplyByMask(x, mask);
   mask.dispose();
   return out;

@@ -9,7 +9,8 @@ export function createSgd(options: SgdOptions): Optimizer {
   const dampening = options.dampening ?? 0;
   const weightDecay = options.weightDecay ?? 0;
   const nesterov = options.nesterov ?? false;
-  if (nesterov && (momentum <= 0 || dampening !== 0)) throw new Error('sgd: nesterov needs momentum > 0 and dampening 0 (as torch)');
+  if (nesterov && (momentum <= 0 || dampening !== 0))
+    throw new Error('sgd: nesterov needs momentum > 0 and dampening 0 (as torch)');
   const buffers = new Map<string, tf.Tensor>();
 
   const opt: Optimizer = {
@@ -37,13 +38,19 @@ export function createSgd(options: SgdOptions): Optimizer {
       }
     },
     async saveState() {
-      const read = await Promise.all([...buffers].map(async ([name, b]) => [`momentum_buffer.${name}`, { shape: b.shape, data: (await b.data()) as Float32Array }] as const));
+      const read = await Promise.all(
+        [...buffers].map(
+          async ([name, b]) =>
+            [`momentum_buffer.${name}`, { shape: b.shape, data: (await b.data()) as Float32Array }] as const,
+        ),
+      );
       return Object.fromEntries(read) as Record<string, NamedArray>;
     },
     loadState(state) {
       opt.dispose();
       for (const [key, value] of stateEntries(state)) {
-        if (key.startsWith('momentum_buffer.')) buffers.set(key.slice('momentum_buffer.'.length), tf.keep(tf.tensor(value.data, value.shape, 'float32')));
+        if (key.startsWith('momentum_buffer.'))
+          buffers.set(key.slice('momentum_buffer.'.length), tf.keep(tf.tensor(value.data, value.shape, 'float32')));
       }
     },
     dispose() {

@@ -65,7 +65,12 @@ export function paramGrads(params: Params, loss: () => tf.Scalar): { value: tf.S
  * One optimizer step over `micro` (one micro-batch, or the ones accumulated into this step), in order. Returns
  * each micro-batch's figures on the device; on failure disposes everything it made and throws.
  */
-export function trainStep<Batch>(model: TrainableModel<Batch>, micro: readonly MicroBatch<Batch>[], optimizer: Optimizer, options: StepOptions = {}): StepFigures[] {
+export function trainStep<Batch>(
+  model: TrainableModel<Batch>,
+  micro: readonly MicroBatch<Batch>[],
+  optimizer: Optimizer,
+  options: StepOptions = {},
+): StepFigures[] {
   if (micro.length === 0) throw new Error('trainStep: no micro-batch');
   const figures: StepFigures[] = [];
   let grads: Grads | null = null;
@@ -96,7 +101,11 @@ export function trainStep<Batch>(model: TrainableModel<Batch>, micro: readonly M
 }
 
 /** One micro-batch: loss and tensor sums (kept, on the device), and gradients; the caller owns all of them. */
-function forwardBackward<Batch>(model: TrainableModel<Batch>, batch: Batch, seed: number): { figures: StepFigures; grads: Grads } {
+function forwardBackward<Batch>(
+  model: TrainableModel<Batch>,
+  batch: Batch,
+  seed: number,
+): { figures: StepFigures; grads: Grads } {
   let out: BatchLoss | undefined;
   const kept: tf.Tensor[] = [];
   try {

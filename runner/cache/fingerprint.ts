@@ -95,12 +95,25 @@ export async function hashFileDependencies(
     } catch (error) {
       if (options.signal?.aborted) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return { ok: false, problem: { code: 'file-missing', path: dep.path, message: `input file not found: ${dep.path}` } };
+        return {
+          ok: false,
+          problem: { code: 'file-missing', path: dep.path, message: `input file not found: ${dep.path}` },
+        };
       }
       if (error instanceof NotRegularFileError) {
-        return { ok: false, problem: { code: 'file-unreadable', path: dep.path, message: `input file ${error.message}` } };
+        return {
+          ok: false,
+          problem: { code: 'file-unreadable', path: dep.path, message: `input file ${error.message}` },
+        };
       }
-      return { ok: false, problem: { code: 'file-unreadable', path: dep.path, message: `cannot read input file ${dep.path}: ${(error as Error).message}` } };
+      return {
+        ok: false,
+        problem: {
+          code: 'file-unreadable',
+          path: dep.path,
+          message: `cannot read input file ${dep.path}: ${(error as Error).message}`,
+        },
+      };
     }
   }
   return { ok: true, files };

@@ -21,7 +21,10 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<stri
  * sha256 and size of a file. With `fsync`, the file is also flushed to disk before returning (used when an
  * entry is being committed, so the hash and the durable bytes are read in one pass over an open handle).
  */
-export async function digestFile(path: string, options: { signal?: AbortSignal; fsync?: boolean } = {}): Promise<FileDigest> {
+export async function digestFile(
+  path: string,
+  options: { signal?: AbortSignal; fsync?: boolean } = {},
+): Promise<FileDigest> {
   const handle = await open(path, options.fsync ? 'r+' : 'r');
   try {
     const digest = await digestHandle(handle, options.signal);

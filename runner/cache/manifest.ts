@@ -103,7 +103,8 @@ export async function verifyEntry(dir: string, fp: Fingerprint, signal?: AbortSi
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     listing = { files: new Map<string, number>(), others: [], dirs: [] };
   }
-  if (listing.others.length > 0) return corrupt('file-not-regular', `out/${listing.others[0]} is not a regular file`, listing.others[0]);
+  if (listing.others.length > 0)
+    return corrupt('file-not-regular', `out/${listing.others[0]} is not a regular file`, listing.others[0]);
   const expected = Object.keys(manifest.files).sort();
   for (const file of expected) {
     if (!listing.files.has(file)) return corrupt('file-missing', `out/${file} is missing`, file);
@@ -133,9 +134,7 @@ export async function verifyEntry(dir: string, fp: Fingerprint, signal?: AbortSi
 }
 
 export type ManifestRead =
-  | { status: 'ok'; manifest: Manifest }
-  | { status: 'missing' }
-  | { status: 'invalid'; message: string };
+  { status: 'ok'; manifest: Manifest } | { status: 'missing' } | { status: 'invalid'; message: string };
 
 export async function readManifest(dir: string): Promise<ManifestRead> {
   let text: string;
@@ -152,7 +151,9 @@ export async function readManifest(dir: string): Promise<ManifestRead> {
     return { status: 'invalid', message: (error as Error).message };
   }
   const problem = manifestShapeProblem(parsed);
-  return problem === undefined ? { status: 'ok', manifest: parsed as Manifest } : { status: 'invalid', message: problem };
+  return problem === undefined
+    ? { status: 'ok', manifest: parsed as Manifest }
+    : { status: 'invalid', message: problem };
 }
 
 function manifestShapeProblem(value: unknown): string | undefined {

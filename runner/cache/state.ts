@@ -30,7 +30,11 @@ function statePath(cacheRoot: string, pipelineFile: string, stageId: string): st
   return confinedPath(stateDir(cacheRoot, pipelineFile), `${encodeURIComponent(stageId)}.json`);
 }
 
-export async function readLastState(cacheRoot: string, pipelineFile: string, stageId: string): Promise<LastState | null> {
+export async function readLastState(
+  cacheRoot: string,
+  pipelineFile: string,
+  stageId: string,
+): Promise<LastState | null> {
   let parsed: Partial<LastState>;
   try {
     parsed = JSON.parse(await readFile(statePath(cacheRoot, pipelineFile, stageId), 'utf8')) as Partial<LastState>;

@@ -13,7 +13,15 @@ import type { Fingerprint, StageResult } from '../../stages/stage.ts';
 import { fingerprintOf, type FingerprintTree, type ResumeKey } from './fingerprint.ts';
 import { digestFile } from './hash.ts';
 import { acquireLock, clearDeadLock, type LockOwner } from '../../lib/fs/lock.ts';
-import { MANIFEST_FORMAT, readManifest, verifyEntry, type CacheEntry, type CorruptEntry, type LookupResult, type Manifest } from './manifest.ts';
+import {
+  MANIFEST_FORMAT,
+  readManifest,
+  verifyEntry,
+  type CacheEntry,
+  type CorruptEntry,
+  type LookupResult,
+  type Manifest,
+} from './manifest.ts';
 import { fsyncDir, listTree, mapLimit, writeFileDurable } from '../../lib/fs/atomic.ts';
 import { isOwnerDead, ownedName, parseOwnedName } from '../../lib/fs/owner.ts';
 import { TFPIPE_VERSION } from './version.ts';
@@ -42,7 +50,11 @@ export interface WriteOptions {
  *   'reused'   another run wrote it while we waited for the lock (waited) or raced us to the rename;
  *              our produce() did not run, or its outputs were dropped
  */
-export type WrittenEntry = CacheEntry & { origin: 'written' | 'reused'; waited: boolean; replacedCorrupt?: CorruptEntry };
+export type WrittenEntry = CacheEntry & {
+  origin: 'written' | 'reused';
+  waited: boolean;
+  replacedCorrupt?: CorruptEntry;
+};
 
 export interface StaleReport {
   /** Temp folders (unfinished writes, half-deleted entries) of dead processes, removed. */
@@ -87,7 +99,12 @@ export class CacheStore {
    * Rejects with produce()'s own error, or with the signal's reason when aborted (while waiting, producing or
    * committing); either way nothing of this attempt is left: no entry, no temp folder, no lock.
    */
-  async write(fp: Fingerprint, tree: FingerprintTree, produce: Produce, options: WriteOptions = {}): Promise<WrittenEntry> {
+  async write(
+    fp: Fingerprint,
+    tree: FingerprintTree,
+    produce: Produce,
+    options: WriteOptions = {},
+  ): Promise<WrittenEntry> {
     if (fingerprintOf(tree) !== fp) throw new Error(`CacheStore.write: the tree does not hash to ${fp}`);
     const { signal = new AbortController().signal, onWait } = options;
     await Promise.all([mkdir(this.tmpRoot, { recursive: true }), mkdir(this.lockRoot, { recursive: true })]);
@@ -99,14 +116,20 @@ export class CacheStore {
       if (existing.status === 'hit') return { ...toEntry(existing), origin: 'reused', waited: acquired.waited };
       if (existing.status === 'corrupt') await this.removeDir(this.entryDir(fp));
       const written = await this.produceAndCommit(fp, tree, produce, signal);
-      const replaced = existing.status === 'corrupt' && written.origin === 'written' ? { replacedCorrupt: existing } : {};
+      const replaced =
+        existing.status === 'corrupt' && written.origin === 'written' ? { replacedCorrupt: existing } : {};
       return { ...written, waited: acquired.waited, ...replaced };
     } finally {
       await acquired.lock.release();
     }
   }
 
-  private async produceAndCommit(fp: Fingerprint, tree: FingerprintTree, produce: Produce, signal: AbortSignal): Promise<WrittenEntry> {
+  private async produceAndCommit(
+    fp: Fingerprint,
+    tree: FingerprintTree,
+    produce: Produce,
+    signal: AbortSignal,
+  ): Promise<WrittenEntry> {
     const temp = join(this.tmpRoot, ownedName(fp));
     const outDir = join(temp, 'out');
     const scratchDir = join(temp, 'scratch');
@@ -143,7 +166,8 @@ export class CacheStore {
     signal: AbortSignal,
   ): Promise<Manifest> {
     const listing = await listTree(outDir);
-    if (listing.others.length > 0) throw new Error(`stage output ${listing.others[0]} is not a regular file (symlinks are not allowed)`);
+    if (listing.others.length > 0)
+      throw new Error(`stage output ${listing.others[0]} is not a regular file (symlinks are not allowed)`);
     const names = [...listing.files.keys()];
     const digests = await mapLimit(names, 2, (name) => digestFile(join(outDir, name), { signal, fsync: true }));
     for (const dir of [...listing.dirs.reverse(), '']) await fsyncDir(join(outDir, dir));

@@ -32,27 +32,61 @@ export interface CachedModelRequest {
 }
 
 /** null when the pipeline file is invalid (its problems are already printed). */
-export async function findCachedModel(io: CommandIO, request: CachedModelRequest, command: string): Promise<CachedModel | null> {
-  if (!request.file || !request.stageId) throw new UsageError(`tfpipe ${command} takes a pipeline file and the id of a stage that makes a model`);
+export async function findCachedModel(
+  io: CommandIO,
+  request: CachedModelRequest,
+  command: string,
+): Promise<CachedModel | null> {
+  if (!request.file || !request.stageId)
+    throw new UsageError(`tfpipe ${command} takes a pipeline file and the id of a stage that makes a model`);
   const spec = await loadSpecOrReport(io, request.file, request.sets);
   if (!spec) return null;
   const stage = spec.stages.find((s) => s.id === request.stageId);
   const modelStages = spec.stages.filter((s) => modelOutput(s) !== undefined).map((s) => s.id);
-  const choices = modelStages.length > 0 ? `stages that make a model: ${modelStages.join(', ')}` : 'no stage of this pipeline makes a model';
-  if (!stage) throw new UsageError(`${request.file} has no stage \`${request.stageId}\`; ${joinHints(didYouMean(request.stageId, spec.stages.map((s) => s.id)), choices)}`);
+  const choices =
+    modelStages.length > 0
+      ? `stages that make a model: ${modelStages.join(', ')}`
+      : 'no stage of this pipeline makes a model';
+  if (!stage)
+    throw new UsageError(
+      `${request.file} has no stage \`${request.stageId}\`; ${joinHints(
+        didYouMean(
+          request.stageId,
+          spec.stages.map((s) => s.id),
+        ),
+        choices,
+      )}`,
+    );
   const output = modelOutput(stage);
-  if (output === undefined) throw new UsageError(`stage \`${stage.id}\` (kind ${stage.kind}) does not make a model; ${choices}`);
+  if (output === undefined)
+    throw new UsageError(`stage \`${stage.id}\` (kind ${stage.kind}) does not make a model; ${choices}`);
 
   const cache = openCache(io, request.cacheDirFlag);
-  const backend = await backendChoice(requestedBackend(io, request.backendFlag, spec), { cacheRoot: cache.root, env: io.env });
-  const print = (await computeFingerprints(spec, { backend: backend.name, env: io.env, cacheRoot: cache.root })).get(stage.id)!;
+  const backend = await backendChoice(requestedBackend(io, request.backendFlag, spec), {
+    cacheRoot: cache.root,
+    env: io.env,
+  });
+  const print = (await computeFingerprints(spec, { backend: backend.name, env: io.env, cacheRoot: cache.root })).get(
+    stage.id,
+  )!;
   const found = await cache.lookup(print.fingerprint);
   if (found.status !== 'hit') {
-    const why = found.status === 'corrupt' ? `its cache entry is damaged (${found.reason})` : `it is not in the cache (backend ${backend.name})`;
+    const why =
+      found.status === 'corrupt'
+        ? `its cache entry is damaged (${found.reason})`
+        : `it is not in the cache (backend ${backend.name})`;
     const file = relative(io.cwd, spec.file) || spec.file;
-    throw new CommandFailure(`stage \`${stage.id}\` has no model to use: ${why}; make it with \`tfpipe run ${file} --to ${stage.id}${request.sets.map((s) => ` --set ${s}`).join('')}\``);
+    throw new CommandFailure(
+      `stage \`${stage.id}\` has no model to use: ${why}; make it with \`tfpipe run ${file} --to ${stage.id}${request.sets.map((s) => ` --set ${s}`).join('')}\``,
+    );
   }
-  const model: ArtifactRef = { type: 'model', dir: join(found.outDir, kindInfo(stage.kind).outputs[output].path), fingerprint: print.fingerprint, stage: stage.id, output };
+  const model: ArtifactRef = {
+    type: 'model',
+    dir: join(found.outDir, kindInfo(stage.kind).outputs[output].path),
+    fingerprint: print.fingerprint,
+    stage: stage.id,
+    output,
+  };
   return { spec, stage, model, backend, cacheRoot: cache.root };
 }
 

@@ -10,7 +10,11 @@ import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError } from './io.ts';
 
-export async function loadSpecOrReport(io: CommandIO, file: string | undefined, set: string[] = []): Promise<PipelineSpec | null> {
+export async function loadSpecOrReport(
+  io: CommandIO,
+  file: string | undefined,
+  set: string[] = [],
+): Promise<PipelineSpec | null> {
   if (!file) throw new UsageError('missing pipeline file');
   const result = await loadPipeline(resolve(io.cwd, file), { set, env: io.env });
   if (!result.ok) {
@@ -27,7 +31,9 @@ function warnAboutDataRoot(io: CommandIO, spec: PipelineSpec): void {
   const catalog = spec.stages.filter((s) => s.kind === 'load' && typeof s.params.dataset === 'string');
   if (!root || catalog.length === 0 || existsSync(resolve(io.cwd, root))) return;
   const names = [...new Set(catalog.map((s) => String(s.params.dataset)))].join(', ');
-  io.err(`warning: TFPIPE_DATA=${root} does not exist; ${names} will be downloaded (or taken from the cache) instead\n`);
+  io.err(
+    `warning: TFPIPE_DATA=${root} does not exist; ${names} will be downloaded (or taken from the cache) instead\n`,
+  );
 }
 
 /** The cache at --cache-dir, else TFPIPE_CACHE, else .tfpipe/cache; one that names a file is a usage error. */
@@ -41,7 +47,8 @@ export function openCache(io: CommandIO, flag: string | undefined): CacheStore {
     if (isPathProblem(error)) throw new UsageError(`${from}: ${describeSystemError(error)}`);
     throw error;
   }
-  if (found && !found.isDirectory()) throw new UsageError(`${from} names ${root}, which is not a folder; give a folder (it is created when missing)`);
+  if (found && !found.isDirectory())
+    throw new UsageError(`${from} names ${root}, which is not a folder; give a folder (it is created when missing)`);
   return new CacheStore(root);
 }
 
@@ -52,7 +59,9 @@ export type BackendName = (typeof BACKENDS)[number];
 export function requestedBackend(io: CommandIO, flag: string | undefined, spec: PipelineSpec): BackendName {
   const value = flag ?? io.env.TFPIPE_BACKEND ?? spec.backend;
   if (!(BACKENDS as readonly string[]).includes(value)) {
-    throw new UsageError(`unknown backend \`${value}\`${flag ? '' : ' (from TFPIPE_BACKEND)'}; allowed: ${BACKENDS.join(', ')}`);
+    throw new UsageError(
+      `unknown backend \`${value}\`${flag ? '' : ' (from TFPIPE_BACKEND)'}; allowed: ${BACKENDS.join(', ')}`,
+    );
   }
   return value as BackendName;
 }

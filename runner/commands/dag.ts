@@ -14,7 +14,7 @@ Prints the stages in run order with the upstream outputs each reads; --mermaid p
 
 export async function dagCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommandArgs(argv, { mermaid: { type: 'boolean' }, set: { type: 'string', multiple: true } });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   if (args.positionals.length !== 1) throw new UsageError('tfpipe dag takes one pipeline file');
   const spec = await loadSpecOrReport(io, args.positionals[0], list(args.values.set));
   if (!spec) return EXIT.invalid;
@@ -38,7 +38,8 @@ export function formatMermaid(spec: PipelineSpec): string {
   const lines = ['flowchart TD'];
   for (const s of spec.stages) lines.push(`  ${nodeId(s.id)}["${s.id}<br/><small>${s.kind}</small>"]`);
   for (const s of spec.stages) {
-    for (const [port, b] of Object.entries(s.inputs)) lines.push(`  ${nodeId(b.stage)} -->|"${b.output} → ${port}"| ${nodeId(s.id)}`);
+    for (const [port, b] of Object.entries(s.inputs))
+      lines.push(`  ${nodeId(b.stage)} -->|"${b.output} → ${port}"| ${nodeId(s.id)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -30,11 +30,17 @@ options:
 `;
 
 export async function diffCommand(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommandArgs(argv, { md: { type: 'boolean' }, json: { type: 'boolean' }, backend: { type: 'string' }, 'cache-dir': { type: 'string' } });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  const args = parseCommandArgs(argv, {
+    md: { type: 'boolean' },
+    json: { type: 'boolean' },
+    backend: { type: 'string' },
+    'cache-dir': { type: 'string' },
+  });
+  if (args.help) return (io.out(HELP), EXIT.ok);
   if (args.values.md && args.values.json) throw new UsageError('choose one of --md and --json');
   const refs = args.positionals.length === 0 ? ['LAST~1', 'LAST'] : args.positionals;
-  if (refs.length !== 2) throw new UsageError('tfpipe diff takes two pipeline files or runs (or none: the last two runs)');
+  if (refs.length !== 2)
+    throw new UsageError('tfpipe diff takes two pipeline files or runs (or none: the last two runs)');
   const registry = await openRegistry(io, str(args.values['cache-dir']));
   const sides: DiffSide[] = [];
   for (const ref of refs) {
@@ -43,18 +49,38 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
     sides.push(side);
   }
   const [a, b] = sides;
-  const report: DiffReport = { a: a.label, b: b.label, config: diffConfigs(a.config, b.config), stages: compareStages(a, b), metrics: compareMetrics(a, b) };
-  io.out(args.values.json ? formatDiffJson(report) : args.values.md ? formatDiffMarkdown(report) : formatDiffText(report));
+  const report: DiffReport = {
+    a: a.label,
+    b: b.label,
+    config: diffConfigs(a.config, b.config),
+    stages: compareStages(a, b),
+    metrics: compareMetrics(a, b),
+  };
+  io.out(
+    args.values.json ? formatDiffJson(report) : args.values.md ? formatDiffMarkdown(report) : formatDiffText(report),
+  );
   return EXIT.ok;
 }
 
 /** A pipeline file when it names an existing file or ends in .yaml/.yml; else a run. null: the file is invalid. */
-async function openSide(io: CommandIO, registry: Registry, ref: string, backendFlag: string | undefined): Promise<DiffSide | null> {
+async function openSide(
+  io: CommandIO,
+  registry: Registry,
+  ref: string,
+  backendFlag: string | undefined,
+): Promise<DiffSide | null> {
   const path = resolve(io.cwd, ref);
-  const isFile = /\.ya?ml$/i.test(ref) || (await stat(path).then((s) => s.isFile(), () => false));
+  const isFile =
+    /\.ya?ml$/i.test(ref) ||
+    (await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    ));
   if (!isFile) return sideFromRun(lookupRun(registry, ref), registry.cache);
   const spec = await loadSpecOrReport(io, ref);
   if (!spec) return null;
-  const backend = (await backendChoice(requestedBackend(io, backendFlag, spec), { cacheRoot: registry.cache.root, env: io.env })).name;
+  const backend = (
+    await backendChoice(requestedBackend(io, backendFlag, spec), { cacheRoot: registry.cache.root, env: io.env })
+  ).name;
   return sideFromSpec(spec, { label: relative(io.cwd, path) || path, backend, env: io.env, cache: registry.cache });
 }

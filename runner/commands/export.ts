@@ -34,7 +34,13 @@ options:
   -h, --help          this help
 `;
 
-type Exporter = (ctx: StageContext, model: ArtifactRef, outDir: string, source: ExportSource, options: ExportOptions) => Promise<string[]>;
+type Exporter = (
+  ctx: StageContext,
+  model: ArtifactRef,
+  outDir: string,
+  source: ExportSource,
+  options: ExportOptions,
+) => Promise<string[]>;
 
 const language = async (): Promise<Exporter> => (await import('../../stages/lm/export-lm.ts')).exportLm;
 
@@ -57,17 +63,31 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
     backend: { type: 'string' },
     'cache-dir': { type: 'string' },
   });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   const [file, stageId, dir, ...extra] = args.positionals;
-  if (dir === undefined || extra.length > 0) throw new UsageError('tfpipe export takes a pipeline file, a stage id and a folder to write');
+  if (dir === undefined || extra.length > 0)
+    throw new UsageError('tfpipe export takes a pipeline file, a stage id and a folder to write');
   const target = resolve(io.cwd, dir);
   await checkTarget(target, dir);
 
-  const found = await findCachedModel(io, { file, stageId, sets: list(args.values.set), backendFlag: str(args.values.backend), cacheDirFlag: str(args.values['cache-dir']) }, 'export');
+  const found = await findCachedModel(
+    io,
+    {
+      file,
+      stageId,
+      sets: list(args.values.set),
+      backendFlag: str(args.values.backend),
+      cacheDirFlag: str(args.values['cache-dir']),
+    },
+    'export',
+  );
   if (!found) return EXIT.invalid;
   const modelType = await readModelType(found.model.dir);
   const load = EXPORTERS[modelType];
-  if (!load) throw new UsageError(`stage \`${found.stage.id}\` made a ${modelType} model, which tfpipe cannot export (it exports: ${Object.keys(EXPORTERS).join(', ')})`);
+  if (!load)
+    throw new UsageError(
+      `stage \`${found.stage.id}\` made a ${modelType} model, which tfpipe cannot export (it exports: ${Object.keys(EXPORTERS).join(', ')})`,
+    );
   const exporter = await load();
   await found.backend.init();
 
@@ -75,7 +95,10 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
   await mkdir(temp);
   try {
     const source = { pipeline: relative(io.cwd, found.spec.file) || found.spec.file, stage: found.stage.id };
-    const written = await exporter(commandStageContext(io, found), found.model, temp, source, { merge: args.values.merge === true, finalDir: target });
+    const written = await exporter(commandStageContext(io, found), found.model, temp, source, {
+      merge: args.values.merge === true,
+      finalDir: target,
+    });
     await rmdir(target).catch(() => undefined); // an empty DIR is replaced; a non-empty one was refused above
     await rename(temp, target);
     io.out(`exported ${found.stage.id} (${modelType}) to ${dir}: ${written.join(', ')}\n`);
@@ -88,8 +111,10 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
 /** DIR may be new or an empty folder, inside an existing folder; nothing already there is ever overwritten. */
 async function checkTarget(target: string, shown: string): Promise<void> {
   const info = await stat(target).catch(() => null);
-  if (info && !info.isDirectory()) throw new UsageError(`${shown} exists and is not a folder; give a new folder to export into`);
-  if (info && (await readdir(target)).length > 0) throw new UsageError(`${shown} is not empty; give a new or empty folder to export into`);
+  if (info && !info.isDirectory())
+    throw new UsageError(`${shown} exists and is not a folder; give a new folder to export into`);
+  if (info && (await readdir(target)).length > 0)
+    throw new UsageError(`${shown} is not empty; give a new or empty folder to export into`);
   const parent = await stat(dirname(target)).catch(() => null);
   if (!parent?.isDirectory()) throw new UsageError(`${shown}: the folder ${dirname(target)} does not exist`);
 }

@@ -47,23 +47,46 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
     backend: { type: 'string' },
     'cache-dir': { type: 'string' },
   });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   const [file, stageId, ...given] = args.positionals;
   const input = str(args.values.input);
-  if (input !== undefined && given.length > 0) throw new UsageError('give the texts on the command line or with --input, not both');
-  if (input === undefined && given.length === 0 && file !== undefined && stageId !== undefined) throw new UsageError('no texts: give them after STAGE ("text" …) or with --input FILE');
-  if (str(args.values.column) !== undefined && input === undefined) throw new UsageError('--column names a column of --input');
-  const maxNewTokens = positiveInteger(str(args.values['max-new-tokens']), '--max-new-tokens') ?? defaultOf('max_new_tokens');
+  if (input !== undefined && given.length > 0)
+    throw new UsageError('give the texts on the command line or with --input, not both');
+  if (input === undefined && given.length === 0 && file !== undefined && stageId !== undefined)
+    throw new UsageError('no texts: give them after STAGE ("text" …) or with --input FILE');
+  if (str(args.values.column) !== undefined && input === undefined)
+    throw new UsageError('--column names a column of --input');
+  const maxNewTokens =
+    positiveInteger(str(args.values['max-new-tokens']), '--max-new-tokens') ?? defaultOf('max_new_tokens');
   const out = str(args.values.out);
   if (out !== undefined) checkOutFile(resolve(io.cwd, out), '--out');
 
-  const found = await findCachedModel(io, { file, stageId, sets: list(args.values.set), backendFlag: str(args.values.backend), cacheDirFlag: str(args.values['cache-dir']) }, 'predict');
+  const found = await findCachedModel(
+    io,
+    {
+      file,
+      stageId,
+      sets: list(args.values.set),
+      backendFlag: str(args.values.backend),
+      cacheDirFlag: str(args.values['cache-dir']),
+    },
+    'predict',
+  );
   if (!found) return EXIT.invalid;
   const texts = input !== undefined ? await readTexts(io, input, str(args.values.column)) : given;
   await found.backend.init();
-  const predictions = await predictTexts(commandStageContext(io, found), found.model, texts, { batch_size: defaultOf('batch_size'), max_new_tokens: maxNewTokens });
+  const predictions = await predictTexts(commandStageContext(io, found), found.model, texts, {
+    batch_size: defaultOf('batch_size'),
+    max_new_tokens: maxNewTokens,
+  });
   if (out !== undefined) await writeFileAtomic(resolve(io.cwd, out), formatPredictionsCsv(predictions));
-  io.out(args.values.json ? JSON.stringify(predictions, null, 2) + '\n' : describePredictions(predictions).map((line) => line + '\n').join(''));
+  io.out(
+    args.values.json
+      ? JSON.stringify(predictions, null, 2) + '\n'
+      : describePredictions(predictions)
+          .map((line) => line + '\n')
+          .join(''),
+  );
   return EXIT.ok;
 }
 
@@ -74,7 +97,11 @@ async function readTexts(io: CommandIO, input: string, column: string | undefine
   if (!info) throw new UsageError(`--input ${input}: no such file`);
   if (!info.isFile()) throw new UsageError(`--input ${input}: it is ${describeFileType(info)}, not a regular file`);
   try {
-    const rows = await readRowsFromFile(path, displayPath(path, io.cwd), column !== undefined ? { columns: { text: column } } : {});
+    const rows = await readRowsFromFile(
+      path,
+      displayPath(path, io.cwd),
+      column !== undefined ? { columns: { text: column } } : {},
+    );
     const texts = rows.texts.filter((text) => text.trim() !== '');
     if (texts.length === 0) throw new UsageError(`--input ${input}: no texts in it`);
     return texts;

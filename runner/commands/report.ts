@@ -23,7 +23,7 @@ inline SVG: the file opens without a network. Default file: .tfpipe/reports/<run
 
 export async function reportCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommandArgs(argv, { out: { type: 'string', short: 'o' }, 'cache-dir': { type: 'string' } });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   const registry = await openRegistry(io, str(args.values['cache-dir']));
   const records = (args.positionals.length > 0 ? args.positionals : ['LAST']).map((ref) => lookupRun(registry, ref));
   const ids = records.map((r) => r.id);
@@ -34,7 +34,8 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
   const reports = join(registryHome(registry.cache.root), 'reports');
   const out = asked !== undefined ? resolve(io.cwd, asked) : defaultReportPath(reports, name);
   if (asked !== undefined) await requireFolder(dirname(out), asked);
-  if ((await stat(out).catch(() => undefined))?.isDirectory()) throw new UsageError(`--out ${out} is a folder; give the path of the HTML file to write`);
+  if ((await stat(out).catch(() => undefined))?.isDirectory())
+    throw new UsageError(`--out ${out} is a folder; give the path of the HTML file to write`);
   const html = await buildReportHtml(await collectReportRuns(records));
   try {
     if (asked === undefined) await mkdir(reports, { recursive: true });
@@ -50,7 +51,10 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
 /** `--out a/b/report.html` needs the folder a/b to exist: a typo there should not make new folders. */
 async function requireFolder(dir: string, asked: string): Promise<void> {
   const info = await stat(dir).catch(() => null);
-  if (!info) throw new UsageError(`--out ${asked}: the folder ${dir} does not exist (create it first; tfpipe only creates its own folders)`);
+  if (!info)
+    throw new UsageError(
+      `--out ${asked}: the folder ${dir} does not exist (create it first; tfpipe only creates its own folders)`,
+    );
   if (!info.isDirectory()) throw new UsageError(`--out ${asked}: ${dir} is not a folder`);
 }
 

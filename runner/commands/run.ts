@@ -68,7 +68,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     'cache-dir': { type: 'string' },
     'dry-run': { type: 'boolean' },
   });
-  if (args.help) return io.out(RUN_HELP), EXIT.ok;
+  if (args.help) return (io.out(RUN_HELP), EXIT.ok);
   if (args.positionals.length !== 1) throw new UsageError('tfpipe run takes one pipeline file');
   const sweep = parseSweeps(list(args.values.sweep));
   if (!sweep.ok) throw new UsageError(sweep.error);
@@ -90,7 +90,12 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   let code: number = EXIT.ok;
   for (const [i, one] of prepared.entries()) {
     io.out(`${i > 0 ? '\n' : ''}sweep ${i + 1}/${combos.length}: ${combos[i].join(' ')}\n`);
-    const position: SweepPosition = { id: sweepId, index: i + 1, total: combos.length, assignments: assignmentsOf(combos[i]) };
+    const position: SweepPosition = {
+      id: sweepId,
+      index: i + 1,
+      total: combos.length,
+      assignments: assignmentsOf(combos[i]),
+    };
     const result = await runPrepared(io, args, one, position);
     if (result.record) records.push(result.record);
     code = Math.max(code, result.code);
@@ -117,10 +122,23 @@ async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Prom
   const force = forceList.includes('*') ? 'all' : new Set(forceList);
   const cache = openCache(io, str(args.values['cache-dir']));
   const requested = requestedBackend(io, str(args.values.backend), spec);
-  return { spec, sets, stages: planned.stages, force, cache, requested, backend: await backendChoice(requested, { cacheRoot: cache.root, env: io.env, remember: true }) };
+  return {
+    spec,
+    sets,
+    stages: planned.stages,
+    force,
+    cache,
+    requested,
+    backend: await backendChoice(requested, { cacheRoot: cache.root, env: io.env, remember: true }),
+  };
 }
 
-async function runPrepared(io: CommandIO, args: ParsedArgs, run: PreparedRun, sweep?: SweepPosition): Promise<{ code: number; record?: RunRecord }> {
+async function runPrepared(
+  io: CommandIO,
+  args: ParsedArgs,
+  run: PreparedRun,
+  sweep?: SweepPosition,
+): Promise<{ code: number; record?: RunRecord }> {
   const { spec, cache, backend } = run;
   const dryRun = args.values['dry-run'] === true;
   io.out(`tfpipe run ${relative(io.cwd, spec.file) || spec.file}: ${spec.name}${dryRun ? ' (dry run)' : ''}\n`);
@@ -129,13 +147,29 @@ async function runPrepared(io: CommandIO, args: ParsedArgs, run: PreparedRun, sw
   const live = io.isTTY && !dryRun ? createListrRenderer() : null;
   const listener = live?.listener ?? createPlainRenderer((line) => io.out(line + '\n'));
   let unrecorded = false; // a registry that cannot be written must not stop the run: said once, at the end
-  const onStage = recorder ? (stage: StageOutcome, device: RunOutcome['backend']) => recorder.stageDone(stage, device).catch(() => void (unrecorded = true)) : undefined;
+  const onStage = recorder
+    ? (stage: StageOutcome, device: RunOutcome['backend']) =>
+        recorder.stageDone(stage, device).catch(() => void (unrecorded = true))
+    : undefined;
   let outcome: RunOutcome;
   try {
-    outcome = await executePipeline({ spec, stages: run.stages, cache, force: run.force, backend, env: io.env, signal: io.signal, listener, dryRun, onStage });
+    outcome = await executePipeline({
+      spec,
+      stages: run.stages,
+      cache,
+      force: run.force,
+      backend,
+      env: io.env,
+      signal: io.signal,
+      listener,
+      dryRun,
+      onStage,
+    });
   } catch (error) {
     await live?.finish();
-    await recorder?.finish({ error: error instanceof Error ? error.message : String(error) }, EXIT.failed).catch(() => undefined);
+    await recorder
+      ?.finish({ error: error instanceof Error ? error.message : String(error) }, EXIT.failed)
+      .catch(() => undefined);
     throw error;
   }
   await live?.finish();
@@ -157,15 +191,27 @@ async function runPrepared(io: CommandIO, args: ParsedArgs, run: PreparedRun, sw
   try {
     await exportRunMetrics(record);
   } catch (error) {
-    io.err(`tfpipe: warning: could not export the metrics for DVC: ${describeSystemError(error) ?? (error as Error).message}\n`);
+    io.err(
+      `tfpipe: warning: could not export the metrics for DVC: ${describeSystemError(error) ?? (error as Error).message}\n`,
+    );
   }
   return { code, record };
 }
 
 /** A registry that cannot be written must not stop the run: say so and run unrecorded. */
-async function startRecording(io: CommandIO, run: PreparedRun, sweep?: SweepPosition): Promise<RunRecorder | undefined> {
+async function startRecording(
+  io: CommandIO,
+  run: PreparedRun,
+  sweep?: SweepPosition,
+): Promise<RunRecorder | undefined> {
   try {
-    return await startRunRecord({ spec: run.spec, set: run.sets, sweep, cache: run.cache, backend: { requested: run.requested, name: run.backend.name } });
+    return await startRunRecord({
+      spec: run.spec,
+      set: run.sets,
+      sweep,
+      cache: run.cache,
+      backend: { requested: run.requested, name: run.backend.name },
+    });
   } catch (error) {
     io.err(`tfpipe: could not record the run: ${describeSystemError(error) ?? (error as Error).message}\n`);
     return undefined;

@@ -51,7 +51,7 @@ export async function runsCommand(argv: string[], io: CommandIO): Promise<number
     json: { type: 'boolean' },
     'cache-dir': { type: 'string' },
   });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   if (args.positionals.length > 0) throw new UsageError('tfpipe runs takes no file; use --pipeline FILE to filter');
   const registry = await openRegistry(io, str(args.values['cache-dir']));
   let records = registry.records;
@@ -85,7 +85,12 @@ function sweepMembers(records: readonly RunRecord[], ref: string): RunRecord[] {
     if (matches.length > 1) throw new UsageError(`sweep \`${ref}\` is ambiguous: ${matches.join(', ')}`);
     id = matches[0];
   }
-  if (id === undefined) throw new UsageError(ids.length === 0 ? 'no sweep is recorded yet (tfpipe run FILE --sweep PATH=V1,V2)' : `no sweep \`${ref}\`; sweeps: ${ids.join(', ')}`);
+  if (id === undefined)
+    throw new UsageError(
+      ids.length === 0
+        ? 'no sweep is recorded yet (tfpipe run FILE --sweep PATH=V1,V2)'
+        : `no sweep \`${ref}\`; sweeps: ${ids.join(', ')}`,
+    );
   return swept.filter((r) => r.sweep!.id === id).sort((a, b) => a.sweep!.index - b.sweep!.index);
 }
 

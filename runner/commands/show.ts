@@ -15,10 +15,14 @@ RUN is a run id (see tfpipe runs), a unique prefix of one, LAST (the default) or
 
 export async function showCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommandArgs(argv, { json: { type: 'boolean' }, 'cache-dir': { type: 'string' } });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   if (args.positionals.length > 1) throw new UsageError('tfpipe show takes one run');
   const registry = await openRegistry(io, str(args.values['cache-dir']));
   const record = lookupRun(registry, args.positionals[0] ?? 'LAST');
-  io.out(args.values.json ? `${JSON.stringify({ ...record, status: effectiveStatus(record) }, null, 2)}\n` : formatRunDetails(record));
+  io.out(
+    args.values.json
+      ? `${JSON.stringify({ ...record, status: effectiveStatus(record) }, null, 2)}\n`
+      : formatRunDetails(record),
+  );
   return EXIT.ok;
 }

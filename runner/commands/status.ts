@@ -21,12 +21,15 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
     'cache-dir': { type: 'string' },
     json: { type: 'boolean' },
   });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   if (args.positionals.length !== 1) throw new UsageError('tfpipe status takes one pipeline file');
   const spec = await loadSpecOrReport(io, args.positionals[0], list(args.values.set));
   if (!spec) return EXIT.invalid;
   const cache = openCache(io, str(args.values['cache-dir']));
-  const backend = await backendChoice(requestedBackend(io, str(args.values.backend), spec), { cacheRoot: cache.root, env: io.env });
+  const backend = await backendChoice(requestedBackend(io, str(args.values.backend), spec), {
+    cacheRoot: cache.root,
+    env: io.env,
+  });
   const prints = await computeFingerprints(spec, { backend: backend.name, env: io.env, cacheRoot: cache.root });
 
   const rows: { stage: string; kind: string; state: string; reasons: string[] }[] = [];

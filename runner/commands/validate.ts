@@ -11,7 +11,7 @@ problem at its file:line:col. Exit code 0 when valid, 2 otherwise.
 
 export async function validateCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommandArgs(argv, { set: { type: 'string', multiple: true } });
-  if (args.help) return io.out(HELP), EXIT.ok;
+  if (args.help) return (io.out(HELP), EXIT.ok);
   if (args.positionals.length !== 1) throw new UsageError('tfpipe validate takes one pipeline file');
   const spec = await loadSpecOrReport(io, args.positionals[0], list(args.values.set));
   if (!spec) return EXIT.invalid;

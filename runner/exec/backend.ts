@@ -40,12 +40,16 @@ export async function resolveBackendName(requested: string, options: ResolveOpti
   if (tfjsNode) return { name: 'tensorflow', reason: `auto: ${tfjsNode.name} ${tfjsNode.version} is installed` };
   const { probe, fromCache } = await cachedWebGpuProbe(options);
   const probed = fromCache ? 'remembered probe' : 'probed';
-  if (probe.found && !probe.software) return { name: 'webgpu', reason: `auto: no tfjs-node; WebGPU adapter ${probe.device} (${probed})` };
+  if (probe.found && !probe.software)
+    return { name: 'webgpu', reason: `auto: no tfjs-node; WebGPU adapter ${probe.device} (${probed})` };
   const why = probe.found ? `the only WebGPU adapter is ${probe.device}, slower than wasm` : probe.reason;
   return { name: 'wasm', reason: `auto: no tfjs-node; ${why} (${probed})` };
 }
 
-export async function backendChoice(requested: string, options: ResolveOptions): Promise<BackendChoice & ResolvedBackend> {
+export async function backendChoice(
+  requested: string,
+  options: ResolveOptions,
+): Promise<BackendChoice & ResolvedBackend> {
   const resolved = await resolveBackendName(requested, options);
   return {
     ...resolved,

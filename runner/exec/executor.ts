@@ -66,7 +66,11 @@ export interface RunOutcome {
 export async function executePipeline(options: ExecuteOptions): Promise<RunOutcome> {
   const { spec, cache, listener, signal } = options;
   await cache.cleanStale();
-  const prints = await computeFingerprints(spec, { backend: options.backend.name, env: options.env, cacheRoot: cache.root });
+  const prints = await computeFingerprints(spec, {
+    backend: options.backend.name,
+    env: options.env,
+    cacheRoot: cache.root,
+  });
   const forced = (id: string) => options.force === 'all' || options.force.has(id);
 
   // Which stages can be taken from the cache is decided up front (each entry verified once), so the progress
@@ -111,7 +115,13 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
       outDirs.set(id, entry.outDir);
       listener({ type: 'stage-cached', id, kind: p.spec.kind });
       if (!options.dryRun) await remember(id, p);
-      await settle({ ...base, action: 'cached', seconds: 0, metrics: entry.manifest.metrics ?? {}, summary: entry.manifest.summary ?? [] });
+      await settle({
+        ...base,
+        action: 'cached',
+        seconds: 0,
+        metrics: entry.manifest.metrics ?? {},
+        summary: entry.manifest.summary ?? [],
+      });
       continue;
     }
     if (entry?.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: entry.reason });
@@ -144,7 +154,12 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
 type ResolvedInputs = { ok: true; refs: Record<string, ArtifactRef> } | { ok: false; error: string };
 
 /** Each input port → the folder of the upstream output; an upstream outside the plan must be in the cache. */
-async function resolveInputs(p: StageFingerprint, prints: Map<string, StageFingerprint>, outDirs: Map<string, string>, cache: CacheStore): Promise<ResolvedInputs> {
+async function resolveInputs(
+  p: StageFingerprint,
+  prints: Map<string, StageFingerprint>,
+  outDirs: Map<string, string>,
+  cache: CacheStore,
+): Promise<ResolvedInputs> {
   const refs: Record<string, ArtifactRef> = {};
   for (const [port, binding] of Object.entries(p.spec.inputs)) {
     const upstream = prints.get(binding.stage)!;
@@ -152,7 +167,10 @@ async function resolveInputs(p: StageFingerprint, prints: Map<string, StageFinge
     if (dir === undefined) {
       const found = await cache.lookup(upstream.fingerprint);
       if (found.status !== 'hit') {
-        return { ok: false, error: `stage \`${p.spec.id}\` needs \`${binding.stage}\`, which is not in the cache (${found.status}); run it first, e.g. with --to ${binding.stage}` };
+        return {
+          ok: false,
+          error: `stage \`${p.spec.id}\` needs \`${binding.stage}\`, which is not in the cache (${found.status}); run it first, e.g. with --to ${binding.stage}`,
+        };
       }
       dir = found.outDir;
       outDirs.set(binding.stage, dir);
@@ -182,33 +200,43 @@ async function runStage(
   listener({ type: 'stage-start', id, kind: p.spec.kind });
   let workDir: string | undefined; // where the stage writes, for file-system errors that name no path (ENOSPC)
   try {
-    const entry = await cache.write(p.fingerprint, p.tree, async (outDir, { scratchDir }) => {
-      workDir = outDir;
-      const ctx: StageContext = {
-        stageId: id,
+    const entry = await cache.write(
+      p.fingerprint,
+      p.tree,
+      async (outDir, { scratchDir }) => {
+        workDir = outDir;
+        const ctx: StageContext = {
+          stageId: id,
+          signal: options.signal,
+          log: {
+            info: (message) => listener({ type: 'stage-log', id, level: 'info', message }),
+            warn: (message) => listener({ type: 'stage-log', id, level: 'warn', message }),
+            debug: () => {},
+          },
+          progress: createProgressReporter(id, listener),
+          rng: createRng(spec.seed, p.fingerprint),
+          outDir,
+          scratchDir,
+          checkpointDir: await cache.checkpointDir(resumeKey(p.tree, p.stage.resumeCompatible ?? [])),
+          backend: options.backend.name,
+          env: options.env,
+          baseDir: dirname(spec.file),
+          cacheRoot: cache.root,
+        };
+        const result = await p.stage.run(ctx, p.spec.params, inputs);
+        options.signal.throwIfAborted();
+        return result;
+      },
+      {
         signal: options.signal,
-        log: {
-          info: (message) => listener({ type: 'stage-log', id, level: 'info', message }),
-          warn: (message) => listener({ type: 'stage-log', id, level: 'warn', message }),
-          debug: () => {},
-        },
-        progress: createProgressReporter(id, listener),
-        rng: createRng(spec.seed, p.fingerprint),
-        outDir,
-        scratchDir,
-        checkpointDir: await cache.checkpointDir(resumeKey(p.tree, p.stage.resumeCompatible ?? [])),
-        backend: options.backend.name,
-        env: options.env,
-        baseDir: dirname(spec.file),
-        cacheRoot: cache.root,
-      };
-      const result = await p.stage.run(ctx, p.spec.params, inputs);
-      options.signal.throwIfAborted();
-      return result;
-    }, {
-      signal: options.signal,
-      onWait: (holder) => listener({ type: 'stage-status', id, text: `waiting for another run${holder ? ` (pid ${holder.pid})` : ''} writing the same entry` }),
-    });
+        onWait: (holder) =>
+          listener({
+            type: 'stage-status',
+            id,
+            text: `waiting for another run${holder ? ` (pid ${holder.pid})` : ''} writing the same entry`,
+          }),
+      },
+    );
     onOutDir(entry.outDir);
     const metrics = entry.manifest.metrics ?? {};
     const summary = entry.manifest.summary ?? [];

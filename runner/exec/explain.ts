@@ -22,15 +22,22 @@ export interface ExplainInput {
 
 export function explainStage(input: ExplainInput): Explanation {
   if (input.cache.status === 'hit') return { state: 'cached', reasons: [] };
-  if (input.cache.status === 'corrupt') return { state: 'will-run', reasons: [`cache entry corrupt: ${input.cache.reason}`] };
+  if (input.cache.status === 'corrupt')
+    return { state: 'will-run', reasons: [`cache entry corrupt: ${input.cache.reason}`] };
   if (!input.last) return { state: 'will-run', reasons: ['never run'] };
-  if (input.last.fingerprint === input.fingerprint) return { state: 'will-run', reasons: ['cache entry missing (removed since the last run)'] };
+  if (input.last.fingerprint === input.fingerprint)
+    return { state: 'will-run', reasons: ['cache entry missing (removed since the last run)'] };
   const reasons = describeChanges(input.stageId, input.last.tree, input.tree, input.upstreamOf);
   return { state: 'will-run', reasons: reasons.length > 0 ? reasons : ['fingerprint changed'] };
 }
 
 /** Tree differences in the words a user thinks in: param paths as in the file, upstream stages by id. */
-export function describeChanges(stageId: string, before: FingerprintTree, after: FingerprintTree, upstreamOf: Record<string, string>): string[] {
+export function describeChanges(
+  stageId: string,
+  before: FingerprintTree,
+  after: FingerprintTree,
+  upstreamOf: Record<string, string>,
+): string[] {
   const reasons: string[] = [];
   const upstreams = new Set<string>();
   const changes = diffTrees(before, after);
@@ -81,9 +88,13 @@ function runtimeReasons(change: TreeChange, backendChanged: boolean): string[] {
   const [, ...names] = change.segments;
   if (names.length === 0) {
     const versions = (change.new ?? change.old ?? {}) as Record<string, string>;
-    return Object.keys(versions).sort().map((name) =>
-      change.change === 'added' ? `runtime.${name}: (unset) → ${versions[name]}` : `runtime.${name}: ${versions[name]} → (unset)`,
-    );
+    return Object.keys(versions)
+      .sort()
+      .map((name) =>
+        change.change === 'added'
+          ? `runtime.${name}: (unset) → ${versions[name]}`
+          : `runtime.${name}: ${versions[name]} → (unset)`,
+      );
   }
   if (backendChanged && change.change !== 'changed') return [];
   const version = (v: unknown) => (v === undefined ? '(unset)' : String(v));

@@ -16,7 +16,10 @@ import { buildGraph } from '../graph/graph.ts';
 
 /** An input file of a stage is missing or unreadable: the run cannot even be planned. */
 export class StageInputError extends Error {
-  constructor(readonly stageId: string, message: string) {
+  constructor(
+    readonly stageId: string,
+    message: string,
+  ) {
     super(`stage \`${stageId}\`: ${message}`);
   }
 }
@@ -40,7 +43,10 @@ export function outputFingerprint(stageFingerprint: Fingerprint, output: string)
   return `${stageFingerprint}/${output}` as Fingerprint;
 }
 
-export async function computeFingerprints(spec: PipelineSpec, options: FingerprintOptions): Promise<Map<string, StageFingerprint>> {
+export async function computeFingerprints(
+  spec: PipelineSpec,
+  options: FingerprintOptions,
+): Promise<Map<string, StageFingerprint>> {
   const byId = new Map(spec.stages.map((s) => [s.id, s]));
   const result = new Map<string, StageFingerprint>();
   const stageEnv: StageEnv = { env: options.env, baseDir: dirname(spec.file), cacheRoot: options.cacheRoot };
@@ -49,9 +55,14 @@ export async function computeFingerprints(spec: PipelineSpec, options: Fingerpri
     const stageSpec = byId.get(id)!;
     const stage = await loadStageKind(stageSpec.kind);
     const inputs = Object.fromEntries(
-      Object.entries(stageSpec.inputs).map(([port, binding]) => [port, outputFingerprint(result.get(binding.stage)!.fingerprint, binding.output)]),
+      Object.entries(stageSpec.inputs).map(([port, binding]) => [
+        port,
+        outputFingerprint(result.get(binding.stage)!.fingerprint, binding.output),
+      ]),
     );
-    const hashed = await hashFileDependencies((await stage.files?.(stageSpec.params, stageEnv)) ?? [], { baseDir: stageEnv.baseDir });
+    const hashed = await hashFileDependencies((await stage.files?.(stageSpec.params, stageEnv)) ?? [], {
+      baseDir: stageEnv.baseDir,
+    });
     if (!hashed.ok) throw new StageInputError(id, hashed.problem.message);
     const files = hashed.files;
     const tree = buildTree({

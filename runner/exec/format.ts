@@ -21,7 +21,9 @@ export function formatProgress(p: ProgressSnapshot, width = 20): string {
   const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   const filled = Math.round(fraction * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-  const parts = [`${bar} ${String(Math.floor(fraction * 100)).padStart(3)}% ${formatNumber(p.done)}/${formatNumber(p.total)} ${p.unit}`.trimEnd()];
+  const parts = [
+    `${bar} ${String(Math.floor(fraction * 100)).padStart(3)}% ${formatNumber(p.done)}/${formatNumber(p.total)} ${p.unit}`.trimEnd(),
+  ];
   if (p.rate > 0) parts.push(`${formatRate(p.rate)} ${p.unit}/s`.trimEnd());
   if (p.etaSeconds !== null && p.done < p.total) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
   if (p.extra) parts.push(p.extra);

@@ -62,7 +62,12 @@ export function isPathProblem(error: unknown): boolean {
 }
 
 export function isSystemError(error: unknown): error is SystemError {
-  return error instanceof Error && typeof (error as SystemError).code === 'string' && /^E[A-Z0-9]+$/.test((error as SystemError).code) && (error as SystemError).code in REASONS;
+  return (
+    error instanceof Error &&
+    typeof (error as SystemError).code === 'string' &&
+    /^E[A-Z0-9]+$/.test((error as SystemError).code) &&
+    (error as SystemError).code in REASONS
+  );
 }
 
 /**
@@ -73,7 +78,8 @@ export function describeSystemError(error: unknown, where?: string): string | un
   if (!isSystemError(error)) return undefined;
   const verb = VERBS[error.syscall ?? ''] ?? error.syscall ?? 'use';
   const reason = `${REASONS[error.code]} (${error.code})`;
-  if (error.path !== undefined && error.dest !== undefined) return `cannot ${verb} ${error.path} to ${error.dest}: ${reason}`;
+  if (error.path !== undefined && error.dest !== undefined)
+    return `cannot ${verb} ${error.path} to ${error.dest}: ${reason}`;
   if (error.path !== undefined) return `cannot ${verb} ${error.path}: ${reason}`;
   return where !== undefined ? `cannot ${verb} a file in ${where}: ${reason}` : `cannot ${verb} a file: ${reason}`;
 }

@@ -18,14 +18,22 @@ export interface PlanSelection {
 export type PlanResult = { ok: true; stages: string[] } | { ok: false; error: string };
 
 export function plan(graph: StageGraph, selection: PlanSelection = {}): PlanResult {
-  const unknown = [...(selection.only ?? []), selection.from, selection.to].filter((id): id is string => id !== undefined && !graph.upstream.has(id));
-  if (unknown.length > 0) return { ok: false, error: `unknown stage ${unknown.map((id) => `\`${id}\``).join(', ')}; stages are ${graph.ids.join(', ')}` };
-  if (selection.only && (selection.from || selection.to)) return { ok: false, error: '--only cannot be combined with --from or --to' };
+  const unknown = [...(selection.only ?? []), selection.from, selection.to].filter(
+    (id): id is string => id !== undefined && !graph.upstream.has(id),
+  );
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      error: `unknown stage ${unknown.map((id) => `\`${id}\``).join(', ')}; stages are ${graph.ids.join(', ')}`,
+    };
+  if (selection.only && (selection.from || selection.to))
+    return { ok: false, error: '--only cannot be combined with --from or --to' };
 
   let selected = new Set(graph.ids);
   if (selection.only) {
     selected = new Set(selection.only);
-    if (selection.downstream) for (const id of selection.only) for (const d of reachable(id, graph.downstream)) selected.add(d);
+    if (selection.downstream)
+      for (const id of selection.only) for (const d of reachable(id, graph.downstream)) selected.add(d);
   }
   if (selection.from) {
     const after = reachable(selection.from, graph.downstream).add(selection.from);

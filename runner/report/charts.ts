@@ -18,14 +18,23 @@ export interface CurveRow {
  * Points of one quantity (`loss`, `acc`) per x (`epoch`, `step`) from history-like tables: a column named
  * exactly `quantity` is the train split; `<split>_<quantity>` columns (train_loss, valid_loss) name theirs.
  */
-export function curveRows(runs: readonly { label: string; rows: readonly TableRow[] }[], quantity: string, xColumn: string): CurveRow[] {
+export function curveRows(
+  runs: readonly { label: string; rows: readonly TableRow[] }[],
+  quantity: string,
+  xColumn: string,
+): CurveRow[] {
   const out: CurveRow[] = [];
   for (const { label, rows } of runs) {
     for (const row of rows) {
       const x = row[xColumn];
       if (typeof x !== 'number') continue;
       for (const [column, y] of Object.entries(row)) {
-        const split = column === quantity ? 'train' : column.endsWith(`_${quantity}`) ? column.slice(0, -quantity.length - 1) : undefined;
+        const split =
+          column === quantity
+            ? 'train'
+            : column.endsWith(`_${quantity}`)
+              ? column.slice(0, -quantity.length - 1)
+              : undefined;
         if (split !== undefined && typeof y === 'number' && Number.isFinite(y)) out.push({ run: label, split, x, y });
       }
     }
@@ -41,7 +50,11 @@ export interface CurveOptions {
 }
 
 /** The split legend of overlaid runs: a grey stroke per dash (Vega-Lite's default encodes it transparent). */
-const DASH_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: '#555' } } } } };
+const DASH_LEGEND = {
+  symbolType: 'stroke',
+  symbolStrokeWidth: 2,
+  encode: { symbols: { update: { stroke: { value: '#555' } } } },
+};
 
 /** One run: colour by split. Several: colour by run, dash by split (train solid, valid dashed). */
 export function curveSpec(options: CurveOptions): VegaLiteSpec {
@@ -58,8 +71,12 @@ export function curveSpec(options: CurveOptions): VegaLiteSpec {
     encoding: {
       x: { field: 'x', type: 'quantitative', title: options.x, axis: { tickMinStep: 1 } },
       y: { field: 'y', type: 'quantitative', title: options.y, scale: { zero: false } },
-      color: overlay ? { field: 'run', type: 'nominal', title: 'run' } : { field: 'split', type: 'nominal', title: 'split', scale: splitScale },
-      ...(overlay ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: splitScale, legend: DASH_LEGEND } } : {}),
+      color: overlay
+        ? { field: 'run', type: 'nominal', title: 'run' }
+        : { field: 'split', type: 'nominal', title: 'split', scale: splitScale },
+      ...(overlay
+        ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: splitScale, legend: DASH_LEGEND } }
+        : {}),
       detail: [{ field: 'run' }, { field: 'split' }],
       order: { field: 'x' },
     },
@@ -72,7 +89,11 @@ function splitOrder(a: string, b: string): number {
 }
 
 /** matrix[actual][predicted] = count. Labels default to the class index. */
-export function confusionSpec(matrix: number[][], labels?: readonly string[], title = 'confusion matrix'): VegaLiteSpec {
+export function confusionSpec(
+  matrix: number[][],
+  labels?: readonly string[],
+  title = 'confusion matrix',
+): VegaLiteSpec {
   const name = (i: number) => labels?.[i] ?? String(i);
   const values = matrix.flatMap((row, i) => row.map((count, j) => ({ actual: name(i), predicted: name(j), count })));
   const order = matrix.map((_, i) => name(i));
@@ -87,7 +108,10 @@ export function confusionSpec(matrix: number[][], labels?: readonly string[], ti
       y: { field: 'actual', type: 'ordinal', sort: order, title: 'actual' },
     },
     layer: [
-      { mark: { type: 'rect', tooltip: true }, encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' } } } },
+      {
+        mark: { type: 'rect', tooltip: true },
+        encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' } } },
+      },
       { mark: { type: 'text', fontSize: 13 }, encoding: { text: { field: 'count', type: 'quantitative' } } },
     ],
   };

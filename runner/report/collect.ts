@@ -40,7 +40,14 @@ export async function collectReportRuns(records: readonly RunRecord[]): Promise<
 }
 
 async function collectStage(record: RunRecord, s: RunStageRecord): Promise<ReportStage> {
-  const stage: ReportStage = { id: s.id, kind: s.kind, action: s.action, ...(s.waited ? { waited: true } : {}), seconds: s.seconds, metrics: { ...s.metrics } };
+  const stage: ReportStage = {
+    id: s.id,
+    kind: s.kind,
+    action: s.action,
+    ...(s.waited ? { waited: true } : {}),
+    seconds: s.seconds,
+    metrics: { ...s.metrics },
+  };
   if (s.action !== 'ran' && s.action !== 'cached') return stage;
   const files = await readEntryFiles(record.cacheRoot, s.fingerprint);
   stage.metrics = { ...scalarMetrics(files.metricsJson), ...scalarOnly(s.metrics) };
@@ -57,7 +64,11 @@ async function collectStage(record: RunRecord, s: RunStageRecord): Promise<Repor
 }
 
 function isMatrix(value: unknown): value is number[][] {
-  return Array.isArray(value) && value.length > 0 && value.every((row) => Array.isArray(row) && row.length === value.length && row.every((v) => typeof v === 'number'));
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((row) => Array.isArray(row) && row.length === value.length && row.every((v) => typeof v === 'number'))
+  );
 }
 
 function scalarOnly(metrics: Record<string, unknown>): Record<string, unknown> {

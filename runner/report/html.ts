@@ -6,7 +6,11 @@ export function escapeHtml(text: string): string {
 }
 
 /** A table of already-escaped cells (use `esc` on text); `numeric` columns are right-aligned. */
-export function htmlTable(head: string[], rows: string[][], options: { numeric?: number[]; className?: string } = {}): string {
+export function htmlTable(
+  head: string[],
+  rows: string[][],
+  options: { numeric?: number[]; className?: string } = {},
+): string {
   const align = (i: number) => (options.numeric?.includes(i) ? ' class="num"' : '');
   const thead = `<tr>${head.map((h, i) => `<th${align(i)}>${h}</th>`).join('')}</tr>`;
   const tbody = rows.map((r) => `<tr>${r.map((c, i) => `<td${align(i)}>${c}</td>`).join('')}</tr>`).join('\n');
@@ -20,10 +24,20 @@ export function recordsHtml(items: readonly unknown[], limit = 25): string {
   if (shown.every((item) => typeof item === 'string')) {
     return `<ol class="texts">${shown.map((t) => `<li><pre>${escapeHtml(t as string)}</pre></li>`).join('\n')}</ol>${more}`;
   }
-  const objects = shown.map((item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : { value: item }));
+  const objects = shown.map((item) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? (item as Record<string, unknown>)
+      : { value: item },
+  );
   const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
-  const cell = (v: unknown) => (typeof v === 'string' ? `<span class="text">${escapeHtml(v)}</span>` : escapeHtml(JSON.stringify(v) ?? ''));
-  return htmlTable(keys.map(escapeHtml), objects.map((o) => keys.map((k) => cell(o[k])))) + more;
+  const cell = (v: unknown) =>
+    typeof v === 'string' ? `<span class="text">${escapeHtml(v)}</span>` : escapeHtml(JSON.stringify(v) ?? '');
+  return (
+    htmlTable(
+      keys.map(escapeHtml),
+      objects.map((o) => keys.map((k) => cell(o[k]))),
+    ) + more
+  );
 }
 
 export function figure(name: string, svg: string): string {

@@ -76,7 +76,13 @@ export function compareStages(a: DiffSide, b: DiffSide): StageComparison[] {
     let result: StageComparison;
     if (!sa || !sb) result = { id, kind: (sa ?? sb)!.kind, status: sa ? 'only-a' : 'only-b' };
     else if (sa.fingerprint === sb.fingerprint) result = { id, kind: sb.kind, status: 'shared' };
-    else result = { id, kind: sb.kind, status: 'differs', cause: firstCause(sa, sb, (up) => (seen.has(up) ? undefined : compare(up, new Set([...seen, id])))) };
+    else
+      result = {
+        id,
+        kind: sb.kind,
+        status: 'differs',
+        cause: firstCause(sa, sb, (up) => (seen.has(up) ? undefined : compare(up, new Set([...seen, id])))),
+      };
     memo.set(id, result);
     return result;
   };
@@ -84,7 +90,8 @@ export function compareStages(a: DiffSide, b: DiffSide): StageComparison[] {
 }
 
 function firstCause(a: SideStage, b: SideStage, upstream: (id: string) => StageComparison | undefined): StageCause {
-  if (!a.tree || !b.tree) return { type: 'unknown', reason: `no fingerprint tree for ${a.tree ? 'B' : 'A'} (its cache entry is gone)` };
+  if (!a.tree || !b.tree)
+    return { type: 'unknown', reason: `no fingerprint tree for ${a.tree ? 'B' : 'A'} (its cache entry is gone)` };
   const changes = diffTrees(a.tree, b.tree);
   const rank = (c: TreeChange) => CAUSE_ORDER.indexOf(c.segments[0]) >>> 0;
   const first = [...changes].sort((x, y) => rank(x) - rank(y))[0];

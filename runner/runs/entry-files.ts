@@ -20,7 +20,12 @@ export interface EntryFiles {
   texts?: unknown[];
 }
 
-export const ENTRY_FILE_NAMES = { history: HISTORY_FILE, steps: STEPS_FILE, metricsJson: METRICS_FILE, texts: TEXTS_FILE } as const;
+export const ENTRY_FILE_NAMES = {
+  history: HISTORY_FILE,
+  steps: STEPS_FILE,
+  metricsJson: METRICS_FILE,
+  texts: TEXTS_FILE,
+} as const;
 
 /** Reads what there is of the four files in the entry <cacheRoot>/<fingerprint>; {} when the entry is gone. */
 export async function readEntryFiles(cacheRoot: string, fingerprint: string): Promise<EntryFiles> {
@@ -52,8 +57,15 @@ export async function readEntryFiles(cacheRoot: string, fingerprint: string): Pr
 /** A CSV with a header row; numeric cells become numbers. Unreadable → undefined. */
 export async function readCsvRows(path: string): Promise<TableRow[] | undefined> {
   try {
-    const rows = parse(await readFile(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-    return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v !== '' && Number.isFinite(Number(v)) ? Number(v) : v])));
+    const rows = parse(await readFile(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<
+      string,
+      string
+    >[];
+    return rows.map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [k, v !== '' && Number.isFinite(Number(v)) ? Number(v) : v]),
+      ),
+    );
   } catch {
     return undefined;
   }

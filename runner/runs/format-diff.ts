@@ -17,7 +17,9 @@ export function formatDiffJson(report: DiffReport): string {
 
 export function formatDiffText(report: DiffReport): string {
   const lines = [`A: ${report.a}`, `B: ${report.b}`, ''];
-  lines.push(report.config.length === 0 ? 'config: no differences' : `config: ${plural(report.config.length, 'difference')}`);
+  lines.push(
+    report.config.length === 0 ? 'config: no differences' : `config: ${plural(report.config.length, 'difference')}`,
+  );
   for (const c of report.config) lines.push(`  ${formatConfigChange(c)}`);
   lines.push('', 'stages:');
   const width = Math.max(0, ...report.stages.map((s) => s.id.length));
@@ -31,9 +33,20 @@ export function formatDiffText(report: DiffReport): string {
 export function formatDiffMarkdown(report: DiffReport): string {
   const out = [`## tfpipe diff`, '', `- **A:** ${cell(report.a)}`, `- **B:** ${cell(report.b)}`, '', '### Config', ''];
   if (report.config.length === 0) out.push('No differences.');
-  else out.push(...markdownTable(['path', 'A', 'B'], report.config.map((c) => [`\`${c.path}\``, showValue(c.old), showValue(c.new)])));
+  else
+    out.push(
+      ...markdownTable(
+        ['path', 'A', 'B'],
+        report.config.map((c) => [`\`${c.path}\``, showValue(c.old), showValue(c.new)]),
+      ),
+    );
   out.push('', '### Stages', '');
-  out.push(...markdownTable(['stage', 'kind', 'cache entry', 'first cause'], report.stages.map((s) => [`\`${s.id}\``, s.kind, statusWord(s), s.cause ? formatCause(s.cause) : ''])));
+  out.push(
+    ...markdownTable(
+      ['stage', 'kind', 'cache entry', 'first cause'],
+      report.stages.map((s) => [`\`${s.id}\``, s.kind, statusWord(s), s.cause ? formatCause(s.cause) : '']),
+    ),
+  );
   out.push('', '### Metrics', '');
   if (report.metrics.length === 0) out.push('None recorded or cached on either side.');
   else {
@@ -112,7 +125,11 @@ export function showValue(value: unknown): string {
 }
 
 export function markdownTable(head: string[], rows: string[][]): string[] {
-  return [`| ${head.map(cell).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+  return [
+    `| ${head.map(cell).join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
 }
 
 function cell(text: string): string {

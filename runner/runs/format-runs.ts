@@ -12,7 +12,10 @@ const KEY_METRIC = /(acc|loss|perplexity|ppl|f1|bleu|auc|error)/i;
 /** Up to 3 `stage.metric` → value for one-line listings: the last accuracy/loss-like ones, else the first
  *  numbers of the last stage that has any. */
 export function keyMetrics(record: RunRecord): [string, unknown][] {
-  const numeric = (s: RunRecord['stages'][number]) => Object.entries(s.metrics).filter(([, v]) => typeof v === 'number').map(([k, v]): [string, unknown] => [`${s.id}.${k}`, v]);
+  const numeric = (s: RunRecord['stages'][number]) =>
+    Object.entries(s.metrics)
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k, v]): [string, unknown] => [`${s.id}.${k}`, v]);
   const preferred = record.stages.flatMap((s) => numeric(s).filter(([k]) => KEY_METRIC.test(k.slice(s.id.length + 1))));
   if (preferred.length > 0) return preferred.slice(-3);
   const last = [...record.stages].reverse().find((s) => numeric(s).length > 0);
@@ -28,7 +31,8 @@ export function formatWhen(iso: string): string {
 export function formatStageCounts(record: RunRecord): string {
   const counts = countActions(record);
   const parts = [`${counts.ran} ran`, `${counts.cached} cached`];
-  for (const action of ['failed', 'interrupted', 'not-run'] as const) if (counts[action] > 0) parts.push(`${counts[action]} ${action}`);
+  for (const action of ['failed', 'interrupted', 'not-run'] as const)
+    if (counts[action] > 0) parts.push(`${counts[action]} ${action}`);
   return parts.join(', ');
 }
 
@@ -36,7 +40,9 @@ export function formatRunsTable(records: readonly RunRecord[]): string {
   if (records.length === 0) return 'no runs recorded yet (tfpipe run FILE records one)\n';
   const rows = [['id', 'pipeline', 'when', 'stages', 'key metrics', 'status']];
   for (const r of records) {
-    const metrics = keyMetrics(r).map(([k, v]) => `${k} ${formatMetric(v)}`).join(' · ');
+    const metrics = keyMetrics(r)
+      .map(([k, v]) => `${k} ${formatMetric(v)}`)
+      .join(' · ');
     rows.push([r.id, r.pipeline.name, formatWhen(r.started), formatStageCounts(r), metrics || '—', effectiveStatus(r)]);
   }
   return `${formatTable(rows).join('\n')}\n`;
@@ -47,7 +53,9 @@ export function formatSweepTable(records: readonly RunRecord[]): string {
   const first = records[0];
   if (!first?.sweep) return 'no sweep recorded yet (tfpipe run FILE --sweep PATH=V1,V2 records one)\n';
   const paths = Object.keys(first.sweep.assignments);
-  const metricNames = [...new Set(records.flatMap((r) => r.stages.flatMap((s) => Object.keys(s.metrics).map((k) => `${s.id}.${k}`))))];
+  const metricNames = [
+    ...new Set(records.flatMap((r) => r.stages.flatMap((s) => Object.keys(s.metrics).map((k) => `${s.id}.${k}`)))),
+  ];
   const valueOf = (r: RunRecord, name: string) => {
     const dot = name.indexOf('.');
     return r.stages.find((s) => s.id === name.slice(0, dot))?.metrics[name.slice(dot + 1)];
@@ -60,8 +68,12 @@ export function formatSweepTable(records: readonly RunRecord[]): string {
     const metrics = varying.map((m) => (valueOf(r, m) === undefined ? '—' : formatMetric(valueOf(r, m))));
     rows.push([r.id, ...assigned, formatStageCounts(r), ...metrics, effectiveStatus(r)]);
   }
-  const lines = [`sweep ${first.sweep.id}: ${records.length} of ${first.sweep.total} runs of ${first.pipeline.name}`, ...formatTable(rows)];
-  if (constant.length > 0) lines.push(`same in every run: ${constant.map((m) => `${m} ${formatMetric(valueOf(first, m))}`).join(' · ')}`);
+  const lines = [
+    `sweep ${first.sweep.id}: ${records.length} of ${first.sweep.total} runs of ${first.pipeline.name}`,
+    ...formatTable(rows),
+  ];
+  if (constant.length > 0)
+    lines.push(`same in every run: ${constant.map((m) => `${m} ${formatMetric(valueOf(first, m))}`).join(' · ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -72,7 +84,9 @@ export function formatRunDetails(record: RunRecord): string {
   const device = record.backend.device ? ` on ${record.backend.device}` : '';
   lines.push(`pipeline  ${record.pipeline.file} (${record.pipeline.name})`);
   lines.push(`started   ${formatWhen(record.started)}${took}`);
-  lines.push(`tfpipe    ${record.tfpipe} · backend ${record.backend.name}${device} (requested ${record.backend.requested})`);
+  lines.push(
+    `tfpipe    ${record.tfpipe} · backend ${record.backend.name}${device} (requested ${record.backend.requested})`,
+  );
   if (record.set.length > 0) lines.push(`set       ${record.set.join(' ')}`);
   if (record.sweep) lines.push(`sweep     ${record.sweep.id}, run ${record.sweep.index} of ${record.sweep.total}`);
   if (record.error) lines.push(`error     ${record.error}`);
@@ -80,15 +94,31 @@ export function formatRunDetails(record: RunRecord): string {
   const rows = [['stage', 'kind', 'action', 'time', 'backend', 'fingerprint']];
   for (const s of record.stages) {
     const backend = s.backend ? `${s.backend}${s.device ? ` (${s.device})` : ''}` : '—';
-    rows.push([s.id, s.kind, actionLabel(s), s.action === 'ran' ? formatSeconds(s.seconds) : '—', backend, s.fingerprint.slice(0, 12)]);
+    rows.push([
+      s.id,
+      s.kind,
+      actionLabel(s),
+      s.action === 'ran' ? formatSeconds(s.seconds) : '—',
+      backend,
+      s.fingerprint.slice(0, 12),
+    ]);
   }
   lines.push(...formatTable(rows).map((l) => `  ${l}`));
   const withMetrics = record.stages.filter((s) => Object.keys(s.metrics).length > 0 || s.error);
   if (withMetrics.length > 0) lines.push('', 'metrics:');
   for (const s of withMetrics) {
-    const metrics = Object.entries(s.metrics).map(([k, v]) => `${k} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : formatMetric(v)}`);
+    const metrics = Object.entries(s.metrics).map(
+      ([k, v]) => `${k} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : formatMetric(v)}`,
+    );
     lines.push(`  ${s.id}: ${[...metrics, ...(s.error ? [`error: ${s.error}`] : [])].join(' · ')}`);
   }
-  lines.push('', 'config:', ...stringify(record.config).trimEnd().split('\n').map((l) => `  ${l}`));
+  lines.push(
+    '',
+    'config:',
+    ...stringify(record.config)
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
   return `${lines.join('\n')}\n`;
 }

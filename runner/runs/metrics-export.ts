@@ -53,10 +53,11 @@ export async function exportRunMetrics(record: RunRecord): Promise<string[]> {
 
 /** Only finite numbers survive (strings, lists such as a confusion matrix, and NaN are left out). */
 export function numericLeaves(value: Record<string, unknown>): Record<string, number> {
-  return Object.fromEntries(Object.entries(value).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+  return Object.fromEntries(
+    Object.entries(value).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+  );
 }
 
 export function formatDvcMetricsJson(metrics: Record<string, number>): string {
   return `${JSON.stringify(metrics, null, 2)}\n`;
 }
-

@@ -79,7 +79,14 @@ export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 
 /** Stages counted by what happened to them, for tables: {ran: 2, cached: 3, ...}. */
 export function countActions(record: RunRecord): Record<StageOutcomeAction, number> {
-  const counts: Record<StageOutcomeAction, number> = { ran: 0, cached: 0, 'would-run': 0, failed: 0, interrupted: 0, 'not-run': 0 };
+  const counts: Record<StageOutcomeAction, number> = {
+    ran: 0,
+    cached: 0,
+    'would-run': 0,
+    failed: 0,
+    interrupted: 0,
+    'not-run': 0,
+  };
   for (const s of record.stages) counts[s.action] += 1;
   return counts;
 }

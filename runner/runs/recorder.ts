@@ -65,7 +65,12 @@ export async function startRunRecord(start: RecordStart): Promise<RunRecorder> {
     },
     async finish(result, exitCode) {
       const finished = new Date();
-      const done: RunRecord = { ...record, finished: finished.toISOString(), seconds: (finished.getTime() - started.getTime()) / 1000, exitCode };
+      const done: RunRecord = {
+        ...record,
+        finished: finished.toISOString(),
+        seconds: (finished.getTime() - started.getTime()) / 1000,
+        exitCode,
+      };
       if ('error' in result) {
         Object.assign(done, { status: 'failed', error: result.error, stages: [...stages] });
       } else {
@@ -80,13 +85,28 @@ export async function startRunRecord(start: RecordStart): Promise<RunRecorder> {
   };
 }
 
-async function stageRecord(s: StageOutcome, backend: RunOutcome['backend'], start: RecordStart): Promise<RunStageRecord> {
-  const stage: RunStageRecord = { id: s.id, kind: s.kind, fingerprint: s.fingerprint, action: s.action, seconds: s.seconds, metrics: s.metrics, summary: s.summary };
+async function stageRecord(
+  s: StageOutcome,
+  backend: RunOutcome['backend'],
+  start: RecordStart,
+): Promise<RunStageRecord> {
+  const stage: RunStageRecord = {
+    id: s.id,
+    kind: s.kind,
+    fingerprint: s.fingerprint,
+    action: s.action,
+    seconds: s.seconds,
+    metrics: s.metrics,
+    summary: s.summary,
+  };
   if (s.waited) stage.waited = true;
   if (s.error !== undefined) stage.error = s.error;
-  const manifest = s.action === 'ran' || s.action === 'cached' ? await start.cache.peek(s.fingerprint as Fingerprint) : undefined;
+  const manifest =
+    s.action === 'ran' || s.action === 'cached' ? await start.cache.peek(s.fingerprint as Fingerprint) : undefined;
   if (manifest) stage.tree = manifest.tree;
-  const compute = manifest ? manifest.tree.backend !== undefined : (await loadStageKind(s.kind).catch(() => undefined))?.compute;
+  const compute = manifest
+    ? manifest.tree.backend !== undefined
+    : (await loadStageKind(s.kind).catch(() => undefined))?.compute;
   if (compute) {
     stage.backend = manifest?.tree.backend ?? start.backend.name;
     if (s.action === 'ran' && backend) stage.device = backend.device;

@@ -84,7 +84,11 @@ export function resolveRunRef(records: readonly RunRecord[], ref: string): RunLo
   if (exact) return { ok: true, record: exact };
   const matches = records.filter((r) => r.id.startsWith(ref));
   if (matches.length === 1) return { ok: true, record: matches[0] };
-  if (matches.length > 1) return { ok: false, error: `run \`${ref}\` is ambiguous: ${matches.map((r) => r.id).join(', ')}` };
-  const hint = records.length > 0 ? `; the newest is ${records[records.length - 1].id} (see tfpipe runs)` : '; no runs are recorded yet';
+  if (matches.length > 1)
+    return { ok: false, error: `run \`${ref}\` is ambiguous: ${matches.map((r) => r.id).join(', ')}` };
+  const hint =
+    records.length > 0
+      ? `; the newest is ${records[records.length - 1].id} (see tfpipe runs)`
+      : '; no runs are recorded yet';
   return { ok: false, error: `no run \`${ref}\`${hint}` };
 }

@@ -20,7 +20,11 @@ export interface SpecSideOptions {
 }
 
 export async function sideFromSpec(spec: PipelineSpec, options: SpecSideOptions): Promise<DiffSide> {
-  const prints = await computeFingerprints(spec, { backend: options.backend, env: options.env, cacheRoot: options.cache.root });
+  const prints = await computeFingerprints(spec, {
+    backend: options.backend,
+    env: options.env,
+    cacheRoot: options.cache.root,
+  });
   const stages: SideStage[] = [];
   for (const s of spec.stages) {
     const p = prints.get(s.id)!;
@@ -42,9 +46,15 @@ export async function sideFromRun(record: RunRecord, cache: CacheStore): Promise
   const stageOfFingerprint = new Map(record.stages.map((s) => [s.fingerprint, s.id]));
   const stages: SideStage[] = [];
   for (const s of record.stages) {
-    const tree: FingerprintTree | undefined = s.tree ?? (await cache.peek(s.fingerprint as Fingerprint).catch(() => undefined))?.tree;
+    const tree: FingerprintTree | undefined =
+      s.tree ?? (await cache.peek(s.fingerprint as Fingerprint).catch(() => undefined))?.tree;
     const produced = s.action === 'ran' || s.action === 'cached';
-    const stage: SideStage = { id: s.id, kind: s.kind, fingerprint: s.fingerprint, upstreamOf: upstreamsOf(tree, stageOfFingerprint) };
+    const stage: SideStage = {
+      id: s.id,
+      kind: s.kind,
+      fingerprint: s.fingerprint,
+      upstreamOf: upstreamsOf(tree, stageOfFingerprint),
+    };
     if (tree) stage.tree = tree;
     if (produced) stage.metrics = await withEntryMetrics(record.cacheRoot ?? cache.root, s.fingerprint, s.metrics);
     stages.push(stage);
@@ -53,7 +63,10 @@ export async function sideFromRun(record: RunRecord, cache: CacheStore): Promise
 }
 
 /** tree.inputs holds `<upstream fingerprint>/<output>`: map it back to the stage of this run that had it. */
-function upstreamsOf(tree: FingerprintTree | undefined, stageOfFingerprint: Map<string, string>): Record<string, string> {
+function upstreamsOf(
+  tree: FingerprintTree | undefined,
+  stageOfFingerprint: Map<string, string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [port, fp] of Object.entries(tree?.inputs ?? {})) {
     out[port] = stageOfFingerprint.get(fp.split('/')[0]) ?? port;
@@ -61,7 +74,11 @@ function upstreamsOf(tree: FingerprintTree | undefined, stageOfFingerprint: Map<
   return out;
 }
 
-async function withEntryMetrics(cacheRoot: string, fingerprint: string, metrics: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function withEntryMetrics(
+  cacheRoot: string,
+  fingerprint: string,
+  metrics: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const files = await readEntryFiles(cacheRoot, fingerprint);
   return { ...scalarMetrics(files.metricsJson), ...metrics };
 }

@@ -20,15 +20,22 @@ export function parseSweeps(args: readonly string[]): SweepParse {
   for (const arg of args) {
     const eq = arg.indexOf('=');
     const rawPath = eq < 0 ? '' : arg.slice(0, eq).trim();
-    if (eq < 0 || rawPath === '') return { ok: false, error: `--sweep \`${arg}\`: expected PATH=V1,V2,..., e.g. --sweep train.lr=1e-3,3e-3` };
+    if (eq < 0 || rawPath === '')
+      return { ok: false, error: `--sweep \`${arg}\`: expected PATH=V1,V2,..., e.g. --sweep train.lr=1e-3,3e-3` };
     const forbidden = forbiddenSegment(rawPath.split('.'));
-    if (forbidden) return { ok: false, error: `--sweep \`${arg}\`: the path segment \`${forbidden.key}\` is not allowed (\`__proto__\`, \`constructor\` and \`prototype\` are never keys of a pipeline)` };
+    if (forbidden)
+      return {
+        ok: false,
+        error: `--sweep \`${arg}\`: the path segment \`${forbidden.key}\` is not allowed (\`__proto__\`, \`constructor\` and \`prototype\` are never keys of a pipeline)`,
+      };
     const values = splitTopLevel(arg.slice(eq + 1));
     if (values.some((v) => v === '')) return { ok: false, error: `--sweep \`${arg}\` has an empty value` };
     const inValue = values.map((v) => forbiddenKeyIn(parseSetValue(v))).find((k) => k !== undefined);
-    if (inValue) return { ok: false, error: `--sweep \`${arg}\`: a value has a key \`${inValue}\`, which is not allowed` };
+    if (inValue)
+      return { ok: false, error: `--sweep \`${arg}\`: a value has a key \`${inValue}\`, which is not allowed` };
     const path = setPath(rawPath);
-    if (axes.some((a) => a.path === path)) return { ok: false, error: `--sweep names \`${path}\` twice; list all its values in one --sweep` };
+    if (axes.some((a) => a.path === path))
+      return { ok: false, error: `--sweep names \`${path}\` twice; list all its values in one --sweep` };
     axes.push({ path, values });
   }
   return { ok: true, axes };
@@ -38,7 +45,8 @@ export function parseSweeps(args: readonly string[]): SweepParse {
 export function sweepCombinations(axes: readonly SweepAxis[]): string[][] {
   if (axes.length === 0) return [];
   let combos: string[][] = [[]];
-  for (const axis of axes) combos = combos.flatMap((prefix) => axis.values.map((v) => [...prefix, `${axis.path}=${v}`]));
+  for (const axis of axes)
+    combos = combos.flatMap((prefix) => axis.values.map((v) => [...prefix, `${axis.path}=${v}`]));
   return combos;
 }
 

@@ -13,24 +13,26 @@ export function buildSpec(
   inputs: Map<string, Record<string, InputBinding>>,
   catalog: KindCatalog,
 ): PipelineSpec {
-  const stages = Object.entries(config.stages as Record<string, Record<string, unknown>>).map(([id, body]): StageSpec => {
-    const kind = body.kind as string;
-    const ports = catalog.info.get(kind)?.inputs ?? {};
-    const params: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      // A port of named lists stays in the params too: its names and order are the stage's to read.
-      const port = Object.hasOwn(ports, key) ? ports[key] : undefined;
-      if (key !== 'kind' && key !== 'description' && (!port || port.shape === 'named-lists')) params[key] = value;
-    }
-    return {
-      id,
-      kind,
-      ...(typeof body.description === 'string' ? { description: body.description } : {}),
-      params,
-      inputs: inputs.get(id) ?? {},
-      location: locate(locs, childPointer('/stages', id), 'key') ?? unknownLocation(absPath),
-    };
-  });
+  const stages = Object.entries(config.stages as Record<string, Record<string, unknown>>).map(
+    ([id, body]): StageSpec => {
+      const kind = body.kind as string;
+      const ports = catalog.info.get(kind)?.inputs ?? {};
+      const params: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(body)) {
+        // A port of named lists stays in the params too: its names and order are the stage's to read.
+        const port = Object.hasOwn(ports, key) ? ports[key] : undefined;
+        if (key !== 'kind' && key !== 'description' && (!port || port.shape === 'named-lists')) params[key] = value;
+      }
+      return {
+        id,
+        kind,
+        ...(typeof body.description === 'string' ? { description: body.description } : {}),
+        params,
+        inputs: inputs.get(id) ?? {},
+        location: locate(locs, childPointer('/stages', id), 'key') ?? unknownLocation(absPath),
+      };
+    },
+  );
   return {
     file: absPath,
     name: typeof config.name === 'string' ? config.name : basename(absPath, extname(absPath)),

@@ -18,7 +18,10 @@ export function kindClause(kind: string): unknown {
 }
 
 /** The pipeline schema with its stage enum and allOf rebuilt for `kinds` (everything else kept as is). */
-export function withStageKinds(pipelineSchema: Record<string, unknown>, kinds: readonly string[]): Record<string, unknown> {
+export function withStageKinds(
+  pipelineSchema: Record<string, unknown>,
+  kinds: readonly string[],
+): Record<string, unknown> {
   const schema = structuredClone(pipelineSchema) as { $defs: { stage: StageDef } };
   schema.$defs.stage.properties.kind.enum = [...kinds];
   schema.$defs.stage.allOf = kinds.map(kindClause);
@@ -34,12 +37,21 @@ export function syncEditorSchema(): string[] {
   const text = readFileSync(PIPELINE_SCHEMA_FILE, 'utf8');
   const expected = withStageKinds(JSON.parse(text) as Record<string, unknown>, kinds);
   const updated = text
-    .replace(/("kind": \{\s*"enum": )\[[^\]]*\]/, (_, head: string) => `${head}${JSON.stringify(kinds).replace(/,/g, ', ')}`)
+    .replace(
+      /("kind": \{\s*"enum": )\[[^\]]*\]/,
+      (_, head: string) => `${head}${JSON.stringify(kinds).replace(/,/g, ', ')}`,
+    )
     .replace(/("allOf": \[)[\s\S]*?\n(\s*)\]/, (_, head: string, indent: string) => {
-      const clauses = kinds.map((k) => `${indent}  ${JSON.stringify(kindClause(k)).replace(/([:,{])/g, '$1 ').replace(/\}/g, ' }')}`);
+      const clauses = kinds.map(
+        (k) =>
+          `${indent}  ${JSON.stringify(kindClause(k))
+            .replace(/([:,{])/g, '$1 ')
+            .replace(/\}/g, ' }')}`,
+      );
       return `${head}\n${clauses.join(',\n')}\n${indent}]`;
     });
-  if (JSON.stringify(JSON.parse(updated)) !== JSON.stringify(expected)) throw new Error('pipeline.schema.json: could not update the stage kinds in place; edit it by hand');
+  if (JSON.stringify(JSON.parse(updated)) !== JSON.stringify(expected))
+    throw new Error('pipeline.schema.json: could not update the stage kinds in place; edit it by hand');
   writeFileSync(PIPELINE_SCHEMA_FILE, updated);
   return kinds;
 }

@@ -25,7 +25,11 @@ export async function loadExtended(displayPath: string, absPath: string, chain: 
   const at = locate(file.locs, '/extends');
   const problems = [...file.problems];
   if (typeof basePath !== 'string' || basePath === '') {
-    problems.push({ code: 'wrong-type', message: `\`extends\` must be the path of a base pipeline file, got ${JSON.stringify(basePath)}`, location: at });
+    problems.push({
+      code: 'wrong-type',
+      message: `\`extends\` must be the path of a base pipeline file, got ${JSON.stringify(basePath)}`,
+      location: at,
+    });
     return { ...child, problems, fatal: file.fatal };
   }
 
@@ -36,28 +40,44 @@ export async function loadExtended(displayPath: string, absPath: string, chain: 
   if (loopStart >= 0) {
     const top = dirname(seen[0].absPath);
     const names = [...seen.slice(loopStart), seen[loopStart]].map((l) => relative(top, l.absPath) || l.absPath);
-    problems.push({ code: 'extends-loop', message: `extends loop: ${names.join(' -> ')}`, location: at, hint: 'remove one of these `extends`' });
+    problems.push({
+      code: 'extends-loop',
+      message: `extends loop: ${names.join(' -> ')}`,
+      location: at,
+      hint: 'remove one of these `extends`',
+    });
     return { ...child, problems, fatal: true };
   }
 
   const baseDisplay = isAbsolute(basePath) ? basePath : normalize(join(dirname(displayPath), basePath));
   const base = await loadExtended(baseDisplay, baseAbs, seen);
   if (base.problems.some((p) => p.code === 'file-not-found')) {
-    problems.push({ code: 'extends-missing', message: `base pipeline \`${basePath}\` not found (looked for ${baseAbs})`, location: at });
+    problems.push({
+      code: 'extends-missing',
+      message: `base pipeline \`${basePath}\` not found (looked for ${baseAbs})`,
+      location: at,
+    });
     return { ...child, problems, fatal: true };
   }
   // A base that cannot be read (a FIFO, a folder) says so at the `extends` that names it.
   problems.push(...base.problems.map((p) => (p.location ? p : { ...p, location: at })));
   if (base.fatal) return { ...child, problems, fatal: true };
   if (!isPlainObject(base.value)) {
-    problems.push({ code: 'wrong-type', message: `base pipeline \`${basePath}\` must be a mapping of keys (name, stages, ...)`, location: at });
+    problems.push({
+      code: 'wrong-type',
+      message: `base pipeline \`${basePath}\` must be a mapping of keys (name, stages, ...)`,
+      location: at,
+    });
     return { ...child, problems, fatal: true };
   }
   return { ...mergeLocated({ value: base.value, locs: base.locs }, child), problems, fatal: false };
 }
 
 /** Deep merge of two mappings: objects merged key by key, anything else replaced by the child's value. */
-export function mergeLocated(base: Located & { value: Record<string, unknown> }, child: Located & { value: Record<string, unknown> }): Located {
+export function mergeLocated(
+  base: Located & { value: Record<string, unknown> },
+  child: Located & { value: Record<string, unknown> },
+): Located {
   const value = structuredClone(base.value);
   const locs: LocationMap = new Map(base.locs);
   const rootLoc = child.locs.get('');
@@ -66,7 +86,13 @@ export function mergeLocated(base: Located & { value: Record<string, unknown> },
   return { value, locs };
 }
 
-function mergeInto(target: Record<string, unknown>, targetLocs: LocationMap, source: Record<string, unknown>, sourceLocs: LocationMap, pointer: string): void {
+function mergeInto(
+  target: Record<string, unknown>,
+  targetLocs: LocationMap,
+  source: Record<string, unknown>,
+  sourceLocs: LocationMap,
+  pointer: string,
+): void {
   for (const [key, sourceValue] of Object.entries(source)) {
     const path = childPointer(pointer, key);
     const targetValue = target[key];

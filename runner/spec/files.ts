@@ -23,11 +23,20 @@ export interface FileContext {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-type Check = (value: string, stage: Record<string, unknown>, where: FileContext) => Omit<SpecProblem, 'location'> | undefined;
+type Check = (
+  value: string,
+  stage: Record<string, unknown>,
+  where: FileContext,
+) => Omit<SpecProblem, 'location'> | undefined;
 
 const CHECKS: Record<FileRole, Check> = { file: checkDataFile, model: checkModelFolder };
 
-export function checkFiles(config: unknown, locs: LocationMap, catalog: KindCatalog, where: FileContext): SpecProblem[] {
+export function checkFiles(
+  config: unknown,
+  locs: LocationMap,
+  catalog: KindCatalog,
+  where: FileContext,
+): SpecProblem[] {
   const problems: SpecProblem[] = [];
   if (!isPlainObject(config) || !isPlainObject(config.stages)) return problems;
   for (const [id, stage] of Object.entries(config.stages)) {
@@ -37,43 +46,77 @@ export function checkFiles(config: unknown, locs: LocationMap, catalog: KindCata
       const value = stage[key];
       if (typeof value !== 'string' || value === '') continue; // absent, an {init}, or already reported by the schema
       const problem = CHECKS[role](value, stage, where);
-      if (problem) problems.push({ ...problem, message: `\`${id}.${key}\`: ${problem.message}`, location: locate(locs, childPointer(childPointer('/stages', id), key)) });
+      if (problem)
+        problems.push({
+          ...problem,
+          message: `\`${id}.${key}\`: ${problem.message}`,
+          location: locate(locs, childPointer(childPointer('/stages', id), key)),
+        });
     }
   }
   return problems;
 }
 
-function checkDataFile(path: string, stage: Record<string, unknown>, where: FileContext): Omit<SpecProblem, 'location'> | undefined {
+function checkDataFile(
+  path: string,
+  stage: Record<string, unknown>,
+  where: FileContext,
+): Omit<SpecProblem, 'location'> | undefined {
   const abs = isAbsolute(path) ? path : resolve(where.baseDir, path);
   const entry = statOrNull(abs);
   if (entry?.isFile()) return undefined;
   if (entry?.isDirectory()) {
-    return { code: 'input-not-usable', message: `${path} is a folder, not a data file (${abs})`, hint: 'name a .csv, .txt, .jsonl or .parquet file in it' };
+    return {
+      code: 'input-not-usable',
+      message: `${path} is a folder, not a data file (${abs})`,
+      hint: 'name a .csv, .txt, .jsonl or .parquet file in it',
+    };
   }
   if (entry) {
     // A FIFO blocks the read forever, a device (/dev/zero) never ends: only regular files are data.
-    return { code: 'input-not-usable', message: `${path} is ${describeFileType(entry)}, not a regular file (${abs})`, hint: 'name a regular .csv, .txt, .jsonl or .parquet file' };
+    return {
+      code: 'input-not-usable',
+      message: `${path} is ${describeFileType(entry)}, not a regular file (${abs})`,
+      hint: 'name a regular .csv, .txt, .jsonl or .parquet file',
+    };
   }
   if (stage.sha256 !== undefined) return undefined; // a pinned file may come later
   return {
     code: 'input-not-found',
     message: `no file ${path} (looked for ${abs})`,
-    hint: joinHints(didYouMean(basename(abs), entriesOf(dirname(abs))), isAbsolute(path) ? undefined : `relative paths start at the pipeline file's folder, ${where.baseDir}`),
+    hint: joinHints(
+      didYouMean(basename(abs), entriesOf(dirname(abs))),
+      isAbsolute(path) ? undefined : `relative paths start at the pipeline file's folder, ${where.baseDir}`,
+    ),
   };
 }
 
-function checkModelFolder(ref: string, _stage: Record<string, unknown>, where: FileContext): Omit<SpecProblem, 'location'> | undefined {
+function checkModelFolder(
+  ref: string,
+  _stage: Record<string, unknown>,
+  where: FileContext,
+): Omit<SpecProblem, 'location'> | undefined {
   if (ref.startsWith('~') && !where.env?.HOME && !where.env?.USERPROFILE) return undefined;
   const named = classifyModelRef(ref, { env: where.env ?? {}, baseDir: where.baseDir });
   // A folder (even one whose config.json is a FIFO, which classifyModelRef does not count): its model files must
   // be regular files, or reading them blocks or never ends.
-  const folder = named.type === 'folder' ? named.path : named.type === 'neither' && named.found === 'folder' ? named.path : undefined;
+  const folder =
+    named.type === 'folder'
+      ? named.path
+      : named.type === 'neither' && named.found === 'folder'
+        ? named.path
+        : undefined;
   const irregular = folder ? irregularModelFilesSync(folder) : [];
   if (irregular.length > 0) {
-    return { code: 'input-not-usable', message: `model folder ${ref}: ${irregular.map((e) => e.message).join('; ')}`, hint: 'a model folder holds regular files (config.json, model.safetensors), or symlinks to them' };
+    return {
+      code: 'input-not-usable',
+      message: `model folder ${ref}: ${irregular.map((e) => e.message).join('; ')}`,
+      hint: 'a model folder holds regular files (config.json, model.safetensors), or symlinks to them',
+    };
   }
   if (named.type !== 'neither') return undefined;
-  const hint = 'give a folder with config.json and model.safetensors, a Hugging Face Hub id (gpt2, openai-community/gpt2) or {init: {...}}';
+  const hint =
+    'give a folder with config.json and model.safetensors, a Hugging Face Hub id (gpt2, openai-community/gpt2) or {init: {...}}';
   switch (named.found) {
     case 'nothing':
       return {
@@ -82,9 +125,17 @@ function checkModelFolder(ref: string, _stage: Record<string, unknown>, where: F
         hint: joinHints(didYouMean(basename(named.path), entriesOf(dirname(named.path))), hint),
       };
     case 'file':
-      return { code: 'input-not-usable', message: `${ref} is ${describeStat(named.path)}, not a model folder (${named.path})`, hint };
+      return {
+        code: 'input-not-usable',
+        message: `${ref} is ${describeStat(named.path)}, not a model folder (${named.path})`,
+        hint,
+      };
     case 'folder':
-      return { code: 'input-not-usable', message: `the folder ${ref} has no config.json (${named.path})`, hint: 'a model folder holds config.json and model.safetensors, as save_pretrained writes them' };
+      return {
+        code: 'input-not-usable',
+        message: `the folder ${ref} has no config.json (${named.path})`,
+        hint: 'a model folder holds config.json and model.safetensors, as save_pretrained writes them',
+      };
   }
 }
 

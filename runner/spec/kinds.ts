@@ -107,7 +107,11 @@ export function kindInfo(kind: string): KindInfo {
 }
 
 /** Reads the tfpipe annotations of one stage schema; a malformed schema is a programming error and throws. */
-export function describeKind(kind: string, schema: Record<string, unknown>, file = `${kind}${SCHEMA_SUFFIX}`): KindInfo {
+export function describeKind(
+  kind: string,
+  schema: Record<string, unknown>,
+  file = `${kind}${SCHEMA_SUFFIX}`,
+): KindInfo {
   const fail = (what: string): never => {
     throw new Error(`${file}: ${what}`);
   };
@@ -117,8 +121,10 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
   for (const [port, prop] of Object.entries(properties)) {
     const types = prop['x-input'];
     if (types === undefined) continue;
-    if (!Array.isArray(types) || types.length === 0) fail(`x-input of '${port}' must be a non-empty array of artifact types`);
-    for (const t of types as unknown[]) if (!isArtifactType(t)) fail(`x-input of '${port}' names unknown artifact type ${JSON.stringify(t)}`);
+    if (!Array.isArray(types) || types.length === 0)
+      fail(`x-input of '${port}' must be a non-empty array of artifact types`);
+    for (const t of types as unknown[])
+      if (!isArtifactType(t)) fail(`x-input of '${port}' names unknown artifact type ${JSON.stringify(t)}`);
     inputs[port] = {
       types: types as ArtifactType[],
       shape: prop.type === 'object' ? 'named-lists' : 'one',
@@ -126,8 +132,16 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
       ...(typeof prop.description === 'string' ? { description: prop.description } : {}),
     };
   }
-  const meta = schema['x-tfpipe'] as { outputs?: Record<string, { type?: unknown; path?: unknown }>; default?: unknown; oneOf?: unknown; labels?: unknown } | undefined;
-  if (!meta || typeof meta !== 'object' || !meta.outputs) return fail('missing "x-tfpipe": {"outputs": {...}, "default": ...}');
+  const meta = schema['x-tfpipe'] as
+    | {
+        outputs?: Record<string, { type?: unknown; path?: unknown }>;
+        default?: unknown;
+        oneOf?: unknown;
+        labels?: unknown;
+      }
+    | undefined;
+  if (!meta || typeof meta !== 'object' || !meta.outputs)
+    return fail('missing "x-tfpipe": {"outputs": {...}, "default": ...}');
   const outputs: Record<string, OutputInfo> = {};
   for (const [name, out] of Object.entries(meta.outputs)) {
     if (!isArtifactType(out.type)) fail(`output '${name}' has unknown artifact type ${JSON.stringify(out.type)}`);
@@ -135,19 +149,32 @@ export function describeKind(kind: string, schema: Record<string, unknown>, file
     outputs[name] = { type: out.type as ArtifactType, path: out.path as string };
   }
   const defaultOutput = meta.default;
-  if (typeof defaultOutput !== 'string' || !(defaultOutput in outputs)) fail(`x-tfpipe.default must name one of its outputs`);
+  if (typeof defaultOutput !== 'string' || !(defaultOutput in outputs))
+    fail(`x-tfpipe.default must name one of its outputs`);
   const oneOf = meta.oneOf ?? [];
-  const isGroup = (g: unknown) => Array.isArray(g) && g.length >= 2 && g.every((key) => typeof key === 'string' && Object.hasOwn(properties, key));
-  if (!Array.isArray(oneOf) || !oneOf.every(isGroup)) fail('x-tfpipe.oneOf must be a list of groups of two or more of its property names');
+  const isGroup = (g: unknown) =>
+    Array.isArray(g) && g.length >= 2 && g.every((key) => typeof key === 'string' && Object.hasOwn(properties, key));
+  if (!Array.isArray(oneOf) || !oneOf.every(isGroup))
+    fail('x-tfpipe.oneOf must be a list of groups of two or more of its property names');
   const files: Record<string, FileRole> = {};
   for (const [key, prop] of Object.entries(properties)) {
     const role = prop['x-file'];
     if (role === undefined) continue;
-    if (!(FILE_ROLES as readonly unknown[]).includes(role)) fail(`x-file of '${key}' must be one of ${FILE_ROLES.join(', ')}`);
+    if (!(FILE_ROLES as readonly unknown[]).includes(role))
+      fail(`x-file of '${key}' must be one of ${FILE_ROLES.join(', ')}`);
     files[key] = role as FileRole;
   }
   const labels = meta.labels === undefined ? undefined : describeLabels(meta.labels, inputs, fail);
-  return { kind, schema, inputs, outputs, defaultOutput: defaultOutput as string, oneOf: oneOf as string[][], files, ...(labels ? { labels } : {}) };
+  return {
+    kind,
+    schema,
+    inputs,
+    outputs,
+    defaultOutput: defaultOutput as string,
+    oneOf: oneOf as string[][],
+    files,
+    ...(labels ? { labels } : {}),
+  };
 }
 
 function describeLabels(raw: unknown, inputs: Record<string, InputPort>, fail: (what: string) => never): LabelRule {
@@ -155,11 +182,18 @@ function describeLabels(raw: unknown, inputs: Record<string, InputPort>, fail: (
   const { when, from = [], need = {}, hint, ...rest } = raw as Record<string, unknown>;
   if (Object.keys(rest).length > 0) fail(`x-tfpipe.labels has unknown keys: ${Object.keys(rest).join(', ')}`);
   const isPort = (p: unknown) => typeof p === 'string' && Object.hasOwn(inputs, p);
-  if (when !== undefined && typeof when !== 'boolean' && (typeof when !== 'object' || when === null || Array.isArray(when))) fail('x-tfpipe.labels.when must be a JSON Schema');
+  if (
+    when !== undefined &&
+    typeof when !== 'boolean' &&
+    (typeof when !== 'object' || when === null || Array.isArray(when))
+  )
+    fail('x-tfpipe.labels.when must be a JSON Schema');
   if (!Array.isArray(from) || !from.every(isPort)) fail('x-tfpipe.labels.from must list input ports');
-  if (typeof need !== 'object' || need === null || Array.isArray(need)) fail('x-tfpipe.labels.need must map input ports to true or another input port');
+  if (typeof need !== 'object' || need === null || Array.isArray(need))
+    fail('x-tfpipe.labels.need must map input ports to true or another input port');
   for (const [port, cond] of Object.entries(need as Record<string, unknown>)) {
-    if (!isPort(port) || !(cond === true || isPort(cond))) fail(`x-tfpipe.labels.need.${port} must be an input port mapped to true or another input port`);
+    if (!isPort(port) || !(cond === true || isPort(cond)))
+      fail(`x-tfpipe.labels.need.${port} must be an input port mapped to true or another input port`);
   }
   if (hint !== undefined && typeof hint !== 'string') fail('x-tfpipe.labels.hint must be a string');
   return {

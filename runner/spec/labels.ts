@@ -13,7 +13,12 @@ import { createAjv } from './schema.ts';
 import type { InputBinding, SpecProblem } from './types.ts';
 
 /** `inputs`: the bindings that passed the rules (stage id → port → upstream). */
-export function checkLabels(config: unknown, locs: LocationMap, catalog: KindCatalog, inputs: Map<string, Record<string, InputBinding>>): SpecProblem[] {
+export function checkLabels(
+  config: unknown,
+  locs: LocationMap,
+  catalog: KindCatalog,
+  inputs: Map<string, Record<string, InputBinding>>,
+): SpecProblem[] {
   if (!isPlainObject(config) || !isPlainObject(config.stages)) return [];
   const stages = config.stages;
   const infoOf = (id: string): KindInfo | undefined => {
@@ -60,11 +65,17 @@ export function checkLabels(config: unknown, locs: LocationMap, catalog: KindCat
       const sourceInfo = infoOf(source)!;
       problems.push({
         code: 'needs-labels',
-        message: predictor === undefined
-          ? `${label} has no class labels, which a ${info!.kind} stage needs`
-          : `${label} has no class labels to score the classifier \`${predictor}\` (its \`${condition}\`) against`,
+        message:
+          predictor === undefined
+            ? `${label} has no class labels, which a ${info!.kind} stage needs`
+            : `${label} has no class labels to score the classifier \`${predictor}\` (its \`${condition}\`) against`,
         location: locate(locs, childPointer(childPointer('/stages', id), port)),
-        hint: [`its rows come from stage \`${source}\` (kind ${sourceInfo.kind}), which has none`, sourceInfo.labels?.hint].filter(Boolean).join('; '),
+        hint: [
+          `its rows come from stage \`${source}\` (kind ${sourceInfo.kind}), which has none`,
+          sourceInfo.labels?.hint,
+        ]
+          .filter(Boolean)
+          .join('; '),
       });
     }
   }
@@ -72,7 +83,11 @@ export function checkLabels(config: unknown, locs: LocationMap, catalog: KindCat
 }
 
 /** The stage where the labels of an unlabelled `id` end: back along the inputs it would take them from. */
-function origin(id: string, infoOf: (id: string) => KindInfo | undefined, upstreamsOf: (id: string, ports: readonly string[]) => string[] | undefined): string {
+function origin(
+  id: string,
+  infoOf: (id: string) => KindInfo | undefined,
+  upstreamsOf: (id: string, ports: readonly string[]) => string[] | undefined,
+): string {
   const next = (at: string) => upstreamsOf(at, infoOf(at)?.labels?.from ?? [])?.[0];
   const seen = new Set<string>([id]);
   let at = id;

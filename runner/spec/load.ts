@@ -41,7 +41,12 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
     const vars = substituteVars(config);
     problems.push(...vars.problems);
     for (const pointer of vars.unresolved) unresolved.add(locationKey(locate(locs, pointer)));
-    problems.push(...applySets(config, sets.filter((s) => !setsVariable(s))));
+    problems.push(
+      ...applySets(
+        config,
+        sets.filter((s) => !setsVariable(s)),
+      ),
+    );
   }
   const later: SpecProblem[] = [];
   later.push(...validateSchema(value, locs, catalog));
@@ -58,7 +63,8 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
 
 /** Problems without duplicates, in reading order: the file itself, its bases, then --set arguments in order. */
 function failed(problems: SpecProblem[], topFile: string, sets: readonly string[]): LoadResult {
-  const rank = (p: SpecProblem) => (!p.location ? -1 : p.location.file === topFile ? 0 : p.location.file === SET_FILE ? 2 : 1);
+  const rank = (p: SpecProblem) =>
+    !p.location ? -1 : p.location.file === topFile ? 0 : p.location.file === SET_FILE ? 2 : 1;
   // Every --set location is line 1 of its own argument: order those by argument.
   const line = (l: SourceLocation) => (l.file === SET_FILE ? sets.indexOf(l.lineText) : l.line);
   const seen = new Set<string>();

@@ -18,7 +18,10 @@ export function childPointer(parent: string, segment: string | number): string {
 
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 export function isUnder(pointer: string, ancestor: string): boolean {
@@ -29,7 +32,11 @@ export function isUnder(pointer: string, ancestor: string): boolean {
  * Where to point for the value at `pointer`: its own location, else its nearest located ancestor's (values that
  * came whole from a var have no locations inside). `prefer: 'key'` points at the key naming it when there is one.
  */
-export function locate(locs: LocationMap, pointer: string, prefer: 'key' | 'value' = 'value'): SourceLocation | undefined {
+export function locate(
+  locs: LocationMap,
+  pointer: string,
+  prefer: 'key' | 'value' = 'value',
+): SourceLocation | undefined {
   for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
     const loc = locs.get(p);
     if (loc) return prefer === 'key' ? (loc.key ?? loc.value) : loc.value;
@@ -44,7 +51,11 @@ export function replaceLocations(target: LocationMap, pointer: string, source: L
 }
 
 /** A location in `file` at a character offset, via the parser's line counter. */
-export function makeLocator(file: string, lines: string[], lineCounter: LineCounter): (offset: number) => SourceLocation {
+export function makeLocator(
+  file: string,
+  lines: string[],
+  lineCounter: LineCounter,
+): (offset: number) => SourceLocation {
   return (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col, lineText: lines[line - 1] ?? '' };

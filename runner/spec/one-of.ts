@@ -19,7 +19,12 @@ export function checkOneOf(config: unknown, locs: LocationMap, catalog: KindCata
       const given = group.filter((key) => stage[key] !== undefined).sort((a, b) => line(a) - line(b));
       const keys = group.map((key) => `\`${key}\``).join(' or ');
       if (given.length === 0) {
-        problems.push({ code: 'missing-key', message: `stage \`${id}\` (kind ${info.kind}) needs ${keys}`, location: locate(locs, pointer, 'key'), hint: describeKeys(info.schema, group) });
+        problems.push({
+          code: 'missing-key',
+          message: `stage \`${id}\` (kind ${info.kind}) needs ${keys}`,
+          location: locate(locs, pointer, 'key'),
+          hint: describeKeys(info.schema, group),
+        });
       } else if (given.length > 1) {
         problems.push({
           code: 'schema',
@@ -34,6 +39,13 @@ export function checkOneOf(config: unknown, locs: LocationMap, catalog: KindCata
 
 function describeKeys(schema: Record<string, unknown>, group: string[]): string | undefined {
   const properties = (schema.properties ?? {}) as Record<string, { description?: unknown }>;
-  const lines = group.map((key) => (typeof properties[key]?.description === 'string' ? `\`${key}\`: ${properties[key].description}` : undefined));
-  return lines.every((l) => l === undefined) ? undefined : lines.filter(Boolean).map((l) => l!.replace(/\.$/, '')).join('; ');
+  const lines = group.map((key) =>
+    typeof properties[key]?.description === 'string' ? `\`${key}\`: ${properties[key].description}` : undefined,
+  );
+  return lines.every((l) => l === undefined)
+    ? undefined
+    : lines
+        .filter(Boolean)
+        .map((l) => l!.replace(/\.$/, ''))
+        .join('; ');
 }

@@ -27,9 +27,18 @@ export async function parseSpecFile(displayPath: string, absPath: string): Promi
     text = await readRegularFile(absPath, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    const reason = missing ? 'no such file' : err instanceof NotRegularFileError ? `it is ${err.found}, not a regular file` : (err as Error).message;
+    const reason = missing
+      ? 'no such file'
+      : err instanceof NotRegularFileError
+        ? `it is ${err.found}, not a regular file`
+        : (err as Error).message;
     const code = missing ? 'file-not-found' : 'file-unreadable';
-    return { value: undefined, locs: new Map(), fatal: true, problems: [{ code, message: `cannot read pipeline file ${displayPath}: ${reason}` }] };
+    return {
+      value: undefined,
+      locs: new Map(),
+      fatal: true,
+      problems: [{ code, message: `cannot read pipeline file ${displayPath}: ${reason}` }],
+    };
   }
   return parseSpecText(displayPath, text);
 }
@@ -47,19 +56,25 @@ export function parseSpecText(displayPath: string, text: string): ParsedFile {
   }));
   const locs: LocationMap = new Map();
   const contents = doc.contents as Node | null;
-  locs.set('', { value: contents?.range ? at(contents.range[0]) : { file: displayPath, line: 1, col: 1, lineText: lines[0] ?? '' } });
+  locs.set('', {
+    value: contents?.range ? at(contents.range[0]) : { file: displayPath, line: 1, col: 1, lineText: lines[0] ?? '' },
+  });
   collectLocations(contents, '', at, locs, (parent, key, first, again) => {
     const what = pointerSegments(parent).join('.') === 'stages' ? 'stage id' : 'key';
     problems.push({
       code: 'duplicate-key',
       message: `duplicate ${what} \`${key}\` (first at line ${first.line})`,
       location: again,
-      hint: what === 'stage id' ? 'stage ids must be unique; rename one of them' : 'a key may appear once per mapping; the later one would win',
+      hint:
+        what === 'stage id'
+          ? 'stage ids must be unique; rename one of them'
+          : 'a key may appear once per mapping; the later one would win',
     });
   });
   // A `__proto__`, `constructor` or `prototype` key: refused before the value is merged or walked.
   problems.push(...forbiddenKeyProblems(locs));
-  if (problems.some((p) => p.code === 'yaml-syntax' || p.code === 'forbidden-key')) return { value: undefined, locs, problems, fatal: true };
+  if (problems.some((p) => p.code === 'yaml-syntax' || p.code === 'forbidden-key'))
+    return { value: undefined, locs, problems, fatal: true };
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locs, problems, fatal: false };
   } catch (error) {

@@ -43,7 +43,14 @@ export function checkRules(config: unknown, locs: LocationMap, catalog: KindCata
       else if (isPlainObject(stage[port])) {
         for (const [name, list] of Object.entries(stage[port])) {
           if (!Array.isArray(list)) continue; // the schema said so
-          list.forEach((ref, i) => refs.push([listInputKey(port, name, i), ref, childPointer(childPointer(portPointer, name), i), `\`${id}.${port}.${name}[${i}]\``]));
+          list.forEach((ref, i) =>
+            refs.push([
+              listInputKey(port, name, i),
+              ref,
+              childPointer(childPointer(portPointer, name), i),
+              `\`${id}.${port}.${name}[${i}]\``,
+            ]),
+          );
         }
       }
       for (const [key, ref, pointer, label] of refs) {
@@ -54,18 +61,34 @@ export function checkRules(config: unknown, locs: LocationMap, catalog: KindCata
   }
 
   /** `ref` (`upstream` or `upstream.output`) checked and bound, or undefined with its problem recorded. */
-  function bindRef(id: string, ref: unknown, pointer: string, label: string, types: readonly string[]): InputBinding | undefined {
+  function bindRef(
+    id: string,
+    ref: unknown,
+    pointer: string,
+    label: string,
+    types: readonly string[],
+  ): InputBinding | undefined {
     if (typeof ref !== 'string') return undefined; // missing or not a string: the schema said so
     const location = locate(locs, pointer);
     const dot = ref.indexOf('.');
     const upstream = dot < 0 ? ref : ref.slice(0, dot);
     if (upstream === id) {
-      problems.push({ code: 'cycle', message: `${label} refers to its own stage \`${id}\``, location, hint: 'a stage takes inputs from other stages only' });
+      problems.push({
+        code: 'cycle',
+        message: `${label} refers to its own stage \`${id}\``,
+        location,
+        hint: 'a stage takes inputs from other stages only',
+      });
       return undefined;
     }
     if (!Object.hasOwn(stages, upstream)) {
       const others = ids.filter((s) => s !== id);
-      problems.push({ code: 'unknown-stage', message: `${label} names unknown stage \`${upstream}\``, location, hint: joinHints(didYouMean(upstream, others), `stages: ${others.join(', ')}`) });
+      problems.push({
+        code: 'unknown-stage',
+        message: `${label} names unknown stage \`${upstream}\``,
+        location,
+        hint: joinHints(didYouMean(upstream, others), `stages: ${others.join(', ')}`),
+      });
       return undefined;
     }
     edges.push({ from: upstream, to: id, pointer, label });
@@ -91,7 +114,10 @@ export function checkRules(config: unknown, locs: LocationMap, catalog: KindCata
         code: 'wrong-artifact-type',
         message: `${label} expects ${types.join(' or ')}, but \`${ref}\` gives ${type}`,
         location,
-        hint: fitting.length > 0 ? `did you mean ${listAlternatives(fitting)}?` : suggestProducer(id, types, stages, catalog),
+        hint:
+          fitting.length > 0
+            ? `did you mean ${listAlternatives(fitting)}?`
+            : suggestProducer(id, types, stages, catalog),
       });
       return undefined;
     }
@@ -103,13 +129,20 @@ export function checkRules(config: unknown, locs: LocationMap, catalog: KindCata
 }
 
 /** When the named stage has no fitting output: the other stages that do ("did you mean `vocab`?"). */
-function suggestProducer(id: string, types: readonly string[], stages: Record<string, unknown>, catalog: KindCatalog): string {
+function suggestProducer(
+  id: string,
+  types: readonly string[],
+  stages: Record<string, unknown>,
+  catalog: KindCatalog,
+): string {
   const refs: string[] = [];
   for (const [other, body] of Object.entries(stages)) {
     const info = isPlainObject(body) && typeof body.kind === 'string' ? catalog.info.get(body.kind) : undefined;
     if (!info || other === id) continue;
     if (types.includes(info.outputs[info.defaultOutput].type)) refs.push(other);
-    else for (const [name, out] of Object.entries(info.outputs)) if (types.includes(out.type)) refs.push(`${other}.${name}`);
+    else
+      for (const [name, out] of Object.entries(info.outputs))
+        if (types.includes(out.type)) refs.push(`${other}.${name}`);
   }
   return refs.length > 0 ? `did you mean ${listAlternatives(refs)}?` : `no stage gives ${types.join(' or ')}`;
 }

@@ -27,7 +27,13 @@ interface Place {
  * One ajv error as a problem; `prefix` is the pointer of the validated value (a stage's, or '' for the whole
  * pipeline); `config` is the whole pipeline, for the kind of a stage. Returns undefined for wrapper errors.
  */
-export function describeSchemaError(err: ErrorObject, prefix: string, locs: LocationMap, catalog: KindCatalog, config: unknown): SpecProblem | undefined {
+export function describeSchemaError(
+  err: ErrorObject,
+  prefix: string,
+  locs: LocationMap,
+  catalog: KindCatalog,
+  config: unknown,
+): SpecProblem | undefined {
   const place = placeOf(prefix + err.instancePath, config);
   const name = nameOf(place);
   const props = propertiesOf(err.parentSchema);
@@ -38,7 +44,10 @@ export function describeSchemaError(err: ErrorObject, prefix: string, locs: Loca
       code: 'schema',
       message: `${what} \`${err.propertyName}\` ${err.message ?? 'is not allowed'}`,
       location: locate(locs, childPointer(place.pointer, err.propertyName), 'key'),
-      hint: what === 'stage id' ? 'stage ids are letters, digits, `_` and `-`, starting with a letter or `_`, at most 64 characters' : undefined,
+      hint:
+        what === 'stage id'
+          ? 'stage ids are letters, digits, `_` and `-`, starting with a letter or `_`, at most 64 characters'
+          : undefined,
     };
   }
   switch (err.keyword) {
@@ -52,19 +61,32 @@ export function describeSchemaError(err: ErrorObject, prefix: string, locs: Loca
         code: 'unknown-key',
         message: `unknown key \`${key}\` ${placePhrase(place)}`,
         location: locate(locs, childPointer(place.pointer, key), 'key'),
-        hint: joinHints(didYouMean(key, allowed), allowed.length > 0 ? `allowed keys: ${allowed.join(', ')}` : undefined),
+        hint: joinHints(
+          didYouMean(key, allowed),
+          allowed.length > 0 ? `allowed keys: ${allowed.join(', ')}` : undefined,
+        ),
       };
     }
     case 'type': {
       const types = ([] as string[]).concat(err.params.type as string | string[]).map((t) => TYPE_NAMES[t] ?? t);
       if (typeof err.data === 'number' && !Number.isFinite(err.data)) {
-        return { code: 'wrong-type', message: `${name} must be a finite number, got ${err.data} (.nan and .inf are not numbers tfpipe can use)`, location: locate(locs, place.pointer) };
+        return {
+          code: 'wrong-type',
+          message: `${name} must be a finite number, got ${err.data} (.nan and .inf are not numbers tfpipe can use)`,
+          location: locate(locs, place.pointer),
+        };
       }
-      return { code: 'wrong-type', message: `${name} must be ${types.join(' or ')}, got ${describeValue(err.data)}`, location: locate(locs, place.pointer) };
+      return {
+        code: 'wrong-type',
+        message: `${name} must be ${types.join(' or ')}, got ${describeValue(err.data)}`,
+        location: locate(locs, place.pointer),
+      };
     }
     case 'enum':
     case 'const': {
-      const allowed = (err.keyword === 'enum' ? (err.params.allowedValues as unknown[]) : [err.params.allowedValue]).map(asText);
+      const allowed = (
+        err.keyword === 'enum' ? (err.params.allowedValues as unknown[]) : [err.params.allowedValue]
+      ).map(asText);
       const guess = typeof err.data === 'string' ? didYouMean(err.data, allowed) : undefined;
       if (place.stageId !== undefined && place.rel.length === 1 && place.rel[0] === 'kind' && prefix === '') {
         return {
@@ -75,12 +97,22 @@ export function describeSchemaError(err: ErrorObject, prefix: string, locs: Loca
         };
       }
       const expected = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`;
-      return { code: 'bad-enum', message: `${name} must be ${expected}; got ${describeValue(err.data)}`, location: locate(locs, place.pointer), hint: guess };
+      return {
+        code: 'bad-enum',
+        message: `${name} must be ${expected}; got ${describeValue(err.data)}`,
+        location: locate(locs, place.pointer),
+        hint: guess,
+      };
     }
     case 'required': {
       const key = String(err.params.missingProperty);
       const description = props[key]?.description;
-      const owner = place.rel.length === 0 ? (place.stageId !== undefined ? `stage \`${place.stageId}\`${kindSuffix(place)}` : 'the pipeline') : name;
+      const owner =
+        place.rel.length === 0
+          ? place.stageId !== undefined
+            ? `stage \`${place.stageId}\`${kindSuffix(place)}`
+            : 'the pipeline'
+          : name;
       return {
         code: 'missing-key',
         message: `${owner} is missing required key \`${key}\``,
@@ -90,7 +122,11 @@ export function describeSchemaError(err: ErrorObject, prefix: string, locs: Loca
     }
     default:
       const got = typeof err.data === 'object' && err.data !== null ? '' : `, got ${describeValue(err.data)}`;
-      return { code: 'schema', message: `${name} ${err.message ?? 'is invalid'}${got}`, location: locate(locs, place.pointer) };
+      return {
+        code: 'schema',
+        message: `${name} ${err.message ?? 'is invalid'}${got}`,
+        location: locate(locs, place.pointer),
+      };
   }
 }
 
@@ -122,7 +158,9 @@ function kindSuffix(place: Place): string {
 }
 
 function propertiesOf(schema: unknown): Record<string, { description?: unknown }> {
-  return isPlainObject(schema) && isPlainObject(schema.properties) ? (schema.properties as Record<string, { description?: unknown }>) : {};
+  return isPlainObject(schema) && isPlainObject(schema.properties)
+    ? (schema.properties as Record<string, { description?: unknown }>)
+    : {};
 }
 
 /** string "5", number 5, boolean true, null, a list, a mapping. */

@@ -22,7 +22,9 @@ const cache = new Map<string, Validators>();
 
 /** The top-level keys of a pipeline file (name, seed, vars, stages, ...), from the pipeline schema. */
 export function topLevelKeys(): string[] {
-  topKeys ??= Object.keys((JSON.parse(readFileSync(PIPELINE_SCHEMA_FILE, 'utf8')) as { properties: Record<string, unknown> }).properties);
+  topKeys ??= Object.keys(
+    (JSON.parse(readFileSync(PIPELINE_SCHEMA_FILE, 'utf8')) as { properties: Record<string, unknown> }).properties,
+  );
   return topKeys;
 }
 let topKeys: string[] | undefined;
@@ -42,7 +44,11 @@ function validatorsFor(catalog: KindCatalog): Validators {
   const ajv = createAjv();
   const pipelineSchema = JSON.parse(readFileSync(PIPELINE_SCHEMA_FILE, 'utf8')) as { $defs: Record<string, unknown> };
   // The kinds come from the schema files (a test keeps the editor schema's enum in step with them).
-  pipelineSchema.$defs.stage = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: catalog.kinds } } };
+  pipelineSchema.$defs.stage = {
+    type: 'object',
+    required: ['kind'],
+    properties: { kind: { type: 'string', enum: catalog.kinds } },
+  };
   const stages = new Map<string, ValidateFunction>();
   for (const [kind, info] of catalog.info) stages.set(kind, ajv.compile(info.schema));
   const validators = { catalog, pipeline: ajv.compile(pipelineSchema), stages };

@@ -33,7 +33,10 @@ interface NewStage {
 }
 
 /** Applies the arguments in order, in place; a malformed one is a `bad-set` problem and is skipped. */
-export function applySets(config: Located & { value: Record<string, unknown> }, args: readonly string[]): SpecProblem[] {
+export function applySets(
+  config: Located & { value: Record<string, unknown> },
+  args: readonly string[],
+): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const ids = isPlainObject(config.value.stages) ? Object.keys(config.value.stages) : [];
   const created: NewStage[] = [];
@@ -43,7 +46,12 @@ export function applySets(config: Located & { value: Record<string, unknown> }, 
   }
   const stages = config.value.stages;
   for (const { id, at } of created) {
-    if (!isPlainObject(stages) || (isPlainObject(stages[id]) && stages[id].kind !== undefined) || !Object.hasOwn(stages, id)) continue;
+    if (
+      !isPlainObject(stages) ||
+      (isPlainObject(stages[id]) && stages[id].kind !== undefined) ||
+      !Object.hasOwn(stages, id)
+    )
+      continue;
     delete stages[id];
     replaceLocations(config.locs, childPointer('/stages', id), new Map());
     const guess = closestMatch(id, ids);
@@ -57,9 +65,19 @@ export function applySets(config: Located & { value: Record<string, unknown> }, 
   return problems;
 }
 
-function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string, created: NewStage[]): SpecProblem | undefined {
+function applySet(
+  root: Record<string, unknown>,
+  locs: LocationMap,
+  arg: string,
+  created: NewStage[],
+): SpecProblem | undefined {
   const at = (col: number): SourceLocation => ({ file: SET_FILE, line: 1, col, lineText: arg });
-  const bad = (col: number, message: string): SpecProblem => ({ code: 'bad-set', message, location: at(col), hint: 'expected --set path=value, e.g. --set train.epochs=7 (stages.train.epochs)' });
+  const bad = (col: number, message: string): SpecProblem => ({
+    code: 'bad-set',
+    message,
+    location: at(col),
+    hint: 'expected --set path=value, e.g. --set train.epochs=7 (stages.train.epochs)',
+  });
   const eq = arg.indexOf('=');
   if (eq < 0) return bad(arg.length + 1, `--set \`${arg}\` has no \`=\``);
   if (eq === 0) return bad(1, `--set \`${arg}\` has an empty path`);
@@ -69,7 +87,8 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
   const empty = written.findIndex((s) => s === '');
   if (empty >= 0) return bad(cols[empty], `--set \`${arg}\` has an empty path segment`);
   const forbidden = forbiddenSegment(written);
-  if (forbidden) return refused(at(cols[forbidden.index]), `--set \`${arg}\`: the path segment \`${forbidden.key}\` is not allowed`);
+  if (forbidden)
+    return refused(at(cols[forbidden.index]), `--set \`${arg}\`: the path segment \`${forbidden.key}\` is not allowed`);
   // A short path (`train.lr`) gains its `stages` segment, located at the stage id.
   const segments = setPath(arg.slice(0, eq)).split('.');
   if (segments.length > written.length) cols.unshift(1);
@@ -91,7 +110,10 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
     } else if (Array.isArray(node) && /^\d+$/.test(seg) && Number(seg) < node.length) {
       node = node[Number(seg)];
     } else {
-      return bad(cols[i], `--set \`${arg}\`: \`${segments.slice(0, i).join('.')}\` is ${describe(node)}, so it has no \`${seg}\``);
+      return bad(
+        cols[i],
+        `--set \`${arg}\`: \`${segments.slice(0, i).join('.')}\` is ${describe(node)}, so it has no \`${seg}\``,
+      );
     }
     pointer = next;
   }
@@ -100,10 +122,15 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
   const value = parseSetValue(arg.slice(eq + 1));
   const inValue = forbiddenKeyIn(value);
   if (inValue) return refused(at(eq + 2), `--set \`${arg}\`: the value has a key \`${inValue}\`, which is not allowed`);
-  if (pointer === '/stages' && isPlainObject(node) && !Object.hasOwn(node, last)) created.push({ id: last, at: at(cols[lastIndex]) });
+  if (pointer === '/stages' && isPlainObject(node) && !Object.hasOwn(node, last))
+    created.push({ id: last, at: at(cols[lastIndex]) });
   if (isPlainObject(node)) node[last] = value;
   else if (Array.isArray(node) && /^\d+$/.test(last) && Number(last) <= node.length) node[Number(last)] = value;
-  else return bad(cols[lastIndex], `--set \`${arg}\`: \`${segments.slice(0, lastIndex).join('.')}\` is ${describe(node)}, so it has no \`${last}\``);
+  else
+    return bad(
+      cols[lastIndex],
+      `--set \`${arg}\`: \`${segments.slice(0, lastIndex).join('.')}\` is ${describe(node)}, so it has no \`${last}\``,
+    );
   const path = childPointer(pointer, last);
   replaceLocations(locs, path, new Map());
   locs.set(path, { key: at(cols[lastIndex]), value: at(eq + 2) });
@@ -112,7 +139,12 @@ function applySet(root: Record<string, unknown>, locs: LocationMap, arg: string,
 
 /** A path segment or key that could reach a prototype (forbidden-keys.ts). */
 function refused(location: SourceLocation, message: string): SpecProblem {
-  return { code: 'forbidden-key', message, location, hint: '`__proto__`, `constructor` and `prototype` are never keys of a pipeline' };
+  return {
+    code: 'forbidden-key',
+    message,
+    location,
+    hint: '`__proto__`, `constructor` and `prototype` are never keys of a pipeline',
+  };
 }
 
 /** A YAML scalar (`7`, `true`, `null`, `"quoted"`), or a flow list/map when written as one (`[a, b]`). */

@@ -15,8 +15,15 @@ export function stageParams<P>(kind: string, params: Record<string, unknown>, po
   const inputs = Object.keys(kindInfo(kind).inputs);
   // Input ports are strings in a pipeline; any stage name satisfies the schema here.
   const given = inputs.filter((p) => kindInfo(kind).inputs[p].required || ports.includes(p));
-  const value: Record<string, unknown> = { kind, ...Object.fromEntries(given.map((p) => [p, 'upstream'])), ...structuredClone(params) };
-  if (!validate(value)) throw new Error(`${kind} params ${JSON.stringify(params)}: ${validate.errors!.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
+  const value: Record<string, unknown> = {
+    kind,
+    ...Object.fromEntries(given.map((p) => [p, 'upstream'])),
+    ...structuredClone(params),
+  };
+  if (!validate(value))
+    throw new Error(
+      `${kind} params ${JSON.stringify(params)}: ${validate.errors!.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`,
+    );
   delete value.kind;
   for (const port of inputs) if (!(port in params)) delete value[port];
   return value as P;

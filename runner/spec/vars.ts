@@ -30,7 +30,12 @@ export function substituteVars(config: Located & { value: Record<string, unknown
   const valueOf = (name: string, pointer: string): { value: unknown } | undefined => {
     if (!Object.hasOwn(vars, name)) {
       const defined = names.length > 0 ? `defined: ${names.join(', ')}` : 'no `vars:` are defined';
-      problems.push({ code: 'bad-var', message: `unknown variable \`${name}\` in \`\${vars.${name}}\``, location: locate(config.locs, pointer), hint: joinHints(didYouMean(name, names), defined) });
+      problems.push({
+        code: 'bad-var',
+        message: `unknown variable \`${name}\` in \`\${vars.${name}}\``,
+        location: locate(config.locs, pointer),
+        hint: joinHints(didYouMean(name, names), defined),
+      });
       return undefined;
     }
     if (state.get(name) === 'active') {
@@ -80,7 +85,13 @@ export function substituteVars(config: Located & { value: Record<string, unknown
   const describeCycle = (cycle: string[], pointer: string): SpecProblem => {
     const location = locate(config.locs, pointer);
     const last = cycle[cycle.length - 1];
-    if (cycle.length === 1) return { code: 'cycle', message: `variable \`${last}\` uses itself`, location, hint: 'a variable cannot be defined by its own value' };
+    if (cycle.length === 1)
+      return {
+        code: 'cycle',
+        message: `variable \`${last}\` uses itself`,
+        location,
+        hint: 'a variable cannot be defined by its own value',
+      };
     return {
       code: 'cycle',
       message: `variable cycle: ${[...cycle, cycle[0]].join(' -> ')}`,

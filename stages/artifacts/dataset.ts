@@ -54,7 +54,8 @@ export async function writeDataset(dir: string, data: Dataset): Promise<void> {
 
 export async function readDataset(dir: string): Promise<Dataset> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as DatasetMeta;
-  if (meta.format !== 'tfpipe-dataset/1') throw new Error(`${dir}: not a tfpipe dataset (format ${String(meta.format)})`);
+  if (meta.format !== 'tfpipe-dataset/1')
+    throw new Error(`${dir}: not a tfpipe dataset (format ${String(meta.format)})`);
   const blob = await readFile(join(dir, 'text.bin'));
   const offsets = await readTyped(join(dir, 'text.u32'), Uint32Array);
   const decoder = new TextDecoder();

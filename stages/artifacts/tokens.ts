@@ -15,7 +15,6 @@ import type { ArtifactRef } from '../stage.ts';
 import { readTyped, writeTyped } from './typed-file.ts';
 import { IGNORE_INDEX } from '../../models/gpt2/batch.ts';
 
-
 export type TokenMode = 'word' | 'bpe';
 /** pad: one source row per row, truncated and padded to width; pack: all rows concatenated, cut into blocks. */
 export type TokenLayout = 'pad' | 'pack';
@@ -85,7 +84,8 @@ export async function readTokens(dir: string): Promise<Tokens> {
   if (meta.format === 'tfpipe-token-splits/1') {
     throw new Error(`${dir}: holds token splits (${meta.parts.join(', ')}); read a part with readTokenParts`);
   }
-  if (meta.format !== 'tfpipe-tokens/1') throw new Error(`${dir}: not a tfpipe tokens artifact (format ${String((meta as { format: unknown }).format)})`);
+  if (meta.format !== 'tfpipe-tokens/1')
+    throw new Error(`${dir}: not a tfpipe tokens artifact (format ${String((meta as { format: unknown }).format)})`);
   const tokens: Tokens = {
     mode: meta.mode,
     layout: meta.layout,
@@ -130,7 +130,8 @@ function checkShapes(dir: string, t: Tokens): void {
   const problems = [
     t.ids.length !== cells && `ids has ${t.ids.length} entries, expected rows × width = ${cells}`,
     t.lengths.length !== t.rows && `lengths has ${t.lengths.length} entries, expected ${t.rows}`,
-    (t.labels?.length ?? 0) !== labelSize && `labels (${t.labelKind}) has ${t.labels?.length ?? 0} entries, expected ${labelSize}`,
+    (t.labels?.length ?? 0) !== labelSize &&
+      `labels (${t.labelKind}) has ${t.labels?.length ?? 0} entries, expected ${labelSize}`,
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new Error(`${dir}: ${problems.join('; ')}`);
 }
@@ -139,13 +140,20 @@ function checkShapes(dir: string, t: Tokens): void {
  * The tokens an evaluation reads: `part` of a splits-shaped tokens input, or the single part given (its output
  * name, e.g. `tokenize.test`, says which part it is; otherwise `part` names the figures).
  */
-export async function readEvaluationPart(stageId: string, part: SplitPart, data: ArtifactRef | undefined): Promise<{ tokens: Tokens; part: SplitPart }> {
+export async function readEvaluationPart(
+  stageId: string,
+  part: SplitPart,
+  data: ArtifactRef | undefined,
+): Promise<{ tokens: Tokens; part: SplitPart }> {
   if (!data) throw new Error(`stage ${stageId}: no \`data\` input; name a tokenize stage (e.g. tokenize.test)`);
   const parts = await listTokenParts(data.dir);
   if (parts === null) {
     const named = (SPLIT_PARTS as readonly string[]).includes(data.output) ? (data.output as SplitPart) : part;
     return { tokens: await readTokens(data.dir), part: named };
   }
-  if (!parts.includes(part)) throw new Error(`stage ${stageId}: input ${data.stage}.${data.output} has no ${part} part (it has ${parts.join(', ') || 'none'}); set \`part\``);
+  if (!parts.includes(part))
+    throw new Error(
+      `stage ${stageId}: input ${data.stage}.${data.output} has no ${part} part (it has ${parts.join(', ') || 'none'}); set \`part\``,
+    );
   return { tokens: await readTokens(join(data.dir, part)), part };
 }

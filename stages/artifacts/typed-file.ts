@@ -3,7 +3,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
 export type TypedArray = Int32Array | Uint32Array | Float32Array | Uint8Array;
-type TypedCtor<T extends TypedArray> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
+type TypedCtor<T extends TypedArray> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  BYTES_PER_ELEMENT: number;
+};
 
 export async function writeTyped(path: string, array: TypedArray): Promise<void> {
   await writeFile(path, new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
@@ -12,7 +15,9 @@ export async function writeTyped(path: string, array: TypedArray): Promise<void>
 export async function readTyped<T extends TypedArray>(path: string, ctor: TypedCtor<T>): Promise<T> {
   const bytes = await readFile(path);
   if (bytes.byteLength % ctor.BYTES_PER_ELEMENT !== 0) {
-    throw new Error(`${path}: ${bytes.byteLength} bytes is not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`);
+    throw new Error(
+      `${path}: ${bytes.byteLength} bytes is not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`,
+    );
   }
   // Copy into a fresh, aligned ArrayBuffer: Buffer pooling may give an unaligned offset.
   const copy = new ArrayBuffer(bytes.byteLength);

@@ -64,7 +64,9 @@ export async function readVocab(dir: string): Promise<Vocab> {
   if (json.format !== 'tfpipe-vocab/1') throw new Error(`${dir}: not a tfpipe vocab (format ${String(json.format)})`);
   const counts = await readTyped(join(dir, 'counts.u32'), Uint32Array);
   if (json.tokens.length !== json.size || counts.length !== json.size) {
-    throw new Error(`${dir}: vocab.json says ${json.size} tokens, holds ${json.tokens.length}, counts.u32 has ${counts.length}`);
+    throw new Error(
+      `${dir}: vocab.json says ${json.size} tokens, holds ${json.tokens.length}, counts.u32 has ${counts.length}`,
+    );
   }
   return {
     tokens: json.tokens,

@@ -74,13 +74,30 @@ export async function readWordTokenizer(dir: string): Promise<WordTokenizer> {
   const json = (await readJson(path)) as Partial<TokenizerJson>;
   if (json.format !== FORMAT) throw new Error(`${path}: not a tfpipe word tokenizer (format ${String(json.format)})`);
   const tokens = await readJson(join(dir, VOCAB_LIST_FILE));
-  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) throw new Error(`${join(dir, VOCAB_LIST_FILE)}: expected a list of tokens`);
-  const normalization: WordNormalization = { lowercase: json.lowercase === true, stripPunctuation: json.strip_punctuation === true, stopwords: json.stopword_list ?? 'none' };
-  const vocab: WordVocab = { tokens, padToken: String(json.pad_token), padIndex: Number(json.pad_index), unkToken: String(json.unk_token), unkIndex: Number(json.unk_index), normalization };
-  for (const [key, id] of [['pad_index', vocab.padIndex], ['unk_index', vocab.unkIndex]] as const) {
-    if (!Number.isInteger(id) || id < 0 || id >= tokens.length) throw new Error(`${path}: ${key} ${id} is not an id of the ${tokens.length}-token vocab`);
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string'))
+    throw new Error(`${join(dir, VOCAB_LIST_FILE)}: expected a list of tokens`);
+  const normalization: WordNormalization = {
+    lowercase: json.lowercase === true,
+    stripPunctuation: json.strip_punctuation === true,
+    stopwords: json.stopword_list ?? 'none',
+  };
+  const vocab: WordVocab = {
+    tokens,
+    padToken: String(json.pad_token),
+    padIndex: Number(json.pad_index),
+    unkToken: String(json.unk_token),
+    unkIndex: Number(json.unk_index),
+    normalization,
+  };
+  for (const [key, id] of [
+    ['pad_index', vocab.padIndex],
+    ['unk_index', vocab.unkIndex],
+  ] as const) {
+    if (!Number.isInteger(id) || id < 0 || id >= tokens.length)
+      throw new Error(`${path}: ${key} ${id} is not an id of the ${tokens.length}-token vocab`);
   }
-  if (!Number.isInteger(json.max_length) || json.max_length! < 1) throw new Error(`${path}: max_length must be a whole number >= 1`);
+  if (!Number.isInteger(json.max_length) || json.max_length! < 1)
+    throw new Error(`${path}: max_length must be a whole number >= 1`);
   return { vocab, stopwords: new Set(json.stopwords ?? []), maxLength: json.max_length! };
 }
 

@@ -29,8 +29,13 @@ export function classFigures(matrix: number[][], k: number): { precision: number
   return { precision, recall, f1 };
 }
 
-export function classificationFigures(actual: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ClassificationFigures {
-  if (actual.length !== predicted.length) throw new Error(`${actual.length} labels but ${predicted.length} predictions`);
+export function classificationFigures(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): ClassificationFigures {
+  if (actual.length !== predicted.length)
+    throw new Error(`${actual.length} labels but ${predicted.length} predictions`);
   const confusion = confusionMatrix(actual, predicted, classes);
   const correct = confusion.reduce((s, row, k) => s + row[k], 0);
   const accuracy = actual.length === 0 ? 0 : correct / actual.length;
@@ -39,7 +44,6 @@ export function classificationFigures(actual: ArrayLike<number>, predicted: Arra
   const mean = (key: 'precision' | 'recall' | 'f1') => per.reduce((s, f) => s + f[key], 0) / classes;
   return { accuracy, precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), confusion };
 }
-
 
 /** Class of row i of logits [B, O]: the first largest logit (torch.argmax), or logit > 0 for one output. */
 export function predictedClass(logits: ArrayLike<number>, i: number, outputDim: number): number {
@@ -79,7 +83,10 @@ export function classProbabilities(logits: Float32Array, outputDim: number): Flo
 }
 
 /** Each row's predicted class (the first largest logit; one logit: > 0) and that class's probability. */
-export function predictionsFromLogits(logits: Float32Array, outputDim: number): { predicted: Int32Array; probability: Float32Array } {
+export function predictionsFromLogits(
+  logits: Float32Array,
+  outputDim: number,
+): { predicted: Int32Array; probability: Float32Array } {
   const rows = outputDim === 0 ? 0 : logits.length / outputDim;
   const C = classCount(outputDim);
   const probabilities = classProbabilities(logits, outputDim);

@@ -51,9 +51,15 @@ export interface PredictOptions {
  * Inference over every row of `tokens`, in batches of rows of similar length (longest first: fewer LSTM steps per
  * batch than in row order), yielding to the event loop between batches so an abort is seen.
  */
-export async function predictClassifier(model: LstmClassifier, tokens: Tokens, options: PredictOptions): Promise<ClassifierPredictions> {
+export async function predictClassifier(
+  model: LstmClassifier,
+  tokens: Tokens,
+  options: PredictOptions,
+): Promise<ClassifierPredictions> {
   const O = model.config.outputDim;
-  const order = Int32Array.from({ length: tokens.rows }, (_, i) => i).sort((a, b) => tokens.lengths[b] - tokens.lengths[a] || a - b);
+  const order = Int32Array.from({ length: tokens.rows }, (_, i) => i).sort(
+    (a, b) => tokens.lengths[b] - tokens.lengths[a] || a - b,
+  );
   const logits = new Float32Array(tokens.rows * O);
   let lossSum = 0;
   let correct = 0;

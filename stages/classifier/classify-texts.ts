@@ -14,15 +14,23 @@ export interface TextClasses {
   rows: ClassPrediction[];
 }
 
-export async function classifyTexts(modelDir: string, texts: readonly string[], options: PredictOptions): Promise<TextClasses> {
+export async function classifyTexts(
+  modelDir: string,
+  texts: readonly string[],
+  options: PredictOptions,
+): Promise<TextClasses> {
   if (!existsSync(join(modelDir, TOKENIZER_FILE))) {
-    throw new Error(`${modelDir}: this model was trained before tfpipe kept the tokenizer with the model (no ${TOKENIZER_FILE}); run its train stage again`);
+    throw new Error(
+      `${modelDir}: this model was trained before tfpipe kept the tokenizer with the model (no ${TOKENIZER_FILE}); run its train stage again`,
+    );
   }
   const tokenizer = await readWordTokenizer(modelDir);
   const { model, labelNames } = await readLstmModel(modelDir);
   try {
     if (tokenizer.vocab.tokens.length !== model.config.vocabSize) {
-      throw new Error(`${modelDir}: the tokenizer's vocab has ${tokenizer.vocab.tokens.length} tokens, the model's embedding ${model.config.vocabSize}`);
+      throw new Error(
+        `${modelDir}: the tokenizer's vocab has ${tokenizer.vocab.tokens.length} tokens, the model's embedding ${model.config.vocabSize}`,
+      );
     }
     const tokens = encodeTexts(tokenizer, texts);
     const { logits } = await predictClassifier(model, tokens, options);

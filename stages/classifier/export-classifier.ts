@@ -17,13 +17,20 @@ const COPIED = [MODEL_WEIGHTS_FILE, MODEL_CONFIG_FILE, VOCAB_LIST_FILE, TOKENIZE
 /** Writes the export into `outDir` (an empty folder); returns the file names written. */
 export async function exportClassifier(modelDir: string, outDir: string, source: ExportSource): Promise<string[]> {
   for (const name of COPIED) await copyFile(join(modelDir, name), join(outDir, name));
-  const config = JSON.parse(await readFile(join(modelDir, MODEL_CONFIG_FILE), 'utf8')) as { lstm: Record<string, unknown>; label_names: string[] };
+  const config = JSON.parse(await readFile(join(modelDir, MODEL_CONFIG_FILE), 'utf8')) as {
+    lstm: Record<string, unknown>;
+    label_names: string[];
+  };
   const tokenizer = JSON.parse(await readFile(join(modelDir, TOKENIZER_FILE), 'utf8')) as Record<string, unknown>;
   await writeFile(join(outDir, 'README.md'), classifierReadme(config, tokenizer, source));
   return [...COPIED, 'README.md'];
 }
 
-function classifierReadme(config: { lstm: Record<string, unknown>; label_names: string[] }, tokenizer: Record<string, unknown>, source: ExportSource): string {
+function classifierReadme(
+  config: { lstm: Record<string, unknown>; label_names: string[] },
+  tokenizer: Record<string, unknown>,
+  source: ExportSource,
+): string {
   const l = config.lstm;
   return `# LSTM sentiment classifier (exported by tfpipe)
 

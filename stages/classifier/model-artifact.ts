@@ -38,7 +38,12 @@ interface LstmModelConfig extends ModelConfigHeader {
   pad_index: number;
 }
 
-export async function writeLstmModel(dir: string, model: LstmClassifier, labelNames: readonly string[], tokenizer: WordTokenizer): Promise<void> {
+export async function writeLstmModel(
+  dir: string,
+  model: LstmClassifier,
+  labelNames: readonly string[],
+  tokenizer: WordTokenizer,
+): Promise<void> {
   const c = model.config;
   const config: LstmModelConfig = {
     format: 'tfpipe-model/1',
@@ -66,7 +71,8 @@ export async function writeLstmModel(dir: string, model: LstmClassifier, labelNa
 export async function readLstmModel(dir: string): Promise<{ model: LstmClassifier; labelNames: string[] }> {
   const path = join(dir, MODEL_CONFIG_FILE);
   const json = JSON.parse(await readFile(path, 'utf8')) as LstmModelConfig;
-  if (json.model_type !== LSTM_CLASSIFIER) throw new Error(`${path}: model_type ${json.model_type}, expected ${LSTM_CLASSIFIER}`);
+  if (json.model_type !== LSTM_CLASSIFIER)
+    throw new Error(`${path}: model_type ${json.model_type}, expected ${LSTM_CLASSIFIER}`);
   const l = json.lstm;
   const config: LstmConfig = {
     vocabSize: l.vocab_size,
@@ -78,7 +84,10 @@ export async function readLstmModel(dir: string): Promise<{ model: LstmClassifie
     dropout: l.dropout,
     padIndex: l.pad_index,
   };
-  const model = await loadLstmSafetensors(join(dir, MODEL_WEIGHTS_FILE), { padIndex: config.padIndex, dropout: config.dropout });
+  const model = await loadLstmSafetensors(join(dir, MODEL_WEIGHTS_FILE), {
+    padIndex: config.padIndex,
+    dropout: config.dropout,
+  });
   const differs = (Object.keys(config) as (keyof LstmConfig)[]).filter((k) => model.config[k] !== config[k]);
   if (differs.length > 0) {
     disposeLstm(model);

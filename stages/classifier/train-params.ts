@@ -30,7 +30,14 @@ type OptimizerParams =
 export type TrainParams = CommonTrainParams & OptimizerParams;
 
 export interface TrainSettings {
-  model: { embeddingDim: number; hiddenDim: number; nLayers: number; bidirectional: boolean; dropout: number; outputDim: number | null };
+  model: {
+    embeddingDim: number;
+    hiddenDim: number;
+    nLayers: number;
+    bidirectional: boolean;
+    dropout: number;
+    outputDim: number | null;
+  };
   optimizer: OptimizerOptions;
   batchSize: number;
   epochs: number;
@@ -47,11 +54,13 @@ export function resolveTrainParams(stageId: string, params: TrainParams, pipelin
   const { lr, weight_decay: weightDecay } = params;
   let optimizer: OptimizerOptions;
   if (params.optimizer === 'sgd') {
-    if (params.betas !== undefined || params.eps !== undefined) throw new Error(`${where}: betas and eps are for adam and adamw, not sgd`);
+    if (params.betas !== undefined || params.eps !== undefined)
+      throw new Error(`${where}: betas and eps are for adam and adamw, not sgd`);
     optimizer = { name: 'sgd', lr, momentum: params.momentum, nesterov: params.nesterov, weightDecay };
   } else {
     const name = params.optimizer;
-    if (params.momentum !== undefined || params.nesterov !== undefined) throw new Error(`${where}: momentum and nesterov are for sgd, not ${name}`);
+    if (params.momentum !== undefined || params.nesterov !== undefined)
+      throw new Error(`${where}: momentum and nesterov are for sgd, not ${name}`);
     optimizer = { name, lr, betas: params.betas, eps: params.eps, weightDecay };
   }
   return {
@@ -77,13 +86,20 @@ export function resolveTrainParams(stageId: string, params: TrainParams, pipelin
 /** The output size for `labels` label names: as given (checked), else one logit per label. */
 export function resolveOutputDim(stageId: string, outputDim: number | null, labelNames: readonly string[]): number {
   const classes = labelNames.length;
-  if (classes < 2) throw new Error(`stage ${stageId}: a classifier needs at least 2 labels; the data has ${classes} (${labelNames.join(', ') || 'none'})`);
+  if (classes < 2)
+    throw new Error(
+      `stage ${stageId}: a classifier needs at least 2 labels; the data has ${classes} (${labelNames.join(', ') || 'none'})`,
+    );
   if (outputDim === null) return classes;
   if (outputDim === 1 && classes !== 2) {
-    throw new Error(`stage ${stageId}: output_dim 1 (one logit, BCE-with-logits) needs 2 labels; the data has ${classes} (${labelNames.join(', ')})`);
+    throw new Error(
+      `stage ${stageId}: output_dim 1 (one logit, BCE-with-logits) needs 2 labels; the data has ${classes} (${labelNames.join(', ')})`,
+    );
   }
   if (outputDim !== 1 && outputDim < classes) {
-    throw new Error(`stage ${stageId}: output_dim ${outputDim} is fewer than the data's ${classes} labels (${labelNames.join(', ')}); use 1 (binary) or ≥ ${classes}`);
+    throw new Error(
+      `stage ${stageId}: output_dim ${outputDim} is fewer than the data's ${classes} labels (${labelNames.join(', ')}); use 1 (binary) or ≥ ${classes}`,
+    );
   }
   return outputDim;
 }

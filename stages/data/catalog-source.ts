@@ -5,7 +5,14 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { FileDependency, ProgressReporter } from '../stage.ts';
-import { remoteUrl, type Catalog, type CatalogEntry, type CatalogName, type CatalogPart, type SourceFormat } from './catalog.ts';
+import {
+  remoteUrl,
+  type Catalog,
+  type CatalogEntry,
+  type CatalogName,
+  type CatalogPart,
+  type SourceFormat,
+} from './catalog.ts';
 import { canonicalSha256 } from './canonical-text.ts';
 import { downloadFile } from './download.ts';
 import { readImdbArchive } from './imdb-archive.ts';
@@ -38,12 +45,19 @@ export interface ReadContext extends SourceEnv {
   log: { info(message: string): void; warn(message: string): void };
 }
 
-export function locateCatalogPart(catalog: Catalog, name: CatalogName, partName: string | undefined, where: SourceEnv): CatalogLocation {
+export function locateCatalogPart(
+  catalog: Catalog,
+  name: CatalogName,
+  partName: string | undefined,
+  where: SourceEnv,
+): CatalogLocation {
   const entry = catalog[name];
-  if (!entry) throw new DataError(`load: unknown dataset "${name}"; the catalog has ${Object.keys(catalog).join(', ')}`);
+  if (!entry)
+    throw new DataError(`load: unknown dataset "${name}"; the catalog has ${Object.keys(catalog).join(', ')}`);
   const chosen = partName ?? entry.defaultPart;
   const parts = Object.keys(entry.parts);
-  if (chosen === undefined) throw new DataError(`load: ${name} has parts ${parts.join(', ')}; choose one with \`part\``);
+  if (chosen === undefined)
+    throw new DataError(`load: ${name} has parts ${parts.join(', ')}; choose one with \`part\``);
   const part = entry.parts[chosen];
   if (!part) throw new DataError(`load: ${name} has no part "${chosen}"; it has ${parts.join(', ')}`);
   const dataRoot = where.env.TFPIPE_DATA;
@@ -56,7 +70,12 @@ export function locateCatalogPart(catalog: Catalog, name: CatalogName, partName:
     part,
     localPath: found ? candidate : null,
     downloadPath: join(where.cacheRoot, 'downloads', name, part.remote.cacheName),
-    localMiss: root === null || found ? null : existsSync(root) ? `TFPIPE_DATA=${dataRoot} has no ${part.local.path}` : `TFPIPE_DATA=${dataRoot} does not exist`,
+    localMiss:
+      root === null || found
+        ? null
+        : existsSync(root)
+          ? `TFPIPE_DATA=${dataRoot} has no ${part.local.path}`
+          : `TFPIPE_DATA=${dataRoot} does not exist`,
   };
 }
 
@@ -71,7 +90,10 @@ export function catalogFileDependency(location: CatalogLocation): FileDependency
 }
 
 /** All rows of the part's file (before the part's row range is applied), checked against the pinned hashes. */
-export async function readCatalogRows(location: CatalogLocation, ctx: ReadContext): Promise<{ rows: RawRows; display: string }> {
+export async function readCatalogRows(
+  location: CatalogLocation,
+  ctx: ReadContext,
+): Promise<{ rows: RawRows; display: string }> {
   const { entry, part } = location;
   let rows: RawRows;
   let display: string;
@@ -85,7 +107,9 @@ export async function readCatalogRows(location: CatalogLocation, ctx: ReadContex
     });
     rows = outcome.rows;
     if (part.local.sha256 && outcome.sha256 !== part.local.sha256) {
-      throw new DataError(`${display}: sha256 is ${outcome.sha256}, expected ${part.local.sha256}; this is not the catalog's ${entry.name} file`);
+      throw new DataError(
+        `${display}: sha256 is ${outcome.sha256}, expected ${part.local.sha256}; this is not the catalog's ${entry.name} file`,
+      );
     }
     checkContent = !part.local.sha256;
   } else {
@@ -106,9 +130,14 @@ export async function readCatalogRows(location: CatalogLocation, ctx: ReadContex
     }).catch((error: Error) => {
       if (ctx.signal.aborted) throw error;
       const local = location.localMiss ?? 'TFPIPE_DATA is not set';
-      throw new DataError(`${error.message}; ${local}: point it at a folder holding ${part.local.path} to read ${entry.name} without a download`);
+      throw new DataError(
+        `${error.message}; ${local}: point it at a folder holding ${part.local.path} to read ${entry.name} without a download`,
+      );
     });
-    if (outcome.fetched) ctx.log.info(`downloaded ${url} (${formatNumber(outcome.bytes)} bytes${outcome.resumedFrom ? `, resumed at ${formatNumber(outcome.resumedFrom)}` : ''})`);
+    if (outcome.fetched)
+      ctx.log.info(
+        `downloaded ${url} (${formatNumber(outcome.bytes)} bytes${outcome.resumedFrom ? `, resumed at ${formatNumber(outcome.resumedFrom)}` : ''})`,
+      );
     ctx.progress.status(`read ${entry.name}`);
     rows = (await readSource(part.remote.format, location.downloadPath, entry, display, { signal: ctx.signal })).rows;
     checkContent = true;
@@ -117,13 +146,21 @@ export async function readCatalogRows(location: CatalogLocation, ctx: ReadContex
   if (checkContent) {
     const actual = canonicalSha256(entry.canonicalForm, rows, entry.columns);
     if (actual !== part.contentSha256) {
-      throw new DataError(`${display}: its rows, written back as ${entry.canonicalForm} text, have sha256 ${actual}, expected ${part.contentSha256}; the source differs from the published ${entry.name}`);
+      throw new DataError(
+        `${display}: its rows, written back as ${entry.canonicalForm} text, have sha256 ${actual}, expected ${part.contentSha256}; the source differs from the published ${entry.name}`,
+      );
     }
   }
   return { rows, display };
 }
 
-async function readSource(format: SourceFormat, path: string, entry: CatalogEntry, display: string, options: ReadOptions): Promise<{ rows: RawRows; sha256: string }> {
+async function readSource(
+  format: SourceFormat,
+  path: string,
+  entry: CatalogEntry,
+  display: string,
+  options: ReadOptions,
+): Promise<{ rows: RawRows; sha256: string }> {
   switch (format) {
     case 'imdb-csv': {
       const { result, sha256 } = await (await import('./csv.ts')).readCsvRows(path, entry.columns, display, options);
@@ -135,9 +172,15 @@ async function readSource(format: SourceFormat, path: string, entry: CatalogEntr
     }
     case 'wikitext-raw': {
       const { result, sha256 } = await readDecodedBuffer(path, options);
-      return { rows: { texts: wikitextRows(result.toString('utf8')), labels: null, where: (row) => `${display}:${row + 1}` }, sha256 };
+      return {
+        rows: { texts: wikitextRows(result.toString('utf8')), labels: null, where: (row) => `${display}:${row + 1}` },
+        sha256,
+      };
     }
     case 'wikitext-parquet':
-      return { rows: await (await import('./parquet.ts')).readParquetRows(path, { text: 'text' }, display), sha256: '' };
+      return {
+        rows: await (await import('./parquet.ts')).readParquetRows(path, { text: 'text' }, display),
+        sha256: '',
+      };
   }
 }

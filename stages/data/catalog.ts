@@ -107,10 +107,18 @@ export const CATALOG: Catalog = {
     name: 'wikitext-2-raw-v1',
     parts: {
       train: wikitextPart('train', 'train', '6707892fa3788b5ab9ed78ab5ff37d9fe825f6011a2ad4fcd6a6d467f0e7da57'),
-      validation: wikitextPart('valid', 'validation', '4cd0f6876d07a413aa911261ff6d363c72d757d47f0fdd6015702014c89cb9c7'),
+      validation: wikitextPart(
+        'valid',
+        'validation',
+        '4cd0f6876d07a413aa911261ff6d363c72d757d47f0fdd6015702014c89cb9c7',
+      ),
       test: {
         ...wikitextPart('test', 'test', '173c87a53759e0201f33e0ccf978e510c2042d7f2cb78229d9a50d79b9e7dd08'),
-        local: { path: 'wikitext-2-raw-v1/test.txt.gz', sha256: 'aeb24039f80f70564e93f5f33f4479ba608581d060818ea7f3efe008b7043f6d', format: 'wikitext-raw' },
+        local: {
+          path: 'wikitext-2-raw-v1/test.txt.gz',
+          sha256: 'aeb24039f80f70564e93f5f33f4479ba608581d060818ea7f3efe008b7043f6d',
+          format: 'wikitext-raw',
+        },
       },
     },
     columns: { text: 'text' },

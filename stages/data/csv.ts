@@ -10,11 +10,20 @@ interface ParsedRecord {
 }
 
 /** Reads the `columns` of a CSV file; `display` is the file name used in messages. */
-export async function readCsvRows(path: string, columns: ColumnMap, display: string, options: ReadOptions = {}): Promise<ReadOutcome<RawRows>> {
+export async function readCsvRows(
+  path: string,
+  columns: ColumnMap,
+  display: string,
+  options: ReadOptions = {},
+): Promise<ReadOutcome<RawRows>> {
   return readDecoded(path, (chunks) => parseCsvRows(chunks, columns, display), options);
 }
 
-export async function parseCsvRows(chunks: AsyncIterable<Buffer | string>, columns: ColumnMap, display: string): Promise<RawRows> {
+export async function parseCsvRows(
+  chunks: AsyncIterable<Buffer | string>,
+  columns: ColumnMap,
+  display: string,
+): Promise<RawRows> {
   const texts: string[] = [];
   const labels: string[] | null = columns.label === undefined ? null : [];
   const lines: number[] = [];
@@ -55,7 +64,9 @@ export async function parseCsvRows(chunks: AsyncIterable<Buffer | string>, colum
 function findColumn(header: string[], name: string, role: string, display: string): number {
   const index = header.indexOf(name);
   if (index < 0) {
-    throw new DataError(`${display}:1: no column "${name}" for the ${role}; the columns are ${header.map((h) => JSON.stringify(h)).join(', ')}`);
+    throw new DataError(
+      `${display}:1: no column "${name}" for the ${role}; the columns are ${header.map((h) => JSON.stringify(h)).join(', ')}`,
+    );
   }
   return index;
 }
@@ -65,9 +76,13 @@ function describeCsvError(error: unknown, display: string, lastGoodLine: number)
   const context = error as CsvError & { lines?: number };
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      return new DataError(`${display}:${lastGoodLine + 1}: a quoted field that starts on this row is never closed (${error.message})`);
+      return new DataError(
+        `${display}:${lastGoodLine + 1}: a quoted field that starts on this row is never closed (${error.message})`,
+      );
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-      return new DataError(`${display}:${context.lines}: malformed row: ${error.message}; a field holding a comma must be quoted`);
+      return new DataError(
+        `${display}:${context.lines}: malformed row: ${error.message}; a field holding a comma must be quoted`,
+      );
     default:
       return new DataError(`${display}:${context.lines}: malformed row: ${error.message}`);
   }

@@ -38,7 +38,8 @@ export class DownloadError extends Error {
 export async function downloadFile(request: DownloadRequest): Promise<DownloadOutcome> {
   const { url, dest, signal } = request;
   const existing = await fileSize(dest);
-  if (existing !== null) return { path: dest, bytes: existing, sha256: request.sha256 ?? '', resumedFrom: 0, fetched: false };
+  if (existing !== null)
+    return { path: dest, bytes: existing, sha256: request.sha256 ?? '', resumedFrom: 0, fetched: false };
   await mkdir(dirname(dest), { recursive: true });
   const part = `${dest}.part`;
   const resumedFrom = (await fileSize(part)) ?? 0;
@@ -52,7 +53,9 @@ export async function downloadFile(request: DownloadRequest): Promise<DownloadOu
       if (signal?.aborted) throw signal.reason;
       if (error instanceof DownloadError || attempt >= attempts) {
         if (error instanceof DownloadError) throw error;
-        throw new DownloadError(`download ${url}: ${describe(error)} (after ${attempt} attempts; ${(await fileSize(part)) ?? 0} bytes kept in ${part}, the next run resumes)`);
+        throw new DownloadError(
+          `download ${url}: ${describe(error)} (after ${attempt} attempts; ${(await fileSize(part)) ?? 0} bytes kept in ${part}, the next run resumes)`,
+        );
       }
     }
   }
@@ -61,7 +64,9 @@ export async function downloadFile(request: DownloadRequest): Promise<DownloadOu
   });
   if (request.sha256 && sha256 !== request.sha256) {
     await rm(part, { force: true });
-    throw new DownloadError(`download ${url}: sha256 is ${sha256}, expected ${request.sha256}; the partial file was removed (a mirror serving other bytes, or a corrupt transfer)`);
+    throw new DownloadError(
+      `download ${url}: sha256 is ${sha256}, expected ${request.sha256}; the partial file was removed (a mirror serving other bytes, or a corrupt transfer)`,
+    );
   }
   await rename(part, dest);
   return { path: dest, bytes: (await fileSize(dest)) ?? 0, sha256, resumedFrom, fetched: true };
@@ -71,7 +76,10 @@ export async function downloadFile(request: DownloadRequest): Promise<DownloadOu
 async function fetchInto(url: string, part: string, request: DownloadRequest): Promise<void> {
   let have = (await fileSize(part)) ?? 0;
   // identity: fetch would undo a Content-Encoding on the fly, and then neither the bytes nor the offsets would be the file's.
-  const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+  const headers: Record<string, string> = {
+    'accept-encoding': 'identity',
+    ...(have > 0 ? { range: `bytes=${have}-` } : {}),
+  };
   const response = await fetch(url, { headers, signal: request.signal, redirect: 'follow' });
   if (response.status === 416 && have > 0) {
     // Range Not Satisfiable: the part already holds the whole file (the check happens after).
@@ -115,9 +123,13 @@ async function fetchInto(url: string, part: string, request: DownloadRequest): P
 
 export async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), async (chunks: AsyncIterable<Buffer>) => {
-    for await (const chunk of chunks) hash.update(chunk);
-  }, { signal });
+  await pipeline(
+    createReadStream(path, { highWaterMark: 1 << 20 }),
+    async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) hash.update(chunk);
+    },
+    { signal },
+  );
   return hash.digest('hex');
 }
 

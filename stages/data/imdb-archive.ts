@@ -14,7 +14,11 @@ interface Review {
   text: string;
 }
 
-export async function readImdbArchive(path: string, display: string, options: ReadOptions = {}): Promise<ReadOutcome<RawRows>> {
+export async function readImdbArchive(
+  path: string,
+  display: string,
+  options: ReadOptions = {},
+): Promise<ReadOutcome<RawRows>> {
   return readDecoded(path, (chunks) => collectImdbRows(chunks, display), options);
 }
 
@@ -46,6 +50,7 @@ export async function collectImdbRows(chunks: AsyncIterable<Uint8Array>, display
       sources.push(`${group}/${review.id}`);
     }
   }
-  if (texts.length === 0) throw new DataError(`${display}: no aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt files in the archive`);
+  if (texts.length === 0)
+    throw new DataError(`${display}: no aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt files in the archive`);
   return { texts, labels, where: (row) => `${display} (${sources[row]})` };
 }

@@ -18,7 +18,8 @@ export function parseJsonlRows(content: string, columns: ColumnMap, display: str
       } catch (error) {
         throw new DataError(`${where}: not valid JSON (${(error as Error).message})`);
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new DataError(`${where}: expected a JSON object per line`);
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw new DataError(`${where}: expected a JSON object per line`);
       const record = value as Record<string, unknown>;
       texts.push(stringField(record, columns.text, 'text', where, false));
       if (labels) labels.push(stringField(record, columns.label!, 'label', where, true));
@@ -27,12 +28,26 @@ export function parseJsonlRows(content: string, columns: ColumnMap, display: str
   return { texts, labels, where: (row) => `${display}:${lines[row]}` };
 }
 
-function stringField(record: Record<string, unknown>, key: string, role: string, where: string, scalarOk: boolean): string {
+function stringField(
+  record: Record<string, unknown>,
+  key: string,
+  role: string,
+  where: string,
+  scalarOk: boolean,
+): string {
   if (!(key in record)) {
-    throw new DataError(`${where}: no key "${key}" for the ${role}; this line has ${Object.keys(record).map((k) => JSON.stringify(k)).join(', ') || 'no keys'}`);
+    throw new DataError(
+      `${where}: no key "${key}" for the ${role}; this line has ${
+        Object.keys(record)
+          .map((k) => JSON.stringify(k))
+          .join(', ') || 'no keys'
+      }`,
+    );
   }
   const value = record[key];
   if (typeof value === 'string') return value;
   if (scalarOk && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
-  throw new DataError(`${where}: "${key}" is ${value === null ? 'null' : typeof value}; the ${role} must be a string${scalarOk ? ', number or boolean' : ''}`);
+  throw new DataError(
+    `${where}: "${key}" is ${value === null ? 'null' : typeof value}; the ${role} must be a string${scalarOk ? ', number or boolean' : ''}`,
+  );
 }

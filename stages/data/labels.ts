@@ -14,7 +14,10 @@ export function assignLabelIds(rows: RawRows, names?: readonly string[]): LabelI
   if (!values) throw new Error('assignLabelIds: rows have no labels');
   if (!names) {
     const empty = values.indexOf('');
-    if (empty >= 0) throw new DataError(`${rows.where(empty)}: the label is empty; every row needs one (or list the allowed values in \`labels\`)`);
+    if (empty >= 0)
+      throw new DataError(
+        `${rows.where(empty)}: the label is empty; every row needs one (or list the allowed values in \`labels\`)`,
+      );
   }
   const labelNames = names ? [...names] : sortedDistinct(values);
   const ids = new Map(labelNames.map((name, id) => [name, id]));
@@ -23,7 +26,9 @@ export function assignLabelIds(rows: RawRows, names?: readonly string[]): LabelI
   for (let i = 0; i < values.length; i++) {
     const id = ids.get(values[i]);
     if (id === undefined) {
-      throw new DataError(`${rows.where(i)}: label ${JSON.stringify(values[i])} is not in labels [${labelNames.join(', ')}]`);
+      throw new DataError(
+        `${rows.where(i)}: label ${JSON.stringify(values[i])} is not in labels [${labelNames.join(', ')}]`,
+      );
     }
     labels[i] = id;
   }
@@ -44,5 +49,7 @@ function sortedDistinct(values: readonly string[]): string[] {
 export function rareLabels(counts: readonly number[]): number[] {
   const rows = counts.reduce((a, b) => a + b, 0);
   const largest = Math.max(0, ...counts);
-  return counts.flatMap((n, id) => (counts.length > 1 && (n * 100 < rows || (n < 10 && n * 10 <= largest)) ? [id] : []));
+  return counts.flatMap((n, id) =>
+    counts.length > 1 && (n * 100 < rows || (n < 10 && n * 10 <= largest)) ? [id] : [],
+  );
 }

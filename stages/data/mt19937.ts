@@ -52,7 +52,8 @@ export class MT19937 {
 /** numpy's legacy `random_interval(max)`: uniform integer in [0, max] by masking and rejection (max < 2^32). */
 export function randomInterval(rng: MT19937, max: number): number {
   if (max === 0) return 0;
-  if (max > 0xffffffff) throw new RangeError(`randomInterval: max ${max} needs 64-bit draws, which are not implemented`);
+  if (max > 0xffffffff)
+    throw new RangeError(`randomInterval: max ${max} needs 64-bit draws, which are not implemented`);
   let mask = max;
   mask |= mask >>> 1;
   mask |= mask >>> 2;

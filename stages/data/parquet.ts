@@ -15,15 +15,23 @@ export async function readParquetRows(path: string, columns: ColumnMap, display:
   }
   const names = parquetSchema(metadata).children.map((child) => child.element.name);
   const wanted = [columns.text, ...(columns.label === undefined ? [] : [columns.label])];
-  for (const [role, name] of [['text', columns.text], ['label', columns.label]] as const) {
+  for (const [role, name] of [
+    ['text', columns.text],
+    ['label', columns.label],
+  ] as const) {
     if (name !== undefined && !names.includes(name)) {
-      throw new DataError(`${display}: no column "${name}" for the ${role}; the columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+      throw new DataError(
+        `${display}: no column "${name}" for the ${role}; the columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`,
+      );
     }
   }
   const records = await parquetReadObjects({ file, metadata, columns: wanted });
   const texts = records.map((record, i) => {
     const text = record[columns.text];
-    if (typeof text !== 'string') throw new DataError(`${display}: row ${i}: "${columns.text}" is ${text === null ? 'null' : typeof text}, not a string`);
+    if (typeof text !== 'string')
+      throw new DataError(
+        `${display}: row ${i}: "${columns.text}" is ${text === null ? 'null' : typeof text}, not a string`,
+      );
     return text;
   });
   const labels = columns.label === undefined ? null : records.map((record) => String(record[columns.label!] ?? ''));

@@ -24,7 +24,11 @@ export interface ReadOutcome<T> {
 }
 
 /** Streams `path` (gunzipped when it is gzip) into `consume`; resolves when both have finished. */
-export async function readDecoded<T>(path: string, consume: (chunks: AsyncIterable<Buffer>) => Promise<T>, options: ReadOptions = {}): Promise<ReadOutcome<T>> {
+export async function readDecoded<T>(
+  path: string,
+  consume: (chunks: AsyncIterable<Buffer>) => Promise<T>,
+  options: ReadOptions = {},
+): Promise<ReadOutcome<T>> {
   // Only a regular file (or a link to one): a FIFO would block the open, /dev/zero would never end.
   const { size } = await statRegularFile(path);
   const gzip = await isGzip(path);
@@ -53,7 +57,8 @@ export async function readDecoded<T>(path: string, consume: (chunks: AsyncIterab
     // pipeline wraps the abort reason in an AbortError; the caller wants the reason itself.
     if (signal?.aborted) throw signal.reason;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_BUF_ERROR') throw new Error(`${path}: the gzip data ends early; the file is truncated (${(error as Error).message})`);
+    if (code === 'Z_BUF_ERROR')
+      throw new Error(`${path}: the gzip data ends early; the file is truncated (${(error as Error).message})`);
     if (code?.startsWith('Z_')) throw new Error(`${path}: corrupt gzip data (${(error as Error).message})`);
     throw error;
   }

@@ -16,7 +16,11 @@ export interface TrainTestIndices {
 }
 
 /** sklearn's _validate_shuffle_split: the two sizes, as whole rows, or an error naming what is wrong. */
-export function resolveShuffleSplitSizes(n: number, testSize?: SplitSize, trainSize?: SplitSize): { nTrain: number; nTest: number } {
+export function resolveShuffleSplitSizes(
+  n: number,
+  testSize?: SplitSize,
+  trainSize?: SplitSize,
+): { nTrain: number; nTest: number } {
   if (testSize === undefined && trainSize === undefined) testSize = 0.25; // sklearn's default_test_size
   const rows = (size: number, name: string, round: (x: number) => number): number => {
     if (size > 0 && size < 1) return round(size * n);
@@ -30,13 +34,17 @@ export function resolveShuffleSplitSizes(n: number, testSize?: SplitSize, trainS
   let nTrain = trainSize === undefined ? undefined : rows(trainSize, 'train_size', Math.floor);
   if (nTrain === undefined) nTrain = n - nTest!;
   if (nTest === undefined) nTest = n - nTrain;
-  if (nTrain + nTest > n) throw new Error(`train_size + test_size = ${nTrain + nTest} rows, more than the ${n} there are`);
+  if (nTrain + nTest > n)
+    throw new Error(`train_size + test_size = ${nTrain + nTest} rows, more than the ${n} there are`);
   if (nTrain === 0) throw new Error(`with n_samples=${n} and test_size=${testSize}, the train set would be empty`);
   return { nTrain, nTest };
 }
 
 /** `train_test_split(arange(n), test_size, train_size, random_state=seed)` as index arrays. */
-export function trainTestSplitIndices(n: number, options: { testSize?: SplitSize; trainSize?: SplitSize; seed: number }): TrainTestIndices {
+export function trainTestSplitIndices(
+  n: number,
+  options: { testSize?: SplitSize; trainSize?: SplitSize; seed: number },
+): TrainTestIndices {
   const { nTrain, nTest } = resolveShuffleSplitSizes(n, options.testSize, options.trainSize);
   const perm = permutation(new MT19937(options.seed), n);
   return { test: perm.slice(0, nTest), train: perm.slice(nTest, nTest + nTrain) };

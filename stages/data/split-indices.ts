@@ -64,7 +64,9 @@ function partSizes(n: number, spec: SplitSpec): { nTrain: number; nValid: number
   const nValid = sizeToRows(spec.valid, n, 'valid', Math.ceil);
   const nTrain = spec.train === undefined ? n - nTest - nValid : sizeToRows(spec.train, n, 'train', Math.floor);
   if (nTrain + nValid + nTest > n || nTrain < 0) {
-    throw new Error(`split: train ${nTrain} + valid ${nValid} + test ${nTest} rows is more than the ${n} rows there are`);
+    throw new Error(
+      `split: train ${nTrain} + valid ${nValid} + test ${nTest} rows is more than the ${n} rows there are`,
+    );
   }
   return { nTrain, nValid, nTest };
 }
@@ -80,7 +82,8 @@ function splitRandom(n: number, labels: Int32Array | null, spec: SplitSpec): Spl
 }
 
 function splitOrdered(n: number, spec: SplitSpec): SplitIndices {
-  if (spec.stratify) throw new Error('split: stratify needs a shuffle; use method random (or sklearn without stratify)');
+  if (spec.stratify)
+    throw new Error('split: stratify needs a shuffle; use method random (or sklearn without stratify)');
   const { nTrain, nValid, nTest } = partSizes(n, spec);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   return cut(order, [nTrain, nValid, nTest], ['train', 'valid', 'test']);
@@ -88,17 +91,24 @@ function splitOrdered(n: number, spec: SplitSpec): SplitIndices {
 
 function splitLikeSklearn(n: number, spec: SplitSpec): SplitIndices {
   if (spec.stratify) {
-    throw new Error('split: stratify is not supported with method sklearn (StratifiedShuffleSplit is not reproduced); use method random with stratify');
+    throw new Error(
+      'split: stratify is not supported with method sklearn (StratifiedShuffleSplit is not reproduced); use method random with stratify',
+    );
   }
   const hasTest = spec.test !== undefined && spec.test > 0;
   const hasValid = spec.valid !== undefined && spec.valid > 0;
-  if (!hasTest && !hasValid) throw new Error('split: method sklearn needs test or valid (the test_size of a train_test_split call)');
+  if (!hasTest && !hasValid)
+    throw new Error('split: method sklearn needs test or valid (the test_size of a train_test_split call)');
   let rest: Int32Array = Int32Array.from({ length: n }, (_, i) => i);
   let test: Int32Array = EMPTY;
   let valid: Int32Array = EMPTY;
   if (hasTest) {
     // train_size belongs to the last call: here only when no valid call follows.
-    const first = trainTestSplitIndices(n, { testSize: spec.test, trainSize: hasValid ? undefined : spec.train, seed: spec.seed });
+    const first = trainTestSplitIndices(n, {
+      testSize: spec.test,
+      trainSize: hasValid ? undefined : spec.train,
+      seed: spec.seed,
+    });
     test = first.test;
     rest = first.train;
   }

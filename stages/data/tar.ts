@@ -17,7 +17,11 @@ const BLOCK = 512;
  * Walks the tar stream `chunks` (already gunzipped). For each regular file, `want(entry)` says whether to read
  * it; wanted files are handed to `onFile` whole. Other entries are skipped without copying.
  */
-export async function walkTar(chunks: AsyncIterable<Uint8Array>, want: (entry: TarEntry) => boolean, onFile: (entry: TarEntry, data: Buffer) => void): Promise<void> {
+export async function walkTar(
+  chunks: AsyncIterable<Uint8Array>,
+  want: (entry: TarEntry) => boolean,
+  onFile: (entry: TarEntry, data: Buffer) => void,
+): Promise<void> {
   const reader = new TarReader(want, onFile);
   for await (const chunk of chunks) reader.push(chunk);
   reader.finish();
@@ -69,7 +73,8 @@ class TarReader {
   }
 
   finish(): void {
-    if (this.remaining > 0 || this.padding > 0 || this.headerFill > 0) throw new Error(`tar archive is truncated (${this.offset} bytes)`);
+    if (this.remaining > 0 || this.padding > 0 || this.headerFill > 0)
+      throw new Error(`tar archive is truncated (${this.offset} bytes)`);
   }
 
   private readHeader(): void {
@@ -119,7 +124,10 @@ function cString(bytes: Uint8Array): string {
 }
 
 function parseOctal(bytes: Uint8Array): number {
-  const text = Buffer.from(bytes).toString('latin1').replace(/[\0 ]+$/g, '').trim();
+  const text = Buffer.from(bytes)
+    .toString('latin1')
+    .replace(/[\0 ]+$/g, '')
+    .trim();
   return text === '' ? 0 : parseInt(text, 8);
 }
 

@@ -12,16 +12,27 @@ export interface TextContinuations {
   rows: Continuation[];
 }
 
-export async function continueTexts(ctx: StageContext, model: ArtifactRef, texts: readonly string[], options: { maxNewTokens: number }): Promise<TextContinuations> {
+export async function continueTexts(
+  ctx: StageContext,
+  model: ArtifactRef,
+  texts: readonly string[],
+  options: { maxNewTokens: number },
+): Promise<TextContinuations> {
   const loaded = await loadLmModel(ctx, {}, model, { attachAdapter: true });
   try {
     const rows: Continuation[] = [];
     for (const [i, text] of texts.entries()) {
       ctx.signal.throwIfAborted();
       const ids = encodeGpt2(text);
-      if (ids.length === 0) throw new Error(`text ${i + 1} is empty: a language model continues a prompt of at least one token`);
+      if (ids.length === 0)
+        throw new Error(`text ${i + 1} is empty: a language model continues a prompt of at least one token`);
       const out = await generateGpt2(loaded.model, ids, { maxNewTokens: options.maxNewTokens });
-      rows.push({ text, continuation: decodeGpt2(out.newIds), new_tokens: out.newIds.length, stop_reason: out.stopReason });
+      rows.push({
+        text,
+        continuation: decodeGpt2(out.newIds),
+        new_tokens: out.newIds.length,
+        stop_reason: out.stopReason,
+      });
       ctx.progress.update(i + 1);
     }
     return { model: loaded.label, rows };

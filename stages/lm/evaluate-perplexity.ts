@@ -20,14 +20,22 @@ export type PerplexityEvaluateParams = LmSourceParams & {
   batch_size: number;
 };
 
-export async function evaluatePerplexity(ctx: StageContext, params: PerplexityEvaluateParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
+export async function evaluatePerplexity(
+  ctx: StageContext,
+  params: PerplexityEvaluateParams,
+  inputs: Record<string, ArtifactRef>,
+): Promise<StageResult> {
   const where = `stage ${ctx.stageId}`;
   const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: true });
   try {
     const { tokens, part } = await readEvaluationPart(ctx.stageId, params.part, inputs.data);
     checkLmTokens(where, part, tokens, loaded.model.config);
     ctx.progress.start(tokens.rows, 'rows', `perplexity on ${part}`);
-    const result = await measurePerplexity(loaded.model, tokens, { batchSize: params.batch_size, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
+    const result = await measurePerplexity(loaded.model, tokens, {
+      batchSize: params.batch_size,
+      signal: ctx.signal,
+      onBatch: (done) => ctx.progress.update(done),
+    });
     const all = countParams(loaded.model.params) + (loaded.lora ? countParams(loaded.lora.params) : 0);
     const metrics = { ...perplexityMetrics(part, result), all_params: all };
     await writeMetricsJson(ctx.outDir, { ...metrics, model: loaded.label });
@@ -37,4 +45,3 @@ export async function evaluatePerplexity(ctx: StageContext, params: PerplexityEv
     disposeLm(loaded);
   }
 }
-

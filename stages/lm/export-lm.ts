@@ -31,10 +31,19 @@ export const EXPORTED_BASE_FOLDER = 'base';
  * Writes the export into `outDir` (an empty folder that will be renamed to `options.finalDir`); returns the paths
  * written, relative to it.
  */
-export async function exportLm(ctx: StageContext, model: ArtifactRef, outDir: string, source: ExportSource, options: ExportOptions): Promise<string[]> {
+export async function exportLm(
+  ctx: StageContext,
+  model: ArtifactRef,
+  outDir: string,
+  source: ExportSource,
+  options: ExportOptions,
+): Promise<string[]> {
   const artifact = await readLmArtifact(model.dir);
   if (artifact.type !== GPT2_LORA_MODEL) {
-    if (options.merge) throw new Error(`stage ${source.stage} made a full GPT-2, not a LoRA adapter: there is nothing to merge (drop --merge)`);
+    if (options.merge)
+      throw new Error(
+        `stage ${source.stage} made a full GPT-2, not a LoRA adapter: there is nothing to merge (drop --merge)`,
+      );
     const config = JSON.parse(await readFile(join(model.dir, MODEL_CONFIG_FILE), 'utf8')) as Record<string, unknown>;
     delete config.format;
     await writeFile(join(outDir, MODEL_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
@@ -51,13 +60,19 @@ export async function exportLm(ctx: StageContext, model: ArtifactRef, outDir: st
     } finally {
       disposeLm(loaded);
     }
-    await writeFile(join(outDir, 'README.md'), fullReadme(source, 'GPT-2 with its LoRA adapter merged into the weights'));
+    await writeFile(
+      join(outDir, 'README.md'),
+      fullReadme(source, 'GPT-2 with its LoRA adapter merged into the weights'),
+    );
     return [MODEL_CONFIG_FILE, MODEL_WEIGHTS_FILE, 'README.md'];
   }
   const written = [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE];
   const adapterDir = join(model.dir, ADAPTER_FOLDER);
   await copyFile(join(adapterDir, ADAPTER_WEIGHTS_FILE), join(outDir, ADAPTER_WEIGHTS_FILE));
-  const adapterConfig = JSON.parse(await readFile(join(adapterDir, ADAPTER_CONFIG_FILE), 'utf8')) as Record<string, unknown>;
+  const adapterConfig = JSON.parse(await readFile(join(adapterDir, ADAPTER_CONFIG_FILE), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const base = await exportedBase(ctx, artifact.base, outDir, options.finalDir);
   if (base.written) written.push(...base.written.map((name) => `${EXPORTED_BASE_FOLDER}/${name}`));
   adapterConfig.base_model_name_or_path = base.nameOrPath;
@@ -69,7 +84,12 @@ export async function exportLm(ctx: StageContext, model: ArtifactRef, outDir: st
 }
 
 /** How the exported adapter names its base; a base known only to this cache is written to base/. */
-async function exportedBase(ctx: StageContext, ref: BaseRef, outDir: string, finalDir: string): Promise<{ nameOrPath: string; written?: string[] }> {
+async function exportedBase(
+  ctx: StageContext,
+  ref: BaseRef,
+  outDir: string,
+  finalDir: string,
+): Promise<{ nameOrPath: string; written?: string[] }> {
   if ('hub' in ref || 'path' in ref) return { nameOrPath: baseNameOrPath(ref)! };
   const model = await loadBaseRef(ctx, ref);
   try {

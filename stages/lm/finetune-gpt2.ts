@@ -8,7 +8,11 @@ import { withLmTrainingRun, writeLmTrainingFiles } from './training-run.ts';
 import { countParams } from '../../models/gpt2/params.ts';
 import { formatTrainableParams } from '../../models/lora/lora.ts';
 
-export async function finetuneGpt2(ctx: StageContext, params: FinetuneParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
+export async function finetuneGpt2(
+  ctx: StageContext,
+  params: FinetuneParams,
+  inputs: Record<string, ArtifactRef>,
+): Promise<StageResult> {
   return withLmTrainingRun(ctx, params, inputs, 'full-training', async ({ settings, loaded, data }) => {
     const { model } = loaded;
     const trainableLine = formatTrainableParams(model);

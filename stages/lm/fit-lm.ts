@@ -32,17 +32,27 @@ export interface LmFitOutcome {
  * The train part of `data` (a tokenize stage of a split) and the valid part: of the `valid` input when given (its
  * valid part, or the single part it is), else of `data`. Checked against the model.
  */
-export async function readLmTrainingTokens(ctx: StageContext, data: ArtifactRef | undefined, model: Gpt2Model, validRef?: ArtifactRef): Promise<LmData> {
+export async function readLmTrainingTokens(
+  ctx: StageContext,
+  data: ArtifactRef | undefined,
+  model: Gpt2Model,
+  validRef?: ArtifactRef,
+): Promise<LmData> {
   const where = `stage ${ctx.stageId}`;
   if (!data) throw new Error(`${where}: no \`data\` input; name a tokenize stage (mode bpe) whose input was a split`);
   const parts = await readTokenParts(data.dir);
   const train = parts.train ?? (validRef ? parts.whole : undefined);
   const validParts = validRef ? await readTokenParts(validRef.dir) : parts;
   const valid = validRef ? (validParts.valid ?? validParts.whole) : parts.valid;
-  if (!train) throw new Error(`${where}: input ${data.stage}.${data.output} has ${describeParts(parts)}; training needs a train part (tokenize a split stage's output)`);
+  if (!train)
+    throw new Error(
+      `${where}: input ${data.stage}.${data.output} has ${describeParts(parts)}; training needs a train part (tokenize a split stage's output)`,
+    );
   if (!valid) {
     const from = validRef ?? data;
-    throw new Error(`${where}: input ${from.stage}.${from.output} has ${describeParts(validParts)} and no valid part; tokenize a split with a valid part, or name the valid tokens in \`valid\``);
+    throw new Error(
+      `${where}: input ${from.stage}.${from.output} has ${describeParts(validParts)} and no valid part; tokenize a split with a valid part, or name the valid tokens in \`valid\``,
+    );
   }
   checkLmTokens(where, 'train', train, model.config);
   checkLmTokens(where, 'valid', valid, model.config);
@@ -55,9 +65,21 @@ function describeParts(parts: Record<string, unknown>): string {
   return names.join(',') === 'whole' ? 'a single part' : `parts ${names.join(', ') || 'none'}`;
 }
 
-export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model: Gpt2Model, trainable: Params, data: LmData, compat: Record<string, unknown>): Promise<LmFitOutcome> {
+export async function fitLm(
+  ctx: StageContext,
+  settings: LmTrainSettings,
+  model: Gpt2Model,
+  trainable: Params,
+  data: LmData,
+  compat: Record<string, unknown>,
+): Promise<LmFitOutcome> {
   const { train, valid } = data;
-  const optimizer = createTrainerAdamW({ lr: settings.lr, betas: settings.betas, eps: settings.eps, weightDecay: settings.weightDecay });
+  const optimizer = createTrainerAdamW({
+    lr: settings.lr,
+    betas: settings.betas,
+    eps: settings.eps,
+    weightDecay: settings.weightDecay,
+  });
   const batches = Math.ceil(train.rows / settings.batchSize);
   const stepsPerEpoch = Math.ceil(batches / settings.accumulate);
   const totalSteps = stepsPerEpoch * settings.epochs;
@@ -78,7 +100,11 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
       accumulate: settings.accumulate,
       maxGradNorm: settings.maxGradNorm ?? undefined,
       lrAt: (step) => scheduledLr(settings, totalSteps, step),
-      checkpoint: { dir: ctx.checkpointDir, everySteps: checkpointEvery, compat: { ...compat, settings: trained, totalSteps } },
+      checkpoint: {
+        dir: ctx.checkpointDir,
+        everySteps: checkpointEvery,
+        compat: { ...compat, settings: trained, totalSteps },
+      },
       signal: ctx.signal,
       log: (message) => ctx.log.info(message),
       onStart: (from) => {
@@ -94,8 +120,16 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
       evaluate: async (epoch): Promise<Record<string, number>> => {
         if (valid.rows === 0) return {};
         ctx.progress.start(valid.rows, 'rows', `epoch ${epoch}/${settings.epochs} valid`);
-        const p = await measurePerplexity(model, valid, { batchSize: settings.evalBatchSize, signal: ctx.signal, onBatch: (done) => ctx.progress.update(done) });
-        return { valid_loss: p.loss, valid_perplexity: p.perplexity, valid_perplexity_per_input_token: p.perplexityPerInputToken };
+        const p = await measurePerplexity(model, valid, {
+          batchSize: settings.evalBatchSize,
+          signal: ctx.signal,
+          onBatch: (done) => ctx.progress.update(done),
+        });
+        return {
+          valid_loss: p.loss,
+          valid_perplexity: p.perplexity,
+          valid_perplexity_per_input_token: p.perplexityPerInputToken,
+        };
       },
       onEpochStart: (epoch, count, firstBatch) => {
         ctx.progress.start(count, 'batches', `epoch ${epoch}/${settings.epochs}`);
@@ -105,7 +139,12 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
         steps.addBatch(info.loss, batchTokens.shift() ?? 0, info.seconds);
         if (info.step > lastStep) {
           lastStep = info.step;
-          const row = steps.afterStep(info.step, info.epoch - 1 + (info.batch + 1) / info.batches, info.lr, settings.loggingSteps);
+          const row = steps.afterStep(
+            info.step,
+            info.epoch - 1 + (info.batch + 1) / info.batches,
+            info.lr,
+            settings.loggingSteps,
+          );
           if (row) ctx.log.info(formatStepRow(row));
         }
         ctx.progress.update(info.batch + 1, `loss ${info.running.loss.toFixed(4)}`);
@@ -120,11 +159,19 @@ export async function fitLm(ctx: StageContext, settings: LmTrainSettings, model:
 
 /** "Epoch 1: train loss 3.2101 | valid loss 3.0456 perplexity 21.02 (812.3 tokens/s)" */
 export function formatLmEpoch(row: HistoryRow): string {
-  const valid = row.valid_loss !== undefined ? ` | valid loss ${row.valid_loss.toFixed(4)} perplexity ${row.valid_perplexity.toFixed(2)}` : '';
+  const valid =
+    row.valid_loss !== undefined
+      ? ` | valid loss ${row.valid_loss.toFixed(4)} perplexity ${row.valid_perplexity.toFixed(2)}`
+      : '';
   return `Epoch ${row.epoch}: train loss ${row.train_loss.toFixed(4)}${valid}`;
 }
 
-function summarise(result: FitResult, train: Tokens, pads: PadLabels, resumedAtStep: number | null): Pick<LmFitOutcome, 'metrics' | 'summary'> {
+function summarise(
+  result: FitResult,
+  train: Tokens,
+  pads: PadLabels,
+  resumedAtStep: number | null,
+): Pick<LmFitOutcome, 'metrics' | 'summary'> {
   const { history } = result;
   const { targets, inputTokens } = countLmTokens(train, pads);
   // fitModel's samples_per_s counts the loss's counted targets per second of training (evaluation excluded).
@@ -143,6 +190,8 @@ function summarise(result: FitResult, train: Tokens, pads: PadLabels, resumedAtS
   };
   const summary = history.map(formatLmEpoch);
   if (resumedAtStep !== null) summary.push(`resumed from a checkpoint at step ${resumedAtStep}`);
-  summary.push(`${formatNumber(trainTokens)} training tokens in ${trainSeconds.toFixed(1)} s (${formatNumber(Math.round(tokensPerS))} tokens/s)`);
+  summary.push(
+    `${formatNumber(trainTokens)} training tokens in ${trainSeconds.toFixed(1)} s (${formatNumber(Math.round(tokensPerS))} tokens/s)`,
+  );
   return { metrics, summary };
 }

@@ -9,7 +9,11 @@ import { disposeLm, loadLmModel } from './model-source.ts';
 import { generateGpt2 } from '../../models/gpt2/generate.ts';
 import { decodeGpt2, encodeGpt2 } from '../../models/tokenizer/gpt2-bpe.ts';
 
-export async function generateTexts(ctx: StageContext, params: GenerateParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
+export async function generateTexts(
+  ctx: StageContext,
+  params: GenerateParams,
+  inputs: Record<string, ArtifactRef>,
+): Promise<StageResult> {
   const where = `stage ${ctx.stageId}`;
   if (params.prompts.length === 0) throw new Error(`${where}: \`prompts\` is empty`);
   const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: true });
@@ -32,14 +36,23 @@ export async function generateTexts(ctx: StageContext, params: GenerateParams, i
         seed: params.seed ?? ctx.rng.seed,
         eosTokenId: params.stop_at_eos ? undefined : null,
       });
-      texts.push({ prompt, text: decodeGpt2(out.ids), new_tokens: out.newIds.length, new_ids: out.newIds, stop_reason: out.stopReason });
+      texts.push({
+        prompt,
+        text: decodeGpt2(out.ids),
+        new_tokens: out.newIds.length,
+        new_ids: out.newIds,
+        stop_reason: out.stopReason,
+      });
       ctx.progress.update(i + 1);
     }
     await writeFile(join(ctx.outDir, TEXTS_FILE), JSON.stringify({ model: loaded.label, texts }, null, 2) + '\n');
     const newTokens = texts.reduce((n, t) => n + t.new_tokens, 0);
     return {
       metrics: { prompts: texts.length, new_tokens: newTokens },
-      summary: [`${loaded.label}:`, ...texts.map((t) => `${JSON.stringify(t.text)} (${t.new_tokens} new tokens, ${t.stop_reason})`)],
+      summary: [
+        `${loaded.label}:`,
+        ...texts.map((t) => `${JSON.stringify(t.text)} (${t.new_tokens} new tokens, ${t.stop_reason})`),
+      ],
     };
   } finally {
     disposeLm(loaded);

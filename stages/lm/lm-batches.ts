@@ -21,11 +21,18 @@ export interface LmBatch extends Gpt2Batch {
 /** Throws unless `tokens` are GPT-2 BPE tokens with position labels that fit the model. */
 export function checkLmTokens(where: string, name: string, tokens: Tokens, config: Gpt2Config): void {
   if (tokens.mode !== 'bpe' || tokens.labelKind !== 'position' || !tokens.labels) {
-    throw new Error(`${where}: the ${name} tokens are ${tokens.mode} tokens with ${tokens.labelKind} labels; a language model needs tokenize mode bpe (layout pack or pad)`);
+    throw new Error(
+      `${where}: the ${name} tokens are ${tokens.mode} tokens with ${tokens.labelKind} labels; a language model needs tokenize mode bpe (layout pack or pad)`,
+    );
   }
-  if (tokens.vocabSize > config.vocab_size) throw new Error(`${where}: the ${name} tokens use a vocabulary of ${tokens.vocabSize}, the model has ${config.vocab_size}`);
+  if (tokens.vocabSize > config.vocab_size)
+    throw new Error(
+      `${where}: the ${name} tokens use a vocabulary of ${tokens.vocabSize}, the model has ${config.vocab_size}`,
+    );
   if (tokens.width > config.n_positions) {
-    throw new Error(`${where}: the ${name} rows are ${tokens.width} tokens long, more than the model's n_positions ${config.n_positions}; tokenize with block_size (or max_length) ≤ ${config.n_positions}`);
+    throw new Error(
+      `${where}: the ${name} rows are ${tokens.width} tokens long, more than the model's n_positions ${config.n_positions}; tokenize with block_size (or max_length) ≤ ${config.n_positions}`,
+    );
   }
 }
 
@@ -38,7 +45,9 @@ export function countLmTokens(tokens: Tokens, pads: PadLabels): { targets: numbe
     const length = Math.min(tokens.lengths[r], tokens.width);
     inputTokens += length;
     if (trainPads) targets += tokens.width - 1;
-    else for (let t = r * tokens.width + 1; t < r * tokens.width + length; t++) if (tokens.labels![t] !== IGNORE_INDEX) targets++;
+    else
+      for (let t = r * tokens.width + 1; t < r * tokens.width + length; t++)
+        if (tokens.labels![t] !== IGNORE_INDEX) targets++;
   }
   return { targets, inputTokens };
 }

@@ -36,7 +36,8 @@ export type LmArtifact = { type: typeof GPT2_MODEL } | { type: typeof GPT2_LORA_
 export function describeBase(ref: BaseRef): string {
   if ('hub' in ref) return `${ref.hub}@${ref.revision.slice(0, 12)}`;
   if ('path' in ref) return ref.path;
-  if ('init' in ref) return `random GPT-2 (n_layer ${ref.init.n_layer}, n_head ${ref.init.n_head}, n_embd ${ref.init.n_embd}, seed ${ref.seed})`;
+  if ('init' in ref)
+    return `random GPT-2 (n_layer ${ref.init.n_layer}, n_head ${ref.init.n_head}, n_embd ${ref.init.n_embd}, seed ${ref.seed})`;
   if ('adapter' in ref) return `LoRA adapter ${ref.adapter} on ${describeBase(ref.base)}`;
   return `${ref.stage} (${ref.artifact})`;
 }
@@ -75,6 +76,9 @@ export async function readLmArtifact(dir: string): Promise<LmArtifact> {
     throw new Error(`${path}: cannot read the model config (${(error as Error).message})`);
   }
   if (json.model_type === GPT2_MODEL) return { type: GPT2_MODEL };
-  if (json.model_type === GPT2_LORA_MODEL && typeof json.base === 'object' && json.base !== null) return { type: GPT2_LORA_MODEL, base: json.base as BaseRef };
-  throw new Error(`${path}: model_type ${JSON.stringify(json.model_type)} is not a GPT-2 model (expected ${GPT2_MODEL} or ${GPT2_LORA_MODEL})`);
+  if (json.model_type === GPT2_LORA_MODEL && typeof json.base === 'object' && json.base !== null)
+    return { type: GPT2_LORA_MODEL, base: json.base as BaseRef };
+  throw new Error(
+    `${path}: model_type ${JSON.stringify(json.model_type)} is not a GPT-2 model (expected ${GPT2_MODEL} or ${GPT2_LORA_MODEL})`,
+  );
 }

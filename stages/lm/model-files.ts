@@ -33,8 +33,14 @@ function localModelFiles(ref: string, baseDir: string, env: StageEnv): FileDepen
   if (!existsSync(join(folder, 'config.json')) && existsSync(join(folder, ADAPTER_CONFIG_FILE))) {
     const base = adapterBaseOrNull(folder);
     // Weights that are not there (adapter_model.bin only) are left to the load, which says what to do.
-    const weights = existsSync(join(folder, ADAPTER_WEIGHTS_FILE)) ? [{ path: join(folder, ADAPTER_WEIGHTS_FILE) }] : [];
-    return [{ path: join(folder, ADAPTER_CONFIG_FILE) }, ...weights, ...(base ? localModelFiles(base, folder, env) : [])];
+    const weights = existsSync(join(folder, ADAPTER_WEIGHTS_FILE))
+      ? [{ path: join(folder, ADAPTER_WEIGHTS_FILE) }]
+      : [];
+    return [
+      { path: join(folder, ADAPTER_CONFIG_FILE) },
+      ...weights,
+      ...(base ? localModelFiles(base, folder, env) : []),
+    ];
   }
   // A folder without safetensors weights (pytorch_model.bin only) fingerprints its config alone: the load then says
   // what to convert, rather than the fingerprint saying a file is missing.
@@ -66,9 +72,14 @@ export function readAdapterBase(dir: string): { name: string | null; revision?: 
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`${path}: cannot read the adapter config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new Error(
+      `${path}: cannot read the adapter config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   const json = (parseJsonText(text, path) ?? {}) as { base_model_name_or_path?: unknown; revision?: unknown };
-  const name = typeof json.base_model_name_or_path === 'string' && json.base_model_name_or_path !== '' ? json.base_model_name_or_path : null;
+  const name =
+    typeof json.base_model_name_or_path === 'string' && json.base_model_name_or_path !== ''
+      ? json.base_model_name_or_path
+      : null;
   return { name, ...(typeof json.revision === 'string' ? { revision: json.revision } : {}) };
 }

@@ -39,15 +39,26 @@ export interface LoadedLm {
  * adapter attached (evaluate, generate) — else it is merged into the base weights (a base to train on). `use`
  * (default inference): what the memory check counts — finetune keeps 4 copies of the weights, lora one.
  */
-export async function loadLmModel(ctx: StageContext, params: LmSourceParams, input: ArtifactRef | undefined, options: { attachAdapter: boolean; use?: Gpt2Use }): Promise<LoadedLm> {
+export async function loadLmModel(
+  ctx: StageContext,
+  params: LmSourceParams,
+  input: ArtifactRef | undefined,
+  options: { attachAdapter: boolean; use?: Gpt2Use },
+): Promise<LoadedLm> {
   const use = options.use ?? 'inference';
   const where = `stage ${ctx.stageId}`;
-  if (params.base !== undefined && input) throw new Error(`${where}: give either \`base\` (a Hub id, folder or {init}) or a \`model\` input, not both`);
-  if (params.base === undefined && !input) throw new Error(`${where}: no model: set \`base\` (a Hub id such as gpt2, a folder, or {init: {...}}) or name a finetune/lora stage in \`model\``);
-  if (params.revision !== undefined && typeof params.base !== 'string') throw new Error(`${where}: \`revision\` applies to a Hub id in \`base\``);
+  if (params.base !== undefined && input)
+    throw new Error(`${where}: give either \`base\` (a Hub id, folder or {init}) or a \`model\` input, not both`);
+  if (params.base === undefined && !input)
+    throw new Error(
+      `${where}: no model: set \`base\` (a Hub id such as gpt2, a folder, or {init: {...}}) or name a finetune/lora stage in \`model\``,
+    );
+  if (params.revision !== undefined && typeof params.base !== 'string')
+    throw new Error(`${where}: \`revision\` applies to a Hub id in \`base\``);
   if (input) return loadArtifact(ctx, input.dir, input.stage, options.attachAdapter, use);
   const ref = await resolveBase(ctx, params);
-  if ('adapter' in ref) return loadWithAdapter(ctx, ref.base, ref.adapter, options.attachAdapter, describeBase(ref), use);
+  if ('adapter' in ref)
+    return loadWithAdapter(ctx, ref.base, ref.adapter, options.attachAdapter, describeBase(ref), use);
   const model = await loadBaseRef(ctx, ref, use);
   return { model, lora: null, ref, label: describeBase(ref) };
 }
@@ -67,38 +78,81 @@ async function resolveBase(ctx: StageContext, params: LmSourceParams, baseDir = 
     baseDir,
     signal: ctx.signal,
     revision: params.revision,
-    progress: { start: (total, unit, label) => ctx.progress.start(total, unit, label ?? `downloading ${base}`), update: (done, extra) => ctx.progress.update(done, extra) },
+    progress: {
+      start: (total, unit, label) => ctx.progress.start(total, unit, label ?? `downloading ${base}`),
+      update: (done, extra) => ctx.progress.update(done, extra),
+    },
   });
-  if (resolved.source === 'downloaded') ctx.log.info(`downloaded ${base} (${resolved.revision}) into the Hugging Face cache`);
+  if (resolved.source === 'downloaded')
+    ctx.log.info(`downloaded ${base} (${resolved.revision}) into the Hugging Face cache`);
   if (resolved.source !== 'local') return { hub: resolved.repoId ?? base, revision: resolved.revision! };
-  if (existsSync(join(resolved.dir, 'config.json')) || !existsSync(join(resolved.dir, ADAPTER_CONFIG_FILE))) return { path: resolved.dir };
+  if (existsSync(join(resolved.dir, 'config.json')) || !existsSync(join(resolved.dir, ADAPTER_CONFIG_FILE)))
+    return { path: resolved.dir };
   const named = readAdapterBase(resolved.dir);
-  if (!named.name) throw new Error(`${join(resolved.dir, ADAPTER_CONFIG_FILE)}: the adapter names no base (base_model_name_or_path); give the base as \`base\` and the adapter through a lora stage`);
+  if (!named.name)
+    throw new Error(
+      `${join(resolved.dir, ADAPTER_CONFIG_FILE)}: the adapter names no base (base_model_name_or_path); give the base as \`base\` and the adapter through a lora stage`,
+    );
   // A relative base_model_name_or_path is taken relative to the adapter folder.
-  return { adapter: resolved.dir, base: await resolveBase(ctx, { base: named.name, revision: named.revision }, resolved.dir) };
+  return {
+    adapter: resolved.dir,
+    base: await resolveBase(ctx, { base: named.name, revision: named.revision }, resolved.dir),
+  };
 }
 
 /** The weights a BaseRef names (an adapter artifact as a base: merged), checked to fit memory for `use` first. */
-export async function loadBaseRef(ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'>, ref: BaseRef, use: Gpt2Use = 'inference'): Promise<Gpt2Model> {
+export async function loadBaseRef(
+  ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'>,
+  ref: BaseRef,
+  use: Gpt2Use = 'inference',
+): Promise<Gpt2Model> {
   if ('init' in ref) return createGpt2(ref.init, ref.seed, use);
   if ('path' in ref) return loadGpt2(ref.path, { use });
-  if ('hub' in ref) return loadGpt2((await resolveModelFolder(ref.hub, { env: ctx.env, baseDir: ctx.baseDir, signal: ctx.signal, revision: ref.revision })).dir, { use });
+  if ('hub' in ref)
+    return loadGpt2(
+      (
+        await resolveModelFolder(ref.hub, {
+          env: ctx.env,
+          baseDir: ctx.baseDir,
+          signal: ctx.signal,
+          revision: ref.revision,
+        })
+      ).dir,
+      { use },
+    );
   if ('adapter' in ref) return (await loadWithAdapter(ctx, ref.base, ref.adapter, false, describeBase(ref), use)).model;
-  if (!existsSync(ref.artifact)) throw new Error(`the base model from stage ${ref.stage} is no longer in the cache (${ref.artifact}); run that stage again`);
+  if (!existsSync(ref.artifact))
+    throw new Error(
+      `the base model from stage ${ref.stage} is no longer in the cache (${ref.artifact}); run that stage again`,
+    );
   const loaded = await loadArtifact(ctx, ref.artifact, ref.stage, false, use);
   return loaded.model;
 }
 
-async function loadArtifact(ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'>, dir: string, stage: string, attachAdapter: boolean, use: Gpt2Use): Promise<LoadedLm> {
+async function loadArtifact(
+  ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'>,
+  dir: string,
+  stage: string,
+  attachAdapter: boolean,
+  use: Gpt2Use,
+): Promise<LoadedLm> {
   const artifact = await readLmArtifact(dir);
   const ref: BaseRef = { artifact: dir, stage };
-  if (artifact.type !== GPT2_LORA_MODEL) return { model: await loadGpt2(dir, { use }), lora: null, ref, label: `${stage} (fine-tuned GPT-2)` };
+  if (artifact.type !== GPT2_LORA_MODEL)
+    return { model: await loadGpt2(dir, { use }), lora: null, ref, label: `${stage} (fine-tuned GPT-2)` };
   const label = `${stage} (LoRA ${attachAdapter ? 'on' : 'merged into'} ${describeBase(artifact.base)})`;
   return { ...(await loadWithAdapter(ctx, artifact.base, join(dir, ADAPTER_FOLDER), attachAdapter, label, use)), ref };
 }
 
 /** The base with the adapter in `adapterDir` attached (evaluate, generate) or merged into its weights (a base to train). */
-async function loadWithAdapter(ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'>, base: BaseRef, adapterDir: string, attach: boolean, label: string, use: Gpt2Use): Promise<LoadedLm> {
+async function loadWithAdapter(
+  ctx: Pick<StageContext, 'env' | 'baseDir' | 'signal'>,
+  base: BaseRef,
+  adapterDir: string,
+  attach: boolean,
+  label: string,
+  use: Gpt2Use,
+): Promise<LoadedLm> {
   const model = await loadBaseRef(ctx, base, use);
   try {
     const lora = await loadLoraAdapter(model, adapterDir);

@@ -10,8 +10,19 @@ export function skipsWeightDecay(name: string): boolean {
   return name.endsWith('.bias') || /\.ln_(1|2|f)\.weight$/.test(name);
 }
 
-export function createTrainerAdamW(options: { lr: number; betas: [number, number]; eps: number; weightDecay: number }): Optimizer {
-  const decay = createAdam({ name: 'adamw', lr: options.lr, betas: options.betas, eps: options.eps, weightDecay: options.weightDecay });
+export function createTrainerAdamW(options: {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}): Optimizer {
+  const decay = createAdam({
+    name: 'adamw',
+    lr: options.lr,
+    betas: options.betas,
+    eps: options.eps,
+    weightDecay: options.weightDecay,
+  });
   const plain = createAdam({ name: 'adamw', lr: options.lr, betas: options.betas, eps: options.eps, weightDecay: 0 });
   const groups = [
     { prefix: 'decay.', optimizer: decay, holds: (name: string) => !skipsWeightDecay(name) },
@@ -34,13 +45,20 @@ export function createTrainerAdamW(options: { lr: number; betas: [number, number
     },
     async saveState() {
       const out: Record<string, NamedArray> = {};
-      for (const g of groups) for (const [key, value] of Object.entries(await g.optimizer.saveState())) out[`${g.prefix}${key}`] = value;
+      for (const g of groups)
+        for (const [key, value] of Object.entries(await g.optimizer.saveState())) out[`${g.prefix}${key}`] = value;
       return out;
     },
     loadState(state) {
       const entries = stateEntries(state);
       for (const g of groups) {
-        g.optimizer.loadState(new Map([...entries].filter(([key]) => key.startsWith(g.prefix)).map(([key, value]) => [key.slice(g.prefix.length), value])));
+        g.optimizer.loadState(
+          new Map(
+            [...entries]
+              .filter(([key]) => key.startsWith(g.prefix))
+              .map(([key, value]) => [key.slice(g.prefix.length), value]),
+          ),
+        );
       }
     },
     dispose() {

@@ -37,7 +37,11 @@ export interface PerplexityOptions {
   onBatch?(rowsDone: number): void;
 }
 
-export async function measurePerplexity(model: Gpt2Model, tokens: Tokens, options: PerplexityOptions): Promise<PerplexityResult> {
+export async function measurePerplexity(
+  model: Gpt2Model,
+  tokens: Tokens,
+  options: PerplexityOptions,
+): Promise<PerplexityResult> {
   let nll = 0;
   let count = 0;
   let inputTokens = 0;
@@ -59,7 +63,14 @@ export async function measurePerplexity(model: Gpt2Model, tokens: Tokens, option
   }
   const loss = count === 0 ? NaN : nll / count;
   const lossPerInputToken = inputTokens === 0 ? NaN : nll / inputTokens;
-  return { loss, perplexity: Math.exp(loss), tokens: count, lossPerInputToken, perplexityPerInputToken: Math.exp(lossPerInputToken), inputTokens };
+  return {
+    loss,
+    perplexity: Math.exp(loss),
+    tokens: count,
+    lossPerInputToken,
+    perplexityPerInputToken: Math.exp(lossPerInputToken),
+    inputTokens,
+  };
 }
 
 /** The figures of a perplexity measurement under the part's name (`valid_perplexity`, …), as metrics.json keeps them. */

@@ -36,7 +36,10 @@ export class StepLog {
     let stored: StepRow[] = [];
     if (resumedAtStep !== null) {
       try {
-        stored = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as StepRow);
+        stored = readFileSync(path, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as StepRow);
       } catch {
         stored = [];
       }

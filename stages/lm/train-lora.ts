@@ -16,7 +16,11 @@ import { mixSeed } from '../../models/train/seeds.ts';
 /** Seed label of the adapters' initialisation (lora_A kaiming-uniform). */
 const LORA_INIT_TAG = 0x10a4;
 
-export async function trainLora(ctx: StageContext, params: LoraParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
+export async function trainLora(
+  ctx: StageContext,
+  params: LoraParams,
+  inputs: Record<string, ArtifactRef>,
+): Promise<StageResult> {
   return withLmTrainingRun(ctx, params, inputs, 'adapter-training', async ({ settings, loaded, data }) => {
     const { model } = loaded;
     const config = makeLoraConfig({
@@ -31,10 +35,19 @@ export async function trainLora(ctx: StageContext, params: LoraParams, inputs: R
     try {
       const trainableLine = formatTrainableParams(model, state);
       ctx.log.info(trainableLine);
-      const outcome = await fitLm(ctx, settings, model, state.params, data, { model: model.config, base: loaded.ref, lora: config });
+      const outcome = await fitLm(ctx, settings, model, state.params, data, {
+        model: model.config,
+        base: loaded.ref,
+        lora: config,
+      });
 
       const trainable = countParams(state.params);
-      const metrics = { ...outcome.metrics, trainable_params: trainable, all_params: countParams(model.params) + trainable, merged: params.merge };
+      const metrics = {
+        ...outcome.metrics,
+        trainable_params: trainable,
+        all_params: countParams(model.params) + trainable,
+        merged: params.merge,
+      };
       if (params.merge) {
         await saveLoraAdapter(state, join(ctx.outDir, ADAPTER_FOLDER), config.base_model_name_or_path ?? undefined);
         mergeLora(model, state);

@@ -79,7 +79,11 @@ export function resolveLmTrainParams(params: LmTrainParams, pipelineSeed: number
  * constant: lr; linear (get_linear_schedule_with_warmup): lr · step / warmup during warm-up, then
  * lr · (total − step) / (total − warmup), never below 0.
  */
-export function scheduledLr(settings: Pick<LmTrainSettings, 'lr' | 'schedule' | 'warmupSteps'>, totalSteps: number, step: number): number {
+export function scheduledLr(
+  settings: Pick<LmTrainSettings, 'lr' | 'schedule' | 'warmupSteps'>,
+  totalSteps: number,
+  step: number,
+): number {
   const { lr, warmupSteps } = settings;
   if (step < warmupSteps) return (lr * step) / Math.max(1, warmupSteps);
   if (settings.schedule === 'constant') return lr;

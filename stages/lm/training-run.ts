@@ -24,7 +24,13 @@ export interface LmTrainingRun {
  * `valid`); the model is disposed when `train` settles. What `train` attaches to it, it detaches itself. `use`
  * (full-training for finetune, adapter-training for lora) is what the memory check before the load counts.
  */
-export async function withLmTrainingRun<T>(ctx: StageContext, params: LmSourceParams & LmTrainParams, inputs: Record<string, ArtifactRef>, use: Extract<Gpt2Use, `${string}-training`>, train: (run: LmTrainingRun) => Promise<T>): Promise<T> {
+export async function withLmTrainingRun<T>(
+  ctx: StageContext,
+  params: LmSourceParams & LmTrainParams,
+  inputs: Record<string, ArtifactRef>,
+  use: Extract<Gpt2Use, `${string}-training`>,
+  train: (run: LmTrainingRun) => Promise<T>,
+): Promise<T> {
   const settings = resolveLmTrainParams(params, ctx.rng.seed);
   const loaded = await loadLmModel(ctx, params, inputs.model, { attachAdapter: false, use });
   try {
@@ -36,7 +42,12 @@ export async function withLmTrainingRun<T>(ctx: StageContext, params: LmSourcePa
 }
 
 /** history.csv (per epoch), steps.csv (every logging_steps) and metrics.json (`metrics` plus `base`) in outDir. */
-export async function writeLmTrainingFiles(outDir: string, outcome: LmFitOutcome, metrics: NonNullable<StageResult['metrics']>, baseLabel: string): Promise<void> {
+export async function writeLmTrainingFiles(
+  outDir: string,
+  outcome: LmFitOutcome,
+  metrics: NonNullable<StageResult['metrics']>,
+  baseLabel: string,
+): Promise<void> {
   await writeHistoryCsv(outDir, outcome.result.history);
   await outcome.steps.writeCsv(outDir);
   await writeMetricsJson(outDir, { ...metrics, base: baseLabel });

@@ -19,7 +19,11 @@ export function encodeBpe(text: string): number[] {
 }
 
 /** Every text's ids; texts that give no token (the empty string) are skipped and counted, or kept as [] (keepEmpty). */
-export function encodeBpeRows(texts: readonly string[], onRow?: (row: number) => void, options: { keepEmpty?: boolean } = {}): { rows: number[][]; skipped: number } {
+export function encodeBpeRows(
+  texts: readonly string[],
+  onRow?: (row: number) => void,
+  options: { keepEmpty?: boolean } = {},
+): { rows: number[][]; skipped: number } {
   const rows: number[][] = [];
   let skipped = 0;
   texts.forEach((text, row) => {

@@ -18,12 +18,16 @@ export async function listDatasetParts(ref: ArtifactRef, stageId: string): Promi
     case 'splits': {
       const parts = await presentSplitParts(ref.dir);
       if (parts.length === 0) {
-        throw new Error(`stage ${stageId}: input ${ref.stage}.${ref.output} is a splits artifact with no train/, valid/ or test/ dataset`);
+        throw new Error(
+          `stage ${stageId}: input ${ref.stage}.${ref.output} is a splits artifact with no train/, valid/ or test/ dataset`,
+        );
       }
       return parts.map((part) => ({ part, dir: join(ref.dir, part) }));
     }
     default:
-      throw new Error(`stage ${stageId}: input ${ref.stage}.${ref.output} is a ${ref.type}; expected a dataset or splits`);
+      throw new Error(
+        `stage ${stageId}: input ${ref.stage}.${ref.output} is a ${ref.type}; expected a dataset or splits`,
+      );
   }
 }
 

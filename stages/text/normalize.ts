@@ -16,7 +16,8 @@
 export const PY_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
 /** Python's str.isspace() characters (Unicode 14), as one character class. */
-export const PY_WHITESPACE_CLASS = '[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+export const PY_WHITESPACE_CLASS =
+  '[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 
 // The ranges !-/ :-@ [-` {-~ are exactly string.punctuation.
 const PUNCTUATION_RE = /[!-/:-@[-`{-~]/g;
@@ -27,8 +28,15 @@ export function isPyWhitespace(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c;
   if (c < 0x85) return false;
   return (
-    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
   );
 }
 
@@ -41,7 +49,11 @@ export interface WordNormalization {
   stopwords: StopwordListName;
 }
 
-export const HOMEWORK_NORMALIZATION: WordNormalization = { lowercase: true, stripPunctuation: true, stopwords: 'nltk-english' };
+export const HOMEWORK_NORMALIZATION: WordNormalization = {
+  lowercase: true,
+  stripPunctuation: true,
+  stopwords: 'nltk-english',
+};
 
 export type WordSplitter = (text: string) => string[];
 

@@ -24,5 +24,10 @@ export function loadStopwords(name: StopwordListName): Promise<ReadonlySet<strin
 
 async function readStopwordFile(path: string): Promise<ReadonlySet<string>> {
   const text = await readFile(path, 'utf8');
-  return new Set(text.split('\n').map((line) => line.trim()).filter((line) => line !== ''));
+  return new Set(
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== ''),
+  );
 }

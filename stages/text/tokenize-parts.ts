@@ -24,7 +24,11 @@ interface Encoded {
 
 type Encoder = (ctx: StageContext, data: Dataset, label: string) => Encoded;
 
-export async function tokenizeParts(ctx: StageContext, params: TokenizeParams, inputs: Record<string, ArtifactRef>): Promise<StageResult> {
+export async function tokenizeParts(
+  ctx: StageContext,
+  params: TokenizeParams,
+  inputs: Record<string, ArtifactRef>,
+): Promise<StageResult> {
   if (!inputs.input) throw new Error(`stage ${ctx.stageId}: no input; name a dataset or splits stage in \`input\``);
   const parts = await listDatasetParts(inputs.input, ctx.stageId);
   const encoder = await createEncoder(ctx, params, inputs.vocab?.dir);
@@ -44,28 +48,36 @@ export async function tokenizeParts(ctx: StageContext, params: TokenizeParams, i
   return { metrics, summary };
 }
 
-async function createEncoder(ctx: StageContext, params: TokenizeParams, vocabDir: string | undefined): Promise<Encoder> {
+async function createEncoder(
+  ctx: StageContext,
+  params: TokenizeParams,
+  vocabDir: string | undefined,
+): Promise<Encoder> {
   const where = `stage ${ctx.stageId}`;
   switch (params.mode) {
     case 'word': {
       if (vocabDir === undefined) throw new Error(`${where}: mode word needs a \`vocab\` input (a vocab stage)`);
       if (params.max_length === undefined) throw new Error(`${where}: mode word needs max_length (words kept per row)`);
-      if (params.layout === 'pack') throw new Error(`${where}: layout pack is for mode bpe; word rows are always padded`);
+      if (params.layout === 'pack')
+        throw new Error(`${where}: layout pack is for mode bpe; word rows are always padded`);
       const vocab = await readVocab(vocabDir);
       const stopwords = await loadStopwords(vocab.normalization.stopwords);
       const maxLength = params.max_length;
       return (c, data, label) => encodeWordPart(c, data, label, vocab, stopwords, maxLength);
     }
     case 'bpe': {
-      if (vocabDir !== undefined) throw new Error(`${where}: mode bpe uses GPT-2's own vocabulary; remove the \`vocab\` input`);
+      if (vocabDir !== undefined)
+        throw new Error(`${where}: mode bpe uses GPT-2's own vocabulary; remove the \`vocab\` input`);
       // The schema fills in layout pack for mode bpe.
       if (params.layout === 'pad') {
         // The schema fills in the bpe pad default (1024, the gpt2 tokenizer's model_max_length).
         const maxLength = params.max_length!;
         return (c, data, label) => encodeBpePadded(c, data, label, maxLength, params.keep_empty);
       }
-      if (params.max_length !== undefined) throw new Error(`${where}: layout pack cuts blocks of block_size; max_length is for layout pad`);
-      if (params.keep_empty) throw new Error(`${where}: keep_empty is for layout pad; packed blocks have no empty rows`);
+      if (params.max_length !== undefined)
+        throw new Error(`${where}: layout pack cuts blocks of block_size; max_length is for layout pad`);
+      if (params.keep_empty)
+        throw new Error(`${where}: keep_empty is for layout pad; packed blocks have no empty rows`);
       const blockSize = params.block_size;
       return (c, data, label) => encodeBpePacked(c, data, label, blockSize);
     }
@@ -74,7 +86,14 @@ async function createEncoder(ctx: StageContext, params: TokenizeParams, vocabDir
   }
 }
 
-function encodeWordPart(ctx: StageContext, data: Dataset, label: string, vocab: Vocab, stopwords: ReadonlySet<string>, maxLength: number): Encoded {
+function encodeWordPart(
+  ctx: StageContext,
+  data: Dataset,
+  label: string,
+  vocab: Vocab,
+  stopwords: ReadonlySet<string>,
+  maxLength: number,
+): Encoded {
   const padded = encodeWordRows(data.texts, vocab, stopwords, maxLength, rowReporter(ctx, data.texts.length, label));
   return {
     tokens: {
@@ -99,7 +118,13 @@ function encodeWordPart(ctx: StageContext, data: Dataset, label: string, vocab: 
   };
 }
 
-function encodeBpePadded(ctx: StageContext, data: Dataset, label: string, maxLength: number, keepEmpty: boolean): Encoded {
+function encodeBpePadded(
+  ctx: StageContext,
+  data: Dataset,
+  label: string,
+  maxLength: number,
+  keepEmpty: boolean,
+): Encoded {
   const { rows, skipped } = encodeBpeRows(data.texts, rowReporter(ctx, data.texts.length, label), { keepEmpty });
   const padded = padBpeRows(rows, maxLength, GPT2_EOS_ID);
   return {
@@ -116,7 +141,12 @@ function encodeBpePadded(ctx: StageContext, data: Dataset, label: string, maxLen
       vocabSize: GPT2_VOCAB_SIZE,
       padId: GPT2_EOS_ID,
     },
-    metrics: { rows: rows.length, skipped_rows: skipped, empty_rows: keepEmpty ? rows.filter((r) => r.length === 0).length : 0, truncated_rows: padded.truncated },
+    metrics: {
+      rows: rows.length,
+      skipped_rows: skipped,
+      empty_rows: keepEmpty ? rows.filter((r) => r.length === 0).length : 0,
+      truncated_rows: padded.truncated,
+    },
   };
 }
 

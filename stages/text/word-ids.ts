@@ -75,7 +75,8 @@ export function encodeWordRows(
 function buildLookup(vocab: WordVocab, stopwords: ReadonlySet<string>): { table: WordTable; idOf: Int32Array } {
   const table = new WordTable();
   for (const token of vocab.tokens) table.addWord(token);
-  if (table.size !== vocab.tokens.length) throw new Error(`vocab lists a token twice (${vocab.tokens.length} tokens, ${table.size} distinct)`);
+  if (table.size !== vocab.tokens.length)
+    throw new Error(`vocab lists a token twice (${vocab.tokens.length} tokens, ${table.size} distinct)`);
   const stopIds = [...stopwords].map((w) => table.addWord(w));
   const idOf = new Int32Array(table.size);
   for (let id = 0; id < vocab.tokens.length; id++) idOf[id] = id;

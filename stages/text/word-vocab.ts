@@ -78,7 +78,10 @@ export function chooseVocab(counted: WordCounts, choice: VocabChoice, unkSlot: 0
   const room = choice.maxSize === null ? Infinity : Math.max(0, choice.maxSize - 2);
   if (kept.length > room) {
     // Stable sort keeps first-occurrence order among equal counts; then back to first-occurrence order.
-    kept = kept.sort((a, b) => counts[b] - counts[a] || a - b).slice(0, room).sort((a, b) => a - b);
+    kept = kept
+      .sort((a, b) => counts[b] - counts[a] || a - b)
+      .slice(0, room)
+      .sort((a, b) => a - b);
   }
   const tokens = [...choice.specials, ...kept.map((i) => words[i])];
   const vocabCounts = new Uint32Array(tokens.length);

@@ -11,7 +11,10 @@ test('canonical JSON does not depend on key order, at any depth', () => {
 
 test('canonical JSON keeps array order and JSON number and string forms', () => {
   assert.notEqual(canonicalJson([1, 2]), canonicalJson([2, 1]));
-  assert.equal(canonicalJson({ n: 1e21, f: 0.1, neg: -0, s: 'é"\n', t: true, z: null }), JSON.stringify({ f: 0.1, n: 1e21, neg: 0, s: 'é"\n', t: true, z: null }));
+  assert.equal(
+    canonicalJson({ n: 1e21, f: 0.1, neg: -0, s: 'é"\n', t: true, z: null }),
+    JSON.stringify({ f: 0.1, n: 1e21, neg: 0, s: 'é"\n', t: true, z: null }),
+  );
   assert.notEqual(canonicalJson({ a: 1 }), canonicalJson({ a: '1' }));
 });
 
@@ -32,7 +35,11 @@ test('values JSON cannot hold faithfully are rejected with their path', () => {
     [undefined, ''],
   ];
   for (const [value, path] of cases) {
-    assert.throws(() => canonicalJson(value), (error: unknown) => error instanceof CanonicalJsonError && error.path === path, `path ${path}`);
+    assert.throws(
+      () => canonicalJson(value),
+      (error: unknown) => error instanceof CanonicalJsonError && error.path === path,
+      `path ${path}`,
+    );
   }
   const loop: Record<string, unknown> = {};
   loop.self = loop;

@@ -30,12 +30,15 @@ function startWriter(root: string, params: Record<string, unknown>, mode: string
   const exited = once(child, 'exit');
   const queue: string[] = [];
   const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => (waiting.length > 0 ? waiting.shift()!(line) : queue.push(line)));
-  const nextLine = () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<string>((resolve) => waiting.push(resolve)));
+  createInterface({ input: child.stdout! }).on('line', (line) =>
+    waiting.length > 0 ? waiting.shift()!(line) : queue.push(line),
+  );
+  const nextLine = () =>
+    queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<string>((resolve) => waiting.push(resolve));
   return { child, nextLine, exited };
 }
 
-test('a second writer waits on the lock, then reuses the first one\'s entry without producing', async () => {
+test("a second writer waits on the lock, then reuses the first one's entry without producing", async () => {
   const store = new CacheStore(await makeCacheRoot());
   const params = { test: 'wait' };
   const { tree, fp } = sampleTree(params);
@@ -46,16 +49,21 @@ test('a second writer waits on the lock, then reuses the first one\'s entry with
     assert.equal(holder?.pid, writer.child.pid);
 
     let produced = false;
-    const ours = store.write(fp, tree, async () => {
-      produced = true;
-      return {};
-    }, {
-      // Only once we are known to be waiting is the child let go: the order is fixed, not timed.
-      onWait: (who) => {
-        assert.equal(who?.pid, writer.child.pid);
-        writer.child.stdin!.write('go\n');
+    const ours = store.write(
+      fp,
+      tree,
+      async () => {
+        produced = true;
+        return {};
       },
-    });
+      {
+        // Only once we are known to be waiting is the child let go: the order is fixed, not timed.
+        onWait: (who) => {
+          assert.equal(who?.pid, writer.child.pid);
+          writer.child.stdin!.write('go\n');
+        },
+      },
+    );
     const entry = await ours;
     assert.equal(await writer.nextLine(), 'written written');
     assert.equal(produced, false);
@@ -102,7 +110,7 @@ test('a writer killed with SIGKILL mid-produce leaves no entry; cleanStale remov
   assert.equal((await store.lookup(fp)).status, 'hit');
 });
 
-test('a dead writer\'s lock is taken over by the next write even without cleanStale', async () => {
+test("a dead writer's lock is taken over by the next write even without cleanStale", async () => {
   const store = new CacheStore(await makeCacheRoot());
   const params = { test: 'takeover' };
   const { tree, fp } = sampleTree(params);

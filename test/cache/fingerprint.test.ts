@@ -5,7 +5,14 @@ import { mkdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fingerprint } from '../../stages/stage.ts';
-import { buildTree, fingerprintOf, hashFile, hashFileDependencies, resumeKey, type TreeParts } from '../../runner/cache/fingerprint.ts';
+import {
+  buildTree,
+  fingerprintOf,
+  hashFile,
+  hashFileDependencies,
+  resumeKey,
+  type TreeParts,
+} from '../../runner/cache/fingerprint.ts';
 import { diffTrees, formatTreeChange } from '../../runner/cache/tree-diff.ts';
 import { majorMinor, TFPIPE_MAJOR_MINOR } from '../../runner/cache/version.ts';
 
@@ -59,7 +66,14 @@ test('undefined params do not count; the tree records tfpipe major.minor from pa
 
 test('diffTrees names the exact dotted path, old → new', () => {
   const before = buildTree(parts());
-  const after = buildTree(parts({ params: { min_freq: 3, max_size: 20000, lowercase: true }, version: 2, inputs: { input: UPSTREAM_B }, backend: 'wasm' }));
+  const after = buildTree(
+    parts({
+      params: { min_freq: 3, max_size: 20000, lowercase: true },
+      version: 2,
+      inputs: { input: UPSTREAM_B },
+      backend: 'wasm',
+    }),
+  );
   assert.deepEqual(diffTrees(before, after), [
     { path: 'backend', segments: ['backend'], change: 'changed', old: 'cpu', new: 'wasm' },
     { path: 'inputs.input', segments: ['inputs', 'input'], change: 'changed', old: UPSTREAM_A, new: UPSTREAM_B },
@@ -71,18 +85,33 @@ test('diffTrees names the exact dotted path, old → new', () => {
 
 test('diffTrees reports added and removed keys, nested params and whole arrays', () => {
   const before = buildTree(parts({ params: { opt: { lr: 0.1, betas: [0.9, 0.99] } }, backend: undefined }));
-  const after = buildTree(parts({ params: { opt: { lr: 0.1, betas: [0.9, 0.999] }, epochs: 3 }, backend: 'cpu', files: { 'data/a.csv': 'd'.repeat(64) } }));
+  const after = buildTree(
+    parts({
+      params: { opt: { lr: 0.1, betas: [0.9, 0.999] }, epochs: 3 },
+      backend: 'cpu',
+      files: { 'data/a.csv': 'd'.repeat(64) },
+    }),
+  );
   const changes = diffTrees(before, after);
-  assert.deepEqual(changes.map((c) => [c.path, c.change]), [
-    ['backend', 'added'],
-    ['files.data/a.csv', 'added'],
-    ['params.epochs', 'added'],
-    ['params.opt.betas', 'changed'],
-  ]);
+  assert.deepEqual(
+    changes.map((c) => [c.path, c.change]),
+    [
+      ['backend', 'added'],
+      ['files.data/a.csv', 'added'],
+      ['params.epochs', 'added'],
+      ['params.opt.betas', 'changed'],
+    ],
+  );
   assert.deepEqual(changes[1].segments, ['files', 'data/a.csv']);
-  assert.deepEqual(diffTrees(after, before).map((c) => c.change), ['removed', 'removed', 'removed', 'changed']);
+  assert.deepEqual(
+    diffTrees(after, before).map((c) => c.change),
+    ['removed', 'removed', 'removed', 'changed'],
+  );
   assert.equal(formatTreeChange(changes[3]), 'params.opt.betas: [0.9,0.99] → [0.9,0.999]');
-  assert.equal(formatTreeChange(diffTrees(buildTree(parts()), buildTree(parts({ inputs: { input: UPSTREAM_B } })))[0]), 'inputs.input: aaaaaaaaaa… → bbbbbbbbbb…');
+  assert.equal(
+    formatTreeChange(diffTrees(buildTree(parts()), buildTree(parts({ inputs: { input: UPSTREAM_B } })))[0]),
+    'inputs.input: aaaaaaaaaa… → bbbbbbbbbb…',
+  );
 });
 
 test('resumeKey ignores resume-compatible params only', () => {
@@ -117,7 +146,10 @@ test('hashFileDependencies hashes content (not mtime), keys paths relative to th
     await mkdir(join(dir, 'data'));
     await writeFile(path, 'a,b\n1,2\n');
     const first = await hashFileDependencies([{ path }], { baseDir: dir });
-    assert.deepEqual(first, { ok: true, files: { 'data/x.csv': createHash('sha256').update('a,b\n1,2\n').digest('hex') } });
+    assert.deepEqual(first, {
+      ok: true,
+      files: { 'data/x.csv': createHash('sha256').update('a,b\n1,2\n').digest('hex') },
+    });
     await writeFile(path, 'a,b\n1,2\n'); // same bytes, new mtime
     assert.deepEqual(await hashFileDependencies([{ path }], { baseDir: dir }), first);
     await writeFile(path, 'a,b\n1,3\n');
@@ -125,7 +157,9 @@ test('hashFileDependencies hashes content (not mtime), keys paths relative to th
 
     const outside = await hashFileDependencies([{ path }], { baseDir: join(dir, 'elsewhere') });
     assert.ok(outside.ok && Object.keys(outside.files)[0] === path);
-    const pinned = await hashFileDependencies([{ path: join(dir, 'not-yet.bin'), sha256: 'E'.repeat(64) }], { baseDir: dir });
+    const pinned = await hashFileDependencies([{ path: join(dir, 'not-yet.bin'), sha256: 'E'.repeat(64) }], {
+      baseDir: dir,
+    });
     assert.deepEqual(pinned, { ok: true, files: { 'not-yet.bin': 'e'.repeat(64) } });
     const missing = await hashFileDependencies([{ path: join(dir, 'gone.csv') }], { baseDir: dir });
     assert.equal(missing.ok, false);
@@ -137,8 +171,12 @@ test('hashFileDependencies hashes content (not mtime), keys paths relative to th
 
 test('a file dependency with a key is named by the key, not by where the file lies', async () => {
   const pinned = '0'.repeat(64);
-  const a = await hashFileDependencies([{ path: '/data/one/imdb.csv.gz', sha256: pinned, key: 'catalog:imdb/all' }], { baseDir: '/work/p' });
-  const b = await hashFileDependencies([{ path: '/elsewhere/imdb.csv.gz', sha256: pinned, key: 'catalog:imdb/all' }], { baseDir: '/work/p' });
+  const a = await hashFileDependencies([{ path: '/data/one/imdb.csv.gz', sha256: pinned, key: 'catalog:imdb/all' }], {
+    baseDir: '/work/p',
+  });
+  const b = await hashFileDependencies([{ path: '/elsewhere/imdb.csv.gz', sha256: pinned, key: 'catalog:imdb/all' }], {
+    baseDir: '/work/p',
+  });
   assert.deepEqual(a, { ok: true, files: { 'catalog:imdb/all': pinned } });
   assert.deepEqual(b, a);
 });

@@ -18,7 +18,10 @@ export async function removeCacheRoots(): Promise<void> {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-export function sampleTree(params: Record<string, unknown> = { min_freq: 5 }): { tree: FingerprintTree; fp: Fingerprint } {
+export function sampleTree(params: Record<string, unknown> = { min_freq: 5 }): {
+  tree: FingerprintTree;
+  fp: Fingerprint;
+} {
   const tree = buildTree({ kind: 'vocab', version: 1, params, inputs: { input: 'a'.repeat(64) as Fingerprint } });
   return { tree, fp: fingerprintOf(tree) };
 }

@@ -39,7 +39,10 @@ test('write then lookup round-trips the outputs and the manifest', async () => {
   assert.equal(await readFile(join(found.outDir, 'vocab.json'), 'utf8'), VOCAB);
   assert.deepEqual(new Uint8Array(await readFile(join(found.outDir, 'extra', 'counts.bin'))), COUNTS);
   const m = found.manifest;
-  assert.deepEqual(m.files, { 'extra/counts.bin': { sha256: sha(COUNTS), size: 8 }, 'vocab.json': { sha256: sha(VOCAB), size: VOCAB.length } });
+  assert.deepEqual(m.files, {
+    'extra/counts.bin': { sha256: sha(COUNTS), size: 8 },
+    'vocab.json': { sha256: sha(VOCAB), size: VOCAB.length },
+  });
   assert.deepEqual(m.tree, tree);
   assert.equal(m.fingerprint, fp);
   assert.deepEqual(m.metrics, { size: 2 });
@@ -97,7 +100,12 @@ test('missing, extra, resized files and a missing or foreign manifest are corrup
     ['extra file', (out) => writeFile(join(out, 'stray.txt'), 'x'), 'file-extra', 'stray.txt'],
     ['truncated file', (out) => writeFile(join(out, 'vocab.json'), VOCAB.slice(0, 4)), 'size-mismatch', 'vocab.json'],
     ['no manifest', (_out, dir) => unlink(join(dir, 'manifest.json')), 'manifest-missing', undefined],
-    ['broken manifest', (_out, dir) => writeFile(join(dir, 'manifest.json'), '{"format":'), 'manifest-invalid', undefined],
+    [
+      'broken manifest',
+      (_out, dir) => writeFile(join(dir, 'manifest.json'), '{"format":'),
+      'manifest-invalid',
+      undefined,
+    ],
   ];
   for (const [i, [label, damage, code, file]] of cases.entries()) {
     const { tree, fp } = sampleTree({ case: i });
@@ -153,11 +161,16 @@ test('aborting mid-produce leaves nothing, even when produce resolves anyway', a
   const { tree, fp } = sampleTree();
   const controller = new AbortController();
   await assert.rejects(
-    store.write(fp, tree, async (outDir) => {
-      await writeFile(join(outDir, 'vocab.json'), 'partial');
-      controller.abort();
-      return {}; // a stage that ignores the signal and returns early
-    }, { signal: controller.signal }),
+    store.write(
+      fp,
+      tree,
+      async (outDir) => {
+        await writeFile(join(outDir, 'vocab.json'), 'partial');
+        controller.abort();
+        return {}; // a stage that ignores the signal and returns early
+      },
+      { signal: controller.signal },
+    ),
     { name: 'AbortError' },
   );
   assert.deepEqual(await store.lookup(fp), { status: 'miss' });

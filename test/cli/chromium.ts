@@ -12,7 +12,17 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Runs headless Chromium on `file` with `args`; resolves with its stdout (the DOM, for --dump-dom). */
 export async function runChromium(file: string, args: string[]): Promise<string> {
   const profile = await mkdtemp(join(tmpdir(), 'tfpipe-chromium-'));
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+  ];
   const child = spawn(CHROMIUM, [...flags, ...args, pathToFileURL(file).href], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -16,17 +16,27 @@ test('a TFPIPE_DATA that does not exist is a warning naming it, on every command
   for (const command of ['status', 'validate']) {
     const run = await runCli(dir, [command, 'p.yaml'], { TFPIPE_DATA: 'no/such/folder' });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /^warning: TFPIPE_DATA=\S*\/no\/such\/folder does not exist; imdb will be downloaded \(or taken from the cache\) instead$/m, command);
+    assert.match(
+      run.stderr,
+      /^warning: TFPIPE_DATA=\S*\/no\/such\/folder does not exist; imdb will be downloaded \(or taken from the cache\) instead$/m,
+      command,
+    );
   }
 });
 
 test('then a download that fails says what TFPIPE_DATA should hold, and no stack trace', async () => {
   const dir = await makeProject({ 'p.yaml': PIPELINE });
   // Port 9 on 127.0.0.1 (discard) refuses the connection at once: no network is needed to fail.
-  const run = await runCli(dir, ['run', 'p.yaml'], { TFPIPE_DATA: 'no/such/folder', TFPIPE_IMDB_URL: 'http://127.0.0.1:9/aclImdb_v1.tar.gz' });
+  const run = await runCli(dir, ['run', 'p.yaml'], {
+    TFPIPE_DATA: 'no/such/folder',
+    TFPIPE_IMDB_URL: 'http://127.0.0.1:9/aclImdb_v1.tar.gz',
+  });
   assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.match(run.stdout, /TFPIPE_DATA=\S*no\/such\/folder does not exist; using the download of imdb instead/);
-  assert.match(run.stdout, /download http:\/\/127\.0\.0\.1:9\/aclImdb_v1\.tar\.gz: .*; TFPIPE_DATA=\S*no\/such\/folder does not exist: point it at a folder holding imdb\/IMDB_Dataset\.csv\.gz to read imdb without a download/);
+  assert.match(
+    run.stdout,
+    /download http:\/\/127\.0\.0\.1:9\/aclImdb_v1\.tar\.gz: .*; TFPIPE_DATA=\S*no\/such\/folder does not exist: point it at a folder holding imdb\/IMDB_Dataset\.csv\.gz to read imdb without a download/,
+  );
   assert.doesNotMatch(run.stdout + run.stderr, /\n\s+at /);
 });
 

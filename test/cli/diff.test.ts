@@ -47,12 +47,20 @@ test('after both ran: metrics side by side from the cache, and the last two runs
   const diff = await runCli(dir, ['diff', 'a.yaml', 'b.yaml']);
   assert.deepEqual(section(diff.stdout, 'stages:'), STAGES);
   const json = JSON.parse((await runCli(dir, ['diff', 'a.yaml', 'b.yaml', '--json'])).stdout);
-  const vocabSize = json.metrics.find((m: { stage: string; metric: string }) => m.stage === 'vocab' && m.metric === 'vocab_size');
+  const vocabSize = json.metrics.find(
+    (m: { stage: string; metric: string }) => m.stage === 'vocab' && m.metric === 'vocab_size',
+  );
   assert.ok(vocabSize.a > vocabSize.b, 'min_freq 2 drops the words seen once');
   assert.equal(vocabSize.delta, vocabSize.b - vocabSize.a);
   assert.equal(vocabSize.relative, (vocabSize.b - vocabSize.a) / vocabSize.a);
   const relative = `${((100 * (vocabSize.b - vocabSize.a)) / vocabSize.a).toFixed(1)}%`;
-  assert.match(diff.stdout, new RegExp(`^ {2}vocab\\.vocab_size +${vocabSize.a} +${vocabSize.b} +${vocabSize.b - vocabSize.a} +${relative}$`, 'm'));
+  assert.match(
+    diff.stdout,
+    new RegExp(
+      `^ {2}vocab\\.vocab_size +${vocabSize.a} +${vocabSize.b} +${vocabSize.b - vocabSize.a} +${relative}$`,
+      'm',
+    ),
+  );
   assert.match(diff.stdout, /^ {2}load\.rows +48 +48 +0 +\+0\.0%$/m);
 
   const runs = await runCli(dir, ['diff']);
@@ -64,7 +72,10 @@ test('after both ran: metrics side by side from the cache, and the last two runs
 
   const md = await runCli(dir, ['diff', 'LAST~1', 'b.yaml', '--md']);
   assert.match(md.stdout, /^\| `stages.vocab.min_freq` \| 1 \| 2 \|$/m);
-  assert.match(md.stdout, /^\| `tokenize` \| tokenize \| differs \| upstream `vocab` \(param stages.vocab.min_freq: 1 → 2\) \|$/m);
+  assert.match(
+    md.stdout,
+    /^\| `tokenize` \| tokenize \| differs \| upstream `vocab` \(param stages.vocab.min_freq: 1 → 2\) \|$/m,
+  );
 });
 
 test('diff names what it cannot find', async () => {

@@ -35,7 +35,10 @@ stages:
 
 let dir: string;
 before(async () => {
-  const text = (await readFile(join(REPO_ROOT, 'data/wikitext-2-test-head.txt'), 'utf8')).split('\n').slice(0, 40).join('\n');
+  const text = (await readFile(join(REPO_ROOT, 'data/wikitext-2-test-head.txt'), 'utf8'))
+    .split('\n')
+    .slice(0, 40)
+    .join('\n');
   dir = await makeProject({ 'p.yaml': PIPELINE, 'wiki.txt': text, 'read-back.yaml': READ_BACK });
   const run = await runCli(dir, ['run', 'p.yaml']);
   assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -59,33 +62,71 @@ test('exported folders: save_pretrained, peft (base beside it), merged; each rea
     const run = await runCli(dir, ['export', 'p.yaml', stage, folder, ...flags]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
   }
-  assert.deepEqual((await readdir(join(dir, 'exported/full'))).sort(), ['README.md', 'config.json', 'model.safetensors']);
-  assert.deepEqual((await readdir(join(dir, 'exported/adapter'))).sort(), ['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'base']);
-  assert.deepEqual((await readdir(join(dir, 'exported/merged'))).sort(), ['README.md', 'config.json', 'model.safetensors']);
+  assert.deepEqual((await readdir(join(dir, 'exported/full'))).sort(), [
+    'README.md',
+    'config.json',
+    'model.safetensors',
+  ]);
+  assert.deepEqual((await readdir(join(dir, 'exported/adapter'))).sort(), [
+    'README.md',
+    'adapter_config.json',
+    'adapter_model.safetensors',
+    'base',
+  ]);
+  assert.deepEqual((await readdir(join(dir, 'exported/merged'))).sort(), [
+    'README.md',
+    'config.json',
+    'model.safetensors',
+  ]);
   const full = JSON.parse(await readFile(join(dir, 'exported/full/config.json'), 'utf8'));
   assert.equal(full.model_type, 'gpt2');
   assert.equal(full.format, undefined, "tfpipe's own key is not in the exported config");
   const adapter = JSON.parse(await readFile(join(dir, 'exported/adapter/adapter_config.json'), 'utf8'));
-  assert.equal(adapter.base_model_name_or_path, join(dir, 'exported/adapter/base'), 'the base written beside the adapter, by its path');
+  assert.equal(
+    adapter.base_model_name_or_path,
+    join(dir, 'exported/adapter/base'),
+    'the base written beside the adapter, by its path',
+  );
   assert.equal(adapter.r, 2);
 
   const back = await runCli(dir, ['run', 'read-back.yaml']);
   assert.equal(back.code, 0, back.stdout + back.stderr);
-  assert.equal(validLoss(back.stdout, 'ppl_full_exported'), validLoss(back.stdout, 'ppl_full'), 'the save_pretrained folder: identical');
-  assert.equal(validLoss(back.stdout, 'ppl_lora_exported'), validLoss(back.stdout, 'ppl_lora'), 'the adapter on its exported base: identical');
+  assert.equal(
+    validLoss(back.stdout, 'ppl_full_exported'),
+    validLoss(back.stdout, 'ppl_full'),
+    'the save_pretrained folder: identical',
+  );
+  assert.equal(
+    validLoss(back.stdout, 'ppl_lora_exported'),
+    validLoss(back.stdout, 'ppl_lora'),
+    'the adapter on its exported base: identical',
+  );
   const merged = validLoss(back.stdout, 'ppl_merged_exported');
-  assert.ok(Math.abs(merged - validLoss(back.stdout, 'ppl_lora')) < 1e-5 * merged, 'merged weights: the same figure up to float rounding');
+  assert.ok(
+    Math.abs(merged - validLoss(back.stdout, 'ppl_lora')) < 1e-5 * merged,
+    'merged weights: the same figure up to float rounding',
+  );
 });
 
 test('export --merge of a full model, and predict with a language model', async () => {
   const merge = await runCli(dir, ['export', 'p.yaml', 'finetune', 'exported/none', '--merge']);
   assert.equal(merge.code, 1);
-  assert.match(merge.stderr, /stage finetune made a full GPT-2, not a LoRA adapter: there is nothing to merge \(drop --merge\)/);
-  assert.deepEqual((await readdir(join(dir, 'exported'))).filter((name) => name.startsWith('.') || name === 'none'), [], 'nothing left behind');
+  assert.match(
+    merge.stderr,
+    /stage finetune made a full GPT-2, not a LoRA adapter: there is nothing to merge \(drop --merge\)/,
+  );
+  assert.deepEqual(
+    (await readdir(join(dir, 'exported'))).filter((name) => name.startsWith('.') || name === 'none'),
+    [],
+    'nothing left behind',
+  );
 
   const predict = await runCli(dir, ['predict', 'p.yaml', 'lora', 'The game', '--max-new-tokens', '3', '--json']);
   assert.equal(predict.code, 0, predict.stderr);
-  const out = JSON.parse(predict.stdout) as { kind: string; rows: { text: string; continuation: string; new_tokens: number }[] };
+  const out = JSON.parse(predict.stdout) as {
+    kind: string;
+    rows: { text: string; continuation: string; new_tokens: number }[];
+  };
   assert.equal(out.kind, 'continuations');
   assert.equal(out.rows[0].text, 'The game');
   assert.equal(out.rows[0].new_tokens, 3);

@@ -27,7 +27,12 @@ function inherited(): NodeJS.ProcessEnv {
 }
 
 /** `command` runs the CLI (default: node bin/tfpipe.js); another launcher (e.g. `unshare … sh -c`) may wrap it. */
-export function startCli(cwd: string, args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, CLI]): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
+export function startCli(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  command: string[] = [process.execPath, CLI],
+): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string } {
   const child = spawn(command[0], [...command.slice(1), ...args], {
     cwd,
     env: { ...inherited(), ...fullDataEnv(), CI: '1', TFPIPE_CACHE: '', ...env },
@@ -37,16 +42,26 @@ export function startCli(cwd: string, args: string[], env: Record<string, string
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, done, stdout: () => stdout };
 }
 
-export function runCli(cwd: string, args: string[], env: Record<string, string> = {}, command?: string[]): Promise<CliResult> {
+export function runCli(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  command?: string[],
+): Promise<CliResult> {
   return startCli(cwd, args, env, command).done;
 }
 
 /** Resolves once the child's stdout contains `text`. */
-export async function waitForOutput(run: { stdout: () => string; done: Promise<CliResult> }, text: string): Promise<void> {
+export async function waitForOutput(
+  run: { stdout: () => string; done: Promise<CliResult> },
+  text: string,
+): Promise<void> {
   let finished = false;
   void run.done.then(() => (finished = true));
   while (!run.stdout().includes(text)) {

@@ -54,7 +54,11 @@ function bigSplitFigures(rows: number): string {
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
   test(`a run killed with ${signal} while loading leaves no partial entry; the rerun redoes only that stage on`, async (t) => {
-    const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(40), 'big.csv': reviewsCsv(SLOW_LOAD_ROWS) });
+    const dir = await makeProject({
+      'p.yaml': PIPELINE,
+      'reviews.csv': reviewsCsv(40),
+      'big.csv': reviewsCsv(SLOW_LOAD_ROWS),
+    });
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const run = startCli(dir, ['run', 'p.yaml']);
     await waitForOutput(run, '▶ big (load) started');
@@ -71,7 +75,10 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     const rerun = await runCli(dir, ['run', 'p.yaml']);
     assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
     assert.deepEqual(stagesByAction(rerun.stdout), { ran: ['big', 'big_split'], cached: ['small', 'small_split'] });
-    assert.ok(rerun.stdout.includes(bigSplitFigures(SLOW_LOAD_ROWS)), `${bigSplitFigures(SLOW_LOAD_ROWS)} in\n${rerun.stdout}`);
+    assert.ok(
+      rerun.stdout.includes(bigSplitFigures(SLOW_LOAD_ROWS)),
+      `${bigSplitFigures(SLOW_LOAD_ROWS)} in\n${rerun.stdout}`,
+    );
     const leftovers = await readdir(join(dir, '.tfpipe/cache/tmp')).catch(() => []);
     assert.deepEqual(leftovers, [], 'stale temp folders are cleaned');
   });

@@ -60,7 +60,12 @@ function stageFacts(report: DiffReport): Record<string, string> {
       if (s.status !== 'differs') return [s.id, s.status];
       const root = s.cause?.type === 'upstream' ? s.cause.root : s.cause;
       const via = s.cause?.type === 'upstream' ? `upstream ${s.cause.stage}, ` : '';
-      return [s.id, root?.type === 'param' ? `${via}param ${root.path}: ${root.old} → ${root.new}` : `differs: ${JSON.stringify(s.cause)}`];
+      return [
+        s.id,
+        root?.type === 'param'
+          ? `${via}param ${root.path}: ${root.old} → ${root.new}`
+          : `differs: ${JSON.stringify(s.cause)}`,
+      ];
     }),
   );
 }
@@ -87,7 +92,10 @@ function assertMetricRow(stdout: string, m: MetricComparison): void {
   assert.deepEqual([shownA, shownB], [formatMetric(a), formatMetric(b)]);
   // Shown to 4 significant digits, and the relative change in percent to one decimal, signed.
   assert.ok(Math.abs(Number(change) - (b - a)) <= 5e-4 * Math.abs(b - a), `change ${change} is B − A = ${b - a}`);
-  assert.ok(Math.abs(Number(relative) - (100 * (b - a)) / Math.abs(a)) <= 0.0501, `relative ${relative}% is (B − A) / |A|`);
+  assert.ok(
+    Math.abs(Number(relative) - (100 * (b - a)) / Math.abs(a)) <= 0.0501,
+    `relative ${relative}% is (B − A) / |A|`,
+  );
   assert.match(relative, /^[+-]/);
 }
 
@@ -111,7 +119,10 @@ test('after both ran: bidi reused the four data entries; diff shows the same fac
   assert.equal(a.code, 0, a.stderr + a.stdout);
   const b = await runCli(dir, ['run', 'lab1-bidi.yaml']);
   assert.equal(b.code, 0, b.stderr + b.stdout);
-  assert.deepEqual(stagesByAction(b.stdout), { ran: ['train', 'evaluate'], cached: ['imdb', 'split', 'vocab', 'tokenize'] });
+  assert.deepEqual(stagesByAction(b.stdout), {
+    ran: ['train', 'evaluate'],
+    cached: ['imdb', 'split', 'vocab', 'tokenize'],
+  });
   for (const run of [a, b]) runIds.push(/^recorded as run (\S+) /m.exec(run.stdout)![1]);
 
   const diff = await runCli(dir, ['diff', 'lab1.yaml', 'lab1-bidi.yaml']);
@@ -126,11 +137,20 @@ test('after both ran: bidi reused the four data entries; diff shows the same fac
   assert.deepEqual(report.config, [{ path: 'stages.train.bidirectional', old: false, new: true }]);
   assert.deepEqual(stageFacts(report), STAGE_FACTS);
   const metric = (stage: string, name: string) => report.metrics.find((m) => m.stage === stage && m.metric === name)!;
-  for (const [stage, name] of [['evaluate', 'test_acc'], ['evaluate', 'test_loss'], ['train', 'valid_loss'], ['train', 'train_loss']]) {
+  for (const [stage, name] of [
+    ['evaluate', 'test_acc'],
+    ['evaluate', 'test_loss'],
+    ['train', 'valid_loss'],
+    ['train', 'train_loss'],
+  ]) {
     assertMetricRow(diff.stdout, metric(stage, name));
   }
   assert.notEqual(metric('train', 'valid_loss').delta, 0, 'the bidirectional model trained to other weights');
-  for (const [stage, name] of [['split', 'train_rows'], ['vocab', 'vocab_size'], ['tokenize', 'test_rows']]) {
+  for (const [stage, name] of [
+    ['split', 'train_rows'],
+    ['vocab', 'vocab_size'],
+    ['tokenize', 'test_rows'],
+  ]) {
     assert.equal(metric(stage, name).delta, 0, `${stage}.${name}: a shared entry has the same figures`);
   }
   for (const line of diff.stdout.trimEnd().split('\n')) t.diagnostic(line);
@@ -158,14 +178,19 @@ test('the report of the two runs renders in headless Chromium with both runs on 
   const html = await readFile(report, 'utf8');
   const splitSymbols = [...html.matchAll(/<path [^>]*d="M-5,0L5,0"[^>]*>/g)].map((m) => m[0]);
   assert.equal(splitSymbols.length, 4, 'a train and a valid symbol in the legend of both curve plots');
-  for (const symbol of splitSymbols) assert.match(symbol, / stroke="#[0-9a-f]{3,6}"/, `legend symbol has a stroke colour: ${symbol}`);
+  for (const symbol of splitSymbols)
+    assert.match(symbol, / stroke="#[0-9a-f]{3,6}"/, `legend symbol has a stroke colour: ${symbol}`);
   for (const name of ['train-loss', 'train-acc']) {
     const chart = charts.find((c) => c.name === name);
     assert.ok(chart, `a ${name} chart among ${charts.map((c) => c.name).join(', ')}`);
     assert.equal(chart.lines.length, 4, `${name}: train and valid of both runs`);
-    assert.ok(chart.lines.every((l) => l.length > 0), `${name}: every line has a length on screen`);
+    assert.ok(
+      chart.lines.every((l) => l.length > 0),
+      `${name}: every line has a length on screen`,
+    );
     assert.equal(new Set(chart.lines.map((l) => l.stroke)).size, 2, `${name}: one colour per run`);
-    for (const run of ['lab1', 'lab1-bidi']) assert.equal(pointsOfRun(chart, run).length, 4, `${name}: ${run} has 2 epochs × train, valid inside the plot`);
+    for (const run of ['lab1', 'lab1-bidi'])
+      assert.equal(pointsOfRun(chart, run).length, 4, `${name}: ${run} has 2 epochs × train, valid inside the plot`);
   }
 
   const png = join(dir, 'report.png');
@@ -189,8 +214,25 @@ test('a lab1 run interrupted with Ctrl-C while training is listed by tfpipe runs
   assert.equal(rows.length, 3);
   assert.match(rows[0], new RegExp(`^${runIds[0]} +lab1 .* 6 ran, 0 cached .* ok$`));
   assert.match(rows[1], new RegExp(`^${runIds[1]} +lab1-bidi .* 2 ran, 4 cached .* ok$`));
-  assert.match(rows[2], /^\S+ +lab1 .* 0 ran, 4 cached, 1 interrupted, 1 not-run +.* interrupted$/, 'train interrupted, evaluate never started');
+  assert.match(
+    rows[2],
+    /^\S+ +lab1 .* 0 ran, 4 cached, 1 interrupted, 1 not-run +.* interrupted$/,
+    'train interrupted, evaluate never started',
+  );
   const records = JSON.parse((await runCli(dir, ['runs', '--json'])).stdout) as RunRecord[];
-  assert.deepEqual(records.map((r) => r.status), ['ok', 'ok', 'interrupted']);
-  assert.deepEqual(records[2].stages.map((s) => [s.id, s.action]), [['imdb', 'cached'], ['split', 'cached'], ['vocab', 'cached'], ['tokenize', 'cached'], ['train', 'interrupted'], ['evaluate', 'not-run']]);
+  assert.deepEqual(
+    records.map((r) => r.status),
+    ['ok', 'ok', 'interrupted'],
+  );
+  assert.deepEqual(
+    records[2].stages.map((s) => [s.id, s.action]),
+    [
+      ['imdb', 'cached'],
+      ['split', 'cached'],
+      ['vocab', 'cached'],
+      ['tokenize', 'cached'],
+      ['train', 'interrupted'],
+      ['evaluate', 'not-run'],
+    ],
+  );
 });

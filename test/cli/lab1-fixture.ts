@@ -42,7 +42,14 @@ function defaultStages(loadId: string): Record<Lab1StageId, Changes> {
       epochs: 2,
       keep_best: true,
     },
-    evaluate: { kind: 'evaluate', model: 'train', data: 'tokenize.test', texts: 'split.test', examples: 2, label_title: 'Sentiment' },
+    evaluate: {
+      kind: 'evaluate',
+      model: 'train',
+      data: 'tokenize.test',
+      texts: 'split.test',
+      examples: 2,
+      label_title: 'Sentiment',
+    },
   };
 }
 
@@ -56,7 +63,10 @@ export function lab1Pipeline(options: Lab1Options = {}): string {
   const lines = ['# yaml-language-server: $schema=../schemas/pipeline.schema.json', `name: ${options.name ?? 'lab1'}`];
   lines.push(...formatEntries({ seed: 0, ...options.top }, ''), 'stages:');
   for (const id of Object.keys(defaults) as Lab1StageId[]) {
-    lines.push(`  ${id === 'load' ? loadId : id}:`, ...formatEntries({ ...defaults[id], ...options.stages?.[id] }, '    '));
+    lines.push(
+      `  ${id === 'load' ? loadId : id}:`,
+      ...formatEntries({ ...defaults[id], ...options.stages?.[id] }, '    '),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -68,7 +78,10 @@ function formatEntries(entries: Changes, indent: string): string[] {
 }
 
 function formatValue(value: Value): string {
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${formatValue(v)}`)
+      .join(', ')}}`;
   return typeof value === 'string' && !/^[\w./-]+$/.test(value) ? JSON.stringify(value) : String(value);
 }
 

@@ -32,4 +32,7 @@ stages:
 `;
 
 /** The project files: the pipeline as p.yaml and the text it loads. */
-export const lab2TinyFiles = (): Record<string, string> => ({ 'p.yaml': LAB2_TINY_PIPELINE, 'wiki.txt': LAB2_TINY_LINES.join('\n') + '\n' });
+export const lab2TinyFiles = (): Record<string, string> => ({
+  'p.yaml': LAB2_TINY_PIPELINE,
+  'wiki.txt': LAB2_TINY_LINES.join('\n') + '\n',
+});

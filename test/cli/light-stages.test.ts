@@ -45,7 +45,20 @@ stages:
     columns: [valid_perplexity_per_input_token, train_seconds, trainable_params, generated_text]
 `;
 
-const STAGES = ['wikitext', 'rows', 'tokenize', 'generate_base', 'perplexity_base', 'finetune', 'perplexity_full', 'generate_full', 'lora', 'perplexity_lora', 'generate_lora', 'compare'];
+const STAGES = [
+  'wikitext',
+  'rows',
+  'tokenize',
+  'generate_base',
+  'perplexity_base',
+  'finetune',
+  'perplexity_full',
+  'generate_full',
+  'lora',
+  'perplexity_lora',
+  'generate_lora',
+  'compare',
+];
 
 /** The CLI run with the recorder: its result and every module it loaded, as `url<TAB>importer` lines. */
 async function runRecorded(dir: string, args: string[]) {
@@ -66,8 +79,14 @@ test('status and a fully cached rerun of a lab2 pipeline never load tfjs-core; t
   const first = await runRecorded(dir, ['run', 'p.yaml']);
   assert.equal(first.result.code, 0, first.result.stdout + first.result.stderr);
   assert.deepEqual(stagesByAction(first.result.stdout).ran.sort(), [...STAGES].sort());
-  assert.ok(tfjsCore(first.loads).length > 0, 'the recorder sees tfjs-core in the run that trains (else it could see nothing)');
-  assert.ok(first.loads.some((line) => line.includes('/gpt-tokenizer/')), 'the run that tokenizes loads the BPE tables');
+  assert.ok(
+    tfjsCore(first.loads).length > 0,
+    'the recorder sees tfjs-core in the run that trains (else it could see nothing)',
+  );
+  assert.ok(
+    first.loads.some((line) => line.includes('/gpt-tokenizer/')),
+    'the run that tokenizes loads the BPE tables',
+  );
 
   const status = await runRecorded(dir, ['status', 'p.yaml']);
   assert.equal(status.result.code, 0, status.result.stderr);
@@ -78,5 +97,9 @@ test('status and a fully cached rerun of a lab2 pipeline never load tfjs-core; t
   assert.equal(cached.result.code, 0, cached.result.stdout + cached.result.stderr);
   assert.deepEqual(stagesByAction(cached.result.stdout), { ran: [], cached: STAGES });
   assert.deepEqual(tfjsCore(cached.loads), [], 'the cached run loaded tfjs-core (url, importer)');
-  assert.deepEqual(cached.loads.filter((line) => line.includes('/gpt-tokenizer/')), [], 'the cached run loaded the BPE tables');
+  assert.deepEqual(
+    cached.loads.filter((line) => line.includes('/gpt-tokenizer/')),
+    [],
+    'the cached run loaded the BPE tables',
+  );
 });

@@ -22,11 +22,17 @@ test('the report of two runs renders in headless Chromium with both runs on one 
   const report = join(dir, 'out/report.html');
 
   const measured = await measureCharts(report, join(dir, 'out/probe.html'));
-  assert.deepEqual(measured.map((c) => c.name), ['train-loss', 'train-acc', 'finetune-step-loss', 'evaluate-confusion', 'evaluate-confusion']);
+  assert.deepEqual(
+    measured.map((c) => c.name),
+    ['train-loss', 'train-acc', 'finetune-step-loss', 'evaluate-confusion', 'evaluate-confusion'],
+  );
   for (const name of ['train-loss', 'train-acc']) {
     const chart = measured.find((c) => c.name === name)!;
     assert.equal(chart.lines.length, 4, `${name}: train and valid of both runs`);
-    assert.ok(chart.lines.every((l) => l.length > 0), `${name}: every line has a length on screen`);
+    assert.ok(
+      chart.lines.every((l) => l.length > 0),
+      `${name}: every line has a length on screen`,
+    );
     assert.equal(new Set(chart.lines.map((l) => l.stroke)).size, 2, `${name}: one colour per run`);
     assert.equal(chart.points.length, 16, `${name}: 4 epochs × 2 splits × 2 runs, each point inside the plot`);
     for (const run of ['lab1', 'lab1-bidi']) assert.equal(pointsOfRun(chart, run).length, 8);

@@ -65,7 +65,9 @@ test('an unchanged pipeline reruns nothing; an edited param is named by status w
 test('a flipped byte in a cached output is reported on the next run and that stage recomputed', async () => {
   const dir = await makeProject({ 'p.yaml': PIPELINE, 'reviews.csv': reviewsCsv(60) });
   assert.equal((await runCli(dir, ['run', 'p.yaml'])).code, 0);
-  const status = JSON.parse((await runCli(dir, ['status', 'p.yaml', '--json'])).stdout) as { stages: { stage: string; state: string }[] };
+  const status = JSON.parse((await runCli(dir, ['status', 'p.yaml', '--json'])).stdout) as {
+    stages: { stage: string; state: string }[];
+  };
   assert.ok(status.stages.every((s) => s.state === 'cached'));
 
   // Find the vocab entry through its manifest and flip one byte of vocab.json.

@@ -27,22 +27,28 @@ function bumped(version: string): string {
 /** tfpipe's sources copied to a temp folder, with node_modules linked package by package except `bumpedPackage`. */
 async function installWithBumpedTfjsCore(): Promise<{ cli: string; version: string }> {
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-bumped-'));
-  for (const part of ['bin', 'lib', 'runner', 'stages', 'models', 'schemas', 'package.json']) await cp(join(REPO_ROOT, part), join(root, part), { recursive: true });
+  for (const part of ['bin', 'lib', 'runner', 'stages', 'models', 'schemas', 'package.json'])
+    await cp(join(REPO_ROOT, part), join(root, part), { recursive: true });
   const modules = join(REPO_ROOT, 'node_modules');
   await mkdir(join(root, 'node_modules/@tensorflow/tfjs-core'), { recursive: true });
   for (const name of await readdir(modules)) {
     if (name !== '@tensorflow') await symlink(join(modules, name), join(root, 'node_modules', name));
   }
   for (const name of await readdir(join(modules, '@tensorflow'))) {
-    if (name !== 'tfjs-core') await symlink(join(modules, '@tensorflow', name), join(root, 'node_modules/@tensorflow', name));
+    if (name !== 'tfjs-core')
+      await symlink(join(modules, '@tensorflow', name), join(root, 'node_modules/@tensorflow', name));
   }
   const core = join(modules, '@tensorflow/tfjs-core');
   for (const name of await readdir(core)) {
-    if (name !== 'package.json') await symlink(join(core, name), join(root, 'node_modules/@tensorflow/tfjs-core', name));
+    if (name !== 'package.json')
+      await symlink(join(core, name), join(root, 'node_modules/@tensorflow/tfjs-core', name));
   }
   const manifest = JSON.parse(await readFile(join(core, 'package.json'), 'utf8')) as { version: string };
   const version = bumped(manifest.version);
-  await writeFile(join(root, 'node_modules/@tensorflow/tfjs-core/package.json'), JSON.stringify({ ...manifest, version }, null, 2));
+  await writeFile(
+    join(root, 'node_modules/@tensorflow/tfjs-core/package.json'),
+    JSON.stringify({ ...manifest, version }, null, 2),
+  );
   return { cli: join(root, 'bin/tfpipe.js'), version };
 }
 
@@ -65,8 +71,14 @@ async function statusRows(dir: string, command?: string[]): Promise<Map<string, 
 
 test('runtime versions: tfjs-core and the backend package for each backend, Dawn for webgpu, read from package.json', () => {
   const core = installedVersion('@tensorflow/tfjs-core');
-  assert.deepEqual(runtimeVersions('cpu'), { 'tfjs-core': core, 'tfjs-backend-cpu': installedVersion('@tensorflow/tfjs-backend-cpu') });
-  assert.deepEqual(runtimeVersions('wasm'), { 'tfjs-core': core, 'tfjs-backend-wasm': installedVersion('@tensorflow/tfjs-backend-wasm') });
+  assert.deepEqual(runtimeVersions('cpu'), {
+    'tfjs-core': core,
+    'tfjs-backend-cpu': installedVersion('@tensorflow/tfjs-backend-cpu'),
+  });
+  assert.deepEqual(runtimeVersions('wasm'), {
+    'tfjs-core': core,
+    'tfjs-backend-wasm': installedVersion('@tensorflow/tfjs-backend-wasm'),
+  });
   assert.deepEqual(runtimeVersions('webgpu'), {
     'tfjs-core': core,
     'tfjs-backend-webgpu': installedVersion('@tensorflow/tfjs-backend-webgpu'),
@@ -76,7 +88,10 @@ test('runtime versions: tfjs-core and the backend package for each backend, Dawn
 
 test('a tfjs-core upgrade makes every compute stage "will run", naming the versions; the others stay cached', async () => {
   const { compute, other } = await stagesByCompute(LAB2_TINY_PIPELINE);
-  assert.ok(compute.length >= 4 && other.length >= 3, `the pipeline has both kinds of stage (compute: ${compute}, other: ${other})`);
+  assert.ok(
+    compute.length >= 4 && other.length >= 3,
+    `the pipeline has both kinds of stage (compute: ${compute}, other: ${other})`,
+  );
   const dir = await makeProject(lab2TinyFiles());
   const first = await runCli(dir, ['run', 'p.yaml']);
   assert.equal(first.code, 0, first.stderr + first.stdout);
@@ -89,15 +104,24 @@ test('a tfjs-core upgrade makes every compute stage "will run", naming the versi
     const { state, reasons } = rows.get(id)!;
     assert.equal(state, 'will-run', id);
     assert.equal(reasons[0], upgrade, id); // its own change first; a stage after another compute stage adds 'upstream …'
-    assert.ok(reasons.slice(1).every((r) => r.startsWith('upstream ')), `${id}: ${reasons}`);
+    assert.ok(
+      reasons.slice(1).every((r) => r.startsWith('upstream ')),
+      `${id}: ${reasons}`,
+    );
   }
   for (const id of other) {
     const row = rows.get(id)!;
     // a stage that only reads compute stages' outputs (compare) runs again because they do, not for the version
     if (row.state === 'cached') continue;
-    assert.ok(row.reasons.every((r) => r.startsWith('upstream ')), `${id}: ${row.reasons}`);
+    assert.ok(
+      row.reasons.every((r) => r.startsWith('upstream ')),
+      `${id}: ${row.reasons}`,
+    );
   }
-  assert.ok(other.some((id) => rows.get(id)!.state === 'cached'), 'the stages before the first compute stage stay cached');
+  assert.ok(
+    other.some((id) => rows.get(id)!.state === 'cached'),
+    'the stages before the first compute stage stay cached',
+  );
 
   // Running under the upgrade recomputes those stages into entries of their own: both installs then find theirs.
   const rerun = await runCli(dir, ['run', 'p.yaml'], {}, [process.execPath, upgraded.cli]);

@@ -45,10 +45,14 @@ test('tfpipe run --backend webgpu trains and evaluates a lab1-shaped pipeline', 
   const root = join(dir, '.tfpipe/metrics/p');
   const history = (await readCsvRows(join(root, 'train/history.csv')))!;
   assert.equal(history.length, 2);
-  for (const row of history) assert.ok(Number.isFinite(row.train_loss) && Number.isFinite(row.valid_loss), JSON.stringify(row));
+  for (const row of history)
+    assert.ok(Number.isFinite(row.train_loss) && Number.isFinite(row.valid_loss), JSON.stringify(row));
   const evaluation = JSON.parse(await readFile(join(root, 'evaluate/metrics.json'), 'utf8'));
   assert.equal(evaluation.rows, 60);
-  assert.ok(Number.isFinite(evaluation.test_loss) && evaluation.test_acc >= 0 && evaluation.test_acc <= 1, JSON.stringify(evaluation));
+  assert.ok(
+    Number.isFinite(evaluation.test_loss) && evaluation.test_acc >= 0 && evaluation.test_acc <= 1,
+    JSON.stringify(evaluation),
+  );
 
   // reproducible on the GPU: training again from scratch gives the same figures, bit for bit
   const again = await runCli(dir, ['run', 'p.yaml', '--backend', 'webgpu', '--force=train']);

@@ -30,9 +30,29 @@ stages:
 /** ~80 lines of varied English-like text: about 2,000 GPT-2 tokens. */
 function wikiText(): string {
   const subjects = ['The game', 'The film', 'A critic', 'The studio', 'Its sequel', 'The team', 'The music'];
-  const verbs = ['was praised for', 'was developed with', 'carried over', 'met with', 'was released after', 'focused on'];
-  const objects = ['its tactical battles', 'a large portion of the work', 'positive sales in Japan', 'the original story', 'new characters and maps', 'a small budget'];
-  return Array.from({ length: 80 }, (_, i) => ` ${subjects[i % 7]} ${verbs[(i * 5) % 6]} ${objects[(i * 11) % 6]} in ${1990 + (i % 30)} , and again in chapter ${i} . `).join('\n') + '\n';
+  const verbs = [
+    'was praised for',
+    'was developed with',
+    'carried over',
+    'met with',
+    'was released after',
+    'focused on',
+  ];
+  const objects = [
+    'its tactical battles',
+    'a large portion of the work',
+    'positive sales in Japan',
+    'the original story',
+    'new characters and maps',
+    'a small budget',
+  ];
+  return (
+    Array.from(
+      { length: 80 },
+      (_, i) =>
+        ` ${subjects[i % 7]} ${verbs[(i * 5) % 6]} ${objects[(i * 11) % 6]} in ${1990 + (i % 30)} , and again in chapter ${i} . `,
+    ).join('\n') + '\n'
+  );
 }
 
 async function metrics(dir: string, stage: string): Promise<Record<string, number>> {
@@ -41,7 +61,7 @@ async function metrics(dir: string, stage: string): Promise<Record<string, numbe
 
 const probe = await probeWebGpuAdapter();
 
-test('tfpipe run --backend webgpu: perplexity, fine-tuning, LoRA and generation; the base perplexity equals wasm\'s', async (t) => {
+test("tfpipe run --backend webgpu: perplexity, fine-tuning, LoRA and generation; the base perplexity equals wasm's", async (t) => {
   if (!probe.found) {
     t.skip(`no WebGPU adapter here: ${probe.reason}`);
     return;
@@ -60,7 +80,10 @@ test('tfpipe run --backend webgpu: perplexity, fine-tuning, LoRA and generation;
   assert.match(run.stdout, /^done: 5 ran, 3 cached$/m, output);
 
   const base = await metrics(dir, 'ppl_base');
-  assert.ok(base.valid_tokens > 668, `the evaluation holds ${base.valid_tokens} tokens: at least one pass needs more than 128 MiB of logits`);
+  assert.ok(
+    base.valid_tokens > 668,
+    `the evaluation holds ${base.valid_tokens} tokens: at least one pass needs more than 128 MiB of logits`,
+  );
   assert.equal(base.valid_tokens, onWasm.valid_tokens);
   const relative = Math.abs(base.valid_perplexity - onWasm.valid_perplexity) / onWasm.valid_perplexity;
   assert.ok(relative < 1e-4, `base perplexity on webgpu ${base.valid_perplexity} vs wasm ${onWasm.valid_perplexity}`);

@@ -8,7 +8,14 @@ test('progress shows bar, percent, counts, rate, ETA and the extra text', () => 
 });
 
 test('byte progress is shown in MB', () => {
-  const line = formatProgress({ done: 14_680_064, total: 25_360_169, unit: 'bytes', rate: 17_069_842, etaSeconds: 0.6, label: 'read imdb' });
+  const line = formatProgress({
+    done: 14_680_064,
+    total: 25_360_169,
+    unit: 'bytes',
+    rate: 17_069_842,
+    etaSeconds: 0.6,
+    label: 'read imdb',
+  });
   assert.equal(line, 'read imdb [############--------]  57% 14.7/25.4 MB · 17.1 MB/s · ETA 600ms');
 });
 

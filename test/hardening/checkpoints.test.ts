@@ -33,7 +33,19 @@ const PIPELINE = lab1Pipeline({
     split: { method: undefined, seed: undefined, test: 0.1, valid: 0.1 },
     vocab: { min_freq: 1, stopwords: 'none' },
     tokenize: { max_length: 8 },
-    train: { embedding_dim: 16, hidden_dim: 16, n_layers: 2, dropout: 0.1, batch_size: 8, epochs: EPOCHS, bidirectional: undefined, optimizer: undefined, lr: undefined, clip_grad_norm: undefined, keep_best: undefined },
+    train: {
+      embedding_dim: 16,
+      hidden_dim: 16,
+      n_layers: 2,
+      dropout: 0.1,
+      batch_size: 8,
+      epochs: EPOCHS,
+      bidirectional: undefined,
+      optimizer: undefined,
+      lr: undefined,
+      clip_grad_norm: undefined,
+      keep_best: undefined,
+    },
     evaluate: { texts: undefined, examples: undefined, label_title: undefined },
   },
 });
@@ -48,7 +60,9 @@ async function project(t: { after(fn: () => void): void }): Promise<string> {
 /** Full-precision figures of a finished run: train history without timings (exported history.csv), evaluate's metrics. */
 async function figures(dir: string): Promise<unknown> {
   const root = join(dir, '.tfpipe/metrics/p');
-  const history = (await readCsvRows(join(root, 'train/history.csv')))!.map(({ seconds: _s, samples_per_s: _r, ...rest }) => rest);
+  const history = (await readCsvRows(join(root, 'train/history.csv')))!.map(
+    ({ seconds: _s, samples_per_s: _r, ...rest }) => rest,
+  );
   return { history, evaluate: JSON.parse(await readFile(join(root, 'evaluate/metrics.json'), 'utf8')) };
 }
 
@@ -65,7 +79,10 @@ function uninterrupted(t: { after(fn: () => void): void }): Promise<unknown> {
 }
 
 /** Starts a run and SIGKILLs it as soon as it prints that epoch `epoch` ended (after that epoch's checkpoint). */
-async function killAfterEpoch(dir: string, epoch: (stdout: string) => number): Promise<{ stdout: string; killedAfter: number }> {
+async function killAfterEpoch(
+  dir: string,
+  epoch: (stdout: string) => number,
+): Promise<{ stdout: string; killedAfter: number }> {
   const run = startCli(dir, ['run', 'p.yaml']);
   let finished: CliResult | undefined;
   void run.done.then((r) => (finished = r));
@@ -95,7 +112,8 @@ async function checkpointFiles(dir: string): Promise<{ folder: string; data: str
   const root = join(dir, '.tfpipe/cache/checkpoints');
   // every stage gets a (mostly empty) folder; the train stage's is the one with a manifest
   const keys: string[] = [];
-  for (const name of await readdir(root)) if (!name.includes('.damaged-') && (await readdir(join(root, name))).includes(MANIFEST_FILE)) keys.push(name);
+  for (const name of await readdir(root))
+    if (!name.includes('.damaged-') && (await readdir(join(root, name))).includes(MANIFEST_FILE)) keys.push(name);
   assert.equal(keys.length, 1, `one checkpoint: ${keys}`);
   const folder = join(root, keys[0]);
   return { folder, data: join(folder, JSON.parse(await readFile(join(folder, MANIFEST_FILE), 'utf8')).file) };
@@ -119,10 +137,19 @@ test('SIGKILLed after each checkpoint write and resumed each time, the training 
   }
   assert.ok(kills.length >= 2, `killed after epochs ${kills}`);
   const last = await runCli(dir, ['run', 'p.yaml']);
-  const resumed = start > EPOCHS ? /train: checkpoint already holds all 4 epochs/ : new RegExp(`train: resuming at epoch ${start} of ${EPOCHS} \\(from checkpoint\\)`);
+  const resumed =
+    start > EPOCHS
+      ? /train: checkpoint already holds all 4 epochs/
+      : new RegExp(`train: resuming at epoch ${start} of ${EPOCHS} \\(from checkpoint\\)`);
   assertAnswer(last, { code: 0, messages: [resumed] });
-  assert.deepEqual(trainedEpochs(last.stdout), Array.from({ length: EPOCHS - start + 1 }, (_, i) => start + i));
-  assert.deepEqual(stagesByAction(last.stdout), { ran: ['train', 'evaluate'], cached: ['data', 'split', 'vocab', 'tokenize'] });
+  assert.deepEqual(
+    trainedEpochs(last.stdout),
+    Array.from({ length: EPOCHS - start + 1 }, (_, i) => start + i),
+  );
+  assert.deepEqual(stagesByAction(last.stdout), {
+    ran: ['train', 'evaluate'],
+    cached: ['data', 'split', 'vocab', 'tokenize'],
+  });
   assert.deepEqual(await figures(dir), expected);
 });
 
@@ -130,12 +157,20 @@ test('a checkpoint with a flipped byte, then one cut short, is reported, set asi
   const expected = await uninterrupted(t);
   const dir = await project(t);
   const damages = [
-    { name: 'flipped byte', reason: /checkpoint\.[0-9a-f]{16}\.safetensors has sha256 [0-9a-f]{12}…, the manifest says [0-9a-f]{12}…/, damage: async (data: string) => {
-      const bytes = await readFile(data);
-      bytes[bytes.length - 5] ^= 0x10; // a weight's float, as in the issue's loss-2.3e36 case
-      await writeFile(data, bytes);
-    } },
-    { name: 'truncated', reason: /checkpoint\.[0-9a-f]{16}\.safetensors has \d+ bytes, the manifest says \d+/, damage: (data: string) => truncate(data, 1000) },
+    {
+      name: 'flipped byte',
+      reason: /checkpoint\.[0-9a-f]{16}\.safetensors has sha256 [0-9a-f]{12}…, the manifest says [0-9a-f]{12}…/,
+      damage: async (data: string) => {
+        const bytes = await readFile(data);
+        bytes[bytes.length - 5] ^= 0x10; // a weight's float, as in the issue's loss-2.3e36 case
+        await writeFile(data, bytes);
+      },
+    },
+    {
+      name: 'truncated',
+      reason: /checkpoint\.[0-9a-f]{16}\.safetensors has \d+ bytes, the manifest says \d+/,
+      damage: (data: string) => truncate(data, 1000),
+    },
   ];
   await killAfterEpoch(dir, () => 2);
   for (const [i, { name, reason, damage }] of damages.entries()) {
@@ -143,10 +178,16 @@ test('a checkpoint with a flipped byte, then one cut short, is reported, set asi
     await damage(data);
     // the first rerun is killed again after epoch 2, leaving a sound checkpoint for the second damage
     const rerun = i < damages.length - 1 ? await killAfterEpoch(dir, () => 2) : await runCli(dir, ['run', 'p.yaml']);
-    const report = new RegExp(`train: the checkpoint is damaged \\(${reason.source}\\); set aside as (\\S+); training from scratch`);
+    const report = new RegExp(
+      `train: the checkpoint is damaged \\(${reason.source}\\); set aside as (\\S+); training from scratch`,
+    );
     const said = report.exec(rerun.stdout);
     assert.ok(said, `${name}: reported in the stage's output:\n${rerun.stdout}`);
-    assert.equal(said[1].startsWith(`${folder}.damaged-`), true, `${name}: set aside next to itself, in the checkpoints folder: ${said[1]}`);
+    assert.equal(
+      said[1].startsWith(`${folder}.damaged-`),
+      true,
+      `${name}: set aside next to itself, in the checkpoints folder: ${said[1]}`,
+    );
     assert.ok((await readdir(said[1])).includes(MANIFEST_FILE), `${name}: kept, not deleted`);
     assert.doesNotMatch(rerun.stdout, /resuming at epoch/);
     assert.deepEqual(trainedEpochs(rerun.stdout).slice(0, 2), [1, 2], `${name}: from epoch 1`);
@@ -156,7 +197,17 @@ test('a checkpoint with a flipped byte, then one cut short, is reported, set asi
   assertAnswer(again, { code: 0, messages: [/done: 0 ran, 6 cached/] });
 });
 
-const FINETUNE = stageParams<FinetuneParams>('finetune', { base: TINY_INIT, epochs: 2, batch_size: 4, lr: 3e-3, weight_decay: 0.01, warmup_steps: 2, logging_steps: 1, checkpoint_every: 2, seed: 11 });
+const FINETUNE = stageParams<FinetuneParams>('finetune', {
+  base: TINY_INIT,
+  epochs: 2,
+  batch_size: 4,
+  lr: 3e-3,
+  weight_decay: 0.01,
+  warmup_steps: 2,
+  logging_steps: 1,
+  checkpoint_every: 2,
+  seed: 11,
+});
 
 test('finetune: a checkpoint with a flipped byte is set aside and the run ends bit-identical to an uninterrupted one', async () => {
   await tf.setBackend('cpu');
@@ -170,7 +221,11 @@ test('finetune: a checkpoint with a flipped byte is set aside and the run ends b
   const first = await makeTestContext({
     stageId: 'finetune',
     signal: controller.signal,
-    progress: { start: (_total, _unit, l) => (label = l ?? ''), update: (done) => label === 'epoch 2/2' && done === 3 && controller.abort(), status: () => {} },
+    progress: {
+      start: (_total, _unit, l) => (label = l ?? ''),
+      update: (done) => label === 'epoch 2/2' && done === 3 && controller.abort(),
+      status: () => {},
+    },
   });
   await assert.rejects(finetuneStage.run(first, FINETUNE, { data }));
   const manifest = JSON.parse(await readFile(join(first.checkpointDir, MANIFEST_FILE), 'utf8'));
@@ -181,10 +236,23 @@ test('finetune: a checkpoint with a flipped byte is set aside and the run ends b
 
   const second = await makeTestContext({ stageId: 'finetune', checkpointDir: first.checkpointDir });
   const result = await finetuneStage.run(second, FINETUNE, { data });
-  assert.ok(second.lines.some((l) => /^the checkpoint is damaged \(checkpoint\.[0-9a-f]{16}\.safetensors has sha256 .*; set aside as \S+ckpt\.damaged-\S+; training from scratch$/.test(l)), second.lines.join('\n'));
+  assert.ok(
+    second.lines.some((l) =>
+      /^the checkpoint is damaged \(checkpoint\.[0-9a-f]{16}\.safetensors has sha256 .*; set aside as \S+ckpt\.damaged-\S+; training from scratch$/.test(
+        l,
+      ),
+    ),
+    second.lines.join('\n'),
+  );
   assert.ok(!result.summary!.some((l) => /resumed/.test(l)), result.summary!.join('\n'));
-  assert.ok((await readFile(join(whole.outDir, 'model.safetensors'))).equals(await readFile(join(second.outDir, 'model.safetensors'))), 'bit-identical weights');
-  const steps = async (dir: string) => (await readCsvRows(join(dir, 'steps.csv')))!.map(({ tokens_per_s: _, ...row }) => row);
+  assert.ok(
+    (await readFile(join(whole.outDir, 'model.safetensors'))).equals(
+      await readFile(join(second.outDir, 'model.safetensors')),
+    ),
+    'bit-identical weights',
+  );
+  const steps = async (dir: string) =>
+    (await readCsvRows(join(dir, 'steps.csv')))!.map(({ tokens_per_s: _, ...row }) => row);
   assert.deepEqual(await steps(second.outDir), await steps(whole.outDir), 'the step log starts over with the training');
   assert.equal(result.metrics!.valid_loss, uninterrupted.metrics!.valid_loss);
   assert.equal(tf.memory().numTensors, before);
@@ -208,7 +276,7 @@ test('a save killed between writing its data and its manifest leaves the old che
   await saveCheckpointBytes(dir, Buffer.from('next checkpoint bytes'));
   const names = (await readdir(dir)).sort();
   assert.equal(names.length, 3, names.join(', '));
-  assert.deepEqual(names.slice(1), [MANIFEST_FILE, live], 'the live process\'s temp file is left alone');
+  assert.deepEqual(names.slice(1), [MANIFEST_FILE, live], "the live process's temp file is left alone");
   const next = await loadCheckpointBytes(dir);
   assert.ok(next.status === 'ok' && next.bytes.toString() === 'next checkpoint bytes');
 });

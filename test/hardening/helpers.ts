@@ -25,7 +25,12 @@ export function assertAnswer(result: CliResult, expected: Expected): void {
 }
 
 /** Runs the CLI and asserts its answer (see assertAnswer); returns the result for further checks. */
-export async function probe(cwd: string, args: string[], expected: Expected, env: Record<string, string> = {}): Promise<CliResult> {
+export async function probe(
+  cwd: string,
+  args: string[],
+  expected: Expected,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const result = await runCli(cwd, args, env);
   assertAnswer(result, expected);
   return result;
@@ -33,7 +38,16 @@ export async function probe(cwd: string, args: string[], expected: Expected, env
 
 /** Why namespaces cannot be used here, or null when `unshare -rm` can mount a tmpfs. */
 export const NO_NAMESPACES: string | null = (() => {
-  const tried = spawnSync('unshare', ['-rm', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d" && umount "$d"; s=$?; rmdir "$d"; exit $s'], { encoding: 'utf8' });
+  const tried = spawnSync(
+    'unshare',
+    [
+      '-rm',
+      'sh',
+      '-c',
+      'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d" && umount "$d"; s=$?; rmdir "$d"; exit $s',
+    ],
+    { encoding: 'utf8' },
+  );
   if (tried.error) return `unshare is not available (${tried.error.message})`;
   return tried.status === 0 ? null : `unshare -rm cannot mount here (${tried.stderr.trim() || `exit ${tried.status}`})`;
 })();

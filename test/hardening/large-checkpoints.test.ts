@@ -80,13 +80,22 @@ describe('large and sharded GPT-2 checkpoints', () => {
   });
 
   /** The reference tensors as raw F32 entries, in the reference file's order. */
-  const referenceRaw = (): RawTensor[] => [...reference].map(([name, a]) => ({ name, dtype: 'F32', shape: a.shape, data: new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength) }));
+  const referenceRaw = (): RawTensor[] =>
+    [...reference].map(([name, a]) => ({
+      name,
+      dtype: 'F32',
+      shape: a.shape,
+      data: new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+    }));
 
-  it('a 4 GiB sparse file loads, reads only the tensors it needs, and gives the fixture\'s logits', async (t) => {
+  it("a 4 GiB sparse file loads, reads only the tensors it needs, and gives the fixture's logits", async (t) => {
     const dir = join(work, 'large');
     await mkdir(dir);
     await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
-    const tensors: RawTensor[] = [{ name: MASK, dtype: 'F32', shape: [1, 1, MASK_SIDE, MASK_SIDE], data: MASK_BYTES }, ...referenceRaw()];
+    const tensors: RawTensor[] = [
+      { name: MASK, dtype: 'F32', shape: [1, 1, MASK_SIDE, MASK_SIDE], data: MASK_BYTES },
+      ...referenceRaw(),
+    ];
     const path = join(dir, 'model.safetensors');
     const size = await writeRawSafetensors(path, headerFor(tensors, { format: 'pt' }), tensors);
     const onDisk = (await stat(path)).blocks * 512;
@@ -102,7 +111,11 @@ describe('large and sharded GPT-2 checkpoints', () => {
     const stats = { bytesRead: 0 };
     const logits = await reportMemory(t, '4 GiB sparse file', () => lastLogits(dir, stats));
     t.diagnostic(`bytes read: ${stats.bytesRead} of ${size} (${formatBytes(stats.bytesRead)})`);
-    assert.equal(stats.bytesRead, size - MASK_BYTES, 'everything but the mask buffer: the length, the header and each weight once');
+    assert.equal(
+      stats.bytesRead,
+      size - MASK_BYTES,
+      'everything but the mask buffer: the length, the header and each weight once',
+    );
     assertSameLogits(logits, expected);
   });
 
@@ -112,24 +125,37 @@ describe('large and sharded GPT-2 checkpoints', () => {
     await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
     const names = [...reference.keys()];
     const half = Math.ceil(names.length / 2);
-    const shards = ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors'];
+    const shards = [
+      'model-00001-of-00003.safetensors',
+      'model-00002-of-00003.safetensors',
+      'model-00003-of-00003.safetensors',
+    ];
     const weightMap: Record<string, string> = {};
     const sizes: number[] = [];
     for (const [i, part] of [names.slice(0, half), names.slice(half)].entries()) {
-      await writeSafetensors(join(dir, shards[i]), Object.fromEntries(part.map((n) => [n, reference.get(n)!])), { format: 'pt' });
+      await writeSafetensors(join(dir, shards[i]), Object.fromEntries(part.map((n) => [n, reference.get(n)!])), {
+        format: 'pt',
+      });
       for (const n of part) weightMap[n] = shards[i];
       sizes.push((await stat(join(dir, shards[i]))).size);
     }
     const mask: RawTensor[] = [{ name: MASK, dtype: 'F32', shape: [1, 1, MASK_SIDE, MASK_SIDE], data: MASK_BYTES }];
     const maskFileSize = await writeRawSafetensors(join(dir, shards[2]), headerFor(mask), mask);
     weightMap[MASK] = shards[2];
-    await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }, null, 2));
+    await writeFile(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }, null, 2),
+    );
     t.diagnostic(`shards: ${sizes.map((s) => formatBytes(s)).join(', ')}, ${formatBytes(maskFileSize)} (sparse)`);
 
     const stats = { bytesRead: 0 };
     const logits = await reportMemory(t, 'sharded checkpoint', () => lastLogits(dir, stats));
     t.diagnostic(`bytes read: ${stats.bytesRead} (${formatBytes(stats.bytesRead)})`);
-    assert.equal(stats.bytesRead, sizes[0] + sizes[1] + (maskFileSize - MASK_BYTES), 'both weight shards whole, the mask shard\'s header only');
+    assert.equal(
+      stats.bytesRead,
+      sizes[0] + sizes[1] + (maskFileSize - MASK_BYTES),
+      "both weight shards whole, the mask shard's header only",
+    );
     assertSameLogits(logits, expected);
   });
 });

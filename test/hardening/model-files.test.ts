@@ -27,7 +27,10 @@ async function probeDir(): Promise<string> {
 }
 after(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+type Header = Record<
+  string,
+  { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+>;
 type Entry = { dtype: string; shape: number[]; data_offsets: [number, number] };
 
 /** The reference checkpoint's header (as an object) and its data buffer. */
@@ -45,13 +48,21 @@ const inOrder = (header: Header) =>
     .map(([k]) => k);
 
 /** A folder with the reference config.json and a model.safetensors of the reference data under an edited header. */
-async function tamperedFolder(edit: (header: Header, names: string[]) => string | void, options: { declaredLength?: bigint; cut?: number; trailing?: Uint8Array | number } = {}): Promise<string> {
+async function tamperedFolder(
+  edit: (header: Header, names: string[]) => string | void,
+  options: { declaredLength?: bigint; cut?: number; trailing?: Uint8Array | number } = {},
+): Promise<string> {
   const { header, data } = await referenceParts();
   const dir = await probeDir();
   await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
   const text = edit(header, inOrder(header)) ?? JSON.stringify(header);
   const payload = options.cut ? data.subarray(0, data.byteLength - options.cut) : data;
-  await writeRawSafetensors(join(dir, 'model.safetensors'), text, [{ name: 'data', dtype: 'U8', shape: [payload.byteLength], data: payload }], options);
+  await writeRawSafetensors(
+    join(dir, 'model.safetensors'),
+    text,
+    [{ name: 'data', dtype: 'U8', shape: [payload.byteLength], data: payload }],
+    options,
+  );
   return dir;
 }
 
@@ -63,20 +74,26 @@ async function withConfig(config: string, weights = true): Promise<string> {
   return dir;
 }
 
-const referenceConfig = async (edit: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(await readFile(join(TINY_GPT2, 'config.json'), 'utf8')), ...edit });
+const referenceConfig = async (edit: Record<string, unknown>) =>
+  JSON.stringify({ ...JSON.parse(await readFile(join(TINY_GPT2, 'config.json'), 'utf8')), ...edit });
 
 /** A sharded copy of the reference: shard files and an index whose weight_map `edit` may change. */
-async function shardedFolder(edit: (weightMap: Record<string, string>) => void = () => {}, indexText?: string): Promise<string> {
+async function shardedFolder(
+  edit: (weightMap: Record<string, string>) => void = () => {},
+  indexText?: string,
+): Promise<string> {
   const dir = await probeDir();
   await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
   await copyFile(join(TINY_GPT2, 'model.safetensors'), join(dir, 'model-00001-of-00001.safetensors'));
   const { header } = await referenceParts();
   const weightMap = Object.fromEntries(inOrder(header).map((n) => [n, 'model-00001-of-00001.safetensors']));
   edit(weightMap);
-  await writeFile(join(dir, 'model.safetensors.index.json'), indexText ?? JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2));
+  await writeFile(
+    join(dir, 'model.safetensors.index.json'),
+    indexText ?? JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2),
+  );
   return dir;
 }
-
 
 interface Probe {
   name: string;
@@ -96,7 +113,14 @@ const probes: Probe[] = [
   },
   {
     name: 'overlapping data_offsets',
-    folder: () => tamperedFolder((h, names) => void ((h[names[2]] as Entry).data_offsets = (h[names[2]] as Entry).data_offsets.map((o) => o - 4) as [number, number])),
+    folder: () =>
+      tamperedFolder(
+        (h, names) =>
+          void ((h[names[2]] as Entry).data_offsets = (h[names[2]] as Entry).data_offsets.map((o) => o - 4) as [
+            number,
+            number,
+          ]),
+      ),
     expect: () => /tensor transformer\.\S+: data_offsets \[\d+, \d+\] overlaps the tensor before it/,
     names: 'model.safetensors',
   },
@@ -133,13 +157,15 @@ const probes: Probe[] = [
   {
     name: 'a shape that disagrees with its offsets',
     folder: () => tamperedFolder((h) => void ((h['transformer.wpe.weight'] as Entry).shape[1] += 1)),
-    expect: () => /tensor transformer\.wpe\.weight: data_offsets \[\d+, \d+\] hold \d+ bytes, but F32 \[\d+, \d+\] needs \d+/,
+    expect: () =>
+      /tensor transformer\.wpe\.weight: data_offsets \[\d+, \d+\] hold \d+ bytes, but F32 \[\d+, \d+\] needs \d+/,
     names: 'model.safetensors',
   },
   {
     name: 'a truncated data buffer',
     folder: () => tamperedFolder(() => undefined, { cut: 100 }),
-    expect: () => /tensor transformer\.\S+: data ends at byte \d+, past the end of the \d+-byte file; the file is truncated/,
+    expect: () =>
+      /tensor transformer\.\S+: data ends at byte \d+, past the end of the \d+-byte file; the file is truncated/,
     names: 'model.safetensors',
   },
   {
@@ -177,7 +203,8 @@ const probes: Probe[] = [
   {
     name: 'a config.json too large for memory (no weights needed to refuse it)',
     folder: async () => withConfig(await referenceConfig({ n_layer: 256, n_embd: 32768, n_head: 64 }), false),
-    expect: () => /config\.json: a GPT-2 of n_layer 256, n_embd 32768, vocab_size 50257, for inference, needs 12\.\d TiB .* but [\d.]+ [KMG]iB is available/,
+    expect: () =>
+      /config\.json: a GPT-2 of n_layer 256, n_embd 32768, vocab_size 50257, for inference, needs 12\.\d TiB .* but [\d.]+ [KMG]iB is available/,
     names: 'config.json',
   },
   {
@@ -187,31 +214,36 @@ const probes: Probe[] = [
       await writeFile(join(dir, 'pytorch_model.bin'), 'not read');
       return dir;
     },
-    expect: () => /found pytorch_model\.bin but no model\.safetensors\. tfpipe reads safetensors; convert with python -c/,
+    expect: () =>
+      /found pytorch_model\.bin but no model\.safetensors\. tfpipe reads safetensors; convert with python -c/,
     names: '',
   },
   {
     name: 'a malformed shard index',
-    folder: () => shardedFolder(undefined, '{"weight_map": {"transformer.wte.weight": "model-00001-of-00001.safetensors"'),
+    folder: () =>
+      shardedFolder(undefined, '{"weight_map": {"transformer.wte.weight": "model-00001-of-00001.safetensors"'),
     expect: () => /model\.safetensors\.index\.json: malformed JSON at line 1, column \d+/,
     names: 'model.safetensors.index.json',
   },
   {
     name: 'a shard outside the folder',
     folder: () => shardedFolder((m) => void (m['transformer.wte.weight'] = '../model.safetensors')),
-    expect: () => /model\.safetensors\.index\.json: weight_map\.transformer\.wte\.weight must name a shard file in the same folder, found "\.\.\/model\.safetensors"/,
+    expect: () =>
+      /model\.safetensors\.index\.json: weight_map\.transformer\.wte\.weight must name a shard file in the same folder, found "\.\.\/model\.safetensors"/,
     names: 'model.safetensors.index.json',
   },
   {
     name: 'a missing shard',
     folder: () => shardedFolder((m) => void (m['transformer.wte.weight'] = 'model-00002-of-00002.safetensors')),
-    expect: () => /model\.safetensors\.index\.json: the weight_map names model-00002-of-00002\.safetensors \(for transformer\.wte\.weight\), which is not in/,
+    expect: () =>
+      /model\.safetensors\.index\.json: the weight_map names model-00002-of-00002\.safetensors \(for transformer\.wte\.weight\), which is not in/,
     names: 'model.safetensors.index.json',
   },
   {
     name: 'a weight_map entry its shard lacks',
     folder: () => shardedFolder((m) => void (m['transformer.h.9.ln_1.weight'] = 'model-00001-of-00001.safetensors')),
-    expect: () => /model\.safetensors\.index\.json: the weight_map puts tensor transformer\.h\.9\.ln_1\.weight in model-00001-of-00001\.safetensors, which has no such tensor/,
+    expect: () =>
+      /model\.safetensors\.index\.json: the weight_map puts tensor transformer\.h\.9\.ln_1\.weight in model-00001-of-00001\.safetensors, which has no such tensor/,
     names: 'model.safetensors.index.json',
   },
   {
@@ -258,7 +290,10 @@ describe('hostile model folders, loaded', () => {
       const tensorsBefore = tf.memory().numTensors;
       await assert.rejects(loadGpt2(dir), (error: Error) => {
         assert.match(error.message, probe.expect(dir));
-        assert.ok(error.message.includes(join(dir, probe.names).replace(/\/$/, '')), `names ${join(dir, probe.names)}: ${error.message}`);
+        assert.ok(
+          error.message.includes(join(dir, probe.names).replace(/\/$/, '')),
+          `names ${join(dir, probe.names)}: ${error.message}`,
+        );
         assert.doesNotMatch(error.message, STACK_FRAME);
         return true;
       });
@@ -269,13 +304,23 @@ describe('hostile model folders, loaded', () => {
   it('a malformed adapter_config.json: refused, naming it', async () => {
     const dir = await probeDir();
     await writeFile(join(dir, 'adapter_config.json'), '{"r": 8, "lora_alpha": }');
-    await assert.rejects(readLoraConfig(dir), new RegExp(`^Error: ${join(dir, 'adapter_config.json')}: malformed JSON at line 1, column 24 \\(byte 23\\)`));
+    await assert.rejects(
+      readLoraConfig(dir),
+      new RegExp(`^Error: ${join(dir, 'adapter_config.json')}: malformed JSON at line 1, column 24 \\(byte 23\\)`),
+    );
   });
 });
 
 describe('hostile model folders, through a pipeline (tfpipe run)', () => {
-  const GENERATE = (base: string) => `name: probe\nbackend: cpu\nstages:\n  gen:\n    kind: generate\n    base: ${base}\n    prompts: ["Hello"]\n    max_new_tokens: 2\n`;
-  const throughCli = ['pytorch_model.bin only', 'negative data_offsets', 'a malformed config.json', 'n_layer 1000000 in config.json', 'a malformed shard index'];
+  const GENERATE = (base: string) =>
+    `name: probe\nbackend: cpu\nstages:\n  gen:\n    kind: generate\n    base: ${base}\n    prompts: ["Hello"]\n    max_new_tokens: 2\n`;
+  const throughCli = [
+    'pytorch_model.bin only',
+    'negative data_offsets',
+    'a malformed config.json',
+    'n_layer 1000000 in config.json',
+    'a malformed shard index',
+  ];
   for (const name of throughCli) {
     const probe = probes.find((p) => p.name === name)!;
     it(`${name}: the stage fails with the message, exit 1, no stack trace`, async () => {
@@ -300,20 +345,31 @@ describe('hostile model folders, through a pipeline (tfpipe run)', () => {
     const run = await runCli(project, ['run', 'p.yaml']);
     const output = run.stdout + run.stderr;
     assert.equal(run.code, 1, output);
-    assert.match(output, new RegExp(`gen \\(generate\\): failed — ${join(dir, 'adapter_config.json')}: malformed JSON at line 1, column \\d+`));
+    assert.match(
+      output,
+      new RegExp(
+        `gen \\(generate\\): failed — ${join(dir, 'adapter_config.json')}: malformed JSON at line 1, column \\d+`,
+      ),
+    );
     assert.doesNotMatch(output, STACK_FRAME);
   });
 
   it('an adapter folder with adapter_model.bin only: the stage says to re-save it, not that a file is missing, exit 1', async () => {
     const dir = await probeDir();
-    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: TINY_GPT2, r: 2, target_modules: ['c_attn'] }));
+    await writeFile(
+      join(dir, 'adapter_config.json'),
+      JSON.stringify({ base_model_name_or_path: TINY_GPT2, r: 2, target_modules: ['c_attn'] }),
+    );
     await writeFile(join(dir, 'adapter_model.bin'), 'not read');
     const project = await makeProject({ 'p.yaml': GENERATE(dir) });
     made.push(project);
     const run = await runCli(project, ['run', 'p.yaml']);
     const output = run.stdout + run.stderr;
     assert.equal(run.code, 1, output);
-    assert.match(output, /no adapter_model\.safetensors \(found adapter_model\.bin; tfpipe reads safetensors: re-save with save_pretrained/);
+    assert.match(
+      output,
+      /no adapter_model\.safetensors \(found adapter_model\.bin; tfpipe reads safetensors: re-save with save_pretrained/,
+    );
     assert.doesNotMatch(output, /input file not found/);
     assert.doesNotMatch(output, STACK_FRAME);
   });
@@ -334,7 +390,10 @@ describe('hostile model folders, through a pipeline (tfpipe run)', () => {
     const run = await runCli(project, ['run', 'p.yaml']);
     const output = run.stdout + run.stderr;
     assert.equal(run.code, 1, output);
-    assert.match(output, /base `init`: a GPT-2 of n_layer 256, n_embd 32768, vocab_size 50257, for inference, needs 12\.\d TiB \(3\.3T parameters × 4 bytes \(weights\)\), but [\d.]+ [KMG]iB is available \(/);
+    assert.match(
+      output,
+      /base `init`: a GPT-2 of n_layer 256, n_embd 32768, vocab_size 50257, for inference, needs 12\.\d TiB \(3\.3T parameters × 4 bytes \(weights\)\), but [\d.]+ [KMG]iB is available \(/,
+    );
     assert.doesNotMatch(output, STACK_FRAME);
   });
 });

@@ -10,7 +10,15 @@ export function assertProbe(result: CliResult, code: number, message: RegExp): v
 
 /** A labelled CSV of `rows` rows, alternating two labels (enough that no class is rare). */
 export function labelledCsv(rows = 20): string {
-  return ['text,label', ...Array.from({ length: rows }, (_, i) => `review number ${i} was ${i % 2 ? 'good' : 'bad'},${i % 2 ? 'pos' : 'neg'}`)].join('\n') + '\n';
+  return (
+    [
+      'text,label',
+      ...Array.from(
+        { length: rows },
+        (_, i) => `review number ${i} was ${i % 2 ? 'good' : 'bad'},${i % 2 ? 'pos' : 'neg'}`,
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 /** A one-stage pipeline loading `path`. */

@@ -12,9 +12,15 @@ const project = () => makeProject({ 'd.csv': labelledCsv(), 'p.yaml': loadPipeli
 const SET_PROBES: [string, RegExp][] = [
   ['__proto__.polluted=1', /--set:1:1: --set `__proto__\.polluted=1`: the path segment `__proto__` is not allowed/],
   ['stages.__proto__.x=1', /--set:1:8: --set `stages\.__proto__\.x=1`: the path segment `__proto__` is not allowed/],
-  ['data.constructor.prototype.y=1', /--set:1:6: --set `data\.constructor\.prototype\.y=1`: the path segment `constructor` is not allowed/],
+  [
+    'data.constructor.prototype.y=1',
+    /--set:1:6: --set `data\.constructor\.prototype\.y=1`: the path segment `constructor` is not allowed/,
+  ],
   ['vars.prototype=1', /--set:1:6: --set `vars\.prototype=1`: the path segment `prototype` is not allowed/],
-  ['data.columns={__proto__: {polluted: 1}}', /--set:1:14: --set `data\.columns=\{__proto__: \{polluted: 1\}\}`: the value has a key `__proto__`, which is not allowed/],
+  [
+    'data.columns={__proto__: {polluted: 1}}',
+    /--set:1:14: --set `data\.columns=\{__proto__: \{polluted: 1\}\}`: the value has a key `__proto__`, which is not allowed/,
+  ],
 ];
 
 for (const [arg, message] of SET_PROBES) {
@@ -27,8 +33,16 @@ for (const [arg, message] of SET_PROBES) {
 
 test("probe: --sweep '__proto__.x=1,2' and a sweep value with a __proto__ key are refused, naming --sweep", async () => {
   const dir = await project();
-  assertProbe(await runCli(dir, ['run', 'p.yaml', '--sweep', '__proto__.x=1,2']), 2, /--sweep `__proto__\.x=1,2`: the path segment `__proto__` is not allowed/);
-  assertProbe(await runCli(dir, ['run', 'p.yaml', '--sweep', 'data.columns={constructor: 1},{text: text}']), 2, /--sweep `data\.columns=.*`: a value has a key `constructor`, which is not allowed/);
+  assertProbe(
+    await runCli(dir, ['run', 'p.yaml', '--sweep', '__proto__.x=1,2']),
+    2,
+    /--sweep `__proto__\.x=1,2`: the path segment `__proto__` is not allowed/,
+  );
+  assertProbe(
+    await runCli(dir, ['run', 'p.yaml', '--sweep', 'data.columns={constructor: 1},{text: text}']),
+    2,
+    /--sweep `data\.columns=.*`: a value has a key `constructor`, which is not allowed/,
+  );
 });
 
 test('probe: YAML keys __proto__, constructor and prototype are refused at their file:line:col', async () => {
@@ -68,7 +82,10 @@ test('a refused --set leaves Object.prototype as it was (in-process load)', asyn
   for (const set of ['__proto__.polluted=1', 'stages.__proto__.polluted=1', 'data.constructor.prototype.polluted=1']) {
     const result = await loadSpec(`${dir}/p.yaml`, { set: [set] });
     assert.equal(result.ok, false);
-    assert.ok(!result.ok && result.problems.every((p) => p.code === 'forbidden-key'), JSON.stringify(!result.ok && result.problems));
+    assert.ok(
+      !result.ok && result.problems.every((p) => p.code === 'forbidden-key'),
+      JSON.stringify(!result.ok && result.problems),
+    );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
   }
@@ -76,6 +93,13 @@ test('a refused --set leaves Object.prototype as it was (in-process load)', asyn
 
 test('probe: --set walks own keys only: `hasOwnProperty.kind=load` makes a stage of that name, not a walk into Object.prototype', async () => {
   const dir = await project();
-  const result = await runCli(dir, ['validate', 'p.yaml', '--set', 'hasOwnProperty.kind=load', '--set', 'hasOwnProperty.path=d.csv']);
+  const result = await runCli(dir, [
+    'validate',
+    'p.yaml',
+    '--set',
+    'hasOwnProperty.kind=load',
+    '--set',
+    'hasOwnProperty.path=d.csv',
+  ]);
   assertProbe(result, 0, /p\.yaml: valid — 2 stages \(data, hasOwnProperty\)/);
 });

@@ -13,7 +13,10 @@ import { makeProject, runCli, startCli, waitForOutput } from '../cli/helpers.ts'
 import { reviewsCsv, SLOW_LOAD_ROWS } from '../cli/lab1-fixture.ts';
 import { assertAnswer } from './helpers.ts';
 
-const SMALL = ['small: {kind: load, path: reviews.csv, columns: {text: review, label: sentiment}}', 'small_split: {kind: split, input: small, test: 0.5}'];
+const SMALL = [
+  'small: {kind: load, path: reviews.csv, columns: {text: review, label: sentiment}}',
+  'small_split: {kind: split, input: small, test: 0.5}',
+];
 const BIG = 'big: {kind: load, path: big.csv, columns: {text: review, label: sentiment}}';
 const pipeline = (...stages: string[]) => `name: p\nbackend: cpu\nstages:\n${stages.map((s) => `  ${s}\n`).join('')}`;
 
@@ -23,10 +26,15 @@ async function records(dir: string): Promise<RunRecord[]> {
   return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(runs, n), 'utf8')) as RunRecord));
 }
 
-const stageActions = (record: RunRecord) => record.stages.map((s) => `${s.id} ${s.action}${s.waited ? ' (after waiting)' : ''}`);
+const stageActions = (record: RunRecord) =>
+  record.stages.map((s) => `${s.id} ${s.action}${s.waited ? ' (after waiting)' : ''}`);
 
 test('a run SIGKILLed during its third stage is recorded with the two stages that ran, and listed as interrupted', async (t) => {
-  const dir = await makeProject({ 'p.yaml': pipeline(...SMALL, BIG), 'reviews.csv': reviewsCsv(40), 'big.csv': reviewsCsv(SLOW_LOAD_ROWS) });
+  const dir = await makeProject({
+    'p.yaml': pipeline(...SMALL, BIG),
+    'reviews.csv': reviewsCsv(40),
+    'big.csv': reviewsCsv(SLOW_LOAD_ROWS),
+  });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const run = startCli(dir, ['run', 'p.yaml']);
   await waitForOutput(run, '▶ big (load) started');
@@ -37,7 +45,10 @@ test('a run SIGKILLed during its third stage is recorded with the two stages tha
   assert.equal(record.status, 'running', 'the process never got to finish it');
   assert.deepEqual(stageActions(record), ['small ran', 'small_split ran']);
   assert.equal(record.stages[1].metrics.test_rows, 20);
-  assert.ok(record.stages.every((s) => s.tree !== undefined), 'each with its fingerprint tree, for diff');
+  assert.ok(
+    record.stages.every((s) => s.tree !== undefined),
+    'each with its fingerprint tree, for diff',
+  );
 
   const listed = await runCli(dir, ['runs']);
   assertAnswer(listed, { code: 0, messages: [/2 ran, 0 cached/, /interrupted/] });
@@ -52,7 +63,8 @@ test('a stage whose entry another run wrote while this one waited is "cached (af
   t.after(() => first.child.kill('SIGKILL'));
   // Once its lock file exists the first run is writing the entry: stop it there until the second one waits.
   const locks = join(dir, '.tfpipe/cache/locks');
-  while (!(await readdir(locks).catch(() => [])).some((n) => n.endsWith('.lock'))) await new Promise((r) => setTimeout(r, 20));
+  while (!(await readdir(locks).catch(() => [])).some((n) => n.endsWith('.lock')))
+    await new Promise((r) => setTimeout(r, 20));
   first.child.kill('SIGSTOP');
   const second = startCli(dir, ['run', 'p.yaml']);
   await waitForOutput(second, `big: waiting for another run (pid ${first.child.pid}) writing the same entry`);
@@ -60,7 +72,14 @@ test('a stage whose entry another run wrote while this one waited is "cached (af
   const [a, b] = await Promise.all([first.done, second.done]);
 
   assertAnswer(a, { code: 0, messages: [/^big \(load\): ran in /m, /done: 1 ran, 0 cached/] });
-  assertAnswer(b, { code: 0, messages: [/^↺ big \(load\) cached \(after waiting\)$/m, /^big \(load\): cached \(after waiting\)$/m, /done: 0 ran, 1 cached/] });
+  assertAnswer(b, {
+    code: 0,
+    messages: [
+      /^↺ big \(load\) cached \(after waiting\)$/m,
+      /^big \(load\): cached \(after waiting\)$/m,
+      /done: 0 ran, 1 cached/,
+    ],
+  });
   assert.doesNotMatch(b.stdout, /✔ big done/);
   const byPid = new Map((await records(dir)).map((r) => [r.pid, r]));
   assert.deepEqual(stageActions(byPid.get(first.child.pid!)!), ['big ran']);

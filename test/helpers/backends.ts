@@ -19,7 +19,9 @@ async function detect(): Promise<BackendName[]> {
   else left.push(`webgpu (${probe.reason})`);
   if (findTfjsNode()) found.push('tensorflow');
   else left.push('tensorflow (@tensorflow/tfjs-node(-gpu) not installed)');
-  const only = process.env.TFPIPE_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.TFPIPE_TEST_BACKENDS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const chosen = only ? found.filter((b) => only.includes(b)) : found;
   if (only) left.push(...found.filter((b) => !only.includes(b)).map((b) => `${b} (not in TFPIPE_TEST_BACKENDS)`));
   if (left.length > 0) console.log(`backends not tested here: ${left.join('; ')}`);
@@ -48,7 +50,12 @@ export async function useBackend(name: BackendName): Promise<SelectedBackend> {
  * parity suites use. The loss is read asynchronously, so this runs on every backend (webgpu cannot read
  * synchronously in Node). Without dropout in the model the seed changes nothing.
  */
-export async function stepLoss<Batch>(model: TrainableModel<Batch>, batch: Batch, optimizer: Optimizer, seed = 1): Promise<number> {
+export async function stepLoss<Batch>(
+  model: TrainableModel<Batch>,
+  batch: Batch,
+  optimizer: Optimizer,
+  seed = 1,
+): Promise<number> {
   const [figures] = trainStep(model, [{ batch, seed }], optimizer);
   try {
     return (await figures.loss.data())[0];

@@ -13,14 +13,17 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
  * The Hugging Face / PyTorch reference fixtures: the copy in test/fixtures/hf-reference (see its PROVENANCE.md), or
  * $TFPIPE_HF_REFERENCE, another set made the same way (the tests read every property they check from the files).
  */
-export const HF_REFERENCE = process.env.TFPIPE_HF_REFERENCE ? resolve(process.env.TFPIPE_HF_REFERENCE) : join(REPO_ROOT, 'test/fixtures/hf-reference');
+export const HF_REFERENCE = process.env.TFPIPE_HF_REFERENCE
+  ? resolve(process.env.TFPIPE_HF_REFERENCE)
+  : join(REPO_ROOT, 'test/fixtures/hf-reference');
 
 /** The data samples in the repository (data/README.md): 5,000 IMDB reviews, the first 600 lines of WikiText-2 test. */
 export const IMDB_SAMPLE = join(REPO_ROOT, 'data/imdb-sample.csv.gz');
 export const WIKITEXT_TEST_HEAD = join(REPO_ROOT, 'data/wikitext-2-test-head.txt');
 
 /** The folder of the full data sets (the catalog's layout): $TFPIPE_DATA when it is set and exists, else null. */
-export const FULL_DATA: string | null = process.env.TFPIPE_DATA && existsSync(process.env.TFPIPE_DATA) ? resolve(process.env.TFPIPE_DATA) : null;
+export const FULL_DATA: string | null =
+  process.env.TFPIPE_DATA && existsSync(process.env.TFPIPE_DATA) ? resolve(process.env.TFPIPE_DATA) : null;
 
 /** `{ TFPIPE_DATA }` for a stage or a child process when the full data is here, else nothing: never a made-up path. */
 export const fullDataEnv = (): Record<string, string> => (FULL_DATA ? { TFPIPE_DATA: FULL_DATA } : {});
@@ -58,7 +61,12 @@ export function testRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { seed, next, int: (n) => Math.floor(next() * n), fork: (label) => (seed ^ [...label].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261)) >>> 0 };
+  return {
+    seed,
+    next,
+    int: (n) => Math.floor(next() * n),
+    fork: (label) => (seed ^ [...label].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261)) >>> 0,
+  };
 }
 
 /** Temp folders of this test process, removed when it exits. */
@@ -72,7 +80,12 @@ export interface TestContext extends StageContext {
 export async function makeTestContext(overrides: Partial<StageContext> = {}): Promise<TestContext> {
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-test-'));
   tempRoots.push(root);
-  const dirs = { outDir: join(root, 'out'), scratchDir: join(root, 'scratch'), checkpointDir: join(root, 'ckpt'), cacheRoot: join(root, 'cache') };
+  const dirs = {
+    outDir: join(root, 'out'),
+    scratchDir: join(root, 'scratch'),
+    checkpointDir: join(root, 'ckpt'),
+    cacheRoot: join(root, 'cache'),
+  };
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
   const lines: string[] = [];
   return {

@@ -35,7 +35,12 @@ export function headerFor(tensors: RawTensor[], metadata?: Record<string, string
  * A file of: 8-byte length (`declaredLength`, default the header's true length), the header text, then the tensors'
  * bytes in order (holes skipped), then `trailing` bytes (a number: a hole that long). Written with positioned writes, so holes cost no disk.
  */
-export async function writeRawSafetensors(path: string, header: string, tensors: RawTensor[], options: { declaredLength?: bigint; trailing?: Uint8Array | number } = {}): Promise<number> {
+export async function writeRawSafetensors(
+  path: string,
+  header: string,
+  tensors: RawTensor[],
+  options: { declaredLength?: bigint; trailing?: Uint8Array | number } = {},
+): Promise<number> {
   const headerBytes = new TextEncoder().encode(header);
   const first8 = new Uint8Array(8);
   new DataView(first8.buffer).setBigUint64(0, options.declaredLength ?? BigInt(headerBytes.byteLength), true);

@@ -42,12 +42,18 @@ async function relativeImports(): Promise<{ from: string; line: number; layer: s
 
 test('no import points up the layers (models → stages or runner, stages → runner, lib → any of them)', async () => {
   const imports = await relativeImports();
-  assert.ok(imports.some((i) => i.layer === 'runner' && i.target.startsWith('stages/')), 'the scan finds imports (runner uses stages)');
+  assert.ok(
+    imports.some((i) => i.layer === 'runner' && i.target.startsWith('stages/')),
+    'the scan finds imports (runner uses stages)',
+  );
   const upward = imports.filter(({ layer, target }) => {
     const reached = target.split('/')[0];
     return reached in ALLOWED && !ALLOWED[layer].includes(reached);
   });
-  assert.deepEqual(upward.map((i) => `${i.from} imports ${i.target}`), []);
+  assert.deepEqual(
+    upward.map((i) => `${i.from} imports ${i.target}`),
+    [],
+  );
 });
 
 /** The import cycles among the project's modules: each as its files in import order, the first repeated at the end. */
@@ -76,6 +82,13 @@ function importCycles(imports: { from: string; target: string }[]): string[][] {
 
 test('no import cycle: every module can be understood (and loaded) after the ones it imports', async () => {
   const imports = await relativeImports();
-  assert.deepEqual(importCycles([...imports, { from: 'a.ts:1', target: 'b.ts' }, { from: 'b.ts:1', target: 'a.ts' }]), [['a.ts', 'b.ts', 'a.ts']], 'the search finds a planted cycle');
-  assert.deepEqual(importCycles(imports).map((cycle) => cycle.join(' → ')), []);
+  assert.deepEqual(
+    importCycles([...imports, { from: 'a.ts:1', target: 'b.ts' }, { from: 'b.ts:1', target: 'a.ts' }]),
+    [['a.ts', 'b.ts', 'a.ts']],
+    'the search finds a planted cycle',
+  );
+  assert.deepEqual(
+    importCycles(imports).map((cycle) => cycle.join(' → ')),
+    [],
+  );
 });

@@ -16,11 +16,23 @@ test('numbers: integers and thousands grouped, small fractions to four significa
 });
 
 test('tables: padded to the widest cell, trailing blanks trimmed; right-aligned figures and a rule on request', () => {
-  assert.deepEqual(formatTable([['run', 'acc'], ['a-long-id', '0.87'], ['b', '']]), ['run        acc', 'a-long-id  0.87', 'b']);
-  assert.deepEqual(formatTable([['', 'perplexity'], ['base', '42.99'], ['LoRA', '30.29']], { right: (i) => i > 0, rule: true }), [
-    '      perplexity',
-    '────  ──────────',
-    'base       42.99',
-    'LoRA       30.29',
-  ]);
+  assert.deepEqual(
+    formatTable([
+      ['run', 'acc'],
+      ['a-long-id', '0.87'],
+      ['b', ''],
+    ]),
+    ['run        acc', 'a-long-id  0.87', 'b'],
+  );
+  assert.deepEqual(
+    formatTable(
+      [
+        ['', 'perplexity'],
+        ['base', '42.99'],
+        ['LoRA', '30.29'],
+      ],
+      { right: (i) => i > 0, rule: true },
+    ),
+    ['      perplexity', '────  ──────────', 'base       42.99', 'LoRA       30.29'],
+  );
 });

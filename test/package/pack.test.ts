@@ -52,14 +52,37 @@ test('npm pack → install into an empty folder → tfpipe --help, the quickstar
   const server = await startPackumentServer(join(REPO_ROOT, 'package-lock.json'), registry);
   try {
     const deadProxy = 'http://127.0.0.1:9';
-    const args = ['install', tarball, '--registry', server.url, '--prefer-offline', '--fetch-retries', '0', '--proxy', deadProxy, '--https-proxy', deadProxy, '--noproxy', '127.0.0.1', '--no-audit', '--no-fund'];
+    const args = [
+      'install',
+      tarball,
+      '--registry',
+      server.url,
+      '--prefer-offline',
+      '--fetch-retries',
+      '0',
+      '--proxy',
+      deadProxy,
+      '--https-proxy',
+      deadProxy,
+      '--noproxy',
+      '127.0.0.1',
+      '--no-audit',
+      '--no-fund',
+    ];
     const installed = await runAsync(NPM, args, app);
-    assert.equal(installed.status, 0, `npm install failed (a dependency missing from npm's cache? run npm ci first):\n${installed.stderr}`);
+    assert.equal(
+      installed.status,
+      0,
+      `npm install failed (a dependency missing from npm's cache? run npm ci first):\n${installed.stderr}`,
+    );
   } finally {
     await server.close();
   }
   const installedFiles = await readdir(join(app, 'node_modules/tfpipe'));
-  assert.ok(!installedFiles.includes('test') && !installedFiles.includes('bench'), 'tests and benchmarks stay out of the package');
+  assert.ok(
+    !installedFiles.includes('test') && !installedFiles.includes('bench'),
+    'tests and benchmarks stay out of the package',
+  );
 
   const tfpipe = join(app, 'node_modules/.bin/tfpipe');
   const help = run(tfpipe, ['--help'], app);
@@ -79,5 +102,8 @@ test('npm pack → install into an empty folder → tfpipe --help, the quickstar
   assert.ok(accuracy > 0.6, `the quickstart learns (test accuracy ${accuracy}, chance 0.5)`);
   const predicted = run(tfpipe, ['predict', quickstart, 'train', 'A wonderful, moving film.'], app);
   assert.equal(predicted.status, 0, predicted.stderr);
-  assert.match(predicted.stdout, /^(positive|negative) \(negative 0\.\d{4}, positive 0\.\d{4}\): "A wonderful, moving film\."$/m);
+  assert.match(
+    predicted.stdout,
+    /^(positive|negative) \(negative 0\.\d{4}, positive 0\.\d{4}\): "A wonderful, moving film\."$/m,
+  );
 });

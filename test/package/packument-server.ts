@@ -31,14 +31,29 @@ export interface PackumentServer {
 export async function startPackumentServer(lockFile: string, tarballRegistry: string): Promise<PackumentServer> {
   const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { packages: Record<string, LockEntry> };
   const registry = tarballRegistry.replace(/\/+$/, '');
-  const docs = new Map<string, { name: string; versions: Record<string, unknown>; 'dist-tags': Record<string, string> }>();
+  const docs = new Map<
+    string,
+    { name: string; versions: Record<string, unknown>; 'dist-tags': Record<string, string> }
+  >();
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (!path.startsWith('node_modules/') || entry.dev) continue;
     const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
     const doc = docs.get(name) ?? { name, versions: {}, 'dist-tags': {} };
     const { dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines, os, cpu } = entry;
     const tarball = entry.resolved ?? `${registry}/${name}/-/${name.split('/').pop()}-${entry.version}.tgz`;
-    doc.versions[entry.version] = { name, version: entry.version, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines, os, cpu, dist: { tarball, integrity: entry.integrity } };
+    doc.versions[entry.version] = {
+      name,
+      version: entry.version,
+      dependencies,
+      optionalDependencies,
+      peerDependencies,
+      peerDependenciesMeta,
+      bin,
+      engines,
+      os,
+      cpu,
+      dist: { tarball, integrity: entry.integrity },
+    };
     doc['dist-tags'].latest = entry.version;
     docs.set(name, doc);
   }
@@ -52,5 +67,9 @@ export async function startPackumentServer(lockFile: string, tarballRegistry: st
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -38,16 +38,30 @@ describe('a second reference set made by make_reference_set.py', { skip: torchMi
   it('differs from the committed set in every property the parity tests must read', () => {
     const lstm = (dir: string) => json(dir, 'lstm.json') as { name: string; [key: string]: unknown }[];
     const properties: [string, (dir: string) => unknown][] = [
-      ...['n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner'].map((key): [string, (dir: string) => unknown] => [`config.json ${key}`, (d) => json(d, 'tiny-gpt2/config.json')[key]]),
+      ...['n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner'].map((key): [string, (dir: string) => unknown] => [
+        `config.json ${key}`,
+        (d) => json(d, 'tiny-gpt2/config.json')[key],
+      ]),
       ['the number of prompts', (d) => json(d, 'tiny-gpt2-forward.json').cases.length],
-      ['the prompt lengths', (d) => json(d, 'tiny-gpt2-forward.json').cases.map((c: { ids: number[] }) => c.ids.length)],
-      ['the training batch shape', (d) => [json(d, 'tiny-gpt2-train.json').batch.length, json(d, 'tiny-gpt2-train.json').batch[0].length]],
+      [
+        'the prompt lengths',
+        (d) => json(d, 'tiny-gpt2-forward.json').cases.map((c: { ids: number[] }) => c.ids.length),
+      ],
+      [
+        'the training batch shape',
+        (d) => [json(d, 'tiny-gpt2-train.json').batch.length, json(d, 'tiny-gpt2-train.json').batch[0].length],
+      ],
       ['the AdamW settings', (d) => json(d, 'tiny-gpt2-train.json').optimizer],
       ['the AdamW step count', (d) => json(d, 'tiny-gpt2-train.json').losses.length],
-      ...['r', 'alpha', 'target_modules'].map((key): [string, (dir: string) => unknown] => [`LoRA ${key}`, (d) => json(d, 'tiny-gpt2-lora.json').lora[key]]),
+      ...['r', 'alpha', 'target_modules'].map((key): [string, (dir: string) => unknown] => [
+        `LoRA ${key}`,
+        (d) => json(d, 'tiny-gpt2-lora.json').lora[key],
+      ]),
       ['the LoRA optimizer', (d) => json(d, 'tiny-gpt2-lora.json').optimizer],
       ['the LSTM variants', (d) => lstm(d).map((c) => c.name)],
-      ...['vocab', 'embedding_dim', 'hidden_dim', 'output_dim', 'pad_index', 'length', 'optimizer'].map((key): [string, (dir: string) => unknown] => [`LSTM ${key}`, (d) => lstm(d)[0][key]]),
+      ...['vocab', 'embedding_dim', 'hidden_dim', 'output_dim', 'pad_index', 'length', 'optimizer'].map(
+        (key): [string, (dir: string) => unknown] => [`LSTM ${key}`, (d) => lstm(d)[0][key]],
+      ),
       ['the LSTM step count', (d) => (lstm(d)[0].losses as number[]).length],
       ['the tokenizer strings', (d) => json(d, 'tokenizer.json').length],
     ];
@@ -61,7 +75,9 @@ describe('a second reference set made by make_reference_set.py', { skip: torchMi
     const run = promisify(execFile)(process.execPath, args, { cwd: REPO_ROOT, env, maxBuffer: 64 << 20 });
     const { stdout } = await run.catch((error: { stdout?: string; code?: number }) => {
       const failures = (error.stdout ?? '').split('\n').filter((line) => /^\s*not ok|^\s*error:/.test(line));
-      assert.fail(`the parity tests failed on the second set (exit ${error.code}; to rerun one: python3 test/peers/make_reference_set.py DIR, then TFPIPE_HF_REFERENCE=DIR node --import tsx --test FILE):\n${failures.join('\n')}`);
+      assert.fail(
+        `the parity tests failed on the second set (exit ${error.code}; to rerun one: python3 test/peers/make_reference_set.py DIR, then TFPIPE_HF_REFERENCE=DIR node --import tsx --test FILE):\n${failures.join('\n')}`,
+      );
     });
     const count = (what: string) => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(stdout)?.[1]);
     assert.equal(count('fail'), 0);

@@ -12,7 +12,16 @@ import { selectBackend } from '../../models/backend/select.ts';
 import { loadGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, forwardGpt2, type Gpt2Model } from '../../models/gpt2/model.ts';
 import { IGNORE_INDEX } from '../../models/gpt2/batch.ts';
-import { forwardCases, LORA_STEP3, loraFixture, maxAbsDiff, TINY_GPT2, tinyConfig, trainFixture, type ForwardCase } from '../models/gpt2/fixtures.ts';
+import {
+  forwardCases,
+  LORA_STEP3,
+  loraFixture,
+  maxAbsDiff,
+  TINY_GPT2,
+  tinyConfig,
+  trainFixture,
+  type ForwardCase,
+} from '../models/gpt2/fixtures.ts';
 import { heldTensors } from '../helpers/held.ts';
 import { runPython, torchMissing } from './torch.ts';
 
@@ -23,7 +32,11 @@ interface Replay {
   forward: ForwardCase[];
   hub_layout_equal: boolean;
   train: { losses: number[] };
-  lora: { losses: number[]; adapter: Record<string, number[]>; after_step3: ReturnType<typeof loraFixture>['after_step3'] };
+  lora: {
+    losses: number[];
+    adapter: Record<string, number[]>;
+    after_step3: ReturnType<typeof loraFixture>['after_step3'];
+  };
   lstm: { name: string; logits: number[][]; losses: number[] }[];
 }
 
@@ -33,7 +46,9 @@ const skip = torchMissing() ?? false;
 describe('the PyTorch reference (test/peers) against the transformers/peft reference set', { skip }, () => {
   let replay: Replay;
   before(() => {
-    replay = JSON.parse(runPython(['-B', join(REPO_ROOT, 'test/peers/reference_set.py'), 'replay', HF_REFERENCE])) as Replay;
+    replay = JSON.parse(
+      runPython(['-B', join(REPO_ROOT, 'test/peers/reference_set.py'), 'replay', HF_REFERENCE]),
+    ) as Replay;
   });
 
   it("GPT-2 forward: each prompt's HF loss, last logits, top-5, per-position sums, next-token log-probs and greedy tokens", () => {
@@ -67,12 +82,22 @@ describe('the PyTorch reference (test/peers) against the transformers/peft refer
     const got = replay.lora.after_step3;
     assert.ok(maxAbsDiff(got.last_logits_first64, ref.after_step3.last_logits_first64) < TOL.value);
     assert.ok(maxAbsDiff(got.logit_sum_per_pos, ref.after_step3.logit_sum_per_pos) < TOL.vocabSum);
-    assert.ok(got.merged_max_abs_diff < TOL.value && ref.after_step3.merged_max_abs_diff < TOL.value, 'merging keeps the function in both');
+    assert.ok(
+      got.merged_max_abs_diff < TOL.value && ref.after_step3.merged_max_abs_diff < TOL.value,
+      'merging keeps the function in both',
+    );
   });
 
   it("LSTM: each classifier's logits and the losses around its Adam steps (lstm.json)", () => {
-    const cases = JSON.parse(readFileSync(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as { name: string; logits: number[][]; losses: number[] }[];
-    assert.deepEqual(replay.lstm.map((c) => c.name), cases.map((c) => c.name));
+    const cases = JSON.parse(readFileSync(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as {
+      name: string;
+      logits: number[][];
+      losses: number[];
+    }[];
+    assert.deepEqual(
+      replay.lstm.map((c) => c.name),
+      cases.map((c) => c.name),
+    );
     for (const [i, ref] of cases.entries()) {
       assert.ok(maxAbsDiff(replay.lstm[i].logits.flat(), ref.logits.flat()) < TOL.value, `${ref.name} logits`);
       assert.equal(replay.lstm[i].losses.length, ref.losses.length);
@@ -97,16 +122,25 @@ describe('torch_gpt2.py loss: right padding, -100 labels and an attention mask',
     const batch = {
       ids: cases.map((c) => fill(c.ids, pad)),
       labels: cases.map((c) => fill(c.ids, IGNORE_INDEX)),
-      attention_mask: cases.map((c) => fill(c.ids.map(() => 1), 0)),
+      attention_mask: cases.map((c) =>
+        fill(
+          c.ids.map(() => 1),
+          0,
+        ),
+      ),
     };
     const counted = cases.reduce((n, c) => n + c.ids.length - 1, 0);
     const expected = cases.reduce((sum, c) => sum + c.loss * (c.ids.length - 1), 0) / counted;
-    const torch = JSON.parse(runPython(['-B', join(REPO_ROOT, 'test/peers/torch_gpt2.py'), 'loss', TINY_GPT2], JSON.stringify(batch))) as { loss: number; tokens: number };
+    const torch = JSON.parse(
+      runPython(['-B', join(REPO_ROOT, 'test/peers/torch_gpt2.py'), 'loss', TINY_GPT2], JSON.stringify(batch)),
+    ) as { loss: number; tokens: number };
     assert.equal(torch.tokens, counted);
     assert.ok(Math.abs(torch.loss - expected) < TOL.value, `torch ${torch.loss} vs the fixture's ${expected}`);
     const keep = heldTensors();
     try {
-      const { loss } = keep(forwardGpt2(model, batch.ids, { labels: batch.labels, attentionMask: batch.attention_mask }));
+      const { loss } = keep(
+        forwardGpt2(model, batch.ids, { labels: batch.labels, attentionMask: batch.attention_mask }),
+      );
       const tfpipe = (await loss!.data())[0];
       assert.ok(Math.abs(tfpipe - torch.loss) < 1e-4, `tfpipe ${tfpipe} vs torch ${torch.loss}`);
     } finally {

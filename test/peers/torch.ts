@@ -13,7 +13,10 @@ export function torchMissing(): string | null {
   if (!existsSync(PYTHON)) checked = `${PYTHON} is not installed (Debian: apt install python3-torch)`;
   else {
     const run = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-    checked = run.status === 0 ? null : `${PYTHON} cannot import torch (Debian: apt install python3-torch libopenblas0-pthread): ${(run.stderr ?? '').trim().split('\n').pop()}`;
+    checked =
+      run.status === 0
+        ? null
+        : `${PYTHON} cannot import torch (Debian: apt install python3-torch libopenblas0-pthread): ${(run.stderr ?? '').trim().split('\n').pop()}`;
   }
   return checked;
 }

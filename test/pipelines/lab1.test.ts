@@ -10,7 +10,10 @@ import { REPO_ROOT } from '../helpers/context.ts';
 
 async function load(name: string): Promise<PipelineSpec> {
   const result = await loadPipeline(join(REPO_ROOT, 'pipelines', name));
-  assert.ok(result.ok, result.ok ? '' : result.problems.map((p) => `${p.location?.line}:${p.location?.col} ${p.message}`).join('\n'));
+  assert.ok(
+    result.ok,
+    result.ok ? '' : result.problems.map((p) => `${p.location?.line}:${p.location?.col} ${p.message}`).join('\n'),
+  );
   return result.spec;
 }
 
@@ -18,14 +21,23 @@ const params = (spec: PipelineSpec, id: string) => spec.stages.find((s) => s.id 
 
 test('lab1.yaml is the homework: IMDB, the sklearn split, min_freq 5, 5 epochs, unidirectional, then evaluate', async () => {
   const spec = await load('lab1.yaml');
-  assert.deepEqual(spec.stages.map((s) => `${s.id}:${s.kind}`), ['imdb:load', 'split:split', 'vocab:vocab', 'tokenize:tokenize', 'train:train', 'evaluate:evaluate']);
+  assert.deepEqual(
+    spec.stages.map((s) => `${s.id}:${s.kind}`),
+    ['imdb:load', 'split:split', 'vocab:vocab', 'tokenize:tokenize', 'train:train', 'evaluate:evaluate'],
+  );
   assert.equal(params(spec, 'imdb').dataset, 'imdb');
-  assert.deepEqual([params(spec, 'split').method, params(spec, 'split').test, params(spec, 'split').valid, params(spec, 'split').seed], ['sklearn', 0.2, 0.125, 12]);
+  assert.deepEqual(
+    [params(spec, 'split').method, params(spec, 'split').test, params(spec, 'split').valid, params(spec, 'split').seed],
+    ['sklearn', 0.2, 0.125, 12],
+  );
   assert.equal(params(spec, 'vocab').min_freq, 5);
   assert.equal(params(spec, 'train').epochs, 5);
   assert.equal(params(spec, 'train').bidirectional, false);
   const evaluate = spec.stages.find((s) => s.id === 'evaluate')!;
-  assert.deepEqual(Object.fromEntries(Object.entries(evaluate.inputs).map(([port, b]) => [port, `${b.stage}.${b.output}`])), { model: 'train.model', data: 'tokenize.test', texts: 'split.test' });
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(evaluate.inputs).map(([port, b]) => [port, `${b.stage}.${b.output}`])),
+    { model: 'train.model', data: 'tokenize.test', texts: 'split.test' },
+  );
 });
 
 test('lab1-bidi.yaml differs from lab1.yaml only in its name and stages.train.bidirectional', async () => {
@@ -33,7 +45,11 @@ test('lab1-bidi.yaml differs from lab1.yaml only in its name and stages.train.bi
   const bi = await load('lab1-bidi.yaml');
   assert.equal(params(bi, 'train').bidirectional, true);
   const strip = (spec: PipelineSpec) => {
-    const resolved = structuredClone(spec.resolved) as { name?: unknown; extends?: unknown; stages: { train: Record<string, unknown> } };
+    const resolved = structuredClone(spec.resolved) as {
+      name?: unknown;
+      extends?: unknown;
+      stages: { train: Record<string, unknown> };
+    };
     delete resolved.name;
     delete resolved.extends;
     delete resolved.stages.train.bidirectional;

@@ -14,11 +14,15 @@ const CATALOG_LOAD = '    dataset: wikitext-2-raw-v1\n    part: test\n';
 test('lab2-offline: full fine-tuning and LoRA each lower the pretrained base perplexity (per input token)', async () => {
   const text = readFileSync(join(REPO_ROOT, 'pipelines/lab2-offline.yaml'), 'utf8');
   assert.ok(text.includes(CATALOG_LOAD), 'lab2-offline.yaml loads the WikiText-2 test split');
-  const dir = await makeProject({ 'p.yaml': text.replace(CATALOG_LOAD, `    path: ${JSON.stringify(WIKITEXT_TEST_HEAD)}\n    format: wikitext\n`) });
+  const dir = await makeProject({
+    'p.yaml': text.replace(CATALOG_LOAD, `    path: ${JSON.stringify(WIKITEXT_TEST_HEAD)}\n    format: wikitext\n`),
+  });
   const run = await runCli(dir, ['run', 'p.yaml']);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const figure = (row: string) => {
-    const m = new RegExp(`\\b${row}_valid_perplexity_per_input_token ([\\d.]+)`).exec(run.stdout.replace(/,(?=\d{3})/g, ''));
+    const m = new RegExp(`\\b${row}_valid_perplexity_per_input_token ([\\d.]+)`).exec(
+      run.stdout.replace(/,(?=\d{3})/g, ''),
+    );
     assert.ok(m, `${row} in the compare figures:\n${run.stdout}`);
     return Number(m[1]);
   };

@@ -9,7 +9,18 @@ test('tfpipe run: base perplexity, finetune, lora, generate and the comparison t
   const dir = await makeProject(lab2TinyFiles());
   const first = await runCli(dir, ['run', 'p.yaml']);
   assert.equal(first.code, 0, first.stderr + first.stdout);
-  const ids = ['text', 'split', 'tokenize', 'ppl_base', 'finetune', 'ppl_full', 'lora', 'ppl_lora', 'generate', 'compare'];
+  const ids = [
+    'text',
+    'split',
+    'tokenize',
+    'ppl_base',
+    'finetune',
+    'ppl_full',
+    'lora',
+    'ppl_lora',
+    'generate',
+    'compare',
+  ];
   assert.deepEqual(stagesByAction(first.stdout).ran.sort(), [...ids].sort());
   assert.match(first.stdout, /trainable params: [\d,]+ \|\| all params: [\d,]+ \|\| trainable%: \d+\.\d{4}/);
   assert.match(first.stdout, /perplexity\s+trainable_params/);
@@ -19,5 +30,9 @@ test('tfpipe run: base perplexity, finetune, lora, generate and the comparison t
   const second = await runCli(dir, ['run', 'p.yaml']);
   assert.equal(second.code, 0, second.stderr + second.stdout);
   assert.deepEqual(stagesByAction(second.stdout), { ran: [], cached: ids });
-  assert.match(second.stdout, /lora_valid_perplexity [\d,.]+ · lora_trainable_params 64/, 'the cached compare stage still reports its figures');
+  assert.match(
+    second.stdout,
+    /lora_valid_perplexity [\d,.]+ · lora_trainable_params 64/,
+    'the cached compare stage still reports its figures',
+  );
 });

@@ -22,13 +22,22 @@ const stage = (spec: PipelineSpec, id: string): StageSpec => spec.stages.find((s
 
 test('3(b): WikiText-2 raw, first 10% of train and validation, one row per line padded to 1024 with eos, empty lines kept', async () => {
   const spec = await lab2();
-  for (const [load, part] of [['wikitext_train', 'train'], ['wikitext_valid', 'validation']]) {
+  for (const [load, part] of [
+    ['wikitext_train', 'train'],
+    ['wikitext_valid', 'validation'],
+  ]) {
     assert.equal(stage(spec, load).params.dataset, 'wikitext-2-raw-v1');
     assert.equal(stage(spec, load).params.part, part);
   }
   for (const id of ['train_rows', 'valid_rows']) assert.equal(stage(spec, id).params.head, 0.1);
   for (const id of ['tokenize_train', 'tokenize_valid']) {
-    assert.deepEqual(stage(spec, id).params, { mode: 'bpe', layout: 'pad', keep_empty: true, max_length: 1024, block_size: 1024 });
+    assert.deepEqual(stage(spec, id).params, {
+      mode: 'bpe',
+      layout: 'pad',
+      keep_empty: true,
+      max_length: 1024,
+      block_size: 1024,
+    });
   }
 });
 
@@ -40,10 +49,30 @@ test('3(c)-(e): the perplexity per input token, full fine-tuning on the pads, Lo
   }
   const full = stage(spec, 'finetune').params;
   assert.equal(full.pads, 'trained', '3(d): the Trainer without a data collator trains on the pads');
-  for (const [key, value] of Object.entries({ epochs: 3, batch_size: 8, lr: 5e-5, weight_decay: 0, warmup_steps: 0, max_grad_norm: 1, lr_schedule: 'linear' })) assert.equal(full[key], value, `finetune ${key}`);
+  for (const [key, value] of Object.entries({
+    epochs: 3,
+    batch_size: 8,
+    lr: 5e-5,
+    weight_decay: 0,
+    warmup_steps: 0,
+    max_grad_norm: 1,
+    lr_schedule: 'linear',
+  }))
+    assert.equal(full[key], value, `finetune ${key}`);
   const lora = stage(spec, 'lora').params;
   assert.equal(lora.pads, 'ignored', '3(e): DataCollatorForLanguageModeling');
-  for (const [key, value] of Object.entries({ r: 64, lora_alpha: 16, lora_dropout: 0.1, bias: 'none', epochs: 3, batch_size: 8, eval_batch_size: 8, lr: 5e-5, warmup_steps: 500 })) assert.equal(lora[key], value, `lora ${key}`);
+  for (const [key, value] of Object.entries({
+    r: 64,
+    lora_alpha: 16,
+    lora_dropout: 0.1,
+    bias: 'none',
+    epochs: 3,
+    batch_size: 8,
+    eval_batch_size: 8,
+    lr: 5e-5,
+    warmup_steps: 500,
+  }))
+    assert.equal(lora[key], value, `lora ${key}`);
   assert.deepEqual(lora.target_modules, ['c_attn'], "peft's default targets for GPT-2");
   assert.equal(spec.seed, 42, "TrainingArguments' default seed");
 });
@@ -57,9 +86,18 @@ test('3(a), 3(f): greedy generation of the homework prompt to max_length 100 wit
     assert.equal(p.do_sample, false);
   }
   const compare = stage(spec, 'compare');
-  assert.deepEqual(Object.keys(compare.params.rows as object), ['pre-trained GPT-2', 'finetuned GPT-2', 'LoRA finetuned GPT-2']);
+  assert.deepEqual(Object.keys(compare.params.rows as object), [
+    'pre-trained GPT-2',
+    'finetuned GPT-2',
+    'LoRA finetuned GPT-2',
+  ]);
   const metrics = (compare.params.columns as { metric: string }[]).map((c) => c.metric);
-  assert.deepEqual(metrics, ['valid_perplexity_per_input_token', 'train_seconds', 'trainable_params', 'generated_text']);
+  assert.deepEqual(metrics, [
+    'valid_perplexity_per_input_token',
+    'train_seconds',
+    'trainable_params',
+    'generated_text',
+  ]);
 });
 
 test('tfpipe dag shows the homework graph: both fine-tunings from gpt2, every model measured and generating, one table', async () => {

@@ -22,10 +22,19 @@ test('a report of two runs: summary, metrics side by side, overlaid curves, conf
   const html = await buildReportHtml(runs, new Date('2026-11-28T08:00:00Z'));
 
   assert.match(html, /<title>tfpipe report — lab1 vs lab1-bidi<\/title>/);
-  for (const heading of ['Runs', 'Metrics', 'Training curves', 'Run <code>20261128-071500-ab10</code> — lab1', 'Run <code>20261128-071501-ab11</code> — lab1-bidi']) {
+  for (const heading of [
+    'Runs',
+    'Metrics',
+    'Training curves',
+    'Run <code>20261128-071500-ab10</code> — lab1',
+    'Run <code>20261128-071501-ab11</code> — lab1-bidi',
+  ]) {
     assert.ok(html.includes(`<h2`) && html.includes(heading), `section ${heading}`);
   }
-  assert.match(html, /<tr><td><code>evaluate.test_acc<\/code><\/td><td class="num">0.81<\/td><td class="num">0.84<\/td><\/tr>/);
+  assert.match(
+    html,
+    /<tr><td><code>evaluate.test_acc<\/code><\/td><td class="num">0.81<\/td><td class="num">0.84<\/td><\/tr>/,
+  );
 
   const loss = drawnMarks(chart(html, 'train-loss'));
   assert.equal(loss.lines.length, 4, 'train and valid of both runs on one plot');

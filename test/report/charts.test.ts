@@ -10,22 +10,52 @@ const historyA = [
   { epoch: 2, train_loss: 0.5, train_acc: 0.75, valid_loss: 0.58, valid_acc: 0.7 },
   { epoch: 3, train_loss: 0.35, train_acc: 0.86, valid_loss: 0.5, valid_acc: 0.78 },
 ];
-const historyB = historyA.slice(0, 2).map((r) => ({ ...r, train_loss: r.train_loss - 0.1, valid_loss: r.valid_loss - 0.05 }));
+const historyB = historyA
+  .slice(0, 2)
+  .map((r) => ({ ...r, train_loss: r.train_loss - 0.1, valid_loss: r.valid_loss - 0.05 }));
 
 test('curve rows: train and valid columns of one quantity, per epoch; a bare column is train', () => {
   const rows = curveRows([{ label: 'A', rows: historyA }], 'loss', 'epoch');
-  assert.deepEqual(rows.slice(0, 2), [{ run: 'A', split: 'train', x: 1, y: 0.69 }, { run: 'A', split: 'valid', x: 1, y: 0.7 }]);
-  assert.equal(rows.length, 6);
-  assert.deepEqual(curveRows([{ label: 'ft', rows: [{ step: 10, loss: 3.2, lr: 1e-4 }, { step: 20, loss: 2.9, lr: 1e-4 }] }], 'loss', 'step'), [
-    { run: 'ft', split: 'train', x: 10, y: 3.2 },
-    { run: 'ft', split: 'train', x: 20, y: 2.9 },
+  assert.deepEqual(rows.slice(0, 2), [
+    { run: 'A', split: 'train', x: 1, y: 0.69 },
+    { run: 'A', split: 'valid', x: 1, y: 0.7 },
   ]);
+  assert.equal(rows.length, 6);
+  assert.deepEqual(
+    curveRows(
+      [
+        {
+          label: 'ft',
+          rows: [
+            { step: 10, loss: 3.2, lr: 1e-4 },
+            { step: 20, loss: 2.9, lr: 1e-4 },
+          ],
+        },
+      ],
+      'loss',
+      'step',
+    ),
+    [
+      { run: 'ft', split: 'train', x: 10, y: 3.2 },
+      { run: 'ft', split: 'train', x: 20, y: 2.9 },
+    ],
+  );
 });
 
 test('one run: a line per split with a point per epoch', async () => {
-  const svg = await renderSvg(curveSpec({ title: 'train: loss per epoch', x: 'epoch', y: 'loss', rows: curveRows([{ label: 'A', rows: historyA }], 'loss', 'epoch') }));
+  const svg = await renderSvg(
+    curveSpec({
+      title: 'train: loss per epoch',
+      x: 'epoch',
+      y: 'loss',
+      rows: curveRows([{ label: 'A', rows: historyA }], 'loss', 'epoch'),
+    }),
+  );
   const marks = drawnMarks(svg);
-  assert.deepEqual(marks.lines.map((l) => l.vertices), [3, 3]);
+  assert.deepEqual(
+    marks.lines.map((l) => l.vertices),
+    [3, 3],
+  );
   assert.notEqual(marks.lines[0].stroke, marks.lines[1].stroke, 'train and valid in two colours');
   assert.equal(marks.points.length, 6);
   assert.ok(marks.points.some((p) => p.includes('loss: 0.35') && p.includes('split: train')));
@@ -33,7 +63,14 @@ test('one run: a line per split with a point per epoch', async () => {
 });
 
 test('two runs overlaid: colour per run, dash per split, every point drawn', async () => {
-  const rows = curveRows([{ label: 'lab1', rows: historyA }, { label: 'lab1-bidi', rows: historyB }], 'acc', 'epoch');
+  const rows = curveRows(
+    [
+      { label: 'lab1', rows: historyA },
+      { label: 'lab1-bidi', rows: historyB },
+    ],
+    'acc',
+    'epoch',
+  );
   const marks = drawnMarks(await renderSvg(curveSpec({ title: 'acc', x: 'epoch', y: 'accuracy', rows })));
   assert.deepEqual(marks.lines.map((l) => l.vertices).sort(), [2, 2, 3, 3]);
   assert.equal(new Set(marks.lines.map((l) => l.stroke)).size, 2);
@@ -43,7 +80,15 @@ test('two runs overlaid: colour per run, dash per split, every point drawn', asy
 });
 
 test('the confusion matrix is a cell per (actual, predicted) with its count', async () => {
-  const svg = await renderSvg(confusionSpec([[40, 10], [6, 44]], ['negative', 'positive']));
+  const svg = await renderSvg(
+    confusionSpec(
+      [
+        [40, 10],
+        [6, 44],
+      ],
+      ['negative', 'positive'],
+    ),
+  );
   assert.equal([...svg.matchAll(/aria-roledescription="rect mark"/g)].length, 4);
   for (const count of ['40', '10', '6', '44']) assert.match(svg, new RegExp(`<text[^>]*>${count}</text>`));
   assert.match(svg, />positive</);

@@ -12,9 +12,15 @@ export function drawnMarks(svg: string): DrawnMarks {
     for (const path of group[1].matchAll(/<path [^>]*>/g)) {
       const attr = (name: string) => new RegExp(` ${name}="([^"]*)"`).exec(path[0])?.[1];
       const dash = attr('stroke-dasharray');
-      lines.push({ vertices: (attr('d')?.match(/[ML]/g) ?? []).length, stroke: attr('stroke') ?? '', dashed: dash !== undefined && dash !== '1,0' });
+      lines.push({
+        vertices: (attr('d')?.match(/[ML]/g) ?? []).length,
+        stroke: attr('stroke') ?? '',
+        dashed: dash !== undefined && dash !== '1,0',
+      });
     }
   }
-  const points = [...svg.matchAll(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="point"/g)].map((m) => m[1]);
+  const points = [
+    ...svg.matchAll(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="point"/g),
+  ].map((m) => m[1]);
   return { lines, points };
 }

@@ -22,7 +22,13 @@ export async function writeEntry(
   files: Record<string, string>,
   metrics: Record<string, number> = {},
 ): Promise<RunStageRecord['tree'] & { fingerprint: Fingerprint }> {
-  const tree = buildTree({ kind: stage.kind, version: 1, params: stage.params, inputs: stage.inputs ?? {}, backend: stage.backend });
+  const tree = buildTree({
+    kind: stage.kind,
+    version: 1,
+    params: stage.params,
+    inputs: stage.inputs ?? {},
+    backend: stage.backend,
+  });
   const fp = fingerprintOf(tree);
   await cache.write(fp, tree, async (outDir) => {
     for (const [name, text] of Object.entries(files)) {
@@ -75,21 +81,69 @@ export async function writeTrainingRuns(cache: CacheStore): Promise<RunRecord[]>
   const records: RunRecord[] = [];
   for (const [i, bidirectional] of [false, true].entries()) {
     const name = bidirectional ? 'lab1-bidi' : 'lab1';
-    const train = await writeEntry(cache, { kind: 'train', params: { bidirectional }, backend: 'cpu' }, { 'model/history.csv': syntheticHistory(4, bidirectional ? 0.5 : 0.3) }, { epochs: 4 });
+    const train = await writeEntry(
+      cache,
+      { kind: 'train', params: { bidirectional }, backend: 'cpu' },
+      { 'model/history.csv': syntheticHistory(4, bidirectional ? 0.5 : 0.3) },
+      { epochs: 4 },
+    );
     const acc = bidirectional ? 0.84 : 0.81;
-    const evaluation = { test_acc: acc, test_loss: 1 - acc, labels: ['negative', 'positive'], confusion_matrix: [[42, 8], [Math.round(100 * (1 - acc)) - 8, 58]], examples: [{ text: 'a <b>great</b> film', label: 'positive', predicted: 'positive' }] };
-    const evaluate = await writeEntry(cache, { kind: 'evaluate', params: { i }, backend: 'cpu' }, { 'metrics.json': JSON.stringify(evaluation) }, { test_acc: acc, test_loss: 1 - acc });
-    const steps = ['step,loss,lr,tokens_per_s', ...[10, 20, 30].map((s) => `${s},${(3.5 - s / (bidirectional ? 12 : 15)).toFixed(3)},0.0001,850`)].join('\n');
-    const finetune = await writeEntry(cache, { kind: 'finetune', params: { i }, backend: 'cpu' }, { 'steps.csv': steps });
-    const generate = await writeEntry(cache, { kind: 'generate', params: { i } }, { 'texts.json': JSON.stringify([{ prompt: 'The film', text: `The film was ${name}` }]) });
-    const stage = (id: string, kind: string, entry: { fingerprint: string }, metrics: Record<string, unknown> = {}) =>
-      ({ id, kind, fingerprint: entry.fingerprint, action: 'ran' as const, seconds: 1.5, backend: 'cpu', metrics, summary: [] });
+    const evaluation = {
+      test_acc: acc,
+      test_loss: 1 - acc,
+      labels: ['negative', 'positive'],
+      confusion_matrix: [
+        [42, 8],
+        [Math.round(100 * (1 - acc)) - 8, 58],
+      ],
+      examples: [{ text: 'a <b>great</b> film', label: 'positive', predicted: 'positive' }],
+    };
+    const evaluate = await writeEntry(
+      cache,
+      { kind: 'evaluate', params: { i }, backend: 'cpu' },
+      { 'metrics.json': JSON.stringify(evaluation) },
+      { test_acc: acc, test_loss: 1 - acc },
+    );
+    const steps = [
+      'step,loss,lr,tokens_per_s',
+      ...[10, 20, 30].map((s) => `${s},${(3.5 - s / (bidirectional ? 12 : 15)).toFixed(3)},0.0001,850`),
+    ].join('\n');
+    const finetune = await writeEntry(
+      cache,
+      { kind: 'finetune', params: { i }, backend: 'cpu' },
+      { 'steps.csv': steps },
+    );
+    const generate = await writeEntry(
+      cache,
+      { kind: 'generate', params: { i } },
+      { 'texts.json': JSON.stringify([{ prompt: 'The film', text: `The film was ${name}` }]) },
+    );
+    const stage = (
+      id: string,
+      kind: string,
+      entry: { fingerprint: string },
+      metrics: Record<string, unknown> = {},
+    ) => ({
+      id,
+      kind,
+      fingerprint: entry.fingerprint,
+      action: 'ran' as const,
+      seconds: 1.5,
+      backend: 'cpu',
+      metrics,
+      summary: [],
+    });
     const record = makeRecord(`20261128-07150${i}-ab1${i}`, {
       pipeline: { file: `/p/${name}.yaml`, name },
       config: { name, stages: { train: { kind: 'train', bidirectional } } },
       cacheRoot: cache.root,
       seconds: 12,
-      stages: [stage('train', 'train', train, { epochs: 4 }), stage('evaluate', 'evaluate', evaluate, { test_acc: acc, test_loss: 1 - acc }), stage('finetune', 'finetune', finetune), stage('generate', 'generate', generate)],
+      stages: [
+        stage('train', 'train', train, { epochs: 4 }),
+        stage('evaluate', 'evaluate', evaluate, { test_acc: acc, test_loss: 1 - acc }),
+        stage('finetune', 'finetune', finetune),
+        stage('generate', 'generate', generate),
+      ],
     });
     await writeRunRecord(runsDir(cache.root), record);
     records.push(record);

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { newRunId, RUN_ID_PATTERN } from '../../runner/runs/record.ts';
-import { effectiveStatus, readRunRecords, registryHome, resolveRunRef, runsDir, writeRunRecord } from '../../runner/runs/registry.ts';
+import {
+  effectiveStatus,
+  readRunRecords,
+  registryHome,
+  resolveRunRef,
+  runsDir,
+  writeRunRecord,
+} from '../../runner/runs/registry.ts';
 import { makeRecord } from './fixtures.ts';
 
 test('run ids are UTC date-time plus 4 hex digits, and sort by start time', () => {
@@ -29,9 +36,19 @@ test('records are listed oldest first; unreadable files are reported, not fatal'
   await writeRunRecord(dir, makeRecord('20261127-090000-aaaa'));
   await writeFile(join(dir, 'broken.json'), '{not json');
   const listing = await readRunRecords(dir);
-  assert.deepEqual(listing.records.map((r) => r.id), ['20261127-090000-aaaa', '20261128-071502-bbbb']);
-  assert.deepEqual(listing.unreadable.map((u) => u.file), [join(dir, 'broken.json')]);
-  assert.deepEqual((await readdir(dir)).sort(), ['20261127-090000-aaaa.json', '20261128-071502-bbbb.json', 'broken.json']);
+  assert.deepEqual(
+    listing.records.map((r) => r.id),
+    ['20261127-090000-aaaa', '20261128-071502-bbbb'],
+  );
+  assert.deepEqual(
+    listing.unreadable.map((u) => u.file),
+    [join(dir, 'broken.json')],
+  );
+  assert.deepEqual((await readdir(dir)).sort(), [
+    '20261127-090000-aaaa.json',
+    '20261128-071502-bbbb.json',
+    'broken.json',
+  ]);
   assert.deepEqual(await readRunRecords(join(dir, 'absent')), { records: [], unreadable: [] });
 });
 
@@ -54,7 +71,15 @@ test('a record left running by a process that is gone reads as interrupted', () 
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const pid = Number(dead.stdout);
   assert.equal(effectiveStatus(makeRecord('20261128-071502-aaaa', { status: 'running', pid })), 'interrupted');
-  assert.equal(effectiveStatus(makeRecord('20261128-071502-aaaa', { status: 'running' })), 'running', 'this process is alive');
-  assert.equal(effectiveStatus(makeRecord('20261128-071502-aaaa', { status: 'running', pid, host: 'elsewhere' })), 'running', "another host's pid says nothing");
+  assert.equal(
+    effectiveStatus(makeRecord('20261128-071502-aaaa', { status: 'running' })),
+    'running',
+    'this process is alive',
+  );
+  assert.equal(
+    effectiveStatus(makeRecord('20261128-071502-aaaa', { status: 'running', pid, host: 'elsewhere' })),
+    'running',
+    "another host's pid says nothing",
+  );
   assert.equal(effectiveStatus(makeRecord('20261128-071502-aaaa', { status: 'failed' })), 'failed');
 });

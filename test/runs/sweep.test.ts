@@ -16,19 +16,28 @@ test('sweep paths are under stages. and the product varies the first axis slowes
     ['stages.train.lr=3e-3', 'stages.train.bidirectional=true'],
     ['stages.train.lr=3e-3', 'stages.train.bidirectional=false'],
   ]);
-  assert.deepEqual(assignmentsOf(['stages.train.lr=1e-3', 'stages.train.bidirectional=true']), { 'stages.train.lr': 0.001, 'stages.train.bidirectional': true });
+  assert.deepEqual(assignmentsOf(['stages.train.lr=1e-3', 'stages.train.bidirectional=true']), {
+    'stages.train.lr': 0.001,
+    'stages.train.bidirectional': true,
+  });
 });
 
 test('paths that start with a top-level key (stages., vars., seed) are kept, as --set keeps them; flow lists are one value', () => {
   const parsed = parseSweeps(['stages.vocab.min_freq=1, 2', 'vars.width=64', 'model.layers=[64,32],[128]', 'seed=0,1']);
   assert.ok(parsed.ok);
-  assert.deepEqual(parsed.axes.map((a) => [a.path, a.values]), [
-    ['stages.vocab.min_freq', ['1', '2']],
-    ['vars.width', ['64']],
-    ['stages.model.layers', ['[64,32]', '[128]']],
-    ['seed', ['0', '1']],
-  ]);
-  assert.deepEqual(parsed.axes.map((a) => setPath(a.path)), parsed.axes.map((a) => a.path));
+  assert.deepEqual(
+    parsed.axes.map((a) => [a.path, a.values]),
+    [
+      ['stages.vocab.min_freq', ['1', '2']],
+      ['vars.width', ['64']],
+      ['stages.model.layers', ['[64,32]', '[128]']],
+      ['seed', ['0', '1']],
+    ],
+  );
+  assert.deepEqual(
+    parsed.axes.map((a) => setPath(a.path)),
+    parsed.axes.map((a) => a.path),
+  );
   assert.deepEqual(assignmentsOf(['stages.model.layers=[64,32]']), { 'stages.model.layers': [64, 32] });
 });
 

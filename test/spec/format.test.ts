@@ -26,16 +26,26 @@ describe('formatProblem', () => {
   });
 
   it('keeps tabs before the caret so it lines up, and prints a problem without location as its message', () => {
-    const text = formatProblem({ code: 'yaml-syntax', message: 'tabs', location: { file: 'x.yaml', line: 3, col: 3, lineText: '\t\tb: 1' } });
+    const text = formatProblem({
+      code: 'yaml-syntax',
+      message: 'tabs',
+      location: { file: 'x.yaml', line: 3, col: 3, lineText: '\t\tb: 1' },
+    });
     assert.equal(text, 'x.yaml:3:3: tabs\n  3 | \t\tb: 1\n    | \t\t^');
-    assert.equal(formatProblem({ code: 'file-not-found', message: 'cannot read pipeline file x.yaml: no such file' }), 'cannot read pipeline file x.yaml: no such file');
+    assert.equal(
+      formatProblem({ code: 'file-not-found', message: 'cannot read pipeline file x.yaml: no such file' }),
+      'cannot read pipeline file x.yaml: no such file',
+    );
   });
 
   it('formats a whole report as plain ASCII with a count', async () => {
     const result = await loadPipeline(join(REPO_ROOT, 'test/fixtures/specs/invalid/bad-enum.yaml'));
     assert.ok(!result.ok);
     const text = formatProblems(result.problems);
-    assert.match(text, /bad-enum\.yaml:10:13: `method` must be one of random, sklearn, ordered; got string "randm"\n  10 \|     method: randm\n     \|             \^\n  hint: did you mean `random`\?/);
+    assert.match(
+      text,
+      /bad-enum\.yaml:10:13: `method` must be one of random, sklearn, ordered; got string "randm"\n  10 \|     method: randm\n     \|             \^\n  hint: did you mean `random`\?/,
+    );
     assert.ok(text.endsWith('\n\n2 problems'));
     assert.match(text, /^[\x00-\x7f]*$/);
   });

@@ -17,12 +17,17 @@ const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')
 
 describe('stage kinds', () => {
   it('are the schema files in schemas/stages', async () => {
-    assert.deepEqual(knownKinds(), (await schemaFiles()).map((f) => f.replace('.schema.json', '')));
+    assert.deepEqual(
+      knownKinds(),
+      (await schemaFiles()).map((f) => f.replace('.schema.json', '')),
+    );
   });
 
   it('read inputs from x-input and outputs from x-tfpipe', () => {
     const split = kindInfo('split');
-    assert.deepEqual(split.inputs, { input: { types: ['dataset'], shape: 'one', required: true, description: 'The dataset to split (`load_stage`).' } });
+    assert.deepEqual(split.inputs, {
+      input: { types: ['dataset'], shape: 'one', required: true, description: 'The dataset to split (`load_stage`).' },
+    });
     assert.equal(kindInfo('compare').inputs.rows.shape, 'named-lists', 'an object of lists of refs');
     assert.deepEqual(split.outputs, {
       splits: { type: 'splits', path: '.' },
@@ -32,7 +37,10 @@ describe('stage kinds', () => {
     });
     assert.equal(split.defaultOutput, 'splits');
     const load = kindInfo('load');
-    assert.deepEqual([load.inputs, load.outputs, load.defaultOutput], [{}, { dataset: { type: 'dataset', path: '.' } }, 'dataset']);
+    assert.deepEqual(
+      [load.inputs, load.outputs, load.defaultOutput],
+      [{}, { dataset: { type: 'dataset', path: '.' } }, 'dataset'],
+    );
     assert.throws(() => kindInfo('no-such-kind'), /unknown stage kind 'no-such-kind'/);
   });
 
@@ -44,10 +52,16 @@ describe('stage kinds', () => {
 
 describe('schemas/pipeline.schema.json (the editor schema)', () => {
   it('lists every kind in its enum and allOf, and no other (run runner/spec/editor-schema.ts to fix)', async () => {
-    const schema = (await readJson(PIPELINE_SCHEMA_FILE)) as { $defs: { stage: { properties: { kind: { enum: string[] } }; allOf: unknown[] } } };
+    const schema = (await readJson(PIPELINE_SCHEMA_FILE)) as {
+      $defs: { stage: { properties: { kind: { enum: string[] } }; allOf: unknown[] } };
+    };
     const kinds = (await schemaFiles()).map((f) => f.replace('.schema.json', ''));
     assert.deepEqual([...schema.$defs.stage.properties.kind.enum].sort(), kinds, 'kind enum vs schema files');
-    assert.deepEqual([...schema.$defs.stage.allOf].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), kinds.map(kindClause), 'allOf vs schema files');
+    assert.deepEqual(
+      [...schema.$defs.stage.allOf].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      kinds.map(kindClause),
+      'allOf vs schema files',
+    );
     assert.deepEqual(schema, withStageKinds(schema, kinds));
   });
 
@@ -55,10 +69,13 @@ describe('schemas/pipeline.schema.json (the editor schema)', () => {
     const ajv = createAjv();
     for (const kind of knownKinds()) ajv.addSchema(kindInfo(kind).schema, `stages/${kind}.schema.json`);
     const validate = ajv.compile(await readJson(PIPELINE_SCHEMA_FILE));
-    const fixture = async (p: string) => parse(await readFile(join(REPO_ROOT, 'test/fixtures/specs', p), 'utf8')) as unknown;
+    const fixture = async (p: string) =>
+      parse(await readFile(join(REPO_ROOT, 'test/fixtures/specs', p), 'utf8')) as unknown;
     assert.equal(validate(await fixture('valid/minimal.yaml')), true, JSON.stringify(validate.errors));
     assert.equal(validate(await fixture('invalid/unknown-key.yaml')), false);
-    assert.ok(validate.errors?.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === 'metod'));
+    assert.ok(
+      validate.errors?.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === 'metod'),
+    );
   });
 });
 
@@ -80,7 +97,8 @@ describe('a kind added by dropping in a schema file', () => {
     };
     await writeFile(join(dir, 'count.schema.json'), JSON.stringify(count));
     const pipeline = join(dir, 'pipeline.yaml');
-    const body = 'stages:\n  data: {kind: load, dataset: imdb}\n  parts: {kind: split, input: data}\n  counted: {kind: count, rows: parts}\n';
+    const body =
+      'stages:\n  data: {kind: load, dataset: imdb}\n  parts: {kind: split, input: data}\n  counted: {kind: count, rows: parts}\n';
     await writeFile(pipeline, body);
 
     assert.ok(readKindCatalog(dir).kinds.includes('count'));
@@ -94,9 +112,18 @@ describe('a kind added by dropping in a schema file', () => {
     await writeFile(pipeline, body + '  again: {kind: split, input: counted}\n');
     const bad = await loadPipeline(pipeline, { schemasDir: dir });
     assert.ok(!bad.ok);
-    assert.deepEqual(bad.problems.map((p) => [p.code, p.message, p.location?.line, p.location?.col, p.hint]), [
-      ['wrong-artifact-type', '`again.input` expects dataset, but `counted` gives metrics', 5, 31, 'did you mean `data`, `parts.train`, `parts.valid` or `parts.test`?'],
-    ]);
+    assert.deepEqual(
+      bad.problems.map((p) => [p.code, p.message, p.location?.line, p.location?.col, p.hint]),
+      [
+        [
+          'wrong-artifact-type',
+          '`again.input` expects dataset, but `counted` gives metrics',
+          5,
+          31,
+          'did you mean `data`, `parts.train`, `parts.valid` or `parts.test`?',
+        ],
+      ],
+    );
     // And without the schema file the kind is unknown.
     const plain = await loadPipeline(pipeline);
     assert.ok(!plain.ok && plain.problems.some((p) => p.code === 'unknown-kind' && p.message.includes('`count`')));

@@ -10,7 +10,10 @@ const DIR = join(REPO_ROOT, 'test/fixtures/specs/valid');
 
 async function specOf(name: string, opts: LoadOptions = {}): Promise<PipelineSpec> {
   const result = await loadPipeline(join(DIR, name), opts);
-  assert.ok(result.ok, result.ok ? '' : result.problems.map((p) => `${p.location?.line}:${p.location?.col} ${p.message}`).join('\n'));
+  assert.ok(
+    result.ok,
+    result.ok ? '' : result.problems.map((p) => `${p.location?.line}:${p.location?.col} ${p.message}`).join('\n'),
+  );
   return result.spec;
 }
 
@@ -27,22 +30,42 @@ function stage(spec: PipelineSpec, id: string): StageSpec {
 }
 
 describe('valid pipeline specs', () => {
-  it('fills defaults: name from the file, backend auto, seed 0, and each kind\'s schema defaults', async () => {
+  it("fills defaults: name from the file, backend auto, seed 0, and each kind's schema defaults", async () => {
     const spec = await specOf('minimal.yaml');
     assert.equal(spec.file, join(DIR, 'minimal.yaml'));
     assert.equal(spec.name, 'minimal');
     assert.equal(spec.backend, 'auto');
     assert.equal(spec.seed, 0);
-    assert.deepEqual(spec.stages.map((s) => [s.id, s.kind]), [['data', 'load'], ['split', 'split']]);
-    assert.deepEqual(stage(spec, 'data').params, { path: 'reviews.csv', columns: { text: 'review', label: 'sentiment' }, part: 'all', format: 'auto' });
+    assert.deepEqual(
+      spec.stages.map((s) => [s.id, s.kind]),
+      [
+        ['data', 'load'],
+        ['split', 'split'],
+      ],
+    );
+    assert.deepEqual(stage(spec, 'data').params, {
+      path: 'reviews.csv',
+      columns: { text: 'review', label: 'sentiment' },
+      part: 'all',
+      format: 'auto',
+    });
     // params: everything but kind, description and the input ports; the input bound to the default output.
     assert.deepEqual(stage(spec, 'split').params, { test: 0.2, method: 'random', stratify: false });
     assert.deepEqual(stage(spec, 'split').inputs, { input: { stage: 'data', output: 'dataset', type: 'dataset' } });
     assert.deepEqual(stage(spec, 'data').inputs, {});
-    assert.deepEqual({ ...stage(spec, 'split').location, file: 'minimal.yaml' }, { file: 'minimal.yaml', line: 8, col: 3, lineText: '  split:' });
+    assert.deepEqual(
+      { ...stage(spec, 'split').location, file: 'minimal.yaml' },
+      { file: 'minimal.yaml', line: 8, col: 3, lineText: '  split:' },
+    );
     assert.deepEqual(spec.resolved, {
       stages: {
-        data: { kind: 'load', path: 'reviews.csv', columns: { text: 'review', label: 'sentiment' }, part: 'all', format: 'auto' },
+        data: {
+          kind: 'load',
+          path: 'reviews.csv',
+          columns: { text: 'review', label: 'sentiment' },
+          part: 'all',
+          format: 'auto',
+        },
         split: { kind: 'split', input: 'data', test: 0.2, method: 'random', stratify: false },
       },
       backend: 'auto',
@@ -55,7 +78,12 @@ describe('valid pipeline specs', () => {
     assert.equal(spec.name, 'child-experiment'); // child
     assert.equal(spec.backend, 'cpu'); // base
     assert.equal(spec.seed, 1); // base
-    assert.deepEqual(stage(spec, 'data').params, { dataset: 'imdb', labels: ['neg', 'pos'], part: 'all', format: 'auto' }); // array replaced
+    assert.deepEqual(stage(spec, 'data').params, {
+      dataset: 'imdb',
+      labels: ['neg', 'pos'],
+      part: 'all',
+      format: 'auto',
+    }); // array replaced
     assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.1, test: 0.25, stratify: false });
     assert.equal('extends' in spec.resolved, false);
     // Stage locations come from the file that last supplied the stage (the child names both).
@@ -73,7 +101,13 @@ describe('valid pipeline specs', () => {
     const spec = await specOf('vars-chain.yaml');
     assert.equal(stage(spec, 'data').params.path, 'data/reviews.csv');
     assert.equal(stage(spec, 'split').params.test, 0.25);
-    assert.deepEqual(spec.resolved.vars, { file: 'data/reviews.csv', dir: 'data', name: 'reviews', share: 0.25, fraction: 0.25 });
+    assert.deepEqual(spec.resolved.vars, {
+      file: 'data/reviews.csv',
+      dir: 'data',
+      name: 'reviews',
+      share: 0.25,
+      fraction: 0.25,
+    });
   });
 
   it('refuses none of the inputs that a run can read: relative files, a pinned file, model folders, Hub ids, an init', async () => {
@@ -89,16 +123,38 @@ describe('valid pipeline specs', () => {
   });
 
   it('applies --set after extends and vars, parsing values as YAML scalars', async () => {
-    const spec = await specOf('child.yaml', { set: ['stages.split.seed=7', 'stages.split.stratify=true', 'seed=3', 'name=override', 'stages.data.labels=[a, b]'] });
-    assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.1, test: 0.25, stratify: true, seed: 7 });
+    const spec = await specOf('child.yaml', {
+      set: [
+        'stages.split.seed=7',
+        'stages.split.stratify=true',
+        'seed=3',
+        'name=override',
+        'stages.data.labels=[a, b]',
+      ],
+    });
+    assert.deepEqual(stage(spec, 'split').params, {
+      method: 'sklearn',
+      valid: 0.1,
+      test: 0.25,
+      stratify: true,
+      seed: 7,
+    });
     assert.equal(spec.seed, 3);
     assert.equal(spec.name, 'override');
     assert.deepEqual(stage(spec, 'data').params.labels, ['a', 'b']);
   });
 
   it('reads a --set path without `stages.` as a stage path, unless it starts with a top-level key', async () => {
-    const spec = await specOf('child.yaml', { set: ['split.seed=7', 'data.labels=[a, b]', 'seed=3', 'stages.split.valid=0.2'] });
-    assert.deepEqual(stage(spec, 'split').params, { method: 'sklearn', valid: 0.2, test: 0.25, stratify: false, seed: 7 });
+    const spec = await specOf('child.yaml', {
+      set: ['split.seed=7', 'data.labels=[a, b]', 'seed=3', 'stages.split.valid=0.2'],
+    });
+    assert.deepEqual(stage(spec, 'split').params, {
+      method: 'sklearn',
+      valid: 0.2,
+      test: 0.25,
+      stratify: false,
+      seed: 7,
+    });
     assert.deepEqual(stage(spec, 'data').params.labels, ['a', 'b']);
     assert.equal(spec.seed, 3);
   });
@@ -110,8 +166,13 @@ describe('valid pipeline specs', () => {
   });
 
   it('adds a stage with --set, creating the objects on the way', async () => {
-    const spec = await specOf('minimal.yaml', { set: ['stages.more.kind=split', 'stages.more.input=data', 'stages.more.head=0.1'] });
-    assert.deepEqual(spec.stages.map((s) => s.id), ['data', 'split', 'more']);
+    const spec = await specOf('minimal.yaml', {
+      set: ['stages.more.kind=split', 'stages.more.input=data', 'stages.more.head=0.1'],
+    });
+    assert.deepEqual(
+      spec.stages.map((s) => s.id),
+      ['data', 'split', 'more'],
+    );
     assert.deepEqual(stage(spec, 'more').params, { head: 0.1, method: 'random', stratify: false });
     assert.equal(stage(spec, 'more').location.file, '--set');
   });

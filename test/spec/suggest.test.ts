@@ -4,7 +4,15 @@ import { closestMatch, editDistance, listAlternatives } from '../../runner/spec/
 
 describe('did-you-mean', () => {
   it('counts edits, a swap of neighbours as one', () => {
-    assert.deepEqual([editDistance('min_frq', 'min_freq'), editDistance('trian', 'train'), editDistance('', 'abc'), editDistance('kitten', 'sitting')], [1, 1, 3, 3]);
+    assert.deepEqual(
+      [
+        editDistance('min_frq', 'min_freq'),
+        editDistance('trian', 'train'),
+        editDistance('', 'abc'),
+        editDistance('kitten', 'sitting'),
+      ],
+      [1, 1, 3, 3],
+    );
   });
 
   it('suggests the nearest candidate within a third of the word, or one containing it', () => {

@@ -19,16 +19,39 @@ async function metricsDir(figures: Record<string, unknown>): Promise<string> {
 
 test('joins figures per row from the stages it lists and prints an aligned table', async () => {
   const inputs = {
-    [listInputKey('rows', 'base', 0)]: artifactRef(await metricsDir({ valid_perplexity: 812.25 }), 'ppl_base', 'metrics', 'metrics'),
-    [listInputKey('rows', 'full', 0)]: artifactRef(await metricsDir({ valid_perplexity: 40.5, trainable_params: 999 }), 'ppl_full', 'metrics', 'metrics'),
-    [listInputKey('rows', 'full', 1)]: artifactRef(await metricsDir({ trainable_params: 124439808, train_seconds: 61.25 }), 'finetune', 'model', 'model'),
+    [listInputKey('rows', 'base', 0)]: artifactRef(
+      await metricsDir({ valid_perplexity: 812.25 }),
+      'ppl_base',
+      'metrics',
+      'metrics',
+    ),
+    [listInputKey('rows', 'full', 0)]: artifactRef(
+      await metricsDir({ valid_perplexity: 40.5, trainable_params: 999 }),
+      'ppl_full',
+      'metrics',
+      'metrics',
+    ),
+    [listInputKey('rows', 'full', 1)]: artifactRef(
+      await metricsDir({ trainable_params: 124439808, train_seconds: 61.25 }),
+      'finetune',
+      'model',
+      'model',
+    ),
   };
   const ctx = await makeTestContext({ stageId: 'compare' });
-  const result = await compareStage.run(ctx, {
-    title: 'Lab 2',
-    rows: { base: ['ppl_base'], full: ['ppl_full', 'finetune'] },
-    columns: [{ metric: 'valid_perplexity', name: 'perplexity', digits: 2 }, 'trainable_params', { metric: 'train_seconds', digits: 1 }],
-  }, inputs);
+  const result = await compareStage.run(
+    ctx,
+    {
+      title: 'Lab 2',
+      rows: { base: ['ppl_base'], full: ['ppl_full', 'finetune'] },
+      columns: [
+        { metric: 'valid_perplexity', name: 'perplexity', digits: 2 },
+        'trainable_params',
+        { metric: 'train_seconds', digits: 1 },
+      ],
+    },
+    inputs,
+  );
   assert.deepEqual(result.summary, [
     'Lab 2',
     '      perplexity  trainable_params  train_seconds',
@@ -38,8 +61,16 @@ test('joins figures per row from the stages it lists and prints an aligned table
   ]);
   assert.equal(result.metrics!.full_trainable_params, 999, 'ppl_full comes before finetune in this row');
   const json = JSON.parse(await readFile(join(ctx.outDir, 'metrics.json'), 'utf8'));
-  assert.deepEqual(json.rows[0], { name: 'base', valid_perplexity: 812.25, trainable_params: null, train_seconds: null });
-  assert.equal((await readFile(join(ctx.outDir, 'comparison.csv'), 'utf8')).split('\n')[0], 'name,valid_perplexity,trainable_params,train_seconds');
+  assert.deepEqual(json.rows[0], {
+    name: 'base',
+    valid_perplexity: 812.25,
+    trainable_params: null,
+    train_seconds: null,
+  });
+  assert.equal(
+    (await readFile(join(ctx.outDir, 'comparison.csv'), 'utf8')).split('\n')[0],
+    'name,valid_perplexity,trainable_params,train_seconds',
+  );
 });
 
 test('a generate stage gives its text, printed under the table; training time as the homework writes it', async () => {
@@ -47,19 +78,42 @@ test('a generate stage gives its text, printed under the table; training time as
   const text = 'GPT-2 is a language model based on transformer developed by OpenAI. It is a simple, fast model.';
   await writeFile(join(texts, 'texts.json'), JSON.stringify({ model: 'm', texts: [{ prompt: 'GPT-2 is', text }] }));
   const inputs = {
-    [listInputKey('rows', 'LoRA', 0)]: artifactRef(await metricsDir({ train_seconds: 524.8 }), 'lora', 'model', 'model'),
+    [listInputKey('rows', 'LoRA', 0)]: artifactRef(
+      await metricsDir({ train_seconds: 524.8 }),
+      'lora',
+      'model',
+      'model',
+    ),
     [listInputKey('rows', 'LoRA', 1)]: artifactRef(texts, 'generate_lora', 'text', 'texts'),
   };
   const ctx = await makeTestContext({ stageId: 'compare' });
-  const result = await compareStage.run(ctx, { rows: { LoRA: ['lora', 'generate_lora'] }, columns: [{ metric: 'train_seconds', name: 'training time', format: 'duration' }, { metric: 'generated_text', name: 'generated text' }] }, inputs);
-  assert.deepEqual(result.summary, ['      training time', '────  ─────────────', 'LoRA       8m 44.8s', `LoRA, generated text: ${text}`]);
+  const result = await compareStage.run(
+    ctx,
+    {
+      rows: { LoRA: ['lora', 'generate_lora'] },
+      columns: [
+        { metric: 'train_seconds', name: 'training time', format: 'duration' },
+        { metric: 'generated_text', name: 'generated text' },
+      ],
+    },
+    inputs,
+  );
+  assert.deepEqual(result.summary, [
+    '      training time',
+    '────  ─────────────',
+    'LoRA       8m 44.8s',
+    `LoRA, generated text: ${text}`,
+  ]);
   const json = JSON.parse(await readFile(join(ctx.outDir, 'metrics.json'), 'utf8'));
   assert.deepEqual(json.rows, [{ name: 'LoRA', train_seconds: 524.8, generated_text: text }]);
 });
 
 test('a row whose input is missing is an error that names the row and the stage', async () => {
   const ctx = await makeTestContext({ stageId: 'cmp' });
-  await assert.rejects(compareStage.run(ctx, { rows: { x: ['ppl'] }, columns: ['loss'] }, {}), /stage cmp: row "x" has no input for ppl/);
+  await assert.rejects(
+    compareStage.run(ctx, { rows: { x: ['ppl'] }, columns: ['loss'] }, {}),
+    /stage cmp: row "x" has no input for ppl/,
+  );
 });
 
 test('formats integers with separators and other numbers to 4 significant digits', () => {

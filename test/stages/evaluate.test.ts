@@ -9,7 +9,11 @@ import { selectBackend } from '../../models/backend/select.ts';
 import { disposeLstm, forwardLstm } from '../../models/lstm/model.ts';
 import { readTyped } from '../../stages/artifacts/typed-file.ts';
 import { evaluateStage } from '../../stages/evaluate.ts';
-import { classificationFigures, confusionMatrix, predictionsFromLogits } from '../../stages/classifier/classification-metrics.ts';
+import {
+  classificationFigures,
+  confusionMatrix,
+  predictionsFromLogits,
+} from '../../stages/classifier/classification-metrics.ts';
 import { makeClassifierBatch } from '../../stages/classifier/classifier-batches.ts';
 import { readLstmModel } from '../../stages/classifier/model-artifact.ts';
 import { makeTestContext } from '../helpers/context.ts';
@@ -26,7 +30,10 @@ before(async () => {
 test('binary figures: confusion [[tn, fp], [fn, tp]], precision/recall/F1 of class 1, as counted by hand', () => {
   const actual = [1, 1, 1, 1, 0, 0, 0, 1, 0, 1];
   const predicted = [1, 0, 1, 1, 0, 1, 0, 1, 0, 0];
-  let tp = 0, fp = 0, fn = 0, tn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    tn = 0;
   actual.forEach((a, i) => {
     if (a === 1 && predicted[i] === 1) tp++;
     else if (a === 0 && predicted[i] === 1) fp++;
@@ -34,7 +41,10 @@ test('binary figures: confusion [[tn, fp], [fn, tp]], precision/recall/F1 of cla
     else tn++;
   });
   const f = classificationFigures(actual, predicted, 2);
-  assert.deepEqual(f.confusion, [[tn, fp], [fn, tp]]);
+  assert.deepEqual(f.confusion, [
+    [tn, fp],
+    [fn, tp],
+  ]);
   assert.equal(f.accuracy, (tp + tn) / actual.length);
   assert.equal(f.precision, tp / (tp + fp));
   assert.equal(f.recall, tp / (tp + fn));
@@ -45,10 +55,17 @@ test('more classes: macro averages; a class never predicted counts precision 0',
   const actual = [0, 1, 2, 2, 1, 0];
   const predicted = [0, 2, 2, 2, 1, 0];
   const f = classificationFigures(actual, predicted, 3);
-  assert.deepEqual(f.confusion, [[2, 0, 0], [0, 1, 1], [0, 0, 2]]);
+  assert.deepEqual(f.confusion, [
+    [2, 0, 0],
+    [0, 1, 1],
+    [0, 0, 2],
+  ]);
   assert.equal(f.precision, (1 + 1 + 2 / 3) / 3);
   assert.equal(f.recall, (1 + 1 / 2 + 1) / 3);
-  assert.deepEqual(confusionMatrix([1], [0], 2), [[0, 0], [1, 0]]);
+  assert.deepEqual(confusionMatrix([1], [0], 2), [
+    [0, 0],
+    [1, 0],
+  ]);
   assert.equal(classificationFigures([0, 0], [0, 0], 2).precision, 0);
 });
 
@@ -65,7 +82,11 @@ test('predicted class and probability: softmax over logits, or the sigmoid of on
 test('evaluates the test part: figures from its predictions, examples with text, nothing leaked', async () => {
   const ctx = await makeTestContext();
   const before = tf.memory().numTensors;
-  const result = await evaluateStage.run(ctx, stageParams('evaluate', { examples: 3, label_title: 'Sentiment' }), { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens, texts: fixture.splits });
+  const result = await evaluateStage.run(ctx, stageParams('evaluate', { examples: 3, label_title: 'Sentiment' }), {
+    model: ref('model', modelDir, 'train', 'model'),
+    data: fixture.tokens,
+    texts: fixture.splits,
+  });
   assert.equal(tf.memory().numTensors, before, 'no tensor outlives the stage');
 
   const test = fixture.parts.test;
@@ -73,7 +94,15 @@ test('evaluates the test part: figures from its predictions, examples with text,
   const probability = await readTyped(join(ctx.outDir, 'probability.f32'), Float32Array);
   // The model's own logits, row by row, give the same predictions.
   const { model } = await readLstmModel(modelDir);
-  const logits = tf.tidy(() => forwardLstm(model, makeClassifierBatch(test.tokens, Int32Array.from({ length: test.tokens.rows }, (_, i) => i))));
+  const logits = tf.tidy(() =>
+    forwardLstm(
+      model,
+      makeClassifierBatch(
+        test.tokens,
+        Int32Array.from({ length: test.tokens.rows }, (_, i) => i),
+      ),
+    ),
+  );
   const values = logits.dataSync();
   logits.dispose();
   disposeLstm(model);
@@ -84,7 +113,10 @@ test('evaluates the test part: figures from its predictions, examples with text,
   }
 
   const labels = test.tokens.labels!;
-  const cells = [[0, 0], [0, 0]];
+  const cells = [
+    [0, 0],
+    [0, 0],
+  ];
   labels.forEach((a, i) => cells[a][predicted[i]]++);
   const [[tn, fp], [fn, tp]] = cells;
   const json = JSON.parse(await readFile(join(ctx.outDir, 'metrics.json'), 'utf8'));
@@ -94,31 +126,73 @@ test('evaluates the test part: figures from its predictions, examples with text,
   assert.equal(json.test_precision, tp / (tp + fp));
   assert.equal(json.test_recall, tp / (tp + fn));
   assert.ok(Math.abs(json.test_f1 - (2 * tp) / (2 * tp + fp + fn)) < 1e-12);
-  assert.deepEqual(result.metrics, { test_loss: json.test_loss, test_acc: json.test_acc, test_precision: json.test_precision, test_recall: json.test_recall, test_f1: json.test_f1, rows: 40 });
+  assert.deepEqual(result.metrics, {
+    test_loss: json.test_loss,
+    test_acc: json.test_acc,
+    test_precision: json.test_precision,
+    test_recall: json.test_recall,
+    test_f1: json.test_f1,
+    rows: 40,
+  });
 
   assert.equal(json.examples.length, 3);
   const names = ['negative', 'positive'];
-  json.examples.forEach((e: { row: number; text: string; actual: string; predicted: string; probability: number }, row: number) => {
-    assert.deepEqual(e, { row, text: test.texts[row], actual: names[labels[row]], predicted: names[predicted[row]], probability: probability[row] });
-  });
+  json.examples.forEach(
+    (e: { row: number; text: string; actual: string; predicted: string; probability: number }, row: number) => {
+      assert.deepEqual(e, {
+        row,
+        text: test.texts[row],
+        actual: names[labels[row]],
+        predicted: names[predicted[row]],
+        probability: probability[row],
+      });
+    },
+  );
   const summary = result.summary!.join('\n');
-  assert.ok(summary.includes(`Row 0: ${test.texts[0]}\nActual Sentiment: ${names[labels[0]]} / Predicted Sentiment: ${names[predicted[0]]}, Probability: ${probability[0].toFixed(4)}`), summary);
-  assert.match(summary, /^test: loss \d\.\d{4} · accuracy \d\.\d{4} · precision \d\.\d{4} · recall \d\.\d{4} · f1 \d\.\d{4} \(40 rows\)$/m);
+  assert.ok(
+    summary.includes(
+      `Row 0: ${test.texts[0]}\nActual Sentiment: ${names[labels[0]]} / Predicted Sentiment: ${names[predicted[0]]}, Probability: ${probability[0].toFixed(4)}`,
+    ),
+    summary,
+  );
+  assert.match(
+    summary,
+    /^test: loss \d\.\d{4} · accuracy \d\.\d{4} · precision \d\.\d{4} · recall \d\.\d{4} · f1 \d\.\d{4} \(40 rows\)$/m,
+  );
 });
 
 test('part: valid of a split-shaped input names the figures; a single part names itself', async () => {
   const ctx = await makeTestContext();
-  const valid = await evaluateStage.run(ctx, stageParams('evaluate', { part: 'valid', examples: 0 }), { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens });
-  assert.deepEqual(Object.keys(valid.metrics!), ['valid_loss', 'valid_acc', 'valid_precision', 'valid_recall', 'valid_f1', 'rows']);
-  const single = await evaluateStage.run(await makeTestContext(), stageParams('evaluate', { examples: 0 }), { model: ref('model', modelDir, 'train', 'model'), data: ref('tokens', join(fixture.root, 'tokens/valid'), 'tokenize', 'valid') });
+  const valid = await evaluateStage.run(ctx, stageParams('evaluate', { part: 'valid', examples: 0 }), {
+    model: ref('model', modelDir, 'train', 'model'),
+    data: fixture.tokens,
+  });
+  assert.deepEqual(Object.keys(valid.metrics!), [
+    'valid_loss',
+    'valid_acc',
+    'valid_precision',
+    'valid_recall',
+    'valid_f1',
+    'rows',
+  ]);
+  const single = await evaluateStage.run(await makeTestContext(), stageParams('evaluate', { examples: 0 }), {
+    model: ref('model', modelDir, 'train', 'model'),
+    data: ref('tokens', join(fixture.root, 'tokens/valid'), 'tokenize', 'valid'),
+  });
   assert.deepEqual(single.metrics, valid.metrics);
 });
 
 test('a model of a type evaluate does not know is an error that lists the known ones', async () => {
   const ctx = await makeTestContext({ stageId: 'eval' });
-  await writeFile(join(ctx.scratchDir, 'config.json'), JSON.stringify({ format: 'tfpipe-model/1', model_type: 'mystery' }));
+  await writeFile(
+    join(ctx.scratchDir, 'config.json'),
+    JSON.stringify({ format: 'tfpipe-model/1', model_type: 'mystery' }),
+  );
   await assert.rejects(
-    evaluateStage.run(ctx, stageParams('evaluate', {}), { model: ref('model', ctx.scratchDir, 'train', 'model'), data: fixture.tokens }),
+    evaluateStage.run(ctx, stageParams('evaluate', {}), {
+      model: ref('model', ctx.scratchDir, 'train', 'model'),
+      data: fixture.tokens,
+    }),
     /stage eval: cannot evaluate a mystery model from train \(evaluate knows: lstm-classifier[,)]/,
   );
 });

@@ -44,24 +44,42 @@ describe('finetune stage', () => {
     const first = await makeTestContext({
       stageId: 'finetune',
       signal: controller.signal,
-      progress: { start: (_total, _unit, l) => (label = l ?? ''), update: (done) => label === 'epoch 2/2' && done === 3 && controller.abort(), status: () => {} },
+      progress: {
+        start: (_total, _unit, l) => (label = l ?? ''),
+        update: (done) => label === 'epoch 2/2' && done === 3 && controller.abort(),
+        status: () => {},
+      },
     });
-    await assert.rejects(finetuneStage.run(first, PARAMS, { data }), (e: Error) => e.name === 'AbortError' || /abort/i.test(e.message));
+    await assert.rejects(
+      finetuneStage.run(first, PARAMS, { data }),
+      (e: Error) => e.name === 'AbortError' || /abort/i.test(e.message),
+    );
     assert.equal(tf.memory().numTensors, before, 'an interrupted run leaves no tensors behind');
 
     const second = await makeTestContext({ stageId: 'finetune', checkpointDir: first.checkpointDir });
     const resumed = await finetuneStage.run(second, PARAMS, { data });
-    assert.ok(second.lines.some((l) => /resuming at epoch 2 of 2, batch 3/.test(l)), second.lines.join('\n'));
+    assert.ok(
+      second.lines.some((l) => /resuming at epoch 2 of 2, batch 3/.test(l)),
+      second.lines.join('\n'),
+    );
     assert.ok(resumed.summary!.includes('resumed from a checkpoint at step 8'), resumed.summary!.join('\n'));
 
     const weights = await readFile(join(whole.outDir, 'model.safetensors'));
-    assert.ok(weights.equals(await readFile(join(second.outDir, 'model.safetensors'))), 'the weights are bit-identical');
+    assert.ok(
+      weights.equals(await readFile(join(second.outDir, 'model.safetensors'))),
+      'the weights are bit-identical',
+    );
     for (const key of ['train_loss', 'valid_loss', 'valid_perplexity', 'steps', 'trainable_params'] as const) {
       assert.equal(resumed.metrics![key], uninterrupted.metrics![key], key);
     }
-    const steps = async (dir: string) => (await readCsvRows(join(dir, 'steps.csv')))!.map(({ tokens_per_s: _, ...row }) => row);
+    const steps = async (dir: string) =>
+      (await readCsvRows(join(dir, 'steps.csv')))!.map(({ tokens_per_s: _, ...row }) => row);
     assert.deepEqual(await steps(second.outDir), await steps(whole.outDir));
-    assert.equal((await steps(whole.outDir)).length, 12, 'a row per step (logging_steps 1), none lost or doubled by the resume');
+    assert.equal(
+      (await steps(whole.outDir)).length,
+      12,
+      'a row per step (logging_steps 1), none lost or doubled by the resume',
+    );
     const header = (await readFile(join(whole.outDir, 'steps.csv'), 'utf8')).split('\n')[0];
     assert.equal(header, 'step,epoch,loss,lr,tokens_per_s');
     assert.equal(tf.memory().numTensors, before);
@@ -88,7 +106,13 @@ describe('finetune stage', () => {
 
   it('schedules the learning rate as transformers: linear warm-up from 0, then linear decay to 0', () => {
     const s = { lr: 1, schedule: 'linear' as const, warmupSteps: 2 };
-    assert.deepEqual([0, 1, 2, 3, 4, 5].map((step) => scheduledLr(s, 6, step)), [0, 0.5, 1, 0.75, 0.5, 0.25]);
-    assert.deepEqual([0, 3].map((step) => scheduledLr({ ...s, schedule: 'constant', warmupSteps: 0 }, 6, step)), [1, 1]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((step) => scheduledLr(s, 6, step)),
+      [0, 0.5, 1, 0.75, 0.5, 0.25],
+    );
+    assert.deepEqual(
+      [0, 3].map((step) => scheduledLr({ ...s, schedule: 'constant', warmupSteps: 0 }, 6, step)),
+      [1, 1],
+    );
   });
 });

@@ -33,23 +33,38 @@ after(async () => {
   await removeHubCaches();
 });
 
-const texts = async (dir: string): Promise<GeneratedText[]> => JSON.parse(await readFile(join(dir, 'texts.json'), 'utf8')).texts;
+const texts = async (dir: string): Promise<GeneratedText[]> =>
+  JSON.parse(await readFile(join(dir, 'texts.json'), 'utf8')).texts;
 
 describe('generate stage', () => {
   it('downloads a Hub base and generates HF greedy tokens for each reference prompt', async () => {
     const before = tf.memory().numTensors;
     const cases = forwardCases();
     const newTokens = greedyNewTokens(cases[0]);
-    assert.ok(cases.every((c) => greedyNewTokens(c) === newTokens), 'the reference generated as many tokens for every prompt');
+    assert.ok(
+      cases.every((c) => greedyNewTokens(c) === newTokens),
+      'the reference generated as many tokens for every prompt',
+    );
     const ctx = await makeTestContext({ stageId: 'gen', env: hubEnv(hub, await makeHubCache()) });
-    const result = await generateStage.run(ctx, stageParams('generate', { base: 'someone/tiny-gpt2', prompts: cases.map((c) => c.prompt), max_new_tokens: newTokens }), {});
+    const result = await generateStage.run(
+      ctx,
+      stageParams('generate', {
+        base: 'someone/tiny-gpt2',
+        prompts: cases.map((c) => c.prompt),
+        max_new_tokens: newTokens,
+      }),
+      {},
+    );
     const out = await texts(ctx.outDir);
     for (const [i, ref] of cases.entries()) {
       assert.deepEqual(encodeGpt2(ref.prompt), ref.ids, 'the prompt tokenizes as HF does');
       assert.deepEqual([...ref.ids, ...out[i].new_ids], ref.greedy_20, `prompt ${i}: greedy tokens as HF generate`);
       assert.equal(out[i].new_tokens, newTokens);
     }
-    assert.ok(result.summary!.some((l) => l.includes(JSON.stringify(out[0].text))), 'the texts are in the summary');
+    assert.ok(
+      result.summary!.some((l) => l.includes(JSON.stringify(out[0].text))),
+      'the texts are in the summary',
+    );
     assert.ok(ctx.lines.some((l) => l.includes('downloaded someone/tiny-gpt2')));
     assert.equal(tf.memory().numTensors, before);
   });
@@ -63,7 +78,11 @@ describe('generate stage', () => {
     const model = await loadGpt2(TINY_GPT2);
     let direct: Awaited<ReturnType<typeof generateGpt2>>;
     try {
-      direct = await generateGpt2(model, encodeGpt2(prompt), { maxNewTokens: 12, repetitionPenalty: 1.3, noRepeatNgramSize: 2 });
+      direct = await generateGpt2(model, encodeGpt2(prompt), {
+        maxNewTokens: 12,
+        repetitionPenalty: 1.3,
+        noRepeatNgramSize: 2,
+      });
     } finally {
       disposeGpt2Model(model);
     }
@@ -71,7 +90,20 @@ describe('generate stage', () => {
 
     const sample = async () => {
       const c = await makeTestContext({ stageId: 'sample' });
-      await generateStage.run(c, stageParams('generate', { base: TINY_GPT2, prompts: [prompt], do_sample: true, top_k: 50, top_p: 0.9, temperature: 0.8, seed: 7, max_new_tokens: 8 }), {});
+      await generateStage.run(
+        c,
+        stageParams('generate', {
+          base: TINY_GPT2,
+          prompts: [prompt],
+          do_sample: true,
+          top_k: 50,
+          top_p: 0.9,
+          temperature: 0.8,
+          seed: 7,
+          max_new_tokens: 8,
+        }),
+        {},
+      );
       return (await texts(c.outDir))[0].new_ids;
     };
     assert.deepEqual(await sample(), await sample());
@@ -83,10 +115,16 @@ describe('generate stage', () => {
     const base = await writeTinyModelFolder(4);
     const data = await writeSplitTokens(packedTokens(8, 16), packedTokens(2, 16, 9));
     const train = await makeTestContext({ stageId: 'lora' });
-    await loraStage.run(train, stageParams('lora', { base, r: 4, lora_alpha: 32, epochs: 1, batch_size: 4, lr: 5e-2, seed: 1 }), { data });
+    await loraStage.run(
+      train,
+      stageParams('lora', { base, r: 4, lora_alpha: 32, epochs: 1, batch_size: 4, lr: 5e-2, seed: 1 }),
+      { data },
+    );
 
     const ctx = await makeTestContext({ stageId: 'gen' });
-    await generateStage.run(ctx, stageParams('generate', { prompts: ['a'], max_new_tokens: 6, stop_at_eos: false }), { model: artifactRef(train.outDir, 'lora', 'model', 'model') });
+    await generateStage.run(ctx, stageParams('generate', { prompts: ['a'], max_new_tokens: 6, stop_at_eos: false }), {
+      model: artifactRef(train.outDir, 'lora', 'model', 'model'),
+    });
     const model = await loadGpt2(base);
     let direct: Awaited<ReturnType<typeof generateGpt2>>;
     try {

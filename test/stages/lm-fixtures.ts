@@ -26,7 +26,19 @@ export const TINY_INIT = { init: { n_layer: 1, n_head: 2, n_embd: 16, n_position
 export function packedTokens(rows: number, width: number, offset = 0): Tokens {
   const ids = new Int32Array(rows * width);
   for (let i = 0; i < ids.length; i++) ids[i] = ((i + offset) * 7 + Math.floor((i + offset) / 5)) % TINY_VOCAB;
-  return { mode: 'bpe', layout: 'pack', rows, width, ids, lengths: new Int32Array(rows).fill(width), labelKind: 'position', labels: ids.slice(), labelNames: [], vocabSize: TINY_VOCAB, padId: null };
+  return {
+    mode: 'bpe',
+    layout: 'pack',
+    rows,
+    width,
+    ids,
+    lengths: new Int32Array(rows).fill(width),
+    labelKind: 'position',
+    labels: ids.slice(),
+    labelNames: [],
+    vocabSize: TINY_VOCAB,
+    padId: null,
+  };
 }
 
 /** Padded rows of the given lengths (pad id 0, labels -100 past each length). */
@@ -37,10 +49,27 @@ export function paddedTokens(lengths: number[], width: number): Tokens {
   lengths.forEach((length, r) => {
     for (let t = 0; t < length; t++) ids[r * width + t] = labels[r * width + t] = (r * 31 + t * 11 + 3) % TINY_VOCAB;
   });
-  return { mode: 'bpe', layout: 'pad', rows, width, ids, lengths: Int32Array.from(lengths), labelKind: 'position', labels, labelNames: [], vocabSize: TINY_VOCAB, padId: 0 };
+  return {
+    mode: 'bpe',
+    layout: 'pad',
+    rows,
+    width,
+    ids,
+    lengths: Int32Array.from(lengths),
+    labelKind: 'position',
+    labels,
+    labelNames: [],
+    vocabSize: TINY_VOCAB,
+    padId: 0,
+  };
 }
 
-export function artifactRef(dir: string, stage: string, type: ArtifactRef['type'] = 'tokens', output = 'tokens'): ArtifactRef {
+export function artifactRef(
+  dir: string,
+  stage: string,
+  type: ArtifactRef['type'] = 'tokens',
+  output = 'tokens',
+): ArtifactRef {
   return { type, dir, fingerprint: `${stage}-fp` as Fingerprint, stage, output };
 }
 

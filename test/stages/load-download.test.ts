@@ -29,7 +29,8 @@ const REVIEWS = [
 ];
 // The rows the README order gives, and the CSV a reference writer would make of them (written out by hand).
 const EXPECTED_TEXTS = ['Loved it', 'Great<br /><br />film', 'Awful, "truly" awful.', 'Fine', 'Dull.'];
-const EXPECTED_CSV = 'review,sentiment\nLoved it,positive\nGreat<br /><br />film,positive\n"Awful, ""truly"" awful.",negative\nFine,positive\nDull.,negative\n';
+const EXPECTED_CSV =
+  'review,sentiment\nLoved it,positive\nGreat<br /><br />film,positive\n"Awful, ""truly"" awful.",negative\nFine,positive\nDull.,negative\n';
 
 function smallImdbCatalog(archive: Buffer): Catalog {
   const imdb = CATALOG.imdb;
@@ -40,21 +41,37 @@ function smallImdbCatalog(archive: Buffer): Catalog {
 
 test('imdb download: fetched into the cache, resumed after a cut, rows in the CSV order, then reused', async () => {
   const archive = buildTarGz(REVIEWS.map((r) => ({ name: r.name, data: r.text })));
-  const server = await startFileServer({ '/aclImdb_v1.tar.gz': { body: archive, cutAfter: Math.floor(archive.length / 2) } });
+  const server = await startFileServer({
+    '/aclImdb_v1.tar.gz': { body: archive, cutAfter: Math.floor(archive.length / 2) },
+  });
   try {
     const stage = createLoadStage(smallImdbCatalog(archive));
-    const env = { TFPIPE_DATA: await mkdtemp(join(tmpdir(), 'tfpipe-nodata-')), TFPIPE_IMDB_URL: `${server.url}/aclImdb_v1.tar.gz` };
+    const env = {
+      TFPIPE_DATA: await mkdtemp(join(tmpdir(), 'tfpipe-nodata-')),
+      TFPIPE_IMDB_URL: `${server.url}/aclImdb_v1.tar.gz`,
+    };
     const progress: number[] = [];
-    const ctx = await makeTestContext({ env, progress: { start: () => {}, update: (done) => progress.push(done), status: () => {} } });
+    const ctx = await makeTestContext({
+      env,
+      progress: { start: () => {}, update: (done) => progress.push(done), status: () => {} },
+    });
     const [before] = await stage.files!({ dataset: 'imdb' }, ctx);
-    assert.deepEqual(before, { path: join(ctx.cacheRoot, 'downloads/imdb/aclImdb_v1.tar.gz'), sha256: sha256(EXPECTED_CSV), key: 'catalog:imdb/all' });
+    assert.deepEqual(before, {
+      path: join(ctx.cacheRoot, 'downloads/imdb/aclImdb_v1.tar.gz'),
+      sha256: sha256(EXPECTED_CSV),
+      key: 'catalog:imdb/all',
+    });
 
     await stage.run(ctx, { dataset: 'imdb' }, {});
     const data = await readDataset(ctx.outDir);
     assert.deepEqual(data.texts, EXPECTED_TEXTS);
     assert.deepEqual(Array.from(data.labels!), [1, 1, 0, 1, 0]);
     assert.deepEqual(data.labelNames, ['negative', 'positive']);
-    assert.deepEqual(server.requests.map((r) => r.status), [200, 206], 'the cut transfer was resumed with a Range request');
+    assert.deepEqual(
+      server.requests.map((r) => r.status),
+      [200, 206],
+      'the cut transfer was resumed with a Range request',
+    );
     assert.equal(progress.at(-1), archive.length);
     assert.ok(existsSync(before.path));
     assert.ok(ctx.lines.some((line) => /downloaded .*aclImdb_v1\.tar\.gz/.test(line)));
@@ -73,8 +90,14 @@ test('imdb download: an archive whose rows differ from the published ones is ref
   const server = await startFileServer({ '/a.tgz': { body: archive } });
   try {
     const catalog = smallImdbCatalog(archive);
-    const env = { TFPIPE_DATA: await mkdtemp(join(tmpdir(), 'tfpipe-nodata-')), TFPIPE_IMDB_URL: `${server.url}/a.tgz` };
-    await assert.rejects(createLoadStage(catalog).run(await makeTestContext({ env }), { dataset: 'imdb' }, {}), /its rows, written back as csv text, have sha256 [0-9a-f]{64}, expected/);
+    const env = {
+      TFPIPE_DATA: await mkdtemp(join(tmpdir(), 'tfpipe-nodata-')),
+      TFPIPE_IMDB_URL: `${server.url}/a.tgz`,
+    };
+    await assert.rejects(
+      createLoadStage(catalog).run(await makeTestContext({ env }), { dataset: 'imdb' }, {}),
+      /its rows, written back as csv text, have sha256 [0-9a-f]{64}, expected/,
+    );
   } finally {
     await server.close();
   }
@@ -86,7 +109,13 @@ test('wikitext download: Hugging Face parquet from HF_ENDPOINT, checked against 
   const raw = await readFile(WIKITEXT_TEST_HEAD);
   const rows = wikitextRows(raw.toString('utf8'));
   const wikitext = CATALOG['wikitext-2-raw-v1'];
-  const catalog: Catalog = { ...CATALOG, 'wikitext-2-raw-v1': { ...wikitext, parts: { ...wikitext.parts, test: { ...wikitext.parts.test, contentSha256: sha256(raw) } } } };
+  const catalog: Catalog = {
+    ...CATALOG,
+    'wikitext-2-raw-v1': {
+      ...wikitext,
+      parts: { ...wikitext.parts, test: { ...wikitext.parts.test, contentSha256: sha256(raw) } },
+    },
+  };
   const remotePath = new URL(wikitext.parts.test.remote.url).pathname;
   const server = await startFileServer({ [remotePath]: { body: buildParquet([{ name: 'text', values: rows }]) } });
   try {
@@ -94,33 +123,49 @@ test('wikitext download: Hugging Face parquet from HF_ENDPOINT, checked against 
     const ctx = await makeTestContext({ env });
     await createLoadStage(catalog).run(ctx, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {});
     assert.deepEqual((await readDataset(ctx.outDir)).texts, rows);
-    assert.deepEqual(server.requests.map((r) => [r.path, r.status]), [[remotePath, 200]]);
+    assert.deepEqual(
+      server.requests.map((r) => [r.path, r.status]),
+      [[remotePath, 200]],
+    );
 
     server.files.get(remotePath)!.body = buildParquet([{ name: 'text', values: rows.slice(1) }]);
     const other = await makeTestContext({ env });
-    await assert.rejects(createLoadStage(catalog).run(other, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {}), /differs from the published wikitext-2-raw-v1/);
+    await assert.rejects(
+      createLoadStage(catalog).run(other, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {}),
+      /differs from the published wikitext-2-raw-v1/,
+    );
   } finally {
     await server.close();
   }
 });
 
-test('wikitext download: Hugging Face parquet from HF_ENDPOINT gives the same 4,358 rows as the local raw file', { skip: FULL_WIKITEXT_TEST.skip }, async () => {
-  // A parquet made here from the local test file's rows: its rows must write back to wiki.test.raw's published
-  // sha256, which the real catalog entry pins.
-  const local = wikitextRows((await readDecodedBuffer(FULL_WIKITEXT_TEST.path)).result.toString('utf8'));
-  const remotePath = new URL(CATALOG['wikitext-2-raw-v1'].parts.test.remote.url).pathname;
-  const server = await startFileServer({ [remotePath]: { body: buildParquet([{ name: 'text', values: local }]) } });
-  try {
-    const env = { TFPIPE_DATA: await mkdtemp(join(tmpdir(), 'tfpipe-nodata-')), HF_ENDPOINT: server.url };
-    const ctx = await makeTestContext({ env });
-    await loadStage.run(ctx, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {});
-    assert.deepEqual((await readDataset(ctx.outDir)).texts, local);
-    assert.deepEqual(server.requests.map((r) => [r.path, r.status]), [[remotePath, 200]]);
+test(
+  'wikitext download: Hugging Face parquet from HF_ENDPOINT gives the same 4,358 rows as the local raw file',
+  { skip: FULL_WIKITEXT_TEST.skip },
+  async () => {
+    // A parquet made here from the local test file's rows: its rows must write back to wiki.test.raw's published
+    // sha256, which the real catalog entry pins.
+    const local = wikitextRows((await readDecodedBuffer(FULL_WIKITEXT_TEST.path)).result.toString('utf8'));
+    const remotePath = new URL(CATALOG['wikitext-2-raw-v1'].parts.test.remote.url).pathname;
+    const server = await startFileServer({ [remotePath]: { body: buildParquet([{ name: 'text', values: local }]) } });
+    try {
+      const env = { TFPIPE_DATA: await mkdtemp(join(tmpdir(), 'tfpipe-nodata-')), HF_ENDPOINT: server.url };
+      const ctx = await makeTestContext({ env });
+      await loadStage.run(ctx, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {});
+      assert.deepEqual((await readDataset(ctx.outDir)).texts, local);
+      assert.deepEqual(
+        server.requests.map((r) => [r.path, r.status]),
+        [[remotePath, 200]],
+      );
 
-    server.files.get(remotePath)!.body = buildParquet([{ name: 'text', values: local.slice(1) }]);
-    const other = await makeTestContext({ env });
-    await assert.rejects(loadStage.run(other, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {}), /differs from the published wikitext-2-raw-v1/);
-  } finally {
-    await server.close();
-  }
-});
+      server.files.get(remotePath)!.body = buildParquet([{ name: 'text', values: local.slice(1) }]);
+      const other = await makeTestContext({ env });
+      await assert.rejects(
+        loadStage.run(other, { dataset: 'wikitext-2-raw-v1', part: 'test' }, {}),
+        /differs from the published wikitext-2-raw-v1/,
+      );
+    } finally {
+      await server.close();
+    }
+  },
+);

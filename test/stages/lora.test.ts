@@ -21,7 +21,16 @@ import { stageParams } from '../helpers/params.ts';
 await tf.setBackend('cpu');
 
 const BASE = await writeTinyModelFolder();
-const PARAMS = stageParams<LoraParams>('lora', { base: BASE, r: 4, lora_alpha: 16, epochs: 2, batch_size: 4, lr: 1e-2, logging_steps: 2, seed: 3 });
+const PARAMS = stageParams<LoraParams>('lora', {
+  base: BASE,
+  r: 4,
+  lora_alpha: 16,
+  epochs: 2,
+  batch_size: 4,
+  lr: 1e-2,
+  logging_steps: 2,
+  seed: 3,
+});
 
 describe('lora stage', () => {
   it('writes a peft adapter that loadLoraAdapter loads onto its base, with peft key names and config', async () => {
@@ -45,11 +54,17 @@ describe('lora stage', () => {
       'base_model.model.transformer.h.0.attn.c_attn.lora_A.weight',
       'base_model.model.transformer.h.0.attn.c_attn.lora_B.weight',
     ]);
-    assert.ok([...tensors.values()].some((t) => t.shape[1] === 4 && t.data.some((v) => v !== 0)), 'lora_B trained away from zero');
+    assert.ok(
+      [...tensors.values()].some((t) => t.shape[1] === 4 && t.data.some((v) => v !== 0)),
+      'lora_B trained away from zero',
+    );
 
     const base = await loadGpt2(BASE);
     const state = await loadLoraAdapter(base, join(ctx.outDir, 'adapter'));
-    assert.ok(Object.values(base.params).every((p) => !p.trainable), 'the base is frozen under the adapter');
+    assert.ok(
+      Object.values(base.params).every((p) => !p.trainable),
+      'the base is frozen under the adapter',
+    );
     detachLora(base, state);
     disposeGpt2Model(base);
 
@@ -57,7 +72,10 @@ describe('lora stage', () => {
     const line = result.summary!.find((l) => l.startsWith('trainable params: '))!;
     const all = result.metrics!.all_params as number;
     assert.equal(result.metrics!.trainable_params, 256);
-    assert.equal(line, `trainable params: 256 || all params: ${all.toLocaleString('en-US')} || trainable%: ${((100 * 256) / all).toFixed(4)}`);
+    assert.equal(
+      line,
+      `trainable params: 256 || all params: ${all.toLocaleString('en-US')} || trainable%: ${((100 * 256) / all).toFixed(4)}`,
+    );
     assert.equal(tf.memory().numTensors, before);
   });
 
@@ -69,11 +87,17 @@ describe('lora stage', () => {
     const mergedCtx = await makeTestContext({ stageId: 'lora_merged' });
     await loraStage.run(mergedCtx, { ...PARAMS, merge: true }, { data });
     assert.equal(JSON.parse(await readFile(join(mergedCtx.outDir, 'config.json'), 'utf8')).model_type, 'gpt2');
-    assert.ok((await readFile(join(mergedCtx.outDir, 'adapter/adapter_config.json'), 'utf8')).includes('"LORA"'), 'the adapter is kept next to the merged weights');
+    assert.ok(
+      (await readFile(join(mergedCtx.outDir, 'adapter/adapter_config.json'), 'utf8')).includes('"LORA"'),
+      'the adapter is kept next to the merged weights',
+    );
 
     const measure = async (dir: string, stage: string) => {
       const ctx = await makeTestContext({ stageId: `ppl_${stage}` });
-      const r = await evaluateStage.run(ctx, stageParams('evaluate', { part: 'valid', batch_size: 256 }), { model: artifactRef(dir, stage, 'model', 'model'), data });
+      const r = await evaluateStage.run(ctx, stageParams('evaluate', { part: 'valid', batch_size: 256 }), {
+        model: artifactRef(dir, stage, 'model', 'model'),
+        data,
+      });
       return r.metrics!.valid_perplexity as number;
     };
     const viaAdapter = await measure(adapterCtx.outDir, 'lora');

@@ -44,7 +44,12 @@ describe('model source', () => {
     const sharded = await shardedCopy();
     assert.deepEqual(
       modelSourceFiles({ base: sharded }, env(tmpdir())).map((f) => f.path),
-      ['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'].map((f) => join(sharded, f)),
+      [
+        'config.json',
+        'model.safetensors.index.json',
+        'model-00001-of-00002.safetensors',
+        'model-00002-of-00002.safetensors',
+      ].map((f) => join(sharded, f)),
     );
   });
 
@@ -52,9 +57,15 @@ describe('model source', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tfpipe-torch-'));
     await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
     await writeFile(join(dir, 'pytorch_model.bin'), 'not read');
-    assert.deepEqual(modelSourceFiles({ base: dir }, env(tmpdir())).map((f) => f.path), [join(dir, 'config.json')]);
+    assert.deepEqual(
+      modelSourceFiles({ base: dir }, env(tmpdir())).map((f) => f.path),
+      [join(dir, 'config.json')],
+    );
     const ctx = await makeTestContext({ stageId: 'gen' });
-    await assert.rejects(loadLmModel(ctx, { base: dir }, undefined, { attachAdapter: true }), /found pytorch_model\.bin but no model\.safetensors\. tfpipe reads safetensors; convert with/);
+    await assert.rejects(
+      loadLmModel(ctx, { base: dir }, undefined, { attachAdapter: true }),
+      /found pytorch_model\.bin but no model\.safetensors\. tfpipe reads safetensors; convert with/,
+    );
   });
 
   it('loads a sharded folder as a base to the same weights as the single file', async () => {
@@ -63,7 +74,9 @@ describe('model source', () => {
     const values = async (base: string) => {
       const loaded = await loadLmModel(ctx, { base }, undefined, { attachAdapter: true });
       try {
-        return Object.fromEntries(await Promise.all(Object.entries(loaded.model.params).map(async ([k, v]) => [k, await v.data()] as const)));
+        return Object.fromEntries(
+          await Promise.all(Object.entries(loaded.model.params).map(async ([k, v]) => [k, await v.data()] as const)),
+        );
       } finally {
         disposeLm(loaded);
       }
@@ -80,8 +93,19 @@ describe('model source', () => {
     const data = await writeSplitTokens(packedTokens(8, 12), packedTokens(2, 12, 5));
     const ctx = await makeTestContext({ stageId: 'ft' });
     await assert.rejects(
-      finetuneStage.run(ctx, stageParams('finetune', { base: { init: { n_layer, n_head: 64, n_embd: C } }, epochs: 1, batch_size: 2, lr: 1e-3 }), { data }),
-      new RegExp(`base \`init\`: a GPT-2 of n_layer ${n_layer}, n_embd ${C}, vocab_size 50257, for full-training, needs [\\d.]+ GiB \\([\\d.]+B parameters × 4 bytes × 4 \\(weights, gradients, AdamW m and v\\)\\), but [\\d.]+ [KMG]iB is available`),
+      finetuneStage.run(
+        ctx,
+        stageParams('finetune', {
+          base: { init: { n_layer, n_head: 64, n_embd: C } },
+          epochs: 1,
+          batch_size: 2,
+          lr: 1e-3,
+        }),
+        { data },
+      ),
+      new RegExp(
+        `base \`init\`: a GPT-2 of n_layer ${n_layer}, n_embd ${C}, vocab_size 50257, for full-training, needs [\\d.]+ GiB \\([\\d.]+B parameters × 4 bytes × 4 \\(weights, gradients, AdamW m and v\\)\\), but [\\d.]+ [KMG]iB is available`,
+      ),
     );
     assert.equal(tf.memory().numTensors, before, 'refused before a tensor was made');
   });

@@ -32,7 +32,11 @@ describe('measurePerplexity', () => {
     } finally {
       disposeGpt2Model(model);
     }
-    assert.equal(result.tokens, lengths.reduce((n, length) => n + length - 1, 0), 'each row predicts length − 1 next tokens');
+    assert.equal(
+      result.tokens,
+      lengths.reduce((n, length) => n + length - 1, 0),
+      'each row predicts length − 1 next tokens',
+    );
     assert.ok(Math.abs(result.loss - Math.log(TINY_VOCAB)) < 1e-5, `loss ${result.loss} vs ln ${TINY_VOCAB}`);
     assert.ok(Math.abs(result.perplexity - TINY_VOCAB) < 1e-3, `perplexity ${result.perplexity}`);
     assert.equal(tf.memory().numTensors, before);
@@ -89,24 +93,55 @@ describe('evaluate stage, perplexity mode', () => {
     for (const ref of forwardCases()) {
       const width = ref.ids.length;
       const tokens: Tokens = {
-        mode: 'bpe', layout: 'pad', rows: 1, width, ids: Int32Array.from(ref.ids), lengths: Int32Array.of(width),
-        labelKind: 'position', labels: Int32Array.from(ref.ids), labelNames: [], vocabSize: GPT2_VOCAB_SIZE, padId: GPT2_EOS_ID,
+        mode: 'bpe',
+        layout: 'pad',
+        rows: 1,
+        width,
+        ids: Int32Array.from(ref.ids),
+        lengths: Int32Array.of(width),
+        labelKind: 'position',
+        labels: Int32Array.from(ref.ids),
+        labelNames: [],
+        vocabSize: GPT2_VOCAB_SIZE,
+        padId: GPT2_EOS_ID,
       };
       const ctx = await makeTestContext({ stageId: 'perplexity' });
-      const result = await evaluateStage.run(ctx, stageParams('evaluate', { base: TINY_GPT2, batch_size: 256 }), { data: await writeSingleTokens(tokens, 'test') });
+      const result = await evaluateStage.run(ctx, stageParams('evaluate', { base: TINY_GPT2, batch_size: 256 }), {
+        data: await writeSingleTokens(tokens, 'test'),
+      });
       const m = result.metrics!;
       assert.ok(Math.abs((m.test_loss as number) - ref.loss) < 1e-4, `loss ${m.test_loss} vs HF ${ref.loss}`);
-      assert.ok(Math.abs((m.test_perplexity as number) / Math.exp(ref.loss) - 1) < 1e-4, `perplexity ${m.test_perplexity} vs exp(HF loss) ${Math.exp(ref.loss)}`);
+      assert.ok(
+        Math.abs((m.test_perplexity as number) / Math.exp(ref.loss) - 1) < 1e-4,
+        `perplexity ${m.test_perplexity} vs exp(HF loss) ${Math.exp(ref.loss)}`,
+      );
       assert.equal(m.test_tokens, width - 1);
     }
     assert.equal(tf.memory().numTensors, before);
   });
 
   it('hashes a local base folder into the fingerprint and says what to give when neither base nor model is set', async () => {
-    const files = await evaluateStage.files!(stageParams('evaluate', { base: TINY_GPT2 }), { env: {}, baseDir: '/', cacheRoot: '/' });
-    assert.deepEqual(files.map((f) => f.path.split('/').pop()), ['config.json', 'model.safetensors']);
-    assert.deepEqual(await evaluateStage.files!(stageParams('evaluate', { base: TINY_INIT }), { env: {}, baseDir: '/', cacheRoot: '/' }), []);
+    const files = await evaluateStage.files!(stageParams('evaluate', { base: TINY_GPT2 }), {
+      env: {},
+      baseDir: '/',
+      cacheRoot: '/',
+    });
+    assert.deepEqual(
+      files.map((f) => f.path.split('/').pop()),
+      ['config.json', 'model.safetensors'],
+    );
+    assert.deepEqual(
+      await evaluateStage.files!(stageParams('evaluate', { base: TINY_INIT }), {
+        env: {},
+        baseDir: '/',
+        cacheRoot: '/',
+      }),
+      [],
+    );
     const ctx = await makeTestContext({ stageId: 'ppl' });
-    await assert.rejects(evaluateStage.run(ctx, stageParams('evaluate', {}), { data: await writeSingleTokens(packedTokens(1, 4)) }), /stage ppl: no `model` input.*`base`/);
+    await assert.rejects(
+      evaluateStage.run(ctx, stageParams('evaluate', {}), { data: await writeSingleTokens(packedTokens(1, 4)) }),
+      /stage ppl: no `model` input.*`base`/,
+    );
   });
 });

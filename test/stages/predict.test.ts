@@ -21,7 +21,8 @@ import { stageParams } from '../helpers/params.ts';
 import { forwardCases, greedyNewTokens, TINY_GPT2 } from '../models/gpt2/fixtures.ts';
 import { LABEL_NAMES, ref, trainedClassifier, type TrainFixture } from './train-fixtures.ts';
 
-const params = (extra: Partial<PredictParams>): PredictParams => stageParams<PredictParams>('predict', extra, ['model']);
+const params = (extra: Partial<PredictParams>): PredictParams =>
+  stageParams<PredictParams>('predict', extra, ['model']);
 
 let fixture: TrainFixture;
 let modelDir: string;
@@ -39,13 +40,18 @@ interface CsvRow {
 test('classifier: each text gets the label and probability evaluate gives its tokenized row; rows sum to 1', async () => {
   const test = fixture.parts.test;
   const evaluated = await makeTestContext();
-  await evaluateStage.run(evaluated, stageParams('evaluate', { examples: 0 }), { model: ref('model', modelDir, 'train', 'model'), data: fixture.tokens });
+  await evaluateStage.run(evaluated, stageParams('evaluate', { examples: 0 }), {
+    model: ref('model', modelDir, 'train', 'model'),
+    data: fixture.tokens,
+  });
   const predicted = await readTyped(join(evaluated.outDir, 'predictions.i32'), Int32Array);
   const probability = await readTyped(join(evaluated.outDir, 'probability.f32'), Float32Array);
 
   const ctx = await makeTestContext({ stageId: 'predict' });
   const before = tf.memory().numTensors;
-  const result = await predictStage.run(ctx, params({ texts: test.texts, shown: 2 }), { model: ref('model', modelDir, 'train', 'model') });
+  const result = await predictStage.run(ctx, params({ texts: test.texts, shown: 2 }), {
+    model: ref('model', modelDir, 'train', 'model'),
+  });
   assert.equal(tf.memory().numTensors, before, 'no tensor outlives the stage');
 
   const rows = parse(await readFile(join(ctx.outDir, 'predictions.csv'), 'utf8'), { columns: true }) as CsvRow[];
@@ -59,9 +65,17 @@ test('classifier: each text gets the label and probability evaluate gives its to
     assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-6, `row ${i}: probabilities sum to 1`);
   });
   const counts = LABEL_NAMES.map((_, k) => predicted.filter((p) => p === k).length);
-  assert.deepEqual(result.metrics, { rows: rows.length, ...Object.fromEntries(LABEL_NAMES.map((n, k) => [`predicted_${n}`, counts[k]])) });
+  assert.deepEqual(result.metrics, {
+    rows: rows.length,
+    ...Object.fromEntries(LABEL_NAMES.map((n, k) => [`predicted_${n}`, counts[k]])),
+  });
   assert.equal(result.summary!.length, 3, 'two predictions shown, then how many more');
-  assert.match(result.summary![0], new RegExp(`^${rows[0].label} \\(negative \\d\\.\\d{4}, positive \\d\\.\\d{4}\\): ${JSON.stringify(rows[0].text)}$`));
+  assert.match(
+    result.summary![0],
+    new RegExp(
+      `^${rows[0].label} \\(negative \\d\\.\\d{4}, positive \\d\\.\\d{4}\\): ${JSON.stringify(rows[0].text)}$`,
+    ),
+  );
   assert.equal(result.summary![2], `… ${rows.length - 2} more in predictions.csv`);
 });
 
@@ -71,15 +85,23 @@ test('classifier: texts from a dataset input, labels or not, give the same predi
   await mkdir(dir);
   await writeDataset(dir, { texts, labels: null, labelNames: [] });
   const fromInput = await makeTestContext();
-  await predictStage.run(fromInput, params({}), { model: ref('model', modelDir, 'train', 'model'), input: ref('dataset', dir, 'load', 'dataset') });
+  await predictStage.run(fromInput, params({}), {
+    model: ref('model', modelDir, 'train', 'model'),
+    input: ref('dataset', dir, 'load', 'dataset'),
+  });
   const listed = await makeTestContext();
   await predictStage.run(listed, params({ texts }), { model: ref('model', modelDir, 'train', 'model') });
-  assert.equal(await readFile(join(fromInput.outDir, 'predictions.csv'), 'utf8'), await readFile(join(listed.outDir, 'predictions.csv'), 'utf8'));
+  assert.equal(
+    await readFile(join(fromInput.outDir, 'predictions.csv'), 'utf8'),
+    await readFile(join(listed.outDir, 'predictions.csv'), 'utf8'),
+  );
 });
 
 test('classifier: a text whose words are all unknown or gone is still predicted (as one unk), as tokenize does', async () => {
   const ctx = await makeTestContext();
-  await predictStage.run(ctx, params({ texts: ['', '!!! ???', 'Zebra!'] }), { model: ref('model', modelDir, 'train', 'model') });
+  await predictStage.run(ctx, params({ texts: ['', '!!! ???', 'Zebra!'] }), {
+    model: ref('model', modelDir, 'train', 'model'),
+  });
   const rows = parse(await readFile(join(ctx.outDir, 'predictions.csv'), 'utf8'), { columns: true }) as CsvRow[];
   assert.equal(rows.length, 3);
   assert.deepEqual(rows[0], { ...rows[1], text: rows[0].text }, 'no word left: the same single-unk row');
@@ -100,13 +122,27 @@ test('language model: the continuation is Hugging Face greedy decoding of the re
     const ctx = await makeTestContext();
     const before = tf.memory().numTensors;
     const newTokens = greedyNewTokens(cases[0]);
-    assert.ok(cases.every((c) => greedyNewTokens(c) === newTokens), 'the reference generated as many tokens for every prompt');
-    const result = await predictStage.run(ctx, params({ texts: cases.map((c) => c.prompt), max_new_tokens: newTokens }), { model: ref('model', artifact, 'finetune', 'model') });
+    assert.ok(
+      cases.every((c) => greedyNewTokens(c) === newTokens),
+      'the reference generated as many tokens for every prompt',
+    );
+    const result = await predictStage.run(
+      ctx,
+      params({ texts: cases.map((c) => c.prompt), max_new_tokens: newTokens }),
+      { model: ref('model', artifact, 'finetune', 'model') },
+    );
     assert.equal(tf.memory().numTensors, before, 'no tensor outlives the stage');
-    const rows = parse(await readFile(join(ctx.outDir, 'predictions.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(await readFile(join(ctx.outDir, 'predictions.csv'), 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[];
     for (const [i, c] of cases.entries()) {
       assert.equal(rows[i].text, c.prompt);
-      assert.equal(rows[i].continuation, decodeGpt2(c.greedy_20.slice(c.ids.length)), `prompt ${i}: HF's greedy tokens`);
+      assert.equal(
+        rows[i].continuation,
+        decodeGpt2(c.greedy_20.slice(c.ids.length)),
+        `prompt ${i}: HF's greedy tokens`,
+      );
       assert.equal(Number(rows[i].new_tokens), newTokens);
     }
     assert.equal(result.metrics!.rows, cases.length);
@@ -117,6 +153,12 @@ test('language model: the continuation is Hugging Face greedy decoding of the re
 
 test('a model of a type predict does not know is an error that lists the known ones', async () => {
   const ctx = await makeTestContext({ stageId: 'p' });
-  await writeFile(join(ctx.scratchDir, 'config.json'), JSON.stringify({ format: 'tfpipe-model/1', model_type: 'mystery' }));
-  await assert.rejects(predictStage.run(ctx, params({ texts: ['x'] }), { model: ref('model', ctx.scratchDir, 'train', 'model') }), /stage p: cannot predict with a mystery model from train \(predict knows: lstm-classifier, gpt2, gpt2-lora\)/);
+  await writeFile(
+    join(ctx.scratchDir, 'config.json'),
+    JSON.stringify({ format: 'tfpipe-model/1', model_type: 'mystery' }),
+  );
+  await assert.rejects(
+    predictStage.run(ctx, params({ texts: ['x'] }), { model: ref('model', ctx.scratchDir, 'train', 'model') }),
+    /stage p: cannot predict with a mystery model from train \(predict knows: lstm-classifier, gpt2, gpt2-lora\)/,
+  );
 });

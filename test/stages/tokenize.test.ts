@@ -16,7 +16,11 @@ import { datasetRef, refTo, rows, splitsRef } from './text/refs.ts';
 
 async function tokenize(params: Partial<TokenizeParams>, inputs: Record<string, ArtifactRef>) {
   const ctx = await makeTestContext({ stageId: 'tok' });
-  const result = await tokenizeStage.run(ctx, stageParams<TokenizeParams>('tokenize', params, Object.keys(inputs)), inputs);
+  const result = await tokenizeStage.run(
+    ctx,
+    stageParams<TokenizeParams>('tokenize', params, Object.keys(inputs)),
+    inputs,
+  );
   return { dir: ctx.outDir, result, ctx };
 }
 
@@ -83,7 +87,10 @@ test('word mode: a splits input gives train/ valid/ test/ parts, a missing part 
   assert.equal(result.metrics?.test_rows, 1);
 });
 
-const CASES = JSON.parse(readFileSync(join(HF_REFERENCE, 'tokenizer.json'), 'utf8')) as { text: string; ids: number[] }[];
+const CASES = JSON.parse(readFileSync(join(HF_REFERENCE, 'tokenizer.json'), 'utf8')) as {
+  text: string;
+  ids: number[];
+}[];
 
 test('bpe pack: rows tokenised one by one, concatenated, cut into blocks, remainder dropped, labels = inputs', async () => {
   const picked = CASES.slice(0, 4);
@@ -130,7 +137,10 @@ test('bpe pad, keep_empty: empty texts stay as rows of padding only (length 0, l
   const maxLength = 8;
   const a = CASES.find((c) => c.ids.length > 0 && c.ids.length < maxLength)!;
   const input = await datasetRef(rows(['', a.text, '']));
-  const { dir, result } = await tokenize({ mode: 'bpe', layout: 'pad', max_length: maxLength, keep_empty: true }, { input });
+  const { dir, result } = await tokenize(
+    { mode: 'bpe', layout: 'pad', max_length: maxLength, keep_empty: true },
+    { input },
+  );
   const t = await readTokens(dir);
   assert.equal(t.rows, 3);
   assert.deepEqual(Array.from(t.lengths), [0, a.ids.length, 0]);
@@ -152,8 +162,19 @@ test('bpe pad without max_length pads to the gpt2 tokenizer model_max_length (10
 test('errors name the stage and the missing or misplaced key', async () => {
   const input = await datasetRef(rows(TRAIN));
   const vocab = await vocabFrom(TRAIN);
-  await assert.rejects(tokenizeStage.run(await makeTestContext({ stageId: 'tok' }), { mode: 'word', max_length: 3, block_size: 1024, keep_empty: false }, { input }), /stage tok: mode word needs a `vocab` input/);
-  await assert.rejects(tokenize({ mode: 'word' }, { input, vocab }), /must have required property 'max_length'/, 'the schema requires it');
+  await assert.rejects(
+    tokenizeStage.run(
+      await makeTestContext({ stageId: 'tok' }),
+      { mode: 'word', max_length: 3, block_size: 1024, keep_empty: false },
+      { input },
+    ),
+    /stage tok: mode word needs a `vocab` input/,
+  );
+  await assert.rejects(
+    tokenize({ mode: 'word' }, { input, vocab }),
+    /must have required property 'max_length'/,
+    'the schema requires it',
+  );
   await assert.rejects(tokenize({ mode: 'bpe' }, { input, vocab }), /remove the `vocab` input/);
   await assert.rejects(tokenize({ mode: 'bpe', max_length: 8 }, { input }), /max_length is for layout pad/);
   await assert.rejects(tokenize({ mode: 'bpe', keep_empty: true }, { input }), /keep_empty is for layout pad/);

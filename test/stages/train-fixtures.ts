@@ -12,7 +12,20 @@ import { trainStage } from '../../stages/train.ts';
 import { makeTestContext } from '../helpers/context.ts';
 import { stageParams } from '../helpers/params.ts';
 
-export const WORDS = ['<pad>', '<unk>', 'good', 'bad', 'film', 'plot', 'actor', 'long', 'music', 'scene', 'story', 'end'];
+export const WORDS = [
+  '<pad>',
+  '<unk>',
+  'good',
+  'bad',
+  'film',
+  'plot',
+  'actor',
+  'long',
+  'music',
+  'scene',
+  'story',
+  'end',
+];
 export const LABEL_NAMES = ['negative', 'positive'];
 export const WIDTH = 8;
 
@@ -45,7 +58,19 @@ function makePart(rows: number, salt: number): { tokens: Tokens; texts: string[]
     labels[r] = words.includes('good') ? 1 : 0;
     texts.push(words.join(' '));
   }
-  const tokens: Tokens = { mode: 'word', layout: 'pad', rows, width: WIDTH, ids, lengths, labelKind: 'class', labels, labelNames: LABEL_NAMES, vocabSize: WORDS.length, padId: 0 };
+  const tokens: Tokens = {
+    mode: 'word',
+    layout: 'pad',
+    rows,
+    width: WIDTH,
+    ids,
+    lengths,
+    labelKind: 'class',
+    labels,
+    labelNames: LABEL_NAMES,
+    vocabSize: WORDS.length,
+    padId: 0,
+  };
   return { tokens, texts };
 }
 
@@ -59,7 +84,9 @@ export interface TrainFixture {
   parts: Record<SplitPart, { tokens: Tokens; texts: string[] }>;
 }
 
-export async function makeTrainFixture(rows: Record<SplitPart, number> = { train: 160, valid: 40, test: 40 }): Promise<TrainFixture> {
+export async function makeTrainFixture(
+  rows: Record<SplitPart, number> = { train: 160, valid: 40, test: 40 },
+): Promise<TrainFixture> {
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-train-fixture-'));
   roots.push(root);
   await writeVocab(join(root, 'vocab'), {
@@ -93,6 +120,10 @@ export async function makeTrainFixture(rows: Record<SplitPart, number> = { train
 export async function trainedClassifier(): Promise<{ fixture: TrainFixture; modelDir: string }> {
   const fixture = await makeTrainFixture();
   const ctx = await makeTestContext();
-  await trainStage.run(ctx, stageParams('train', { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 2, lr: 0.02, seed: 1 }), { data: fixture.tokens, vocab: fixture.vocab });
+  await trainStage.run(
+    ctx,
+    stageParams('train', { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 2, lr: 0.02, seed: 1 }),
+    { data: fixture.tokens, vocab: fixture.vocab },
+  );
   return { fixture, modelDir: ctx.outDir };
 }

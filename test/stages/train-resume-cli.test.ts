@@ -20,8 +20,17 @@ const PIPELINE = lab1Pipeline({
     vocab: { min_freq: 1, stopwords: 'none' },
     tokenize: { max_length: 8 },
     train: {
-      embedding_dim: 16, hidden_dim: 16, n_layers: 2, dropout: 0.1, batch_size: 8, epochs: 4,
-      bidirectional: undefined, optimizer: undefined, lr: undefined, clip_grad_norm: undefined, keep_best: undefined,
+      embedding_dim: 16,
+      hidden_dim: 16,
+      n_layers: 2,
+      dropout: 0.1,
+      batch_size: 8,
+      epochs: 4,
+      bidirectional: undefined,
+      optimizer: undefined,
+      lr: undefined,
+      clip_grad_norm: undefined,
+      keep_best: undefined,
     },
     evaluate: { texts: undefined, examples: undefined, label_title: undefined },
   },
@@ -30,7 +39,9 @@ const PIPELINE = lab1Pipeline({
 /** The figures a run leaves in .tfpipe/metrics/p/: history without timings, and evaluate's metrics. */
 async function figures(dir: string): Promise<unknown> {
   const root = join(dir, '.tfpipe/metrics/p');
-  const history = (await readCsvRows(join(root, 'train/history.csv')))!.map(({ seconds: _s, samples_per_s: _r, ...rest }) => rest);
+  const history = (await readCsvRows(join(root, 'train/history.csv')))!.map(
+    ({ seconds: _s, samples_per_s: _r, ...rest }) => rest,
+  );
   const evaluate = JSON.parse(await readFile(join(root, 'evaluate/metrics.json'), 'utf8'));
   return { history, evaluate };
 }
@@ -54,11 +65,17 @@ test('SIGINT during epoch 3: the rerun resumes at epoch 3 and ends as an uninter
   const rerun = await runCli(dir, ['run', 'p.yaml']);
   assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
   assert.match(rerun.stdout, /train: resuming at epoch 3 of 4 \(from checkpoint\)/);
-  assert.deepEqual(stagesByAction(rerun.stdout), { ran: ['train', 'evaluate'], cached: ['data', 'split', 'vocab', 'tokenize'] });
+  assert.deepEqual(stagesByAction(rerun.stdout), {
+    ran: ['train', 'evaluate'],
+    cached: ['data', 'split', 'vocab', 'tokenize'],
+  });
   const trained = [...rerun.stdout.matchAll(/^ {2}train: Epoch (\d+):/gm)].map((m) => Number(m[1]));
   assert.deepEqual(trained, [3, 4], 'epochs 1 and 2 are not trained again');
   assert.deepEqual(await figures(dir), await figures(straightDir));
 
   const again = await runCli(dir, ['run', 'p.yaml']);
-  assert.deepEqual(stagesByAction(again.stdout), { ran: [], cached: ['data', 'split', 'vocab', 'tokenize', 'train', 'evaluate'] });
+  assert.deepEqual(stagesByAction(again.stdout), {
+    ran: [],
+    cached: ['data', 'split', 'vocab', 'tokenize', 'train', 'evaluate'],
+  });
 });

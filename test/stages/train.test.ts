@@ -24,11 +24,23 @@ before(async () => {
 });
 
 /** The pipeline's keys, as written; stageParams fills in the schema's defaults. */
-const PARAMS = { embedding_dim: 8, hidden_dim: 8, batch_size: 16, epochs: 3, lr: 0.02, seed: 5, dropout: 0.2, n_layers: 2 };
+const PARAMS = {
+  embedding_dim: 8,
+  hidden_dim: 8,
+  batch_size: 16,
+  epochs: 3,
+  lr: 0.02,
+  seed: 5,
+  dropout: 0.2,
+  n_layers: 2,
+};
 
 async function train(params: Record<string, unknown> = {}, ctxOverrides: Partial<StageContext> = {}) {
   const ctx = await makeTestContext(ctxOverrides);
-  const result = await trainStage.run(ctx, stageParams('train', { ...PARAMS, ...params }), { data: fixture.tokens, vocab: fixture.vocab });
+  const result = await trainStage.run(ctx, stageParams('train', { ...PARAMS, ...params }), {
+    data: fixture.tokens,
+    vocab: fixture.vocab,
+  });
   return { ctx, result };
 }
 
@@ -45,8 +57,19 @@ test('trains, and writes the model, history.csv and metrics.json', async () => {
 
   const history = await readCsvRows(join(ctx.outDir, 'history.csv'));
   assert.ok(history);
-  assert.deepEqual(Object.keys(history[0]), ['epoch', 'train_loss', 'train_acc', 'valid_loss', 'valid_acc', 'seconds', 'samples_per_s']);
-  assert.deepEqual(history.map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(Object.keys(history[0]), [
+    'epoch',
+    'train_loss',
+    'train_acc',
+    'valid_loss',
+    'valid_acc',
+    'seconds',
+    'samples_per_s',
+  ]);
+  assert.deepEqual(
+    history.map((r) => r.epoch),
+    [1, 2, 3],
+  );
   assert.ok((history[2].train_loss as number) < (history[0].train_loss as number), 'the train loss falls');
 
   const m = result.metrics!;
@@ -61,13 +84,25 @@ test('trains, and writes the model, history.csv and metrics.json', async () => {
   assert.equal(json.valid_acc, m.valid_acc);
 
   assert.equal(result.summary!.length, 3);
-  assert.match(result.summary![0], /^Epoch 1: train loss \d\.\d{4} acc \d\.\d{4} \| valid loss \d\.\d{4} acc \d\.\d{4} \(\d+\.\d samples\/s\)$/);
+  assert.match(
+    result.summary![0],
+    /^Epoch 1: train loss \d\.\d{4} acc \d\.\d{4} \| valid loss \d\.\d{4} acc \d\.\d{4} \(\d+\.\d samples\/s\)$/,
+  );
 
   // The saved model is the one that was measured: its valid accuracy is the last epoch's.
   const { model, labelNames } = await readLstmModel(ctx.outDir);
   try {
     assert.deepEqual(labelNames, LABEL_NAMES);
-    assert.deepEqual(model.config, { vocabSize: 12, embeddingDim: 8, hiddenDim: 8, outputDim: 2, nLayers: 2, bidirectional: false, dropout: 0.2, padIndex: 0 });
+    assert.deepEqual(model.config, {
+      vocabSize: 12,
+      embeddingDim: 8,
+      hiddenDim: 8,
+      outputDim: 2,
+      nLayers: 2,
+      bidirectional: false,
+      dropout: 0.2,
+      padIndex: 0,
+    });
     const valid = fixture.parts.valid.tokens;
     const p = await predictClassifier(model, valid, { batchSize: 256 });
     assert.equal(p.correct / valid.rows, m.valid_acc);
@@ -86,27 +121,51 @@ test('an interrupted training resumes from its checkpoint and ends as an uninter
   const interrupted = makeTestContext({
     checkpointDir: first.checkpointDir,
     signal: controller.signal,
-    progress: { start: () => {}, update: () => {}, status: (text) => text.startsWith('Epoch 2:') && controller.abort(new Error('interrupted')) },
+    progress: {
+      start: () => {},
+      update: () => {},
+      status: (text) => text.startsWith('Epoch 2:') && controller.abort(new Error('interrupted')),
+    },
   });
-  await assert.rejects(trainStage.run(await interrupted, stageParams('train', PARAMS), { data: fixture.tokens, vocab: fixture.vocab }), /interrupted/);
+  await assert.rejects(
+    trainStage.run(await interrupted, stageParams('train', PARAMS), { data: fixture.tokens, vocab: fixture.vocab }),
+    /interrupted/,
+  );
   assert.equal((await readCheckpoint(first.checkpointDir))?.state.epochsDone, 2, 'the checkpoint holds epoch 2');
 
   const resumed = await train({}, { checkpointDir: first.checkpointDir });
   assert.ok(resumed.ctx.lines.includes('resuming at epoch 3 of 3 (from checkpoint)'), resumed.ctx.lines.join('\n'));
   assert.deepEqual(figures(resumed.result), figures(whole.result));
-  assert.deepEqual(await readFile(join(resumed.ctx.outDir, 'model.safetensors')), await readFile(join(whole.ctx.outDir, 'model.safetensors')));
+  assert.deepEqual(
+    await readFile(join(resumed.ctx.outDir, 'model.safetensors')),
+    await readFile(join(whole.ctx.outDir, 'model.safetensors')),
+  );
 });
 
 test('raising epochs continues from the finished run (epochs is resume-compatible)', async () => {
   assert.deepEqual(trainStage.resumeCompatible, ['epochs']);
   const two = await train({ epochs: 2 });
   const statuses: string[] = [];
-  const four = await train({ epochs: 4 }, { checkpointDir: two.ctx.checkpointDir, progress: { start: () => {}, update: () => {}, status: (t) => statuses.push(t) } });
+  const four = await train(
+    { epochs: 4 },
+    {
+      checkpointDir: two.ctx.checkpointDir,
+      progress: { start: () => {}, update: () => {}, status: (t) => statuses.push(t) },
+    },
+  );
   assert.ok(four.ctx.lines.includes('resuming at epoch 3 of 4 (from checkpoint)'), four.ctx.lines.join('\n'));
-  assert.deepEqual(statuses.map((s) => s.split(':')[0]), ['Epoch 3', 'Epoch 4'], 'epochs 1 and 2 are not trained again');
+  assert.deepEqual(
+    statuses.map((s) => s.split(':')[0]),
+    ['Epoch 3', 'Epoch 4'],
+    'epochs 1 and 2 are not trained again',
+  );
   const straight = await train({ epochs: 4 });
   assert.deepEqual(figures(four.result), figures(straight.result));
-  assert.equal(four.result.summary!.filter((l) => l.startsWith('Epoch ')).length, 4, 'the history keeps the earlier epochs');
+  assert.equal(
+    four.result.summary!.filter((l) => l.startsWith('Epoch ')).length,
+    4,
+    'the history keeps the earlier epochs',
+  );
 });
 
 test('output_dim 1 trains one logit with BCE-with-logits', async () => {
@@ -120,8 +179,19 @@ test('output_dim 1 trains one logit with BCE-with-logits', async () => {
 test('input errors name the stage and what is wrong', async () => {
   const ctx = await makeTestContext({ stageId: 'trainer' });
   const single = ref('tokens', join(fixture.root, 'tokens', 'train'), 'tokenize', 'train');
-  await assert.rejects(trainStage.run(ctx, stageParams('train', PARAMS), { data: single, vocab: fixture.vocab }), /stage trainer: input tokenize.train has a single part; train needs train and valid parts/);
-  await assert.rejects(trainStage.run(ctx, stageParams('train', PARAMS), { data: fixture.tokens }), /stage trainer: no `vocab` input/);
-  await assert.rejects(trainStage.run(ctx, stageParams('train', { ...PARAMS, output_dim: 1, optimizer: 'sgd', betas: [0.9, 0.99] }), { data: fixture.tokens, vocab: fixture.vocab }), /betas and eps are for adam and adamw, not sgd/);
+  await assert.rejects(
+    trainStage.run(ctx, stageParams('train', PARAMS), { data: single, vocab: fixture.vocab }),
+    /stage trainer: input tokenize.train has a single part; train needs train and valid parts/,
+  );
+  await assert.rejects(
+    trainStage.run(ctx, stageParams('train', PARAMS), { data: fixture.tokens }),
+    /stage trainer: no `vocab` input/,
+  );
+  await assert.rejects(
+    trainStage.run(ctx, stageParams('train', { ...PARAMS, output_dim: 1, optimizer: 'sgd', betas: [0.9, 0.99] }), {
+      data: fixture.tokens,
+      vocab: fixture.vocab,
+    }),
+    /betas and eps are for adam and adamw, not sgd/,
+  );
 });
-

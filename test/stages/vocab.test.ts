@@ -43,7 +43,10 @@ test('min_freq defaults to 5', async () => {
 
 test('max_size keeps the most frequent words (ties: first seen) but lists them in first-occurrence order', async () => {
   // counts: gamma 1, beta 2, alpha 3 → the two most frequent are alpha and beta; beta was seen first.
-  const skewed = await buildVocab(await datasetRef(rows(['gamma beta beta alpha alpha alpha'])), { min_freq: 1, max_size: 4 });
+  const skewed = await buildVocab(await datasetRef(rows(['gamma beta beta alpha alpha alpha'])), {
+    min_freq: 1,
+    max_size: 4,
+  });
   assert.deepEqual(skewed.vocab.tokens, ['<pad>', '<unk>', 'beta', 'alpha']);
   assert.deepEqual(Array.from(skewed.vocab.counts), [0, 1, 2, 3]);
   // a and b tie at 2; b occurs first and wins the one free place.
@@ -76,13 +79,22 @@ test('<br /> tags become "br" words and apostrophes vanish, as in the homework',
 });
 
 test('normalisation options are kept in the vocab', async () => {
-  const { vocab } = await buildVocab(await datasetRef(rows(['The The the'])), { min_freq: 1, lowercase: false, stopwords: 'none', strip_punctuation: false });
+  const { vocab } = await buildVocab(await datasetRef(rows(['The The the'])), {
+    min_freq: 1,
+    lowercase: false,
+    stopwords: 'none',
+    strip_punctuation: false,
+  });
   assert.deepEqual(vocab.tokens, ['<pad>', '<unk>', 'The', 'the']);
   assert.deepEqual(vocab.normalization, { lowercase: false, stripPunctuation: false, stopwords: 'none' });
 });
 
 test('a splits input is counted from train only', async () => {
-  const input = await splitsRef({ train: rows(['kept kept']), valid: rows(['validonly validonly']), test: rows(['testonly testonly']) });
+  const input = await splitsRef({
+    train: rows(['kept kept']),
+    valid: rows(['validonly validonly']),
+    test: rows(['testonly testonly']),
+  });
   const { vocab, result } = await buildVocab(input, { min_freq: 2 });
   assert.deepEqual(vocab.tokens, ['<pad>', '<unk>', 'kept']);
   assert.equal(result.metrics?.train_rows, 1);
@@ -90,7 +102,10 @@ test('a splits input is counted from train only', async () => {
 
 test('errors name the stage and what is allowed', async () => {
   const input = await datasetRef(rows(GREEK));
-  await assert.rejects(buildVocab(input, { pad_index: 1, unk_index: 1 }), /stage vocab: pad_index and unk_index are both 1/);
+  await assert.rejects(
+    buildVocab(input, { pad_index: 1, unk_index: 1 }),
+    /stage vocab: pad_index and unk_index are both 1/,
+  );
   await assert.rejects(buildVocab(input, { pad_token: 'x', unk_token: 'x' }), /must differ/);
   await assert.rejects(buildVocab(await splitsRef({ valid: rows(['a']) })), /has no train\/ part/);
   await assert.rejects(buildVocab(refTo('vocab', input.dir)), /is a vocab; expected a dataset or splits/);

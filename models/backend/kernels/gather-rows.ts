@@ -1,7 +1,16 @@
 // GatherV2 on wasm for the case training hits every step — whole rows along axis 0 (embedding lookups, the LSTM's
 // packing and previous-state gathers) — as one block copy per row, because tfjs-backend-wasm 4.22's GatherV2 walks
 // every element through generic strided indexing. Other axes, batchDims and dtypes go to the original kernel.
-import { GatherV2, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  GatherV2,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { makeOutputs, viewData } from '../tensor-data.ts';
 
 interface GatherAttrs {
@@ -40,7 +49,12 @@ export function registerWasmGatherRows(): void {
   const kernelFunc: KernelFunc = (args) => {
     const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
     const { axis, batchDims } = args.attrs as NamedAttrMap & GatherAttrs;
-    const rowGather = (axis === 0 || axis === -x.shape.length) && batchDims === 0 && x.shape.length >= 1 && (x.dtype === 'float32' || x.dtype === 'int32') && indices.dtype === 'int32';
+    const rowGather =
+      (axis === 0 || axis === -x.shape.length) &&
+      batchDims === 0 &&
+      x.shape.length >= 1 &&
+      (x.dtype === 'float32' || x.dtype === 'int32') &&
+      indices.dtype === 'int32';
     return rowGather ? gatherRows(args.backend, x, indices) : original.kernelFunc(args);
   };
   unregisterKernel(GatherV2, 'wasm');

@@ -56,11 +56,17 @@ function kAxes(a: TensorInfo, b: TensorInfo, attrs: MatMulAttrs): [number, numbe
 }
 
 /** The backend's Slice kernel. */
-const sliceKernel = (backendName: string): SliceAxis => (backend, x, axis, k0, n) => {
-  const begin = x.shape.map((_, i) => (i === axis ? k0 : 0));
-  const sizes = x.shape.map((d, i) => (i === axis ? n : d));
-  return getKernel(Slice, backendName)!.kernelFunc({ inputs: { x }, backend, attrs: { begin, size: sizes } } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
-};
+const sliceKernel =
+  (backendName: string): SliceAxis =>
+  (backend, x, axis, k0, n) => {
+    const begin = x.shape.map((_, i) => (i === axis ? k0 : 0));
+    const sizes = x.shape.map((d, i) => (i === axis ? n : d));
+    return getKernel(Slice, backendName)!.kernelFunc({
+      inputs: { x },
+      backend,
+      attrs: { begin, size: sizes },
+    } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+  };
 
 /**
  * On the wasm heap, reading x in place: wasm's Slice kernel first copies all of x out of the heap (readSync), which
@@ -84,7 +90,8 @@ const sliceOnHeap: SliceAxis = (backend, x, axis, k0, n) => {
  */
 const BLOCKING: Record<'wasm' | 'webgpu', Blocking> = {
   wasm: {
-    onePass: (a, b, attrs) => !attrs.transposeA && !attrs.transposeB && size(a.shape.slice(0, -2)) === 1 && size(b.shape.slice(0, -2)) === 1,
+    onePass: (a, b, attrs) =>
+      !attrs.transposeA && !attrs.transposeB && size(a.shape.slice(0, -2)) === 1 && size(b.shape.slice(0, -2)) === 1,
     slice: sliceOnHeap,
   },
   webgpu: { onePass: () => true, slice: sliceKernel('webgpu') },
@@ -121,7 +128,11 @@ function blockedProduct(
       acc = part;
       continue;
     }
-    const sum = add({ inputs: { a: acc, b: part }, backend, attrs: {} } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    const sum = add({
+      inputs: { a: acc, b: part },
+      backend,
+      attrs: {},
+    } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     owner.disposeData(acc.dataId);
     owner.disposeData(part.dataId);
     acc = sum;
@@ -151,11 +162,17 @@ export function registerMatMulKBlocks(backendName: keyof typeof BLOCKING): void 
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const attrs = args.attrs as NamedAttrMap & MatMulAttrs;
     if (!addsLongK(blocking, a, b, attrs)) return original.kernelFunc(args);
-    const product = (x: TensorInfo, y: TensorInfo) => original.kernelFunc({ ...args, inputs: { a: x, b: y } }) as TensorInfo;
+    const product = (x: TensorInfo, y: TensorInfo) =>
+      original.kernelFunc({ ...args, inputs: { a: x, b: y } }) as TensorInfo;
     return blockedProduct(backendName, args.backend, [a, b], attrs, blocking, product, product);
   });
   replace(_FusedMatMul, backendName, (original) => (args) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const { a, b, bias, preluActivationWeights } = args.inputs as {
+      a: TensorInfo;
+      b: TensorInfo;
+      bias?: TensorInfo;
+      preluActivationWeights?: TensorInfo;
+    };
     const attrs = args.attrs as NamedAttrMap & MatMulAttrs;
     // an activation applies to the whole sum, so only a linear one can be split
     const linear = (attrs.activation ?? 'linear') === 'linear' && !preluActivationWeights;
@@ -168,7 +185,12 @@ export function registerMatMulKBlocks(backendName: keyof typeof BLOCKING): void 
       attrs,
       blocking,
       (x, y) => original.kernelFunc({ ...args, inputs: { a: x, b: y, ...(bias ? { bias } : {}) } }) as TensorInfo,
-      (x, y) => plain({ inputs: { a: x, b: y }, backend: args.backend, attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB } } as unknown as Parameters<KernelFunc>[0]) as TensorInfo,
+      (x, y) =>
+        plain({
+          inputs: { a: x, b: y },
+          backend: args.backend,
+          attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB },
+        } as unknown as Parameters<KernelFunc>[0]) as TensorInfo,
     );
   });
 }

@@ -6,7 +6,17 @@
 // 6.9e-7 to 6.7e-7. Float32 reductions over one run of adjacent axes (innermost, leading, or between) are summed
 // here, reading the heap in place, which also spares the original's transpose for leading axes; other axis sets and
 // int32 go to the original.
-import { getKernel, registerKernel, Sum, unregisterKernel, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  registerKernel,
+  Sum,
+  unregisterKernel,
+  util,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { makeOutputs, viewData } from '../tensor-data.ts';
 
 interface SumAttrs {
@@ -23,7 +33,11 @@ function reducedRun(shape: number[], axis: number | number[]): { outer: number; 
   const first = axes[0];
   const last = axes[axes.length - 1];
   if (last - first + 1 !== axes.length) return null;
-  return { outer: size(shape.slice(0, first)), R: size(shape.slice(first, last + 1)), inner: size(shape.slice(last + 1)) };
+  return {
+    outer: size(shape.slice(0, first)),
+    R: size(shape.slice(first, last + 1)),
+    inner: size(shape.slice(last + 1)),
+  };
 }
 
 /** out[o, i] = Σ_r x[o, r, i] in float64. */
@@ -70,8 +84,12 @@ export function registerWasmSumF64(): void {
     const run = x.dtype === 'float32' ? reducedRun(x.shape, axis) : null;
     if (run === null) return original.kernelFunc(args);
     const axes = util.parseAxisParam(axis, x.shape);
-    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    const [out] = makeOutputs(args.backend, [{ shape }], ([o]) => sumRun(viewData<Float32Array>(args.backend, x), o as Float32Array, run.outer, run.R, run.inner));
+    const shape = keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i));
+    const [out] = makeOutputs(args.backend, [{ shape }], ([o]) =>
+      sumRun(viewData<Float32Array>(args.backend, x), o as Float32Array, run.outer, run.R, run.inner),
+    );
     return out;
   };
   unregisterKernel(Sum, 'wasm');

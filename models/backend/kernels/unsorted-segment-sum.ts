@@ -1,6 +1,12 @@
 // UnsortedSegmentSum for the wasm backend, which lacks it; tf.gather's gradient (so the embedding's) needs it.
 // out[segmentIds[i], ...] += x[i, ...] over the first axis; x is [N, ...inner], segmentIds [N], out [numSegments, ...inner].
-import { UnsortedSegmentSum, type KernelConfig, type KernelFunc, type TensorInfo, type NamedAttrMap } from '@tensorflow/tfjs-core';
+import {
+  UnsortedSegmentSum,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+  type NamedAttrMap,
+} from '@tensorflow/tfjs-core';
 import { makeOutputs, viewData } from '../tensor-data.ts';
 
 const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -23,4 +29,8 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   return out;
 };
 
-export const unsortedSegmentSumWasm: KernelConfig = { kernelName: UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum };
+export const unsortedSegmentSumWasm: KernelConfig = {
+  kernelName: UnsortedSegmentSum,
+  backendName: 'wasm',
+  kernelFunc: unsortedSegmentSum,
+};

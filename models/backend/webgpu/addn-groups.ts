@@ -3,7 +3,15 @@
 // default, lavapipe's, and on many GPUs): the norm of GPT-2's 16+ gradients (clipping) made Dawn reject the
 // shader. This kernel sums groups that fit, then the groups' sums, with the original kernel; sizes that fit go
 // straight to it, so the results are unchanged where it already worked.
-import { AddN, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  AddN,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 interface WebGpuBackendLike {
   device: { limits: { maxStorageBuffersPerShaderStage: number } };
@@ -18,7 +26,8 @@ export function registerAddNGroups(): void {
     const backend = args.backend as unknown as WebGpuBackendLike;
     const perGroup = Math.max(2, backend.device.limits.maxStorageBuffersPerShaderStage - 1); // one binding is the output
     const sum = (inputs: TensorInfo[]): TensorInfo => {
-      if (inputs.length <= perGroup) return original.kernelFunc({ ...args, inputs: inputs as unknown as typeof args.inputs }) as TensorInfo;
+      if (inputs.length <= perGroup)
+        return original.kernelFunc({ ...args, inputs: inputs as unknown as typeof args.inputs }) as TensorInfo;
       const partials: TensorInfo[] = [];
       for (let i = 0; i < inputs.length; i += perGroup) partials.push(sum(inputs.slice(i, i + perGroup)));
       const total = sum(partials);

@@ -33,8 +33,11 @@ export function guardDeviceErrors(backend: WebGpuBackendLike): void {
   const throwIfPending = () => {
     if (pending.length === 0) return;
     const messages = pending.splice(0);
-    const more = messages.length > 1 ? `\n(and ${messages.length - 1} more: ${messages.slice(1).map(firstLine).join(' | ')})` : '';
-    throw new WebGpuDeviceError(`WebGPU error reported by Dawn; results since the failing kernel are wrong:\n${messages[0].trim()}${more}`);
+    const more =
+      messages.length > 1 ? `\n(and ${messages.length - 1} more: ${messages.slice(1).map(firstLine).join(' | ')})` : '';
+    throw new WebGpuDeviceError(
+      `WebGPU error reported by Dawn; results since the failing kernel are wrong:\n${messages[0].trim()}${more}`,
+    );
   };
 
   const run = backend.runWebGPUProgram.bind(backend);

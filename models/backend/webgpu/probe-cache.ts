@@ -76,7 +76,8 @@ export async function cachedWebGpuProbe(options: ProbeCacheOptions): Promise<Cac
   const key = machineKey(options.env);
   try {
     const record = JSON.parse(await readFile(path, 'utf8')) as { key?: string; probe?: AdapterProbe };
-    if (record.key === key && record.probe && typeof record.probe.found === 'boolean') return { probe: record.probe, fromCache: true };
+    if (record.key === key && record.probe && typeof record.probe.found === 'boolean')
+      return { probe: record.probe, fromCache: true };
   } catch {
     // no record, or unreadable: probe
   }

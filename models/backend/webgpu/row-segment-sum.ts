@@ -44,7 +44,11 @@ function segmentSumProgram(numRows: number, cols: number): WgslProgram {
  * The CSR table of `rows`: offsets [numRows + 1] and the positions [count] grouped by row, ascending within a row.
  * Positions whose row is outside [0, numRows) or equals `skipRow` are left out (they add nothing).
  */
-export function segmentTable(rows: ArrayLike<number>, numRows: number, skipRow?: number): { offsets: Int32Array; order: Int32Array } {
+export function segmentTable(
+  rows: ArrayLike<number>,
+  numRows: number,
+  skipRow?: number,
+): { offsets: Int32Array; order: Int32Array } {
   const counts = new Int32Array(numRows + 1);
   const counted = (r: number) => r >= 0 && r < numRows && r !== skipRow;
   for (let n = 0; n < rows.length; n++) if (counted(rows[n])) counts[rows[n] + 1]++;
@@ -57,13 +61,23 @@ export function segmentTable(rows: ArrayLike<number>, numRows: number, skipRow?:
 }
 
 /** dy [N, C] summed into [numRows, C] by `rows` [N] (host-side indices), deterministically; on webgpu only. */
-export function rowSegmentSum(dy: tf.Tensor2D, rows: ArrayLike<number>, numRows: number, skipRow?: number): tf.Tensor2D {
+export function rowSegmentSum(
+  dy: tf.Tensor2D,
+  rows: ArrayLike<number>,
+  numRows: number,
+  skipRow?: number,
+): tf.Tensor2D {
   const [N, C] = dy.shape;
   if (rows.length !== N) throw new Error(`rowSegmentSum: ${rows.length} row indices for ${N} rows of dy`);
   const { offsets, order } = segmentTable(rows, numRows, skipRow);
   return tf.tidy(() => {
     // an empty ORDER buffer cannot be bound: one unused entry keeps it non-empty
     const orderTensor = tf.tensor1d(order.length > 0 ? order : Int32Array.of(0), 'int32');
-    return runProgram<tf.Tensor2D>(segmentSumProgram(numRows, C), [dy, tf.tensor1d(offsets, 'int32'), orderTensor], 'float32', [{ type: 'int32', data: [C] }]);
+    return runProgram<tf.Tensor2D>(
+      segmentSumProgram(numRows, C),
+      [dy, tf.tensor1d(offsets, 'int32'), orderTensor],
+      'float32',
+      [{ type: 'int32', data: [C] }],
+    );
   });
 }

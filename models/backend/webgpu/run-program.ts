@@ -31,7 +31,12 @@ export interface UniformValue {
 }
 
 interface WebGpuBackendLike {
-  runWebGPUProgram(program: WgslProgram, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: UniformValue[]): tf.TensorInfo;
+  runWebGPUProgram(
+    program: WgslProgram,
+    inputs: tf.TensorInfo[],
+    dtype: tf.DataType,
+    uniforms?: UniformValue[],
+  ): tf.TensorInfo;
 }
 
 /** Whether the active backend is webgpu. */
@@ -53,7 +58,12 @@ export function useFusedKernels(): boolean {
 }
 
 /** Dispatches `program` on `inputs`; `uniformData` in the order of `program.uniforms`. */
-export function runProgram<T extends tf.Tensor = tf.Tensor>(program: WgslProgram, inputs: tf.Tensor[], dtype: tf.DataType = 'float32', uniformData?: UniformValue[]): T {
+export function runProgram<T extends tf.Tensor = tf.Tensor>(
+  program: WgslProgram,
+  inputs: tf.Tensor[],
+  dtype: tf.DataType = 'float32',
+  uniformData?: UniformValue[],
+): T {
   if (!onWebGpu()) throw new Error(`runProgram(${program.shaderKey}) needs the webgpu backend, not ${tf.getBackend()}`);
   const backend = tf.backend() as unknown as WebGpuBackendLike;
   const info = backend.runWebGPUProgram(program, inputs, dtype, uniformData);

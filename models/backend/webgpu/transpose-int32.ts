@@ -2,7 +2,15 @@
 // to setOutputAtIndex(…, f32), a WGSL type error: Dawn rejects the shader and the output stays zeros (its 2-D
 // shared-memory variant goes through an f32 tile instead, exact only below 2^24). This program writes with
 // setOutputAtIndexI32, so int32 values of any size come through. float32 keeps the original kernel.
-import { getKernel, registerKernel, unregisterKernel, Transpose, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  Transpose,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 
 const AXES = ['x', 'y', 'z', 'w', 'u', 'v'];
@@ -39,7 +47,8 @@ export class TransposeInt32Program {
     // input coordinate d is output coordinate perm⁻¹(d)
     const source = new Array<string>(rank);
     this.perm.forEach((p, i) => (source[p] = rank === 1 ? 'coords' : `coords.${AXES[i]}`));
-    const index = rank === 1 ? 'coords' : `getIndexFromCoords${rank}D(${coordsType(rank)}(${source.join(', ')}), uniforms.aShape)`;
+    const index =
+      rank === 1 ? 'coords' : `getIndexFromCoords${rank}D(${coordsType(rank)}(${source.join(', ')}), uniforms.aShape)`;
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
@@ -63,7 +72,8 @@ export function registerTransposeInt32Fix(): void {
   const kernelFunc: KernelFunc = (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
     const backend = args.backend as unknown as WebGpuBackendLike;
-    if (x.dtype === 'float32' || x.dtype === 'complex64' || backend.shouldExecuteOnCPU([x])) return original.kernelFunc(args);
+    if (x.dtype === 'float32' || x.dtype === 'complex64' || backend.shouldExecuteOnCPU([x]))
+      return original.kernelFunc(args);
     const perm = (args.attrs as { perm: number[] }).perm;
     return backend.runWebGPUProgram(new TransposeInt32Program(x.shape, perm), [x], x.dtype);
   };

@@ -18,7 +18,18 @@
 // as the forward would.
 import * as tf from '@tensorflow/tfjs-core';
 import { groupsFor, runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
-import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, HEAD_COORDS_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
+import {
+  ATTENTION_UNIFORMS,
+  attentionUniforms,
+  checkFusedShape,
+  DROPOUT_WGSL,
+  HEAD_COORDS_WGSL,
+  loadKeyTileWgsl,
+  ROWS,
+  tileRows,
+  type AttentionDropout,
+  type FusedAttentionShape,
+} from './attention-wgsl.ts';
 
 /** D[(b·nh + h)·T + i] = Σ_d dY[b·T + i, h·hs + d] · Y[b·T + i, h·hs + d]; invocation = one (b, h, i). */
 function rowDotProgram({ B, T, nh, hs }: FusedAttentionShape): WgslProgram {
@@ -168,7 +179,14 @@ function gradProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean): 
  * The attention's input gradient: dY [N, C] (gradient of y), qkv [N, 3C], y [N, C] and L [B·nh·T] from
  * attentionForward → d qkv [N, 3C]. 2 dispatches. The dropout (rate, seed) must be the forward's.
  */
-export function attentionBackward(dy: tf.Tensor2D, qkv: tf.Tensor2D, y: tf.Tensor2D, L: tf.Tensor1D, shape: FusedAttentionShape, dropout: AttentionDropout | null): tf.Tensor2D {
+export function attentionBackward(
+  dy: tf.Tensor2D,
+  qkv: tf.Tensor2D,
+  y: tf.Tensor2D,
+  L: tf.Tensor1D,
+  shape: FusedAttentionShape,
+  dropout: AttentionDropout | null,
+): tf.Tensor2D {
   checkFusedShape(shape);
   const uniforms = attentionUniforms(shape, dropout);
   return tf.tidy(() => {

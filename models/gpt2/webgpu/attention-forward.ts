@@ -18,7 +18,18 @@
 // matmul-style register tile (several rows × several keys per invocation) would cut workgroup-memory reads per FMA.
 import * as tf from '@tensorflow/tfjs-core';
 import { groupsFor, runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
-import { ATTENTION_UNIFORMS, attentionUniforms, checkFusedShape, DROPOUT_WGSL, HEAD_COORDS_WGSL, loadKeyTileWgsl, ROWS, tileRows, type AttentionDropout, type FusedAttentionShape } from './attention-wgsl.ts';
+import {
+  ATTENTION_UNIFORMS,
+  attentionUniforms,
+  checkFusedShape,
+  DROPOUT_WGSL,
+  HEAD_COORDS_WGSL,
+  loadKeyTileWgsl,
+  ROWS,
+  tileRows,
+  type AttentionDropout,
+  type FusedAttentionShape,
+} from './attention-wgsl.ts';
 
 function forwardProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean): WgslProgram {
   const C = nh * hs;
@@ -97,12 +108,21 @@ function forwardProgram({ B, T, nh, hs }: FusedAttentionShape, dropping: boolean
  * qkv [N, 3C] → y [N, C] (the heads merged, as c_proj takes them) and L [B·nh·T] (log Σ_j exp(s_ij), the softmax
  * normaliser the backward recomputes P from). 3 dispatches: the kernel and two slices.
  */
-export function attentionForward(qkv: tf.Tensor2D, shape: FusedAttentionShape, dropout: AttentionDropout | null): { y: tf.Tensor2D; L: tf.Tensor1D } {
+export function attentionForward(
+  qkv: tf.Tensor2D,
+  shape: FusedAttentionShape,
+  dropout: AttentionDropout | null,
+): { y: tf.Tensor2D; L: tf.Tensor1D } {
   checkFusedShape(shape);
   const { B, T, nh, hs } = shape;
   const NC = B * T * nh * hs;
   return tf.tidy(() => {
-    const packed = runProgram<tf.Tensor1D>(forwardProgram(shape, dropout !== null), [qkv], 'float32', attentionUniforms(shape, dropout));
+    const packed = runProgram<tf.Tensor1D>(
+      forwardProgram(shape, dropout !== null),
+      [qkv],
+      'float32',
+      attentionUniforms(shape, dropout),
+    );
     const y = tf.reshape(tf.slice(packed, [0], [NC]), [B * T, nh * hs]) as tf.Tensor2D;
     const L = tf.slice(packed, [NC], [B * nh * T]);
     return { y, L };

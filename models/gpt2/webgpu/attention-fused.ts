@@ -28,13 +28,19 @@ export function fusedAttentionApplies(shape: FusedAttentionShape): boolean {
 }
 
 /** Causal self-attention with the fused kernels: qkv [N, 3C] → y [N, C]; `dropout` on P, drawn in-kernel. */
-export function fusedCausalSelfAttention(qkv: tf.Tensor2D, shape: FusedAttentionShape, dropout: AttentionDropout | null): tf.Tensor2D {
+export function fusedCausalSelfAttention(
+  qkv: tf.Tensor2D,
+  shape: FusedAttentionShape,
+  dropout: AttentionDropout | null,
+): tf.Tensor2D {
   return differentiable(
     [qkv],
     ([x]) => {
       const { y, L } = attentionForward(x as tf.Tensor2D, shape, dropout);
       return { value: y, keep: [y, L] };
     },
-    (dy, [x], [y, L]) => [attentionBackward(dy as tf.Tensor2D, x as tf.Tensor2D, y as tf.Tensor2D, L as tf.Tensor1D, shape, dropout)],
+    (dy, [x], [y, L]) => [
+      attentionBackward(dy as tf.Tensor2D, x as tf.Tensor2D, y as tf.Tensor2D, L as tf.Tensor1D, shape, dropout),
+    ],
   );
 }

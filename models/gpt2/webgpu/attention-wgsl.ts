@@ -41,7 +41,10 @@ export interface AttentionDropout {
  * so one compiled pipeline serves every shape with the same hs. */
 export const ATTENTION_UNIFORMS = 'B : i32, T : i32, nh : i32, scale : f32, seed : u32, rate : f32, dropScale : f32,';
 
-export function attentionUniforms({ B, T, nh, hs }: FusedAttentionShape, dropout: AttentionDropout | null): UniformValue[] {
+export function attentionUniforms(
+  { B, T, nh, hs }: FusedAttentionShape,
+  dropout: AttentionDropout | null,
+): UniformValue[] {
   return [
     { type: 'int32', data: [B] },
     { type: 'int32', data: [T] },
@@ -63,7 +66,9 @@ export function fusedShapeSupported({ B, T, nh, hs }: FusedAttentionShape): bool
 export function checkFusedShape(shape: FusedAttentionShape): void {
   if (!fusedShapeSupported(shape)) {
     const { B, T, nh, hs } = shape;
-    throw new Error(`fused attention supports hs ≤ 64 or a multiple of 64 up to ${MAX_HEAD_SIZE} and B·nh ≤ 65535; got B ${B}, T ${T}, nh ${nh}, hs ${hs}`);
+    throw new Error(
+      `fused attention supports hs ≤ 64 or a multiple of 64 up to ${MAX_HEAD_SIZE} and B·nh ≤ 65535; got B ${B}, T ${T}, nh ${nh}, hs ${hs}`,
+    );
   }
 }
 

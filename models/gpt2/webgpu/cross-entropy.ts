@@ -5,8 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram } from '../../backend/webgpu/run-program.ts';
 import { IGNORE_INDEX } from '../batch.ts';
-import { assertI32Indexable, elementwiseProgram, rowPreamble, rowProgram, workgroupArray, WORKGROUP_SIZE } from './kernel-shapes.ts';
-
+import {
+  assertI32Indexable,
+  elementwiseProgram,
+  rowPreamble,
+  rowProgram,
+  workgroupArray,
+  WORKGROUP_SIZE,
+} from './kernel-shapes.ts';
 
 // X [N, V] → result lse [N]. One workgroup per row, one pass: each invocation keeps a running max m and
 // s = Σ exp(x − m) over its strided share of the row (rescaling s when m grows), then the tree reduction merges
@@ -66,7 +72,16 @@ const LOGIT_GRAD_WGSL = `
 export function rowLogSumExp(logits: tf.Tensor): tf.Tensor1D {
   const [N, V] = logits.shape;
   assertI32Indexable('row_log_sum_exp', logits.shape);
-  const program = rowProgram({ name: 'row_log_sum_exp', variableNames: ['X'], outputShape: [N], uniforms: 'rows : i32, cols : i32,', userCode: LOG_SUM_EXP_WGSL }, N);
+  const program = rowProgram(
+    {
+      name: 'row_log_sum_exp',
+      variableNames: ['X'],
+      outputShape: [N],
+      uniforms: 'rows : i32, cols : i32,',
+      userCode: LOG_SUM_EXP_WGSL,
+    },
+    N,
+  );
   return runProgram(program, [logits], 'float32', [
     { type: 'int32', data: [N] },
     { type: 'int32', data: [V] },
@@ -77,9 +92,21 @@ export function rowLogSumExp(logits: tf.Tensor): tf.Tensor1D {
  * d loss / d logits [N, V] of mean cross-entropy over the `count` rows whose target (int32 [N]) is not -100, for
  * the loss's incoming gradient dy (a scalar tensor, read on the GPU); lse [N] from rowLogSumExp.
  */
-export function crossEntropyLogitGrad(dy: tf.Tensor, logits: tf.Tensor, lse: tf.Tensor, targets: tf.Tensor, count: number): tf.Tensor2D {
+export function crossEntropyLogitGrad(
+  dy: tf.Tensor,
+  logits: tf.Tensor,
+  lse: tf.Tensor,
+  targets: tf.Tensor,
+  count: number,
+): tf.Tensor2D {
   const [N, V] = logits.shape;
-  const program = elementwiseProgram({ name: 'cross_entropy_logit_grad', variableNames: ['X', 'LSE', 'TARGETS', 'DY'], outputShape: [N, V], uniforms: 'cols : i32, count : f32,', userCode: LOGIT_GRAD_WGSL });
+  const program = elementwiseProgram({
+    name: 'cross_entropy_logit_grad',
+    variableNames: ['X', 'LSE', 'TARGETS', 'DY'],
+    outputShape: [N, V],
+    uniforms: 'cols : i32, count : f32,',
+    userCode: LOGIT_GRAD_WGSL,
+  });
   return tf.tidy(() =>
     runProgram<tf.Tensor2D>(program, [logits, lse, targets, tf.reshape(dy, [1])], 'float32', [
       { type: 'int32', data: [V] },

@@ -41,12 +41,22 @@ const BACKWARD_WGSL = `
 
 /** gelu_new(x), elementwise, any shape. */
 export function geluNewForward<T extends tf.Tensor>(x: T): T {
-  const program = elementwiseProgram({ name: 'gelu_new', variableNames: ['X'], outputShape: x.shape, userCode: FORWARD_WGSL });
+  const program = elementwiseProgram({
+    name: 'gelu_new',
+    variableNames: ['X'],
+    outputShape: x.shape,
+    userCode: FORWARD_WGSL,
+  });
   return runProgram<T>(program, [x]);
 }
 
 /** dy · gelu_new'(x), elementwise; dy and x of one shape. */
 export function geluNewBackward<T extends tf.Tensor>(dy: tf.Tensor, x: T): T {
-  const program = elementwiseProgram({ name: 'gelu_new_grad', variableNames: ['DY', 'X'], outputShape: x.shape, userCode: BACKWARD_WGSL });
+  const program = elementwiseProgram({
+    name: 'gelu_new_grad',
+    variableNames: ['DY', 'X'],
+    outputShape: x.shape,
+    userCode: BACKWARD_WGSL,
+  });
   return runProgram<T>(program, [dy, x]);
 }

@@ -30,7 +30,9 @@ export interface ProgramParts {
 export function assertI32Indexable(kernel: string, shape: number[]): void {
   const size = shape.reduce((a, b) => a * b, 1);
   if (size > 0x7fffffff) {
-    throw new Error(`${kernel}: a [${shape.join(', ')}] tensor has ${size} elements, more than the 2^31 − 1 its i32 indices reach; split the batch`);
+    throw new Error(
+      `${kernel}: a [${shape.join(', ')}] tensor has ${size} elements, more than the 2^31 − 1 its i32 indices reach; split the batch`,
+    );
   }
 }
 

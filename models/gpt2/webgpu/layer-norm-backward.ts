@@ -2,7 +2,15 @@
 // x̂ = (x − mean)·rstd from x and the [N, 2] statistics of layer-norm-forward.ts, so no [N, C] x̂ is kept.
 import * as tf from '@tensorflow/tfjs-core';
 import { groupsFor, runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
-import { assertI32Indexable, rowPreamble, rowProgram, treeSum, workgroupArray, workgroupProgram, WORKGROUP_SIZE } from './kernel-shapes.ts';
+import {
+  assertI32Indexable,
+  rowPreamble,
+  rowProgram,
+  treeSum,
+  workgroupArray,
+  workgroupProgram,
+  WORKGROUP_SIZE,
+} from './kernel-shapes.ts';
 
 // DY [N, C], X [N, C], STATS [N, 2], GAIN [C] → result dx [N, C]. One workgroup per row:
 // dx = rstd·(dŷ − mean(dŷ) − x̂·mean(dŷ·x̂)), dŷ = dy·gain. Pass 1 sums dŷ and dŷ·x̂ over the row (two tree
@@ -70,13 +78,25 @@ const WEIGHTED_COLUMN_SUM_WGSL = columnSumWgsl(true);
 
 function columnSumProgram(name: string, variableNames: string[], [N, C]: number[], userCode: string): WgslProgram {
   assertI32Indexable(name, [N, C]);
-  return workgroupProgram({ name: `${name}_cols${COLUMNS}`, variableNames, outputShape: [C], uniforms: 'rows : i32, cols : i32,', userCode }, groupsFor(C, COLUMNS));
+  return workgroupProgram(
+    { name: `${name}_cols${COLUMNS}`, variableNames, outputShape: [C], uniforms: 'rows : i32, cols : i32,', userCode },
+    groupsFor(C, COLUMNS),
+  );
 }
 
 /** dx [N, C] of LayerNorm from dy [N, C], x [N, C], stats [N, 2] (layerNormStats) and gain [C]. */
 export function layerNormInputGrad(dy: tf.Tensor, x: tf.Tensor, stats: tf.Tensor, gain: tf.Tensor): tf.Tensor2D {
   const [N, C] = x.shape;
-  const program = rowProgram({ name: 'layernorm_input_grad', variableNames: ['DY', 'X', 'STATS', 'GAIN'], outputShape: [N, C], uniforms: 'rows : i32, cols : i32,', userCode: INPUT_GRAD_WGSL }, N);
+  const program = rowProgram(
+    {
+      name: 'layernorm_input_grad',
+      variableNames: ['DY', 'X', 'STATS', 'GAIN'],
+      outputShape: [N, C],
+      uniforms: 'rows : i32, cols : i32,',
+      userCode: INPUT_GRAD_WGSL,
+    },
+    N,
+  );
   return runProgram(program, [dy, x, stats, gain], 'float32', [
     { type: 'int32', data: [N] },
     { type: 'int32', data: [C] },

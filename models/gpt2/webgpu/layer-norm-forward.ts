@@ -3,7 +3,15 @@
 // centred row, eps inside the rsqrt. The statistics are what the backward keeps (instead of an [N, C] x̂).
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram } from '../../backend/webgpu/run-program.ts';
-import { assertI32Indexable, elementwiseProgram, rowPreamble, rowProgram, treeSum, workgroupArray, WORKGROUP_SIZE } from './kernel-shapes.ts';
+import {
+  assertI32Indexable,
+  elementwiseProgram,
+  rowPreamble,
+  rowProgram,
+  treeSum,
+  workgroupArray,
+  WORKGROUP_SIZE,
+} from './kernel-shapes.ts';
 
 // X [N, C] → result [N, 2] = (mean, rstd) per row. One workgroup per row: each invocation sums its strided share
 // of the row, the tree reduction gives the mean; a second pass over the row (from cache) sums (x − mean)².
@@ -46,7 +54,16 @@ const APPLY_WGSL = `
 export function layerNormStats(x: tf.Tensor2D, eps: number): tf.Tensor2D {
   const [N, C] = x.shape;
   assertI32Indexable('layernorm_stats', x.shape);
-  const program = rowProgram({ name: 'layernorm_stats', variableNames: ['X'], outputShape: [N, 2], uniforms: 'rows : i32, cols : i32, eps : f32,', userCode: STATS_WGSL }, N);
+  const program = rowProgram(
+    {
+      name: 'layernorm_stats',
+      variableNames: ['X'],
+      outputShape: [N, 2],
+      uniforms: 'rows : i32, cols : i32, eps : f32,',
+      userCode: STATS_WGSL,
+    },
+    N,
+  );
   return runProgram(program, [x], 'float32', [
     { type: 'int32', data: [N] },
     { type: 'int32', data: [C] },
@@ -57,6 +74,12 @@ export function layerNormStats(x: tf.Tensor2D, eps: number): tf.Tensor2D {
 /** (x − mean)·rstd·gain + bias: x [N, C], stats [N, 2] from layerNormStats, gain and bias [C] → [N, C]. */
 export function layerNormApply(x: tf.Tensor2D, stats: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.Tensor2D {
   const [N, C] = x.shape;
-  const program = elementwiseProgram({ name: 'layernorm_apply', variableNames: ['X', 'STATS', 'GAIN', 'BIAS'], outputShape: [N, C], uniforms: 'cols : i32,', userCode: APPLY_WGSL });
+  const program = elementwiseProgram({
+    name: 'layernorm_apply',
+    variableNames: ['X', 'STATS', 'GAIN', 'BIAS'],
+    outputShape: [N, C],
+    uniforms: 'cols : i32,',
+    userCode: APPLY_WGSL,
+  });
   return runProgram(program, [x, stats, gain, bias], 'float32', [{ type: 'int32', data: [C] }]);
 }

@@ -16,7 +16,14 @@ export interface SequenceOptions {
 }
 
 /** x [N, in] → the trace [N, 6H] (keep) or h [N, H]. */
-function forwardTrace(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, keep: boolean, rows: number): tf.Tensor2D {
+function forwardTrace(
+  x: tf.Tensor2D,
+  w: DirectionWeights,
+  layout: PackedLayout,
+  reverse: boolean,
+  keep: boolean,
+  rows: number,
+): tf.Tensor2D {
   const xproj = tf.tidy(() => tf.add(tf.matMul(x, w.wIh, false, true), tf.add(w.bIh, w.bHh))) as tf.Tensor2D; // [N, 4H]
   const wHhT = tf.transpose(w.wHh); // [H, 4H]: the program reads it along columns, coalesced
   const out = runSequenceForward(xproj, wHhT, layout, reverse, keep, rows);
@@ -24,7 +31,16 @@ function forwardTrace(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout,
   return out;
 }
 
-function backward(dy: tf.Tensor2D, x: tf.Tensor2D, w: DirectionWeights, trace: tf.Tensor2D, out: tf.Tensor2D, layout: PackedLayout, reverse: boolean, rows: number): tf.Tensor[] {
+function backward(
+  dy: tf.Tensor2D,
+  x: tf.Tensor2D,
+  w: DirectionWeights,
+  trace: tf.Tensor2D,
+  out: tf.Tensor2D,
+  layout: PackedLayout,
+  reverse: boolean,
+  rows: number,
+): tf.Tensor[] {
   const dZ = runSequenceBackward(dy, trace, w.wHh, layout, reverse, rows); // [N, 4H]
   const grads = tf.tidy(() => {
     const H = out.shape[1];
@@ -37,7 +53,14 @@ function backward(dy: tf.Tensor2D, x: tf.Tensor2D, w: DirectionWeights, trace: t
 }
 
 /** lstmDirection (layer.ts) on webgpu; the caller checks supportsSequencePrograms(H). */
-export function lstmDirectionWebGpu(x: tf.Tensor2D, w: DirectionWeights, layout: PackedLayout, reverse: boolean, training: boolean, options: SequenceOptions = {}): tf.Tensor2D {
+export function lstmDirectionWebGpu(
+  x: tf.Tensor2D,
+  w: DirectionWeights,
+  layout: PackedLayout,
+  reverse: boolean,
+  training: boolean,
+  options: SequenceOptions = {},
+): tf.Tensor2D {
   const rows = options.rowsPerGroup ?? DEFAULT_ROWS_PER_GROUP;
   if (!training) return forwardTrace(x, w, layout, reverse, false, rows);
   const op = tf.customGrad((...args: unknown[]) => {

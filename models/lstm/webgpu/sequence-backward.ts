@@ -14,7 +14,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
 import type { PackedLayout } from '../packing.ts';
-import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits, sequencePrologueWgsl } from './sequence-common.ts';
+import {
+  ACTIVATIONS_WGSL,
+  DEFAULT_ROWS_PER_GROUP,
+  MAX_SEQUENCE_HIDDEN,
+  SEQUENCE_WORKGROUP_SIZE,
+  intUniforms,
+  slotCounts,
+  stepTable,
+  supportsSequencePrograms,
+  unrollRows,
+  unrollSlots,
+  sequenceBatchFits,
+  sequencePrologueWgsl,
+} from './sequence-common.ts';
 import { TRACE_WIDTH_PER_HIDDEN } from './sequence-forward.ts';
 
 function backwardProgram(N: number, H: number, groups: number, rows: number): WgslProgram {
@@ -25,7 +38,9 @@ function backwardProgram(N: number, H: number, groups: number, rows: number): Wg
   // WGSL that loads step `step`'s inputs of every owned cell into its registers (live: whether its row has that step)
   const load = (step: string) => {
     const u = `(${step})`;
-    return unrollSlots(cells, (n) => `
+    return unrollSlots(
+      cells,
+      (n) => `
           live${n} = ${u} >= 0 && ${u} < len${n};
           if (live${n}) {
             let t = select(${u}, len${n} - 1 - ${u}, uniforms.reverse == 1);
@@ -36,7 +51,8 @@ function backwardProgram(N: number, H: number, groups: number, rows: number): Wg
             c${n} = Trace[tr + 5 * H];
             cp${n} = 0.0;
             if (${u} > 0) { cp${n} = Trace[(Steps[select(t - 1, t + 1, uniforms.reverse == 1)] + first + r${n}) * ${W} * H + 5 * H + j${n}]; }
-          }`);
+          }`,
+    );
   };
   return {
     variableNames: ['DOut', 'Trace', 'Whh', 'Steps'],
@@ -54,25 +70,33 @@ function backwardProgram(N: number, H: number, groups: number, rows: number): Wg
       fn main(index : i32) {
         ${sequencePrologueWgsl(rows, cells)}
         // per cell slot n: what its backward step carries and reads
-        ${unrollSlots(cells, (n) => `
+        ${unrollSlots(
+          cells,
+          (n) => `
         var dc${n} = 0.0; // dc carried from the later step
         var live${n} = false;
         var p${n} = 0;
         var dy${n} = 0.0;
         var a${n} = vec4<f32>(0.0); // i, f, g, o
         var c${n} = 0.0;
-        var cp${n} = 0.0;`)}
+        var cp${n} = 0.0;`,
+        )}
         // column slot n: item lid + n·WG = (gate block q, unit k), clamped so that every load is in bounds
-        ${unrollSlots(columns, (n) => `
+        ${unrollSlots(
+          columns,
+          (n) => `
         let col${n} = min(lid + ${n * WG}, G - 1);
         let q${n} = col${n} / H;
-        let k${n} = col${n} - q${n} * H;`)}
+        let k${n} = col${n} - q${n} * H;`,
+        )}
         for (var e = lid; e < ${rows} * G; e += ${WG}) { buf[e] = 0.0; }
         if (lid == 0) { longest = Steps[T + first]; }
         let steps = workgroupUniformLoad(&longest);
         ${load('steps - 1')}
         for (var u = steps - 1; u >= 0; u--) {
-          ${unrollSlots(cells, (n) => `
+          ${unrollSlots(
+            cells,
+            (n) => `
           if (live${n}) { // a row joins at its last step; until then its part of buf stays 0
             let zb = r${n} * G + j${n};
             let dh = dy${n} + ((buf[zb] + buf[zb + H]) + (buf[zb + 2 * H] + buf[zb + 3 * H]));
@@ -96,13 +120,17 @@ function backwardProgram(N: number, H: number, groups: number, rows: number): Wg
             buf[zb + 2 * H] = dzg;
             buf[zb + 3 * H] = dzo;
             dc${n} = dc * f;
-          }`)}
+          }`,
+          )}
           ${load('u - 1')}
           workgroupBarrier();
           ${unrollSlots(columns, (n) => unrollRows(rows, `var acc${n}_{r} = 0.0;`))}
           for (var m = 0; m < H; m++) {
-            ${unrollSlots(columns, (n) => `let w${n} = Whh[(q${n} * H + m) * H + k${n}];
-${unrollRows(rows, `acc${n}_{r} = fma(buf[{r} * G + q${n} * H + m], w${n}, acc${n}_{r});`)}`)}
+            ${unrollSlots(
+              columns,
+              (n) => `let w${n} = Whh[(q${n} * H + m) * H + k${n}];
+${unrollRows(rows, `acc${n}_{r} = fma(buf[{r} * G + q${n} * H + m], w${n}, acc${n}_{r});`)}`,
+            )}
           }
           workgroupBarrier();
           ${unrollSlots(columns, (n) => `if (lid + ${n * WG} < G) { ${unrollRows(rows, `buf[{r} * G + col${n}] = acc${n}_{r};`)} }`)}
@@ -114,14 +142,32 @@ ${unrollRows(rows, `acc${n}_{r} = fma(buf[{r} * G + q${n} * H + m], w${n}, acc${
 }
 
 /** dOut [N, H] (the direction's output gradient), trace [N, 6H] (runSequenceForward with keep), wHh [4H, H] → dZ [N, 4H]. */
-export function runSequenceBackward(dOut: tf.Tensor2D, trace: tf.Tensor2D, wHh: tf.Tensor2D, layout: PackedLayout, reverse: boolean, rows = DEFAULT_ROWS_PER_GROUP): tf.Tensor2D {
+export function runSequenceBackward(
+  dOut: tf.Tensor2D,
+  trace: tf.Tensor2D,
+  wHh: tf.Tensor2D,
+  layout: PackedLayout,
+  reverse: boolean,
+  rows = DEFAULT_ROWS_PER_GROUP,
+): tf.Tensor2D {
   const [N, H] = dOut.shape;
-  if (!supportsSequencePrograms(H, rows)) throw new Error(`runSequenceBackward: hidden size ${H} with ${rows} rows per workgroup is beyond the program's limits`);
-  if (!sequenceBatchFits(layout.batchSizes[0] ?? 0, rows)) throw new Error(`runSequenceBackward: ${layout.batchSizes[0]} sequences at ${rows} per workgroup exceed one dispatch dimension`);
+  if (!supportsSequencePrograms(H, rows))
+    throw new Error(
+      `runSequenceBackward: hidden size ${H} with ${rows} rows per workgroup is beyond the program's limits`,
+    );
+  if (!sequenceBatchFits(layout.batchSizes[0] ?? 0, rows))
+    throw new Error(
+      `runSequenceBackward: ${layout.batchSizes[0]} sequences at ${rows} per workgroup exceed one dispatch dimension`,
+    );
   const B = layout.batchSizes[0];
   const steps = stepTable(layout);
   const program = backwardProgram(N, H, Math.ceil(B / rows), rows);
-  const dZ = runProgram<tf.Tensor2D>(program, [dOut, trace, wHh, steps], 'float32', intUniforms(H, layout.batchSizes.length, B, reverse ? 1 : 0));
+  const dZ = runProgram<tf.Tensor2D>(
+    program,
+    [dOut, trace, wHh, steps],
+    'float32',
+    intUniforms(H, layout.batchSizes.length, B, reverse ? 1 : 0),
+  );
   steps.dispose();
   return dZ;
 }

@@ -23,7 +23,13 @@ const FLOATS_PER_ROW = 5 * MAX_SEQUENCE_HIDDEN;
 
 /** Whether the programs can run this layer: H within MAX_SEQUENCE_HIDDEN and `rows` rows within the workgroup memory. */
 export function supportsSequencePrograms(hidden: number, rows = DEFAULT_ROWS_PER_GROUP): boolean {
-  return hidden >= 1 && hidden <= MAX_SEQUENCE_HIDDEN && rows >= 1 && Number.isInteger(rows) && rows * FLOATS_PER_ROW * 4 + 16 <= WORKGROUP_MEMORY_BYTES;
+  return (
+    hidden >= 1 &&
+    hidden <= MAX_SEQUENCE_HIDDEN &&
+    rows >= 1 &&
+    Number.isInteger(rows) &&
+    rows * FLOATS_PER_ROW * 4 + 16 <= WORKGROUP_MEMORY_BYTES
+  );
 }
 
 /**
@@ -89,12 +95,15 @@ export function sequencePrologueWgsl(rows: number, cells: number): string {
         let T = uniforms.steps;
         let lid = i32(localId.x);
         let first = i32(workgroupId.x) * ${rows};
-        ${unrollSlots(cells, (n) => `
+        ${unrollSlots(
+          cells,
+          (n) => `
         let e${n} = lid + ${n * WG};
         let r${n} = e${n} / H;
         let j${n} = e${n} - r${n} * H;
         var len${n} = 0;
-        if (e${n} < ${rows} * H && first + r${n} < uniforms.batch) { len${n} = Steps[T + first + r${n}]; }`)}`;
+        if (e${n} < ${rows} * H && first + r${n} < uniforms.batch) { len${n} = Steps[T + first + r${n}]; }`,
+        )}`;
 }
 
 /**
@@ -102,7 +111,10 @@ export function sequencePrologueWgsl(rows: number, cells: number): string {
  * 4H gate columns (forward matvec, backward dh partials) and `cells` of the ROWS·H (row, unit) cell updates.
  */
 export function slotCounts(hidden: number, rows: number): { columns: number; cells: number } {
-  return { columns: Math.ceil((4 * hidden) / SEQUENCE_WORKGROUP_SIZE), cells: Math.ceil((rows * hidden) / SEQUENCE_WORKGROUP_SIZE) };
+  return {
+    columns: Math.ceil((4 * hidden) / SEQUENCE_WORKGROUP_SIZE),
+    cells: Math.ceil((rows * hidden) / SEQUENCE_WORKGROUP_SIZE),
+  };
 }
 
 /** One int32 uniform per value, in the order of the program's `uniforms` fields (tfjs aligns each entry alone). */

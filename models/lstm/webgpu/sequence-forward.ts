@@ -15,7 +15,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runProgram, type WgslProgram } from '../../backend/webgpu/run-program.ts';
 import type { PackedLayout } from '../packing.ts';
-import { ACTIVATIONS_WGSL, DEFAULT_ROWS_PER_GROUP, MAX_SEQUENCE_HIDDEN, SEQUENCE_WORKGROUP_SIZE, intUniforms, slotCounts, stepTable, supportsSequencePrograms, unrollRows, unrollSlots, sequenceBatchFits, sequencePrologueWgsl } from './sequence-common.ts';
+import {
+  ACTIVATIONS_WGSL,
+  DEFAULT_ROWS_PER_GROUP,
+  MAX_SEQUENCE_HIDDEN,
+  SEQUENCE_WORKGROUP_SIZE,
+  intUniforms,
+  slotCounts,
+  stepTable,
+  supportsSequencePrograms,
+  unrollRows,
+  unrollSlots,
+  sequenceBatchFits,
+  sequencePrologueWgsl,
+} from './sequence-common.ts';
 
 /** Columns of the trace per packed row: h (H), i f g o (4H), c (H). */
 export const TRACE_WIDTH_PER_HIDDEN = 6;
@@ -42,31 +55,42 @@ function forwardProgram(N: number, H: number, groups: number, rows: number, keep
         ${sequencePrologueWgsl(rows, cells)}
         let stride = select(H, ${TRACE_WIDTH_PER_HIDDEN} * H, uniforms.keep == 1);
         // per cell slot n: its c, packed row and xproj values
-        ${unrollSlots(cells, (n) => `
+        ${unrollSlots(
+          cells,
+          (n) => `
         var c${n} = 0.0;
         var p${n} = 0;
-        var x${n} = vec4<f32>(0.0);`)}
+        var x${n} = vec4<f32>(0.0);`,
+        )}
         // column slot n: gate column lid + n·WG, clamped so that every load is in bounds (extra columns are not stored)
         ${unrollSlots(columns, (n) => `let col${n} = min(lid + ${n * WG}, G - 1);`)}
         for (var e = lid; e < ${rows} * H; e += ${WG}) { hs[e] = 0.0; }
         if (lid == 0) { longest = Steps[T + first]; } // rows are sorted by length: the group's first is its longest
         let steps = workgroupUniformLoad(&longest);    // a barrier too: the zeroed h is visible from here on
         for (var s = 0; s < steps; s++) {
-          ${unrollSlots(cells, (n) => `
+          ${unrollSlots(
+            cells,
+            (n) => `
           if (s < len${n}) {
             p${n} = Steps[select(s, len${n} - 1 - s, uniforms.reverse == 1)] + first + r${n};
             let xb = p${n} * G + j${n};
             x${n} = vec4<f32>(XProj[xb], XProj[xb + H], XProj[xb + 2 * H], XProj[xb + 3 * H]);
-          }`)}
+          }`,
+          )}
           ${unrollSlots(columns, (n) => unrollRows(rows, `var acc${n}_{r} = 0.0;`))}
           for (var k = 0; k < H; k++) {
             ${unrollRows(rows, 'let h{r} = hs[{r} * H + k];')}
-            ${unrollSlots(columns, (n) => `let w${n} = WhhT[k * G + col${n}];
-${unrollRows(rows, `acc${n}_{r} = fma(h{r}, w${n}, acc${n}_{r});`)}`)}
+            ${unrollSlots(
+              columns,
+              (n) => `let w${n} = WhhT[k * G + col${n}];
+${unrollRows(rows, `acc${n}_{r} = fma(h{r}, w${n}, acc${n}_{r});`)}`,
+            )}
           }
           ${unrollSlots(columns, (n) => `if (lid + ${n * WG} < G) { ${unrollRows(rows, `zs[{r} * G + col${n}] = acc${n}_{r};`)} }`)}
           workgroupBarrier();
-          ${unrollSlots(cells, (n) => `
+          ${unrollSlots(
+            cells,
+            (n) => `
           if (s < len${n}) {
             let zb = r${n} * G + j${n};
             let i = lstmSigmoid(x${n}.x + zs[zb]);
@@ -85,7 +109,8 @@ ${unrollRows(rows, `acc${n}_{r} = fma(h{r}, w${n}, acc${n}_{r});`)}`)}
               result[out + 4 * H] = o;
               result[out + 5 * H] = c${n};
             }
-          }`)}
+          }`,
+          )}
           workgroupBarrier();
         }
       }
@@ -97,11 +122,24 @@ ${unrollRows(rows, `acc${n}_{r} = fma(h{r}, w${n}, acc${n}_{r});`)}`)}
  * xproj [N, 4H] (x·W_ihᵀ + b_ih + b_hh, packed), wHhT [H, 4H] → the trace [N, 6H] (keep) or h [N, H] (not keep).
  * `rows`: sequences per workgroup (see supportsSequencePrograms).
  */
-export function runSequenceForward(xproj: tf.Tensor2D, wHhT: tf.Tensor2D, layout: PackedLayout, reverse: boolean, keep: boolean, rows = DEFAULT_ROWS_PER_GROUP): tf.Tensor2D {
+export function runSequenceForward(
+  xproj: tf.Tensor2D,
+  wHhT: tf.Tensor2D,
+  layout: PackedLayout,
+  reverse: boolean,
+  keep: boolean,
+  rows = DEFAULT_ROWS_PER_GROUP,
+): tf.Tensor2D {
   const [N, G] = xproj.shape;
   const H = G / 4;
-  if (!supportsSequencePrograms(H, rows)) throw new Error(`runSequenceForward: hidden size ${H} with ${rows} rows per workgroup is beyond the program's limits`);
-  if (!sequenceBatchFits(layout.batchSizes[0] ?? 0, rows)) throw new Error(`runSequenceForward: ${layout.batchSizes[0]} sequences at ${rows} per workgroup exceed one dispatch dimension`);
+  if (!supportsSequencePrograms(H, rows))
+    throw new Error(
+      `runSequenceForward: hidden size ${H} with ${rows} rows per workgroup is beyond the program's limits`,
+    );
+  if (!sequenceBatchFits(layout.batchSizes[0] ?? 0, rows))
+    throw new Error(
+      `runSequenceForward: ${layout.batchSizes[0]} sequences at ${rows} per workgroup exceed one dispatch dimension`,
+    );
   const B = layout.batchSizes[0];
   const steps = stepTable(layout);
   const program = forwardProgram(N, H, Math.ceil(B / rows), rows, keep);

@@ -27,7 +27,13 @@ import { detachLora, type LoraState } from '../../../models/lora/lora.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { LORA_INIT, TINY_GPT2, trainFixture } from '../gpt2/fixtures.ts';
 
-const TFPIPE_KERNELS = new Set([LSTM_CELL_FORWARD, LSTM_CELL_BACKWARD, LSTM_GATE_SUM, LSTM_CELL_UPDATE, LSTM_CELL_OUTPUT]);
+const TFPIPE_KERNELS = new Set([
+  LSTM_CELL_FORWARD,
+  LSTM_CELL_BACKWARD,
+  LSTM_GATE_SUM,
+  LSTM_CELL_UPDATE,
+  LSTM_CELL_OUTPUT,
+]);
 
 /** On webgpu, tfpipe's own WGSL programs run beside the kernels (runProgram): recorded as `program:<shaderKey>`. */
 const PROGRAM = 'program:';
@@ -35,7 +41,9 @@ const PROGRAM = 'program:';
 /** Kernel names passed to the engine while `work` runs (ops, gradients, optimizer updates, our kernels and programs). */
 async function recordKernels(work: () => Promise<void>): Promise<Set<string>> {
   const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
-  const backend = tf.backend() as unknown as { runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown };
+  const backend = tf.backend() as unknown as {
+    runWebGPUProgram?: (program: { shaderKey: string }, ...rest: unknown[]) => unknown;
+  };
   const original = engine.runKernel;
   const originalProgram = backend.runWebGPUProgram;
   const names = new Set<string>();
@@ -77,7 +85,10 @@ async function widestLstmCase(): Promise<LstmCase> {
 async function lab1Work(): Promise<void> {
   const c = await widestLstmCase();
   const model = await loadLstmSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`), { padIndex: c.pad_index });
-  const optimizers = [createOptimizer({ name: 'adam', lr: 1e-3 }), createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 })];
+  const optimizers = [
+    createOptimizer({ name: 'adam', lr: 1e-3 }),
+    createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 }),
+  ];
   const logits: tf.Tensor[] = [];
   try {
     const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
@@ -105,7 +116,16 @@ async function lab2Work(): Promise<void> {
     outputs.push(logits, loss!);
     await loss!.data();
     await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null });
-    await generateGpt2(model, batch[0].slice(0, 4), { maxNewTokens: 3, eosTokenId: null, doSample: true, topK: 5, topP: 0.9, temperature: 0.8, repetitionPenalty: 1.2, seed: 1 });
+    await generateGpt2(model, batch[0].slice(0, 4), {
+      maxNewTokens: 3,
+      eosTokenId: null,
+      doSample: true,
+      topK: 5,
+      topP: 0.9,
+      temperature: 0.8,
+      repetitionPenalty: 1.2,
+      seed: 1,
+    });
   } finally {
     tf.dispose(outputs);
     optimizer.dispose();
@@ -121,21 +141,29 @@ for (const backend of backends) {
   test(`lab 1 and lab 2 training and generation run on ${backend}; record their kernels`, async () => {
     await useBackend(backend);
     const before = tf.memory().numTensors;
-    dispatched.set(backend, await recordKernels(async () => {
-      await lab1Work();
-      await lab2Work();
-    }));
+    dispatched.set(
+      backend,
+      await recordKernels(async () => {
+        await lab1Work();
+        await lab2Work();
+      }),
+    );
     assert.equal(tf.memory().numTensors, before, 'the workloads leaked tensors');
     // the embedding gradient: tfjs's kernel, except on webgpu, where a program sums in a fixed order (no atomics)
     const names = dispatched.get(backend)!;
-    const embeddingGradient = backend === 'webgpu' ? [...names].some((n) => n.startsWith(`${PROGRAM}tfpipe_row_segment_sum`)) : names.has('UnsortedSegmentSum');
+    const embeddingGradient =
+      backend === 'webgpu'
+        ? [...names].some((n) => n.startsWith(`${PROGRAM}tfpipe_row_segment_sum`))
+        : names.has('UnsortedSegmentSum');
     assert.ok(embeddingGradient, 'the embedding gradient was exercised');
   });
 }
 
 test('every standard kernel dispatched on any backend is registered on every backend', (t) => {
   assert.equal(dispatched.size, backends.length, 'every backend recorded its kernels');
-  const standard = [...new Set([...dispatched.values()].flatMap((s) => [...s]))].filter((k) => !TFPIPE_KERNELS.has(k) && !k.startsWith(PROGRAM)).sort();
+  const standard = [...new Set([...dispatched.values()].flatMap((s) => [...s]))]
+    .filter((k) => !TFPIPE_KERNELS.has(k) && !k.startsWith(PROGRAM))
+    .sort();
   t.diagnostic(`${standard.length} standard kernels: ${standard.join(' ')}`);
   assert.ok(standard.length > 30, `suspiciously few kernels recorded: ${standard.length}`);
   for (const backend of backends) {
@@ -164,8 +192,24 @@ test("on webgpu the labs' work runs tfpipe's WGSL programs: LSTM sequence, Layer
   }
   const programs = [...names].filter((n) => n.startsWith(PROGRAM)).map((n) => n.slice(PROGRAM.length));
   t.diagnostic(`${programs.length} programs: ${programs.sort().join(' ')}`);
-  const expected = ['tfpipe_lstm_sequence_forward', 'tfpipe_lstm_sequence_backward', 'tfpipe_gpt2_layernorm_stats', 'tfpipe_gpt2_layernorm_input_grad', 'tfpipe_gpt2_gelu_new_wg', 'tfpipe_gpt2_gelu_new_grad', 'tfpipe_gpt2_row_log_sum_exp', 'tfpipe_gpt2_cross_entropy_logit_grad', 'tfpipe_attention_forward', 'tfpipe_attention_backward', 'tfpipe_row_segment_sum'];
-  for (const prefix of expected) assert.ok(programs.some((p) => p.startsWith(prefix)), `no ${prefix}* program ran`);
+  const expected = [
+    'tfpipe_lstm_sequence_forward',
+    'tfpipe_lstm_sequence_backward',
+    'tfpipe_gpt2_layernorm_stats',
+    'tfpipe_gpt2_layernorm_input_grad',
+    'tfpipe_gpt2_gelu_new_wg',
+    'tfpipe_gpt2_gelu_new_grad',
+    'tfpipe_gpt2_row_log_sum_exp',
+    'tfpipe_gpt2_cross_entropy_logit_grad',
+    'tfpipe_attention_forward',
+    'tfpipe_attention_backward',
+    'tfpipe_row_segment_sum',
+  ];
+  for (const prefix of expected)
+    assert.ok(
+      programs.some((p) => p.startsWith(prefix)),
+      `no ${prefix}* program ran`,
+    );
 });
 
 test('with TFPIPE_FUSED_KERNELS off, webgpu runs the same work on plain tfjs ops (the GPU benchmark\'s "before")', async (t) => {
@@ -181,7 +225,11 @@ test('with TFPIPE_FUSED_KERNELS off, webgpu runs the same work on plain tfjs ops
       await lab2Work();
     });
     const programs = [...names].filter((n) => n.startsWith(PROGRAM)).map((n) => n.slice(PROGRAM.length));
-    assert.deepEqual(programs.filter((p) => !p.startsWith('tfpipe_row_segment_sum')), [], 'only the fixed-order embedding gradient stays');
+    assert.deepEqual(
+      programs.filter((p) => !p.startsWith('tfpipe_row_segment_sum')),
+      [],
+      'only the fixed-order embedding gradient stays',
+    );
     assert.ok(names.has('Softmax') && names.has('Sigmoid'), 'attention and the LSTM cell went through tfjs ops');
   } finally {
     tf.env().set(FUSED_KERNELS_FLAG, true);

@@ -17,7 +17,11 @@ function values(n: number, seed: number): Float32Array {
 }
 
 /** The product as the blocked kernel should form it, from tf ops: blocks of ⌈K / K_BLOCK⌉ near-equal parts, added in order. */
-function blockSum(a: tf.Tensor2D, b: tf.Tensor2D, first: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = (x, y) => tf.matMul(x, y)): tf.Tensor2D {
+function blockSum(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  first: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = (x, y) => tf.matMul(x, y),
+): tf.Tensor2D {
   return tf.tidy(() => {
     const K = a.shape[1];
     const blocks = Math.ceil(K / K_BLOCK);

@@ -22,14 +22,21 @@ test('selectBackend rejects unknown names with the allowed list', async () => {
   await assert.rejects(selectBackend('webgl'), /unknown backend 'webgl' \(allowed: cpu, wasm, webgpu, tensorflow\)/);
 });
 
-test('tensorflow without tfjs-node installed is an error that says what to install', { skip: findTfjsNode() ? 'tfjs-node is installed here' : false }, async () => {
-  await assert.rejects(selectBackend('tensorflow'), (error: unknown) => {
-    assert.ok(error instanceof BackendUnavailableError);
-    assert.match(error.message, /backend 'tensorflow' is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/);
-    assert.match(error.message, /npm install --no-save @tensorflow\/tfjs-node@4\.22\.0/);
-    return true;
-  });
-});
+test(
+  'tensorflow without tfjs-node installed is an error that says what to install',
+  { skip: findTfjsNode() ? 'tfjs-node is installed here' : false },
+  async () => {
+    await assert.rejects(selectBackend('tensorflow'), (error: unknown) => {
+      assert.ok(error instanceof BackendUnavailableError);
+      assert.match(
+        error.message,
+        /backend 'tensorflow' is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/,
+      );
+      assert.match(error.message, /npm install --no-save @tensorflow\/tfjs-node@4\.22\.0/);
+      return true;
+    });
+  },
+);
 
 test('findTfjsNode resolves tfjs-node-gpu before tfjs-node, from the given folder, without loading either', async () => {
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-tfjs-node-'));
@@ -38,14 +45,24 @@ test('findTfjsNode resolves tfjs-node-gpu before tfjs-node, from the given folde
     for (const [pkg, version] of packages) {
       const dir = join(root, name, 'node_modules/@tensorflow', pkg);
       await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: `@tensorflow/${pkg}`, version, main: 'index.js' }));
+      await writeFile(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: `@tensorflow/${pkg}`, version, main: 'index.js' }),
+      );
       await writeFile(join(dir, 'index.js'), 'throw new Error("must not be loaded");');
     }
     return pathToFileURL(join(root, name, 'x.js')).href;
   };
   try {
-    const both = await project('both', [['tfjs-node', '4.22.0'], ['tfjs-node-gpu', '4.21.0']]);
-    assert.deepEqual(findTfjsNode(both), { name: '@tensorflow/tfjs-node-gpu', path: join(root, 'both/node_modules/@tensorflow/tfjs-node-gpu/index.js'), version: '4.21.0' });
+    const both = await project('both', [
+      ['tfjs-node', '4.22.0'],
+      ['tfjs-node-gpu', '4.21.0'],
+    ]);
+    assert.deepEqual(findTfjsNode(both), {
+      name: '@tensorflow/tfjs-node-gpu',
+      path: join(root, 'both/node_modules/@tensorflow/tfjs-node-gpu/index.js'),
+      version: '4.21.0',
+    });
     const cpuOnly = await project('cpu-only', [['tfjs-node', '4.22.0']]);
     assert.equal(findTfjsNode(cpuOnly)?.name, '@tensorflow/tfjs-node');
     assert.equal(findTfjsNode(await project('none', [])), undefined);
@@ -74,8 +91,16 @@ test('wasm UnsortedSegmentSum (our JS kernel) equals the cpu kernel, out-of-rang
 test('on wasm, the embedding gradient (takeRows, scatter-added by UnsortedSegmentSum) works', async () => {
   await selectBackend('wasm');
   const before = tf.memory().numTensors;
-  const w = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
-  const dy = tf.tensor2d([[1, 10], [2, 20], [3, 30]]);
+  const w = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
+  const dy = tf.tensor2d([
+    [1, 10],
+    [2, 20],
+    [3, 30],
+  ]);
   // tfjs-core's Node build registers no gradients, hence our customGrad op (models/train/ops.ts)
   const grad = tf.grad((t: tf.Tensor) => takeRows(t as tf.Tensor2D, Int32Array.from([2, 0, 2])))(w, dy);
   assert.deepEqual(Array.from(grad.dataSync()), [2, 20, 0, 0, 4, 40]);

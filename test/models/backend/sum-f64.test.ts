@@ -19,13 +19,36 @@ const whole = (n: number) => Float32Array.from({ length: n }, (_, i) => (i % 13)
 
 const CASES: Case[] = [
   { label: 'innermost axis of [7, 3001]', x: () => tf.tensor2d(values(7 * 3001), [7, 3001]), axis: 1 },
-  { label: 'innermost axis, negative, keepDims', x: () => tf.tensor2d(values(5 * 1003), [5, 1003]), axis: -1, keepDims: true },
+  {
+    label: 'innermost axis, negative, keepDims',
+    x: () => tf.tensor2d(values(5 * 1003), [5, 1003]),
+    axis: -1,
+    keepDims: true,
+  },
   { label: 'leading axis of [2049, 6]', x: () => tf.tensor2d(values(2049 * 6), [2049, 6]), axis: 0 },
-  { label: 'middle run [1, 2] of [3, 40, 50, 2], keepDims', x: () => tf.tensor4d(values(3 * 40 * 50 * 2), [3, 40, 50, 2]), axis: [2, 1], keepDims: true },
+  {
+    label: 'middle run [1, 2] of [3, 40, 50, 2], keepDims',
+    x: () => tf.tensor4d(values(3 * 40 * 50 * 2), [3, 40, 50, 2]),
+    axis: [2, 1],
+    keepDims: true,
+  },
   { label: 'every axis (no axis given)', x: () => tf.tensor3d(values(4 * 30 * 20), [4, 30, 20]), axis: undefined },
   { label: 'no element reduced along an empty axis', x: () => tf.zeros([3, 0]), axis: 1 },
-  { label: 'axes [0, 2], not a run (original kernel)', x: () => tf.tensor3d(whole(6 * 5 * 4), [6, 5, 4]), axis: [0, 2] },
-  { label: 'int32 (original kernel)', x: () => tf.tensor2d(Int32Array.from({ length: 40 }, (_, i) => i * 1000003), [4, 10], 'int32'), axis: 1 },
+  {
+    label: 'axes [0, 2], not a run (original kernel)',
+    x: () => tf.tensor3d(whole(6 * 5 * 4), [6, 5, 4]),
+    axis: [0, 2],
+  },
+  {
+    label: 'int32 (original kernel)',
+    x: () =>
+      tf.tensor2d(
+        Int32Array.from({ length: 40 }, (_, i) => i * 1000003),
+        [4, 10],
+        'int32',
+      ),
+    axis: 1,
+  },
 ];
 
 async function sumAll(): Promise<{ shape: number[]; dtype: string; data: number[] }[]> {

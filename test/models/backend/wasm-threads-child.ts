@@ -15,8 +15,14 @@ const { device } = await selectBackend('wasm');
 
 // (256, 320) @ (320, 192): large enough for XNNPACK to split it across threads
 const product = tf.tidy(() => {
-  const a = tf.tensor2d(Float32Array.from({ length: 256 * 320 }, (_, i) => Math.sin(i * 0.37)), [256, 320]);
-  const b = tf.tensor2d(Float32Array.from({ length: 320 * 192 }, (_, i) => Math.cos(i * 0.11)), [320, 192]);
+  const a = tf.tensor2d(
+    Float32Array.from({ length: 256 * 320 }, (_, i) => Math.sin(i * 0.37)),
+    [256, 320],
+  );
+  const b = tf.tensor2d(
+    Float32Array.from({ length: 320 * 192 }, (_, i) => Math.cos(i * 0.11)),
+    [320, 192],
+  );
   return tf.matMul(a, b);
 });
 const matmul = Array.from(await product.data());
@@ -29,9 +35,19 @@ const optimizer = createOptimizer({ name: 'adamw', lr, betas, eps, weightDecay: 
 const trainable = gpt2Trainable(model);
 const steps = ref.losses.length - 1;
 const losses: number[] = [];
-for (let step = 0; step < steps; step++) losses.push(await stepLoss(trainable, gpt2Batch(ref.batch), optimizer, step + 1));
+for (let step = 0; step < steps; step++)
+  losses.push(await stepLoss(trainable, gpt2Batch(ref.batch), optimizer, step + 1));
 const wte = Array.from(await model.params['transformer.wte.weight'].data());
 optimizer.dispose();
 disposeGpt2Model(model);
 
-console.log(JSON.stringify({ device, matmul, losses, referenceLosses: ref.losses.slice(0, steps), wte, tensorsLeft: tf.memory().numTensors }));
+console.log(
+  JSON.stringify({
+    device,
+    matmul,
+    losses,
+    referenceLosses: ref.losses.slice(0, steps),
+    wte,
+    tensorsLeft: tf.memory().numTensors,
+  }),
+);

@@ -21,7 +21,10 @@ interface ChildResult {
 /** Runs the child to its natural end (no process.exit in it): resolving at all means no worker kept it alive. */
 async function runChild(threads: number): Promise<ChildResult> {
   const env = { ...process.env, TFPIPE_WASM_THREADS: String(threads) };
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD], { env, maxBuffer: 64 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD], {
+    env,
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult;
 }
 
@@ -37,7 +40,10 @@ test('TFPIPE_WASM_THREADS sets the thread count; unset, every core up to 8; anyt
   assert.equal(resolveWasmThreadCount({ TFPIPE_WASM_THREADS: '1' }, 16), 1);
   assert.equal(resolveWasmThreadCount({ TFPIPE_WASM_THREADS: ' 3 ' }, 2), 3);
   for (const bad of ['0', '9', '1.5', 'two', '-2']) {
-    assert.throws(() => resolveWasmThreadCount({ TFPIPE_WASM_THREADS: bad }, 2), /TFPIPE_WASM_THREADS must be a whole number from 1 to 8 \(1 = the single-threaded build\), got '/);
+    assert.throws(
+      () => resolveWasmThreadCount({ TFPIPE_WASM_THREADS: bad }, 2),
+      /TFPIPE_WASM_THREADS must be a whole number from 1 to 8 \(1 = the single-threaded build\), got '/,
+    );
   }
 });
 
@@ -50,7 +56,10 @@ test('2 wasm threads give the 1-thread results (matmul, GPT-2 AdamW steps) and t
   assert.ok(maxRelDiff(two.losses, one.losses) < 1e-6, `losses ${two.losses} vs ${one.losses}`);
   assert.ok(maxRelDiff(two.wte, one.wte) < 1e-5, `wte after the steps differs by ${maxRelDiff(two.wte, one.wte)}`);
   for (const run of [one, two]) {
-    assert.ok(maxRelDiff(run.losses, run.referenceLosses) < 1e-4, `${run.device}: ${run.losses} vs PyTorch ${run.referenceLosses}`);
+    assert.ok(
+      maxRelDiff(run.losses, run.referenceLosses) < 1e-4,
+      `${run.device}: ${run.losses} vs PyTorch ${run.referenceLosses}`,
+    );
     assert.equal(run.tensorsLeft, 0);
   }
 });

@@ -11,7 +11,10 @@ export const LORA_INIT = join(HF_REFERENCE, 'tiny-gpt2-lora-init');
 export const LORA_STEP3 = join(HF_REFERENCE, 'tiny-gpt2-lora-step3');
 
 /** The fields of tiny-gpt2/config.json the tests use. */
-export type TinyConfig = Pick<Gpt2Config, 'vocab_size' | 'n_positions' | 'n_embd' | 'n_layer' | 'n_head' | 'n_inner' | 'eos_token_id'>;
+export type TinyConfig = Pick<
+  Gpt2Config,
+  'vocab_size' | 'n_positions' | 'n_embd' | 'n_layer' | 'n_head' | 'n_inner' | 'eos_token_id'
+>;
 
 export interface ForwardCase {
   prompt: string;
@@ -35,7 +38,12 @@ export interface LoraFixture {
   /** `betas` absent: torch's default (0.9, 0.999). */
   optimizer: { name: string; lr: number; betas?: [number, number]; eps: number; weight_decay: number };
   losses: number[];
-  after_step3: { ids: number[]; last_logits_first64: number[]; logit_sum_per_pos: number[]; merged_max_abs_diff: number };
+  after_step3: {
+    ids: number[];
+    last_logits_first64: number[];
+    logit_sum_per_pos: number[];
+    merged_max_abs_diff: number;
+  };
 }
 
 function readJson<T>(name: string): T {

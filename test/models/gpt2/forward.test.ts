@@ -56,7 +56,9 @@ describe('GPT-2 forward against transformers', () => {
 
   it('batches rows independently: a batch of two equals each row alone', async () => {
     // The two longest prompts, cut to the shorter one's length.
-    const [a, b] = forwardCases().map((c) => c.ids).sort((x, y) => y.length - x.length);
+    const [a, b] = forwardCases()
+      .map((c) => c.ids)
+      .sort((x, y) => y.length - x.length);
     const T = b.length;
     const keep = heldTensors();
     try {
@@ -71,17 +73,26 @@ describe('GPT-2 forward against transformers', () => {
 
   it('ignores label -100 positions in the loss, and padded keys through attentionMask', async () => {
     // The longest prompt: its second half masked out of the labels, then replaced by masked padding.
-    const ids = forwardCases().map((c) => c.ids).reduce((x, y) => (y.length > x.length ? y : x));
+    const ids = forwardCases()
+      .map((c) => c.ids)
+      .reduce((x, y) => (y.length > x.length ? y : x));
     const kept = Math.ceil(ids.length / 2);
     const masked = ids.map((id, t) => (t >= kept ? -100 : id));
     const keep = heldTensors();
     try {
       const short = keep(gpt2Loss(model, [ids.slice(0, kept)]));
       const ignored = keep(gpt2Loss(model, [ids], { labels: [masked] }));
-      assert.ok(Math.abs((await short.data())[0] - (await ignored.data())[0]) < 1e-5, 'labels -100 drop out of the mean');
+      assert.ok(
+        Math.abs((await short.data())[0] - (await ignored.data())[0]) < 1e-5,
+        'labels -100 drop out of the mean',
+      );
       // Right padding: the real tokens' logits do not change when padding is appended and masked.
       const pad = ids.length - kept;
-      const padded = keep(forwardGpt2(model, [[...ids.slice(0, kept), ...Array(pad).fill(0)]], { attentionMask: [[...Array(kept).fill(1), ...Array(pad).fill(0)]] }).logits);
+      const padded = keep(
+        forwardGpt2(model, [[...ids.slice(0, kept), ...Array(pad).fill(0)]], {
+          attentionMask: [[...Array(kept).fill(1), ...Array(pad).fill(0)]],
+        }).logits,
+      );
       const plain = keep(forwardGpt2(model, [ids.slice(0, kept)]).logits);
       const head = keep(tf.slice(padded, [0, 0, 0], [1, kept, V]));
       assert.ok(maxAbsDiff(await head.data(), await plain.data()) < 1e-5);
@@ -91,7 +102,10 @@ describe('GPT-2 forward against transformers', () => {
   });
 
   it('rejects sequences longer than n_positions and ids outside the vocabulary', () => {
-    assert.throws(() => forwardGpt2(model, [new Array(n_positions + 1).fill(1)]), new RegExp(`exceeds n_positions ${n_positions}`));
+    assert.throws(
+      () => forwardGpt2(model, [new Array(n_positions + 1).fill(1)]),
+      new RegExp(`exceeds n_positions ${n_positions}`),
+    );
     assert.throws(() => forwardGpt2(model, [[1, V]]), /outside the vocabulary/);
   });
 });

@@ -5,9 +5,23 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
 import { loadGpt2 } from '../../../models/gpt2/load.ts';
-import { disposeGpt2Model, disposeKvCache, forwardGpt2, type Gpt2Model, type KvCache } from '../../../models/gpt2/model.ts';
+import {
+  disposeGpt2Model,
+  disposeKvCache,
+  forwardGpt2,
+  type Gpt2Model,
+  type KvCache,
+} from '../../../models/gpt2/model.ts';
 import { generateGpt2 } from '../../../models/gpt2/generate.ts';
-import { applyNoRepeatNgram, applyRepetitionPenalty, applyTopK, applyTopP, chooseNextToken, seededRandom, softmax } from '../../../models/gpt2/sampling.ts';
+import {
+  applyNoRepeatNgram,
+  applyRepetitionPenalty,
+  applyTopK,
+  applyTopP,
+  chooseNextToken,
+  seededRandom,
+  softmax,
+} from '../../../models/gpt2/sampling.ts';
 import { forwardCases, greedyNewTokens, maxAbsDiff, TINY_GPT2, tinyConfig, type ForwardCase } from './fixtures.ts';
 import { heldTensors } from '../../helpers/held.ts';
 
@@ -73,7 +87,10 @@ describe('generateGpt2 against transformers', () => {
     assert.deepEqual(byLength.ids, ref.greedy_20.slice(0, maxLength));
     const byDefault = await generateGpt2(model, ref.ids, { eosTokenId: null });
     assert.equal(byDefault.ids.length, 20, "HF's default max_length is 20");
-    const capped = await generateGpt2(model, new Array(n_positions - 2).fill(464), { maxNewTokens: 10, eosTokenId: null });
+    const capped = await generateGpt2(model, new Array(n_positions - 2).fill(464), {
+      maxNewTokens: 10,
+      eosTokenId: null,
+    });
     assert.equal(capped.stopReason, 'n-positions');
     assert.equal(capped.ids.length, n_positions + 1, `the last token is predicted from all ${n_positions} positions`);
   });
@@ -91,7 +108,11 @@ describe('generateGpt2 against transformers', () => {
   it('with no_repeat_ngram_size 2 never repeats a bigram; greedy output that repeats one changes, other output does not', async () => {
     // (On the copied reference set greedy repeats "was was" after "The movie was".)
     for (const ref of forwardCases()) {
-      const out = await generateGpt2(model, ref.ids, { maxNewTokens: greedyNewTokens(ref), noRepeatNgramSize: 2, eosTokenId: null });
+      const out = await generateGpt2(model, ref.ids, {
+        maxNewTokens: greedyNewTokens(ref),
+        noRepeatNgramSize: 2,
+        eosTokenId: null,
+      });
       assert.ok(!repeatsBigram(out.ids), ref.prompt);
       if (repeatsBigram(ref.greedy_20)) assert.notDeepEqual(out.ids, ref.greedy_20, ref.prompt);
       else assert.deepEqual(out.ids, ref.greedy_20, ref.prompt);
@@ -121,7 +142,10 @@ describe('logits processors (HF semantics)', () => {
     assert.deepEqual(Array.from(k), [-Infinity, 5, -Infinity, 5, -Infinity]);
     const logits = Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)]);
     applyTopP(logits, 0.75); // 0.5 + 0.3 > 0.75: tokens 2 and 3 removed
-    assert.deepEqual(Array.from(logits).map((x) => Number.isFinite(x)), [true, true, false, false]);
+    assert.deepEqual(
+      Array.from(logits).map((x) => Number.isFinite(x)),
+      [true, true, false, false],
+    );
     const one = Float32Array.from([0, 10]);
     applyTopP(one, 0.01);
     assert.ok(Number.isFinite(one[1]), 'the most likely token is always kept');
@@ -131,7 +155,8 @@ describe('logits processors (HF semantics)', () => {
     const random = seededRandom(3);
     const counts = [0, 0, 0];
     const logits = Float32Array.from([Math.log(0.2), Math.log(0.8), -Infinity]);
-    for (let i = 0; i < 4000; i++) counts[chooseNextToken(Float32Array.from(logits), [], { doSample: true, topK: 0 }, random)]++;
+    for (let i = 0; i < 4000; i++)
+      counts[chooseNextToken(Float32Array.from(logits), [], { doSample: true, topK: 0 }, random)]++;
     assert.equal(counts[2], 0);
     assert.ok(Math.abs(counts[1] / 4000 - 0.8) < 0.03, `${counts}`);
     assert.ok(Math.abs(softmax(Float32Array.from([0, 0]))[0] - 0.5) < 1e-12);

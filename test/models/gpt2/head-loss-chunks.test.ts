@@ -13,9 +13,19 @@ const TARGETS = Int32Array.from([4, 49, -100, -100, -100, 0, 7, 7, -100, 13, 2])
 
 /** Loss, dh and dwte for chunks of `rows` rows (rows = N: one chunk). */
 async function lossAndGrads(rows: number): Promise<{ loss: number; dh: Float32Array; dw: Float32Array }> {
-  const [h, w] = tf.tidy(() => [tf.variable(tf.randomNormal([N, C], 0, 1, 'float32', 1)), tf.variable(tf.randomNormal([V, C], 0, 1, 'float32', 2))]);
-  const { value, grads } = tf.variableGrads(() => lmHeadLoss(h as unknown as tf.Tensor2D, w as unknown as tf.Tensor2D, TARGETS, rows * V * 4), [h, w]);
-  const out = { loss: (await value.data())[0], dh: (await grads[h.name].data()) as Float32Array, dw: (await grads[w.name].data()) as Float32Array };
+  const [h, w] = tf.tidy(() => [
+    tf.variable(tf.randomNormal([N, C], 0, 1, 'float32', 1)),
+    tf.variable(tf.randomNormal([V, C], 0, 1, 'float32', 2)),
+  ]);
+  const { value, grads } = tf.variableGrads(
+    () => lmHeadLoss(h as unknown as tf.Tensor2D, w as unknown as tf.Tensor2D, TARGETS, rows * V * 4),
+    [h, w],
+  );
+  const out = {
+    loss: (await value.data())[0],
+    dh: (await grads[h.name].data()) as Float32Array,
+    dw: (await grads[w.name].data()) as Float32Array,
+  };
   tf.dispose([h, w, value, ...Object.values(grads)]);
   return out;
 }
@@ -23,7 +33,10 @@ async function lossAndGrads(rows: number): Promise<{ loss: number; dh: Float32Ar
 function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
   assert.equal(actual.length, expected.length, label);
   for (let i = 0; i < actual.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= 1e-6 + 1e-5 * Math.abs(expected[i]), `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= 1e-6 + 1e-5 * Math.abs(expected[i]),
+      `${label}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 
@@ -34,7 +47,10 @@ for (const backend of await availableBackends()) {
     const whole = await lossAndGrads(N);
     for (const rows of [1, 3, 4]) {
       const parts = await lossAndGrads(rows);
-      assert.ok(Math.abs(parts.loss - whole.loss) <= 1e-5 * Math.abs(whole.loss), `loss, chunks of ${rows}: ${parts.loss} vs ${whole.loss}`);
+      assert.ok(
+        Math.abs(parts.loss - whole.loss) <= 1e-5 * Math.abs(whole.loss),
+        `loss, chunks of ${rows}: ${parts.loss} vs ${whole.loss}`,
+      );
       assertClose(parts.dh, whole.dh, `dh, chunks of ${rows}`);
       assertClose(parts.dw, whole.dw, `dwte, chunks of ${rows}`);
     }

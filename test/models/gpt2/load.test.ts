@@ -62,8 +62,15 @@ describe('loadGpt2', () => {
 
   it('names the key, the expected and the found shape when a shape is wrong', async () => {
     const C = SMALL.n_embd;
-    const dir = await smallFolder((t) => t.set('transformer.h.0.attn.c_attn.weight', { shape: [C, 2 * C], data: new Float32Array(2 * C * C) }));
-    await assert.rejects(loadGpt2(dir), new RegExp(`key transformer\\.h\\.0\\.attn\\.c_attn\\.weight: expected shape \\[${C},${3 * C}\\], found \\[${C},${2 * C}\\]`));
+    const dir = await smallFolder((t) =>
+      t.set('transformer.h.0.attn.c_attn.weight', { shape: [C, 2 * C], data: new Float32Array(2 * C * C) }),
+    );
+    await assert.rejects(
+      loadGpt2(dir),
+      new RegExp(
+        `key transformer\\.h\\.0\\.attn\\.c_attn\\.weight: expected shape \\[${C},${3 * C}\\], found \\[${C},${2 * C}\\]`,
+      ),
+    );
   });
 
   it('reports missing and unexpected keys together', async () => {
@@ -72,7 +79,10 @@ describe('loadGpt2', () => {
       t.set('transformer.h.0.attn.rotary.weight', { shape: [2], data: new Float32Array(2) });
     });
     await assert.rejects(loadGpt2(dir), (error: Error) => {
-      assert.match(error.message, new RegExp(`missing key transformer\\.h\\.0\\.ln_1\\.bias \\(expected shape \\[${SMALL.n_embd}\\]\\)`));
+      assert.match(
+        error.message,
+        new RegExp(`missing key transformer\\.h\\.0\\.ln_1\\.bias \\(expected shape \\[${SMALL.n_embd}\\]\\)`),
+      );
       assert.match(error.message, /unexpected key transformer\.h\.0\.attn\.rotary\.weight/);
       return true;
     });
@@ -91,7 +101,9 @@ describe('loadGpt2', () => {
       disposeGpt2Model(model);
     }
     const { vocab_size: V, n_embd: C } = SMALL;
-    const untied = await smallFolder((t) => t.set('lm_head.weight', { shape: [V, C], data: new Float32Array(V * C).fill(0.5) }));
+    const untied = await smallFolder((t) =>
+      t.set('lm_head.weight', { shape: [V, C], data: new Float32Array(V * C).fill(0.5) }),
+    );
     await assert.rejects(loadGpt2(untied), /lm_head\.weight differs from transformer\.wte\.weight/);
     assert.equal(tf.memory().numTensors, 0, 'a failed load leaves no variable behind');
   });
@@ -100,7 +112,10 @@ describe('loadGpt2', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tfpipe-gpt2-'));
     await copyFile(join(TINY_GPT2, 'config.json'), join(dir, 'config.json'));
     await writeFile(join(dir, 'pytorch_model.bin'), 'not read');
-    await assert.rejects(loadGpt2(dir), /found pytorch_model\.bin but no model\.safetensors\. tfpipe reads safetensors; convert with/);
+    await assert.rejects(
+      loadGpt2(dir),
+      /found pytorch_model\.bin but no model\.safetensors\. tfpipe reads safetensors; convert with/,
+    );
     const empty = await mkdtemp(join(tmpdir(), 'tfpipe-gpt2-'));
     await assert.rejects(loadGpt2(empty), /no config\.json/);
   });
@@ -123,7 +138,21 @@ describe('loadGpt2', () => {
     assert.deepEqual(saved.metadata, reference.metadata);
     const config = JSON.parse(await readFile(join(dir, 'out', 'config.json'), 'utf8'));
     const referenceConfig = JSON.parse(await readFile(join(TINY_GPT2, 'config.json'), 'utf8'));
-    for (const key of ['model_type', 'architectures', 'activation_function', 'vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner', 'layer_norm_epsilon', 'tie_word_embeddings', 'eos_token_id', 'bos_token_id']) {
+    for (const key of [
+      'model_type',
+      'architectures',
+      'activation_function',
+      'vocab_size',
+      'n_positions',
+      'n_embd',
+      'n_layer',
+      'n_head',
+      'n_inner',
+      'layer_norm_epsilon',
+      'tie_word_embeddings',
+      'eos_token_id',
+      'bos_token_id',
+    ]) {
       assert.deepEqual(config[key], referenceConfig[key], key);
     }
     const again = await loadSnapshot(join(dir, 'out'));
@@ -176,7 +205,10 @@ describe('createGpt2', () => {
     assert.ok(Math.abs(std(first.get('transformer.wte.weight')!) - 0.02) < 0.001);
     assert.ok(Math.abs(std(first.get('transformer.h.1.mlp.c_fc.weight')!) - 0.02) < 0.001);
     const projStd = 0.02 / Math.sqrt(2 * shape.n_layer);
-    assert.ok(Math.abs(std(first.get('transformer.h.0.mlp.c_proj.weight')!) - projStd) < 0.0007, `c_proj std 0.02 / sqrt(2 n_layer) = ${projStd}`);
+    assert.ok(
+      Math.abs(std(first.get('transformer.h.0.mlp.c_proj.weight')!) - projStd) < 0.0007,
+      `c_proj std 0.02 / sqrt(2 n_layer) = ${projStd}`,
+    );
     assert.ok(Math.abs(std(first.get('transformer.h.0.attn.c_proj.weight')!) - projStd) < 0.001);
     assert.ok(first.get('transformer.h.0.attn.c_attn.bias')!.every((x) => x === 0));
     assert.ok(first.get('transformer.h.1.ln_2.weight')!.every((x) => x === 1));
@@ -185,8 +217,15 @@ describe('createGpt2', () => {
   });
 
   it('gpt2 counts 124,439,808 parameters as transformers reports', () => {
-    const count = (name: keyof typeof RELEASED_GPT2_SHAPES) => [...gpt2ParamShapes(makeGpt2Config(RELEASED_GPT2_SHAPES[name])).values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+    const count = (name: keyof typeof RELEASED_GPT2_SHAPES) =>
+      [...gpt2ParamShapes(makeGpt2Config(RELEASED_GPT2_SHAPES[name])).values()].reduce(
+        (s, shape) => s + shape.reduce((a, b) => a * b, 1),
+        0,
+      );
     assert.equal(count('gpt2'), 124_439_808);
-    assert.throws(() => createGpt2({ n_layer: 1, n_head: 3, n_embd: 8 }), /n_embd \(8\) must be divisible by n_head \(3\)/);
+    assert.throws(
+      () => createGpt2({ n_layer: 1, n_head: 3, n_embd: 8 }),
+      /n_embd \(8\) must be divisible by n_head \(3\)/,
+    );
   });
 });

@@ -14,7 +14,8 @@ import { createGpt2 } from '../../../models/gpt2/load.ts';
 import { REPO_ROOT } from '../../helpers/context.ts';
 import { tinyConfig } from './fixtures.ts';
 
-const sumOfShapes = (config: ReturnType<typeof makeGpt2Config>) => [...gpt2ParamShapes(config).values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+const sumOfShapes = (config: ReturnType<typeof makeGpt2Config>) =>
+  [...gpt2ParamShapes(config).values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
 
 describe('GPT-2 size', () => {
   before(async () => {
@@ -27,7 +28,8 @@ describe('GPT-2 size', () => {
       makeGpt2Config(tinyConfig() as Parameters<typeof makeGpt2Config>[0]),
       makeGpt2Config({ n_layer: 3, n_head: 2, n_embd: 8, n_inner: 20, vocab_size: 11, n_positions: 5 }),
     ];
-    for (const config of configs) assert.equal(gpt2ParamCount(config), sumOfShapes(config), `n_layer ${config.n_layer}, n_embd ${config.n_embd}`);
+    for (const config of configs)
+      assert.equal(gpt2ParamCount(config), sumOfShapes(config), `n_layer ${config.n_layer}, n_embd ${config.n_embd}`);
   });
 
   it('needs 4 copies of the weights for full training, one for inference and under a frozen base', () => {
@@ -49,7 +51,10 @@ describe('GPT-2 size', () => {
     );
     assertGpt2Fits(config, 'full-training', '/m/config.json', { bytes: need, source: 'a test budget' });
     assertGpt2Fits(config, 'inference', '/m/config.json', budget);
-    assert.throws(() => assertGpt2Fits(config, 'inference', 'x', { bytes: need, maxTensorBytes: 1024, source: 'a GPU' }), /has a tensor of 147 MiB, over the device's largest buffer of 1\.00 KiB/);
+    assert.throws(
+      () => assertGpt2Fits(config, 'inference', 'x', { bytes: need, maxTensorBytes: 1024, source: 'a GPU' }),
+      /has a tensor of 147 MiB, over the device's largest buffer of 1\.00 KiB/,
+    );
   });
 
   it("budgets the host's memory on cpu and at most wasm's 4 GiB heap on wasm", () => {
@@ -61,7 +66,10 @@ describe('GPT-2 size', () => {
 
   it('refuses an `init` too large for memory before allocating anything', () => {
     const before = tf.memory();
-    assert.throws(() => createGpt2({ n_layer: GPT2_LIMITS.n_layer, n_head: 64, n_embd: GPT2_LIMITS.n_embd }), /base `init`: a GPT-2 of n_layer 256, n_embd 32768, vocab_size 50257, for inference, needs 12\.\d TiB \(3\.3T parameters × 4 bytes \(weights\)\), but [\d.]+ [KMG]iB is available/);
+    assert.throws(
+      () => createGpt2({ n_layer: GPT2_LIMITS.n_layer, n_head: 64, n_embd: GPT2_LIMITS.n_embd }),
+      /base `init`: a GPT-2 of n_layer 256, n_embd 32768, vocab_size 50257, for inference, needs 12\.\d TiB \(3\.3T parameters × 4 bytes \(weights\)\), but [\d.]+ [KMG]iB is available/,
+    );
     assert.equal(tf.memory().numTensors, before.numTensors);
     assert.equal(tf.memory().numBytes, before.numBytes);
   });
@@ -70,12 +78,17 @@ describe('GPT-2 size', () => {
     for (const [key, max] of Object.entries(GPT2_LIMITS)) {
       const raw = { n_layer: 2, n_head: 2, n_embd: 8, [key]: max + 1 };
       if (key === 'n_head') raw.n_embd = 8; // the bound is checked before divisibility
-      assert.throws(() => parseHfGpt2Config(raw, '/m/config.json'), new RegExp(`^Error: /m/config\\.json: ${key} is ${max + 1}, above tfpipe's limit of ${max} for a GPT-2$`));
+      assert.throws(
+        () => parseHfGpt2Config(raw, '/m/config.json'),
+        new RegExp(`^Error: /m/config\\.json: ${key} is ${max + 1}, above tfpipe's limit of ${max} for a GPT-2$`),
+      );
     }
     for (const kind of ['evaluate', 'finetune', 'generate', 'lora']) {
       const schema = JSON.parse(readFileSync(join(REPO_ROOT, `schemas/stages/${kind}.schema.json`), 'utf8'));
-      const init = schema.properties.base.oneOf.find((s: { type: string }) => s.type === 'object').properties.init.properties;
-      for (const [key, max] of Object.entries(GPT2_LIMITS)) assert.equal(init[key].maximum, max, `${kind}: base.init.${key}.maximum`);
+      const init = schema.properties.base.oneOf.find((s: { type: string }) => s.type === 'object').properties.init
+        .properties;
+      for (const [key, max] of Object.entries(GPT2_LIMITS))
+        assert.equal(init[key].maximum, max, `${kind}: base.init.${key}.maximum`);
     }
   });
 });

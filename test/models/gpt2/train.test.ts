@@ -41,9 +41,11 @@ describe('GPT-2 training', () => {
         counts.push(tf.memory().numTensors);
       }
       losses.push(lossValue(model, ref.batch));
-      for (const [i, loss] of losses.entries()) assert.ok(Math.abs(loss - ref.losses[i]) / ref.losses[i] < 1e-4, `loss ${i}: ${loss} vs ${ref.losses[i]}`);
+      for (const [i, loss] of losses.entries())
+        assert.ok(Math.abs(loss - ref.losses[i]) / ref.losses[i] < 1e-4, `loss ${i}: ${loss} vs ${ref.losses[i]}`);
       assert.ok(steps >= 2, 'the fixture has a step after the one that makes the optimizer state');
-      for (const count of counts.slice(1)) assert.equal(count, counts[0], 'a train step (after the optimizer made its state) leaves no tensor behind');
+      for (const count of counts.slice(1))
+        assert.equal(count, counts[0], 'a train step (after the optimizer made its state) leaves no tensor behind');
     } finally {
       optimizer.dispose();
       disposeGpt2Model(model);
@@ -52,7 +54,19 @@ describe('GPT-2 training', () => {
   });
 
   it('backpropagates correctly through every block with all dropouts on (directional finite differences)', () => {
-    const model = createGpt2({ n_layer: 2, n_head: 2, n_embd: 16, n_positions: 16, vocab_size: 40, embd_pdrop: 0.1, attn_pdrop: 0.1, resid_pdrop: 0.1 }, 3);
+    const model = createGpt2(
+      {
+        n_layer: 2,
+        n_head: 2,
+        n_embd: 16,
+        n_positions: 16,
+        vocab_size: 40,
+        embd_pdrop: 0.1,
+        attn_pdrop: 0.1,
+        resid_pdrop: 0.1,
+      },
+      3,
+    );
     const ids = [
       [1, 5, 9, 2, 33, 7, 7, 12],
       [4, 4, 20, 39, 0, 18, 3, 25],
@@ -66,18 +80,25 @@ describe('GPT-2 training', () => {
       const kinds = [...new Set(names.map((n) => n.replace(/^transformer\.(h\.\d+\.)?/, '')))];
       for (const [k, kind] of kinds.entries()) {
         const group = names.filter((n) => n.replace(/^transformer\.(h\.\d+\.)?/, '') === kind);
-        const directions = keep(group.map((n, i) => tf.randomNormal(model.params[n].shape, 0, 1, 'float32', 1 + 100 * k + i)));
+        const directions = keep(
+          group.map((n, i) => tf.randomNormal(model.params[n].shape, 0, 1, 'float32', 1 + 100 * k + i)),
+        );
         const dot = keep(tf.tidy(() => tf.addN(group.map((n, i) => tf.sum(tf.mul(grads[n], directions[i]))))));
         const analytic = dot.dataSync()[0];
         const originals = keep(group.map((n) => tf.clone(model.params[n])));
         const shifted = (epsilon: number) => {
-          group.forEach((n, i) => tf.tidy(() => model.params[n].assign(tf.add(originals[i], tf.mul(directions[i], epsilon)))));
+          group.forEach((n, i) =>
+            tf.tidy(() => model.params[n].assign(tf.add(originals[i], tf.mul(directions[i], epsilon)))),
+          );
           return lossValue(model, ids, options);
         };
         const epsilon = 1e-3;
         const numeric = (shifted(epsilon) - shifted(-epsilon)) / (2 * epsilon);
         group.forEach((n, i) => model.params[n].assign(originals[i]));
-        assert.ok(Math.abs(numeric - analytic) < 2e-2 * Math.abs(analytic) + 2e-4, `${kind}: analytic ${analytic} vs numeric ${numeric}`);
+        assert.ok(
+          Math.abs(numeric - analytic) < 2e-2 * Math.abs(analytic) + 2e-4,
+          `${kind}: analytic ${analytic} vs numeric ${numeric}`,
+        );
       }
       // Dropout is seeded: same seed, same loss; eval mode differs.
       assert.equal(lossValue(model, ids, options), lossValue(model, ids, options));

@@ -15,7 +15,11 @@ import { forwardCases, greedyNewTokens, maxAbsDiff, TINY_GPT2, tinyConfig, train
 
 // Per backend: max |Δ| of logits and loss, and the relative error of training losses. webgpu: f32 on the GPU with
 // other reduction orders (lavapipe in CI).
-const TOLERANCE = { wasm: { logits: 1e-4, lossRel: 1e-4 }, webgpu: { logits: 1e-4, lossRel: 1e-4 }, tensorflow: { logits: 1e-4, lossRel: 1e-4 } };
+const TOLERANCE = {
+  wasm: { logits: 1e-4, lossRel: 1e-4 },
+  webgpu: { logits: 1e-4, lossRel: 1e-4 },
+  tensorflow: { logits: 1e-4, lossRel: 1e-4 },
+};
 
 for (const backend of (await availableBackends()).filter((b) => b !== 'cpu')) {
   const tol = TOLERANCE[backend as keyof typeof TOLERANCE];
@@ -31,10 +35,18 @@ for (const backend of (await availableBackends()).filter((b) => b !== 'cpu')) {
         const T = ref.ids.length;
         const { logits, loss } = forwardGpt2(model, [ref.ids], { labels: [ref.ids] });
         const data = (await logits.data()) as Float32Array;
-        assert.ok(maxAbsDiff(data.subarray((T - 1) * V, (T - 1) * V + ref.last_logits_first64.length), ref.last_logits_first64) < tol.logits);
+        assert.ok(
+          maxAbsDiff(
+            data.subarray((T - 1) * V, (T - 1) * V + ref.last_logits_first64.length),
+            ref.last_logits_first64,
+          ) < tol.logits,
+        );
         assert.ok(Math.abs((await loss!.data())[0] - ref.loss) < tol.logits);
         tf.dispose([logits, loss!]);
-        assert.deepEqual((await generateGpt2(model, ref.ids, { maxNewTokens: greedyNewTokens(ref), eosTokenId: null })).ids, ref.greedy_20);
+        assert.deepEqual(
+          (await generateGpt2(model, ref.ids, { maxNewTokens: greedyNewTokens(ref), eosTokenId: null })).ids,
+          ref.greedy_20,
+        );
       }
       disposeGpt2Model(model);
       assert.equal(tf.memory().numTensors, 0);
@@ -49,11 +61,13 @@ for (const backend of (await availableBackends()).filter((b) => b !== 'cpu')) {
       try {
         const trainable = gpt2Trainable(model);
         const losses: number[] = [];
-        for (let step = 0; step < train.losses.length - 1; step++) losses.push(await stepLoss(trainable, gpt2Batch(train.batch), optimizer, step + 1));
+        for (let step = 0; step < train.losses.length - 1; step++)
+          losses.push(await stepLoss(trainable, gpt2Batch(train.batch), optimizer, step + 1));
         const last = tf.tidy(() => gpt2Loss(model, train.batch));
         losses.push((await last.data())[0]);
         last.dispose();
-        for (const [i, loss] of losses.entries()) assert.ok(Math.abs(loss - train.losses[i]) / train.losses[i] < tol.lossRel, `loss ${i}: ${loss}`);
+        for (const [i, loss] of losses.entries())
+          assert.ok(Math.abs(loss - train.losses[i]) / train.losses[i] < tol.lossRel, `loss ${i}: ${loss}`);
       } finally {
         optimizer.dispose();
         disposeGpt2Model(model);

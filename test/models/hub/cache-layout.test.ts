@@ -23,7 +23,8 @@ test('repo folders: models--{org}--{name}', () => {
 
 test('repo ids follow huggingface_hub validate_repo_id', () => {
   for (const id of ['gpt2', 'gpt2-xl', 'openai-community/gpt2', 'distil.gpt2_v1']) assert.ok(isHubRepoId(id), id);
-  for (const id of ['./gpt2', '/abs/path', 'a/b/c', 'a--b', 'a..b', '-gpt2', 'gpt2.git', 'a b', '']) assert.ok(!isHubRepoId(id), id);
+  for (const id of ['./gpt2', '/abs/path', 'a/b/c', 'a--b', 'a..b', '-gpt2', 'gpt2.git', 'a b', ''])
+    assert.ok(!isHubRepoId(id), id);
 });
 
 test('endpoint, URLs and etags as huggingface_hub builds and reads them', () => {

@@ -57,7 +57,12 @@ test('an abort keeps the partial file; the next run asks only for the rest', asy
 
   const from = cdnGets(hub).length;
   const got = await resolveModelFolder(REPO, { env: hubEnv(hub, cache), baseDir: '/nonexistent' });
-  assert.deepEqual(cdnGets(hub).slice(from).map((r) => r.range), [`bytes=${kept}-`]);
+  assert.deepEqual(
+    cdnGets(hub)
+      .slice(from)
+      .map((r) => r.range),
+    [`bytes=${kept}-`],
+  );
   assert.deepEqual(await readFile(join(got.dir, 'model.safetensors')), weights);
   assert.equal(existsSync(incomplete(cache)), false);
 });
@@ -67,7 +72,9 @@ test('a server that ignores Range (200, not 206) makes the partial file start ov
   const controller = new AbortController();
   hub.faults.stallAfter = 1 << 20;
   const progress = { start: () => {}, update: (done: number) => void (done >= 1 << 19 && controller.abort()) };
-  await assert.rejects(resolveModelFolder(REPO, { env: hubEnv(hub, cache), baseDir: '/nonexistent', signal: controller.signal, progress }));
+  await assert.rejects(
+    resolveModelFolder(REPO, { env: hubEnv(hub, cache), baseDir: '/nonexistent', signal: controller.signal, progress }),
+  );
   assert.ok((await stat(incomplete(cache))).size > 0);
 
   hub.faults.ignoreRange = true;
@@ -80,14 +87,20 @@ test('a server that ignores Range (200, not 206) makes the partial file start ov
 test('bytes that do not match the sha256 etag are an error and leave nothing in snapshots/ or blobs/', async () => {
   const cache = await makeHubCache();
   hub.faults.corrupt = true;
-  await assert.rejects(resolveModelFolder(REPO, { env: hubEnv(hub, cache), baseDir: '/nonexistent' }), (error: unknown) => {
-    assert.ok(error instanceof HubError && error.reason === 'checksum', String(error));
-    assert.ok(error.message.includes(sha256Hex(weights)), error.message);
-    return true;
-  });
+  await assert.rejects(
+    resolveModelFolder(REPO, { env: hubEnv(hub, cache), baseDir: '/nonexistent' }),
+    (error: unknown) => {
+      assert.ok(error instanceof HubError && error.reason === 'checksum', String(error));
+      assert.ok(error.message.includes(sha256Hex(weights)), error.message);
+      return true;
+    },
+  );
   assert.equal(existsSync(join(repoDir(cache), 'snapshots')), false, 'nothing in snapshots/');
   const blobs = await readdir(join(repoDir(cache), 'blobs'));
-  assert.ok(!blobs.some((name) => name.startsWith(sha256Hex(weights))), `no weights blob or partial file: ${blobs.join(', ')}`);
+  assert.ok(
+    !blobs.some((name) => name.startsWith(sha256Hex(weights))),
+    `no weights blob or partial file: ${blobs.join(', ')}`,
+  );
 
   const got = await resolveModelFolder(REPO, { env: hubEnv(hub, cache), baseDir: '/nonexistent' });
   assert.deepEqual(await readFile(join(got.dir, 'model.safetensors')), weights, 'a clean retry succeeds');
@@ -95,14 +108,23 @@ test('bytes that do not match the sha256 etag are an error and leave nothing in 
 
 test('HF_TOKEN goes to the endpoint as a Bearer token, never to a CDN on another origin', async () => {
   const cdn = await startFakeHub({ repos: { [REPO]: await tinyRepo('tiny') } });
-  const origin = await startFakeHub({ repos: { [REPO]: await tinyRepo('tiny') }, lfsRedirect: { origin: cdn.endpoint } });
+  const origin = await startFakeHub({
+    repos: { [REPO]: await tinyRepo('tiny') },
+    lfsRedirect: { origin: cdn.endpoint },
+  });
   try {
     const cache = await makeHubCache();
-    const got = await resolveModelFolder(REPO, { env: hubEnv(origin, cache, { HF_TOKEN: 'hf_test' }), baseDir: '/nonexistent' });
+    const got = await resolveModelFolder(REPO, {
+      env: hubEnv(origin, cache, { HF_TOKEN: 'hf_test' }),
+      baseDir: '/nonexistent',
+    });
     assert.deepEqual(await readFile(join(got.dir, 'model.safetensors')), weights);
     assert.ok(origin.requests.length > 0 && origin.requests.every((r) => r.authorization === 'Bearer hf_test'));
     assert.equal(cdnGets(cdn).length, 1);
-    assert.ok(cdn.requests.every((r) => r.authorization === undefined), 'no token sent to the CDN');
+    assert.ok(
+      cdn.requests.every((r) => r.authorization === undefined),
+      'no token sent to the CDN',
+    );
   } finally {
     await Promise.all([cdn.close(), origin.close()]);
   }

@@ -53,7 +53,8 @@ export interface FakeHub {
 
 const isLfs = (filename: string): boolean => /\.(safetensors|bin)$/.test(filename);
 export const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-const gitBlobSha1 = (bytes: Buffer): string => createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+const gitBlobSha1 = (bytes: Buffer): string =>
+  createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 
 export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const blobs = new Map<string, Buffer>();
@@ -62,7 +63,12 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   }
   const hub: FakeHub = { endpoint: '', requests: [], faults: {}, close: async () => {} };
   const server: Server = createServer((req, res) => {
-    hub.requests.push({ method: req.method ?? '', path: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization });
+    hub.requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+    });
     const path = decodeURI(new URL(req.url ?? '/', 'http://x').pathname);
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
     if (cdn) return serveBlob(req, res, blobs.get(cdn[1]), hub.faults);
@@ -70,7 +76,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     if (!resolve) return end(res, 404, {});
     const [, repoId, revision, filename] = resolve;
     const renamedTo = options.renamed?.[repoId];
-    if (renamedTo) return end(res, 307, { location: `/${renamedTo}/resolve/${encodeURIComponent(revision)}/${filename}` });
+    if (renamedTo)
+      return end(res, 307, { location: `/${renamedTo}/resolve/${encodeURIComponent(revision)}/${filename}` });
     const repo = options.repos[repoId];
     if (!repo) return end(res, 401, { 'x-error-code': 'RepoNotFound' });
     if (revision !== 'main' && revision !== repo.commit) return end(res, 404, { 'x-error-code': 'RevisionNotFound' });
@@ -88,7 +95,11 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         etag: 'W/"redirect-page"',
       });
     }
-    const headers = { 'x-repo-commit': repo.commit, etag: `"${gitBlobSha1(bytes)}"`, 'content-length': String(bytes.length) };
+    const headers = {
+      'x-repo-commit': repo.commit,
+      etag: `"${gitBlobSha1(bytes)}"`,
+      'content-length': String(bytes.length),
+    };
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : bytes);
   });
@@ -108,7 +119,11 @@ function serveBlob(req: IncomingMessage, res: ServerResponse, blob: Buffer | und
   if (req.method === 'GET') faults.ignoreRange = false;
   const start = range ? Number(range[1]) : 0;
   if (start >= blob.length) return end(res, 416, { 'content-range': `bytes */${blob.length}` });
-  const headers: Record<string, string> = { 'accept-ranges': 'bytes', etag: `"${sha256Hex(blob)}"`, 'content-length': String(blob.length - start) };
+  const headers: Record<string, string> = {
+    'accept-ranges': 'bytes',
+    etag: `"${sha256Hex(blob)}"`,
+    'content-length': String(blob.length - start),
+  };
   if (range) headers['content-range'] = `bytes ${start}-${blob.length - 1}/${blob.length}`;
   res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD') return void res.end();

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSafetensors, parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors } from '../../../models/io/safetensors.ts';
+import {
+  openSafetensors,
+  parseSafetensors,
+  readSafetensors,
+  serializeSafetensors,
+  writeSafetensors,
+} from '../../../models/io/safetensors.ts';
 import { MAX_HEADER_BYTES } from '../../../models/io/safetensors-header.ts';
 import { findJsonFault, parseJsonText } from '../../../models/io/json-file.ts';
 import { f32Bytes, headerFor, writeRawSafetensors, type RawTensor } from '../../helpers/safetensors-raw.ts';
@@ -75,27 +81,98 @@ describe('openSafetensors', () => {
   const x = f32Bytes([1, 2]);
   const y = f32Bytes([3]);
   const rules: [string, string, RegExp, { declaredLength?: bigint; trailing?: Uint8Array }?][] = [
-    ['negative offset', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /tensor x: data_offsets must be two non-negative integers/],
-    ['fractional offset', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8.5]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8.5,12]}}', /tensor x: data_offsets must be two non-negative integers/],
-    ['end before begin', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[8,0]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /tensor x: data_offsets \[8, 0\] end before they begin/],
-    ['overlap', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', /tensor y: data_offsets \[4, 8\] overlaps the tensor before it/],
-    ['gap', '{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /tensor y: data_offsets \[8, 12\] leaves a gap/],
-    ['first tensor not at 0', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}', /tensor x: data_offsets \[4, 12\] leaves a gap .*start at 0/],
-    ['shape and offsets disagree', '{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /tensor x: data_offsets \[0, 8\] hold 8 bytes, but F32 \[3\] needs 12/],
-    ['unknown dtype', '{"x":{"dtype":"F33","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /tensor x: unknown dtype 'F33'/],
-    ['negative shape', '{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /tensor x: shape must be a list of non-negative integers/],
-    ['data past the end', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}', /tensor y: data ends at byte \d+, past the end/],
-    ['trailing bytes', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /4 bytes follow the last tensor's data/, { trailing: new Uint8Array(4) }],
-    ['malformed JSON', '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},}', /\(header\): malformed JSON at line 1, column 109 \(byte 108\): Expected double-quoted property name/],
+    [
+      'negative offset',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /tensor x: data_offsets must be two non-negative integers/,
+    ],
+    [
+      'fractional offset',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8.5]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8.5,12]}}',
+      /tensor x: data_offsets must be two non-negative integers/,
+    ],
+    [
+      'end before begin',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[8,0]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /tensor x: data_offsets \[8, 0\] end before they begin/,
+    ],
+    [
+      'overlap',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}',
+      /tensor y: data_offsets \[4, 8\] overlaps the tensor before it/,
+    ],
+    [
+      'gap',
+      '{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /tensor y: data_offsets \[8, 12\] leaves a gap/,
+    ],
+    [
+      'first tensor not at 0',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}',
+      /tensor x: data_offsets \[4, 12\] leaves a gap .*start at 0/,
+    ],
+    [
+      'shape and offsets disagree',
+      '{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /tensor x: data_offsets \[0, 8\] hold 8 bytes, but F32 \[3\] needs 12/,
+    ],
+    [
+      'unknown dtype',
+      '{"x":{"dtype":"F33","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /tensor x: unknown dtype 'F33'/,
+    ],
+    [
+      'negative shape',
+      '{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /tensor x: shape must be a list of non-negative integers/,
+    ],
+    [
+      'data past the end',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}',
+      /tensor y: data ends at byte \d+, past the end/,
+    ],
+    [
+      'trailing bytes',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /4 bytes follow the last tensor's data/,
+      { trailing: new Uint8Array(4) },
+    ],
+    [
+      'malformed JSON',
+      '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},}',
+      /\(header\): malformed JSON at line 1, column 109 \(byte 108\): Expected double-quoted property name/,
+    ],
     ['not an object', '["x"]', /the header does not start with '\{'/],
-    ['__metadata__ not strings', '{"__metadata__":{"n":1},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', /__metadata__\.n must be a string/],
-    ['header length past the end', '{}', /header length 4096 runs past the end of the \d+-byte file/, { declaredLength: 4096n }],
-    ['header length over the limit', '{}', new RegExp(`header length 18446744073709551615 is over the format's limit of ${MAX_HEADER_BYTES}`), { declaredLength: 2n ** 64n - 1n }],
+    [
+      '__metadata__ not strings',
+      '{"__metadata__":{"n":1},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',
+      /__metadata__\.n must be a string/,
+    ],
+    [
+      'header length past the end',
+      '{}',
+      /header length 4096 runs past the end of the \d+-byte file/,
+      { declaredLength: 4096n },
+    ],
+    [
+      'header length over the limit',
+      '{}',
+      new RegExp(`header length 18446744073709551615 is over the format's limit of ${MAX_HEADER_BYTES}`),
+      { declaredLength: 2n ** 64n - 1n },
+    ],
   ];
   for (const [rule, header, expected, options] of rules) {
     it(`refuses a file with ${rule}, naming it`, async () => {
       const path = join(await tmp(), 'bad.safetensors');
-      await writeRawSafetensors(path, header, [{ name: 'x', dtype: 'F32', shape: [2], data: x }, { name: 'y', dtype: 'F32', shape: [1], data: y }], options);
+      await writeRawSafetensors(
+        path,
+        header,
+        [
+          { name: 'x', dtype: 'F32', shape: [2], data: x },
+          { name: 'y', dtype: 'F32', shape: [1], data: y },
+        ],
+        options,
+      );
       await assert.rejects(openSafetensors(path), (error: Error) => {
         assert.ok(error.message.startsWith(`${path}`), error.message);
         assert.match(error.message, expected);
@@ -107,7 +184,10 @@ describe('openSafetensors', () => {
   }
 
   it('writes tensor by tensor the bytes serializeSafetensors makes, data 8-byte aligned even after a non-ASCII name', async () => {
-    const tensors = { 'wé': { shape: [3], data: new Float32Array([1, -2, 3.5]) }, ids: { shape: [2], data: new Int32Array([7, -9]) } };
+    const tensors = {
+      wé: { shape: [3], data: new Float32Array([1, -2, 3.5]) },
+      ids: { shape: [2], data: new Int32Array([7, -9]) },
+    };
     const path = join(await tmp(), 'w.safetensors');
     await writeSafetensors(path, tensors, { format: 'pt' });
     const bytes = await readFile(path);
@@ -120,7 +200,10 @@ describe('openSafetensors', () => {
   });
 
   it('writes what it reads back: serializeSafetensors output passes every check', () => {
-    const bytes = serializeSafetensors({ w: { shape: [3], data: new Float32Array([1, 2, 3]) }, z: { shape: [0], data: new Float32Array(0) } });
+    const bytes = serializeSafetensors({
+      w: { shape: [3], data: new Float32Array([1, 2, 3]) },
+      z: { shape: [0], data: new Float32Array(0) },
+    });
     const file = parseSafetensors(bytes, 'memory');
     assert.deepEqual(file.tensors.get('w')!.data, new Float32Array([1, 2, 3]));
     assert.deepEqual(file.tensors.get('z')!.shape, [0]);
@@ -129,13 +212,26 @@ describe('openSafetensors', () => {
 
 describe('parseJsonText', () => {
   it('names the file, the line and the column of the first fault', () => {
-    assert.throws(() => parseJsonText('{\n  "a": 1,\n  "b": }\n', '/m/config.json'), /^Error: \/m\/config\.json: malformed JSON at line 3, column 8 \(byte 19\): Unexpected token '\}'$/);
-    assert.throws(() => parseJsonText('{"a": [1, 2', 'x.json'), /x\.json: malformed JSON at line 1, column 12 \(byte 11\): Expected ',' or '\]' after array element/);
+    assert.throws(
+      () => parseJsonText('{\n  "a": 1,\n  "b": }\n', '/m/config.json'),
+      /^Error: \/m\/config\.json: malformed JSON at line 3, column 8 \(byte 19\): Unexpected token '\}'$/,
+    );
+    assert.throws(
+      () => parseJsonText('{"a": [1, 2', 'x.json'),
+      /x\.json: malformed JSON at line 1, column 12 \(byte 11\): Expected ',' or '\]' after array element/,
+    );
     assert.throws(() => parseJsonText('{"a": 1} x', 'x.json'), /x\.json: malformed JSON at line 1, column 10/);
   });
 
   it('finds the fault JSON.parse reports without a position', () => {
-    for (const [text, at] of [['{"a": tru }', 9], ['[1, 2,]', 6], ['{"a" 1}', 5], ['"\\x"', 2], ['{"a": NaN}', 6], ['01', 1]] as const) {
+    for (const [text, at] of [
+      ['{"a": tru }', 9],
+      ['[1, 2,]', 6],
+      ['{"a" 1}', 5],
+      ['"\\x"', 2],
+      ['{"a": NaN}', 6],
+      ['01', 1],
+    ] as const) {
       assert.throws(() => JSON.parse(text));
       assert.equal(findJsonFault(text), at, text);
     }

@@ -19,22 +19,41 @@ import { makeLoraConfig } from '../../../models/lora/config.ts';
 import { attachLora, detachLora, formatTrainableParams, type LoraState } from '../../../models/lora/lora.ts';
 import { loadLoraAdapter, saveLoraAdapter } from '../../../models/lora/io.ts';
 import { mergeLora } from '../../../models/lora/merge.ts';
-import { LORA_INIT, LORA_STEP3, loraFixture, maxAbsDiff, TINY_GPT2, tinyConfig, trainFixture } from '../gpt2/fixtures.ts';
+import {
+  LORA_INIT,
+  LORA_STEP3,
+  loraFixture,
+  maxAbsDiff,
+  TINY_GPT2,
+  tinyConfig,
+  trainFixture,
+} from '../gpt2/fixtures.ts';
 
 /** The modules an adapter file holds weights for: `base_model.model.<module>.lora_A.weight` → `<module>`. */
 async function adapterModules(dir: string): Promise<string[]> {
   const { tensors } = await readSafetensors(join(dir, 'adapter_model.safetensors'));
-  return [...new Set([...tensors.keys()].map((k) => k.replace(/^base_model\.model\./, '').replace(/\.lora_[AB]\.weight$/, '')))].sort();
+  return [
+    ...new Set(
+      [...tensors.keys()].map((k) => k.replace(/^base_model\.model\./, '').replace(/\.lora_[AB]\.weight$/, '')),
+    ),
+  ].sort();
 }
 
-async function lastLogitsAndSums(model: Gpt2Model, ids: number[]): Promise<{ logits: Float32Array; first64: Float32Array; sums: number[] }> {
+async function lastLogitsAndSums(
+  model: Gpt2Model,
+  ids: number[],
+): Promise<{ logits: Float32Array; first64: Float32Array; sums: number[] }> {
   const out = forwardGpt2(model, [ids]).logits;
   const logits = (await out.data()) as Float32Array;
   out.dispose();
   const V = tinyConfig().vocab_size;
   const T = ids.length;
   const sums = Array.from({ length: T }, (_, t) => logits.subarray(t * V, (t + 1) * V).reduce((s, v) => s + v, 0));
-  return { logits, first64: logits.slice((T - 1) * V, (T - 1) * V + loraFixture().after_step3.last_logits_first64.length), sums };
+  return {
+    logits,
+    first64: logits.slice((T - 1) * V, (T - 1) * V + loraFixture().after_step3.last_logits_first64.length),
+    sums,
+  };
 }
 
 /**
@@ -79,7 +98,13 @@ for (const backend of await availableBackends()) {
     it(`reproduces the ${ref.losses.length} losses of ${ref.losses.length - 1} AdamW steps (lr ${ref.optimizer.lr}) within 1e-4 relative, training only A and B`, async () => {
       assert.equal(ref.optimizer.name, 'adamw');
       const { betas } = ref.optimizer;
-      const optimizer = createOptimizer({ name: 'adamw', lr: ref.optimizer.lr, ...(betas ? { betas } : {}), eps: ref.optimizer.eps, weightDecay: ref.optimizer.weight_decay });
+      const optimizer = createOptimizer({
+        name: 'adamw',
+        lr: ref.optimizer.lr,
+        ...(betas ? { betas } : {}),
+        eps: ref.optimizer.eps,
+        weightDecay: ref.optimizer.weight_decay,
+      });
       const counts: number[] = [];
       try {
         const trainable = gpt2Trainable(model, lora.params);
@@ -93,7 +118,8 @@ for (const backend of await availableBackends()) {
       } finally {
         optimizer.dispose();
       }
-      for (const [i, loss] of losses.entries()) assert.ok(Math.abs(loss - ref.losses[i]) / ref.losses[i] < 1e-4, `loss ${i}: ${loss} vs ${ref.losses[i]}`);
+      for (const [i, loss] of losses.entries())
+        assert.ok(Math.abs(loss - ref.losses[i]) / ref.losses[i] < 1e-4, `loss ${i}: ${loss} vs ${ref.losses[i]}`);
       assert.ok(counts.length >= 3, 'the fixture has a step after the first two');
       for (const count of counts.slice(2)) assert.equal(count, counts[1], 'a LoRA train step leaves no tensor behind');
       assert.deepEqual(await model.params[frozen.name].data(), frozen.before, `the base stays frozen (${frozen.name})`);
@@ -123,7 +149,10 @@ for (const backend of await availableBackends()) {
       assert.equal(model.adapters.size, 0);
       assert.equal(tf.memory().numTensors, before - adapterTensors, `the ${adapterTensors} adapter variables are gone`);
       const merged = await lastLogitsAndSums(model, ids);
-      assert.ok(maxAbsDiff(merged.logits, unmerged.logits) < 1e-5, `merged vs unmerged: ${maxAbsDiff(merged.logits, unmerged.logits)}`);
+      assert.ok(
+        maxAbsDiff(merged.logits, unmerged.logits) < 1e-5,
+        `merged vs unmerged: ${maxAbsDiff(merged.logits, unmerged.logits)}`,
+      );
       assert.ok(model.params['transformer.wte.weight'].trainable, 'the merged model is a plain, trainable GPT-2');
     });
   });
@@ -155,14 +184,27 @@ describe('LoRA adapters on disk and fresh adapters', () => {
     assert.equal(lora.config.lora_alpha, ref.lora.alpha);
     assert.equal(lora.scaling, ref.lora.alpha / ref.lora.r);
     assert.deepEqual([...lora.modules].sort(), await adapterModules(LORA_INIT));
-    for (const module of lora.modules) assert.ok(ref.lora.target_modules.includes(module.split('.').at(-1)!), `${module} is one of ${ref.lora.target_modules}`);
+    for (const module of lora.modules)
+      assert.ok(
+        ref.lora.target_modules.includes(module.split('.').at(-1)!),
+        `${module} is one of ${ref.lora.target_modules}`,
+      );
     // Counts from the reference files themselves: every base tensor (lm_head is tied, stored once) and adapter tensor.
     const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-    const base = [...(await readSafetensors(join(TINY_GPT2, 'model.safetensors'))).tensors.values()].reduce((s, t) => s + size(t.shape), 0);
-    const adapter = [...(await readSafetensors(join(LORA_INIT, 'adapter_model.safetensors'))).tensors.values()].reduce((s, t) => s + size(t.shape), 0);
+    const base = [...(await readSafetensors(join(TINY_GPT2, 'model.safetensors'))).tensors.values()].reduce(
+      (s, t) => s + size(t.shape),
+      0,
+    );
+    const adapter = [...(await readSafetensors(join(LORA_INIT, 'adapter_model.safetensors'))).tensors.values()].reduce(
+      (s, t) => s + size(t.shape),
+      0,
+    );
     const expected = `trainable params: ${adapter.toLocaleString('en-US')} || all params: ${(base + adapter).toLocaleString('en-US')} || trainable%: ${((100 * adapter) / (base + adapter)).toFixed(4)}`;
     assert.equal(formatTrainableParams(model, lora), expected);
-    assert.match(formatTrainableParams(model, lora), /^trainable params: \d{1,3}(,\d{3})* \|\| all params: \d{1,3}(,\d{3})* \|\| trainable%: \d+\.\d{4}$/);
+    assert.match(
+      formatTrainableParams(model, lora),
+      /^trainable params: \d{1,3}(,\d{3})* \|\| all params: \d{1,3}(,\d{3})* \|\| trainable%: \d+\.\d{4}$/,
+    );
     detachLora(model, lora);
   });
 
@@ -180,7 +222,19 @@ describe('LoRA adapters on disk and fresh adapters', () => {
     const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8'));
     const referenceConfig = JSON.parse(await readFile(join(LORA_STEP3, 'adapter_config.json'), 'utf8'));
     for (const key of Object.keys(config)) assert.ok(key in referenceConfig, `${key} is a field peft writes`);
-    for (const key of ['r', 'lora_alpha', 'lora_dropout', 'target_modules', 'fan_in_fan_out', 'bias', 'task_type', 'peft_type', 'use_rslora', 'use_dora', 'init_lora_weights']) {
+    for (const key of [
+      'r',
+      'lora_alpha',
+      'lora_dropout',
+      'target_modules',
+      'fan_in_fan_out',
+      'bias',
+      'task_type',
+      'peft_type',
+      'use_rslora',
+      'use_dora',
+      'init_lora_weights',
+    ]) {
       assert.deepEqual(config[key], referenceConfig[key], key);
     }
     assert.equal(config.base_model_name_or_path, 'gpt2');
@@ -204,21 +258,32 @@ describe('LoRA adapters on disk and fresh adapters', () => {
     const bound = 1 / Math.sqrt(n_embd);
     assert.ok(a.every((x) => Math.abs(x) <= bound));
     assert.ok(Math.max(...a) > bound * 0.8 && Math.min(...a) < -bound * 0.8);
-    assert.ok((await lora.params['base_model.model.transformer.h.0.attn.c_attn.lora_B.weight'].data()).every((x) => x === 0));
+    assert.ok(
+      (await lora.params['base_model.model.transformer.h.0.attn.c_attn.lora_B.weight'].data()).every((x) => x === 0),
+    );
     assert.ok(!model.params['transformer.h.0.attn.c_attn.weight'].trainable, 'the base is frozen');
     detachLora(model, lora);
     const again = attachLora(model, config, 5);
-    assert.deepEqual(await again.params['base_model.model.transformer.h.0.attn.c_attn.lora_A.weight'].data(), a, 'same seed, same init');
+    assert.deepEqual(
+      await again.params['base_model.model.transformer.h.0.attn.c_attn.lora_A.weight'].data(),
+      a,
+      'same seed, same init',
+    );
     detachLora(model, again);
-    assert.throws(() => attachLora(model, makeLoraConfig({ target_modules: ['q_proj'] })), /match no GPT-2 module \(allowed: c_attn, c_proj, c_fc\)/);
+    assert.throws(
+      () => attachLora(model, makeLoraConfig({ target_modules: ['q_proj'] })),
+      /match no GPT-2 module \(allowed: c_attn, c_proj, c_fc\)/,
+    );
   });
 
   it('applies seeded dropout on the LoRA input in training only', () => {
     const lora = attachLora(model, makeLoraConfig({ r: 2, lora_alpha: 4, lora_dropout: 0.5 }), 1);
     // Give B a value so the LoRA path contributes.
-    for (const [name, v] of Object.entries(lora.params)) if (name.includes('lora_B')) tf.tidy(() => v.assign(tf.fill(v.shape, 0.5)));
+    for (const [name, v] of Object.entries(lora.params))
+      if (name.includes('lora_B')) tf.tidy(() => v.assign(tf.fill(v.shape, 0.5)));
     const ids = [trainFixture().batch[0]];
-    const value = (options: { training?: boolean; seed?: number }) => tf.tidy(() => gpt2Loss(model, ids, options).dataSync()[0]);
+    const value = (options: { training?: boolean; seed?: number }) =>
+      tf.tidy(() => gpt2Loss(model, ids, options).dataSync()[0]);
     assert.equal(value({ training: true, seed: 3 }), value({ training: true, seed: 3 }));
     assert.notEqual(value({ training: true, seed: 3 }), value({ training: true, seed: 4 }));
     assert.equal(value({}), value({}));
@@ -244,7 +309,10 @@ describe('LoRA adapters on disk and fresh adapters', () => {
     const escape = (text: string) => text.replace(/[.[\]()]/g, '\\$&');
     await assert.rejects(loadLoraAdapter(model, dir), (error: Error) => {
       assert.match(error.message, new RegExp(escape(`missing key ${dropped} (expected shape [${droppedShape}])`)));
-      assert.match(error.message, new RegExp(escape(`key ${reshaped}: expected shape [${r},${fanIn}], found [${2 * r},${fanIn}]`)));
+      assert.match(
+        error.message,
+        new RegExp(escape(`key ${reshaped}: expected shape [${r},${fanIn}], found [${2 * r},${fanIn}]`)),
+      );
       assert.match(error.message, new RegExp(escape(`unexpected key ${extra}`)));
       return true;
     });

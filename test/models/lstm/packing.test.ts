@@ -14,11 +14,7 @@ test('packLayout sorts by length (stable) and lays steps out time-major, live ro
 });
 
 test('packIds reads the padded [B, T] ids in packed order', () => {
-  const ids = Int32Array.from([
-    10, 11, 0,
-    20, 21, 22,
-    30, 0, 0,
-  ]);
+  const ids = Int32Array.from([10, 11, 0, 20, 21, 22, 30, 0, 0]);
   const layout = packLayout([2, 3, 1]);
   assert.deepEqual([...packIds(ids, 3, layout)], [20, 10, 30, 21, 11, 22]);
 });

@@ -45,13 +45,25 @@ for (const backend of await availableBackends()) {
       const optimizer = createOptimizer({ name: 'adam', lr: c.optimizer.lr, eps: c.optimizer.eps });
       const keep = heldTensors();
       try {
-        const batch = { ids: Int32Array.from(c.ids.flat()), lengths: c.length, width: c.ids[0].length, labels: c.labels };
+        const batch = {
+          ids: Int32Array.from(c.ids.flat()),
+          lengths: c.length,
+          width: c.ids[0].length,
+          labels: c.labels,
+        };
         const before = tf.memory().numTensors;
         const logits = tf.tidy(() => forwardLstm(model, batch));
         const got = (await logits.array()) as number[][];
         logits.dispose();
         assert.equal(tf.memory().numTensors, before, 'forward leaked tensors');
-        got.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - c.logits[i][j]) <= TOLERANCE[backend].logits, `logit [${i},${j}] ${v} vs ${c.logits[i][j]}`)));
+        got.forEach((row, i) =>
+          row.forEach((v, j) =>
+            assert.ok(
+              Math.abs(v - c.logits[i][j]) <= TOLERANCE[backend].logits,
+              `logit [${i},${j}] ${v} vs ${c.logits[i][j]}`,
+            ),
+          ),
+        );
 
         const trainable = lstmTrainable(model);
         const losses: number[] = [];
@@ -62,7 +74,12 @@ for (const backend of await availableBackends()) {
         }
         const last = keep(tf.tidy(() => classificationLoss(forwardLstm(model, batch), batch.labels)));
         losses.push((await last.data())[0]);
-        losses.forEach((v, i) => assert.ok(Math.abs(v - c.losses[i]) <= TOLERANCE[backend].lossRel * Math.abs(c.losses[i]), `loss ${i}: ${v} vs ${c.losses[i]}`));
+        losses.forEach((v, i) =>
+          assert.ok(
+            Math.abs(v - c.losses[i]) <= TOLERANCE[backend].lossRel * Math.abs(c.losses[i]),
+            `loss ${i}: ${v} vs ${c.losses[i]}`,
+          ),
+        );
       } finally {
         keep.dispose();
         optimizer.dispose();

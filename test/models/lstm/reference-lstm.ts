@@ -29,7 +29,10 @@ function runDirection(p: Params64, layer: number, reverse: boolean, xs: number[]
     const cNew = new Array<number>(H);
     const hNew = new Array<number>(H);
     for (let j = 0; j < H; j++) {
-      const i = sigmoid(z[j]), f = sigmoid(z[H + j]), g = Math.tanh(z[2 * H + j]), o = sigmoid(z[3 * H + j]);
+      const i = sigmoid(z[j]),
+        f = sigmoid(z[H + j]),
+        g = Math.tanh(z[2 * H + j]),
+        o = sigmoid(z[3 * H + j]);
       cNew[j] = f * c[j] + i * g;
       hNew[j] = o * Math.tanh(cNew[j]);
     }

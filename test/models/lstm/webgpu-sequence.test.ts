@@ -20,7 +20,9 @@ import type { LstmConfig } from '../../../models/lstm/config.ts';
 import type { NamedArray } from '../../../models/io/safetensors.ts';
 
 // availableBackends prints why webgpu is left out (no adapter, or not in TFPIPE_TEST_BACKENDS)
-const skip = (await availableBackends()).includes('webgpu') ? false : 'webgpu is not available or not selected here (reason printed above)';
+const skip = (await availableBackends()).includes('webgpu')
+  ? false
+  : 'webgpu is not available or not selected here (reason printed above)';
 if (skip) console.log(`webgpu sequence-program tests skipped: ${skip}`);
 
 const LENGTHS = [4, 7, 1, 7, 3, 2, 5]; // T = 7, batch 7
@@ -58,7 +60,13 @@ async function directionResults(H: number, reverse: boolean, run: typeof lstmDir
   const before = tf.memory().numTensors;
   const inference = run(x, w, layout, reverse, false);
   const f = (xi: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
-    run(xi as tf.Tensor2D, { wIh: a as tf.Tensor2D, wHh: b as tf.Tensor2D, bIh: c as tf.Tensor1D, bHh: d as tf.Tensor1D }, layout, reverse, true);
+    run(
+      xi as tf.Tensor2D,
+      { wIh: a as tf.Tensor2D, wHh: b as tf.Tensor2D, bIh: c as tf.Tensor1D, bHh: d as tf.Tensor1D },
+      layout,
+      reverse,
+      true,
+    );
   const { value, grads } = tf.valueAndGrads(f)([x, w.wIh, w.wHh, w.bIh, w.bHh], dy);
   const out = await Promise.all([inference, value, ...grads].map(async (t) => (await t.data()) as Float32Array));
   tf.dispose([inference, value, ...grads]);
@@ -73,17 +81,23 @@ const NAMES = ['inference output', 'training output', 'dx', 'dW_ih', 'dW_hh', 'd
 // 2 rows a workgroup, several cells (2H = 400)
 for (const H of [8, 64, 200]) {
   for (const reverse of [false, true]) {
-    test(`webgpu sequence programs, H ${H}, ${reverse ? 'reverse' : 'forward'}: output and gradients equal the cpu path (1 and 2 rows a workgroup)`, { skip }, async () => {
-      await selectBackend('cpu');
-      const expected = await directionResults(H, reverse, lstmDirection);
-      await selectBackend('webgpu');
-      tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
-      for (const rowsPerGroup of [1, 2]) {
-        assert.ok(supportsSequencePrograms(H, rowsPerGroup));
-        const got = await directionResults(H, reverse, (x, w, layout, rev, training) => lstmDirectionWebGpu(x, w, layout, rev, training, { rowsPerGroup }));
-        got.forEach((g, k) => assertClose(g, expected[k], `${NAMES[k]} (${rowsPerGroup} rows)`));
-      }
-    });
+    test(
+      `webgpu sequence programs, H ${H}, ${reverse ? 'reverse' : 'forward'}: output and gradients equal the cpu path (1 and 2 rows a workgroup)`,
+      { skip },
+      async () => {
+        await selectBackend('cpu');
+        const expected = await directionResults(H, reverse, lstmDirection);
+        await selectBackend('webgpu');
+        tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+        for (const rowsPerGroup of [1, 2]) {
+          assert.ok(supportsSequencePrograms(H, rowsPerGroup));
+          const got = await directionResults(H, reverse, (x, w, layout, rev, training) =>
+            lstmDirectionWebGpu(x, w, layout, rev, training, { rowsPerGroup }),
+          );
+          got.forEach((g, k) => assertClose(g, expected[k], `${NAMES[k]} (${rowsPerGroup} rows)`));
+        }
+      },
+    );
   }
 }
 
@@ -107,13 +121,21 @@ test('sequenceBatchFits: one workgroup per row group, at most 65,535 along x (tf
 async function modelResults(config: LstmConfig, weights: Map<string, NamedArray>): Promise<Map<string, Float32Array>> {
   const model = lstmFromStateDict(weights, config);
   const width = Math.max(...LENGTHS);
-  const ids = Int32Array.from({ length: LENGTHS.length * width }, (_, k) => (k % width < LENGTHS[Math.floor(k / width)] ? 1 + ((k * 7) % (config.vocabSize - 1)) : 0));
+  const ids = Int32Array.from({ length: LENGTHS.length * width }, (_, k) =>
+    k % width < LENGTHS[Math.floor(k / width)] ? 1 + ((k * 7) % (config.vocabSize - 1)) : 0,
+  );
   const batch = { ids, lengths: LENGTHS, width, labels: LENGTHS.map((_, b) => b % config.outputDim) };
   const before = tf.memory().numTensors;
   const logits = tf.tidy(() => forwardLstm(model, batch));
   const trainable = lstmTrainable(model);
-  const { value, grads } = paramGrads(model.params, () => trainable.lossAndMetrics(batch, { training: true, seed: 1 }).loss);
-  const out = new Map<string, Float32Array>([['logits', (await logits.data()) as Float32Array], ['loss', (await value.data()) as Float32Array]]);
+  const { value, grads } = paramGrads(
+    model.params,
+    () => trainable.lossAndMetrics(batch, { training: true, seed: 1 }).loss,
+  );
+  const out = new Map<string, Float32Array>([
+    ['logits', (await logits.data()) as Float32Array],
+    ['loss', (await value.data()) as Float32Array],
+  ]);
   for (const [name, g] of Object.entries(grads)) out.set(name, (await g.data()) as Float32Array);
   tf.dispose([logits, value, grads]);
   assert.equal(tf.memory().numTensors, before, 'leaked tensors');
@@ -123,20 +145,33 @@ async function modelResults(config: LstmConfig, weights: Map<string, NamedArray>
 
 for (const bidirectional of [false, true]) {
   for (const hiddenDim of [8, 64]) {
-    test(`2-layer ${bidirectional ? 'bidirectional' : 'unidirectional'} LSTM, H ${hiddenDim}: webgpu logits and all gradients equal cpu`, { skip }, async () => {
-      const config: LstmConfig = { vocabSize: 30, embeddingDim: 12, hiddenDim, outputDim: 3, nLayers: 2, bidirectional, dropout: 0, padIndex: 0 };
-      await selectBackend('cpu');
-      const initial = createLstmClassifier(config, 4);
-      const weights = new Map(Object.entries(await lstmStateDict(initial)));
-      disposeLstm(initial);
-      const expected = await modelResults(config, weights);
-      await selectBackend('webgpu');
-      tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
-      const got = await modelResults(config, weights);
-      assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
-      assert.ok(got.has(bidirectional ? 'lstm.weight_hh_l1_reverse' : 'lstm.weight_hh_l1'));
-      // the model's gradients are ~1e-3 (a mean loss through two layers): an absolute 1e-6 would hide a 0.1% error
-      for (const [name, e] of expected) assertClose(got.get(name)!, e, name, 1e-7);
-    });
+    test(
+      `2-layer ${bidirectional ? 'bidirectional' : 'unidirectional'} LSTM, H ${hiddenDim}: webgpu logits and all gradients equal cpu`,
+      { skip },
+      async () => {
+        const config: LstmConfig = {
+          vocabSize: 30,
+          embeddingDim: 12,
+          hiddenDim,
+          outputDim: 3,
+          nLayers: 2,
+          bidirectional,
+          dropout: 0,
+          padIndex: 0,
+        };
+        await selectBackend('cpu');
+        const initial = createLstmClassifier(config, 4);
+        const weights = new Map(Object.entries(await lstmStateDict(initial)));
+        disposeLstm(initial);
+        const expected = await modelResults(config, weights);
+        await selectBackend('webgpu');
+        tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+        const got = await modelResults(config, weights);
+        assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
+        assert.ok(got.has(bidirectional ? 'lstm.weight_hh_l1_reverse' : 'lstm.weight_hh_l1'));
+        // the model's gradients are ~1e-3 (a mean loss through two layers): an absolute 1e-6 would hide a 0.1% error
+        for (const [name, e] of expected) assertClose(got.get(name)!, e, name, 1e-7);
+      },
+    );
   }
 }

@@ -23,7 +23,14 @@ interface LstmCase {
 }
 const CASES = JSON.parse(readFileSync(join(HF_REFERENCE, 'lstm.json'), 'utf8')) as LstmCase[];
 const configOf = (c: LstmCase): LstmConfig => ({
-  vocabSize: c.vocab, embeddingDim: c.embedding_dim, hiddenDim: c.hidden_dim, outputDim: c.output_dim, nLayers: c.n_layers, bidirectional: c.bidirectional, dropout: 0, padIndex: c.pad_index,
+  vocabSize: c.vocab,
+  embeddingDim: c.embedding_dim,
+  hiddenDim: c.hidden_dim,
+  outputDim: c.output_dim,
+  nLayers: c.n_layers,
+  bidirectional: c.bidirectional,
+  dropout: 0,
+  padIndex: c.pad_index,
 });
 
 test('a PyTorch state_dict loads with its config inferred from the shapes', async () => {
@@ -35,7 +42,11 @@ test('a PyTorch state_dict loads with its config inferred from the shapes', asyn
       assert.deepEqual(model.config, { ...configOf(c), padIndex: 0 }, c.name);
       const H = c.hidden_dim;
       const last = `lstm.weight_ih_l${c.n_layers - 1}${c.bidirectional ? '_reverse' : ''}`;
-      assert.deepEqual(model.params[last].shape, [4 * H, c.n_layers > 1 ? (c.bidirectional ? 2 : 1) * H : c.embedding_dim], `${c.name}: ${last}`);
+      assert.deepEqual(
+        model.params[last].shape,
+        [4 * H, c.n_layers > 1 ? (c.bidirectional ? 2 : 1) * H : c.embedding_dim],
+        `${c.name}: ${last}`,
+      );
     } finally {
       disposeLstm(model);
     }
@@ -45,7 +56,16 @@ test('a PyTorch state_dict loads with its config inferred from the shapes', asyn
 test('save → load round trip gives identical weights and config', async () => {
   await selectBackend('cpu');
   const ctx = await makeTestContext();
-  const config: LstmConfig = { vocabSize: 30, embeddingDim: 5, hiddenDim: 6, outputDim: 1, nLayers: 2, bidirectional: true, dropout: 0.25, padIndex: 1 };
+  const config: LstmConfig = {
+    vocabSize: 30,
+    embeddingDim: 5,
+    hiddenDim: 6,
+    outputDim: 1,
+    nLayers: 2,
+    bidirectional: true,
+    dropout: 0.25,
+    padIndex: 1,
+  };
   const model = createLstmClassifier(config, 7);
   try {
     const before = tf.memory().numTensors;
@@ -55,7 +75,8 @@ test('save → load round trip gives identical weights and config', async () => 
     try {
       assert.deepEqual(loaded.config, config);
       assert.deepEqual(Object.keys(loaded.params).sort(), Object.keys(model.params).sort());
-      for (const [name, v] of Object.entries(model.params)) assert.deepEqual(loaded.params[name].dataSync(), v.dataSync(), name);
+      for (const [name, v] of Object.entries(model.params))
+        assert.deepEqual(loaded.params[name].dataSync(), v.dataSync(), name);
     } finally {
       disposeLstm(loaded);
     }
@@ -71,8 +92,14 @@ test('loading asserts every key and shape', async () => {
   const file = await readSafetensors(join(HF_REFERENCE, `${c.name}.safetensors`));
   const config = configOf(c);
   const [H, E] = [c.hidden_dim, c.embedding_dim];
-  assert.throws(() => lstmFromStateDict(file.tensors, { ...config, hiddenDim: H + 1 }, 'x.safetensors'), new RegExp(`x.safetensors: lstm.weight_ih_l0 has shape \\[${4 * H},${E}\\], expected \\[${4 * (H + 1)},${E}\\]`));
-  assert.throws(() => lstmFromStateDict(file.tensors, { ...config, bidirectional: true }, 'x.safetensors'), /missing lstm.weight_ih_l0_reverse|fc.weight has shape/);
+  assert.throws(
+    () => lstmFromStateDict(file.tensors, { ...config, hiddenDim: H + 1 }, 'x.safetensors'),
+    new RegExp(`x.safetensors: lstm.weight_ih_l0 has shape \\[${4 * H},${E}\\], expected \\[${4 * (H + 1)},${E}\\]`),
+  );
+  assert.throws(
+    () => lstmFromStateDict(file.tensors, { ...config, bidirectional: true }, 'x.safetensors'),
+    /missing lstm.weight_ih_l0_reverse|fc.weight has shape/,
+  );
   const extra = new Map(file.tensors);
   extra.set('lstm.weight_hh_l5', { shape: [1], data: new Float32Array(1) });
   assert.throws(() => lstmFromStateDict(extra, config, 'x.safetensors'), /unexpected tensors lstm.weight_hh_l5/);

@@ -17,7 +17,11 @@ describe('GPT-2 BPE tokenizer', () => {
     const ids = encodeGpt2('a<|endoftext|>b');
     assert.ok(!ids.includes(GPT2_EOS_TOKEN_ID));
     assert.equal(decodeGpt2(ids), 'a<|endoftext|>b');
-    assert.deepEqual(encodeGpt2('<|endoftext|>'), [...encodeGpt2('<|'), ...encodeGpt2('endoftext'), ...encodeGpt2('|>')]);
+    assert.deepEqual(encodeGpt2('<|endoftext|>'), [
+      ...encodeGpt2('<|'),
+      ...encodeGpt2('endoftext'),
+      ...encodeGpt2('|>'),
+    ]);
     assert.equal(decodeGpt2([GPT2_EOS_TOKEN_ID]), '<|endoftext|>', 'the eos id itself decodes to its marker');
   });
 

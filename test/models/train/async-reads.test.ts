@@ -37,7 +37,19 @@ interface Outcome {
 
 /** fitModel on the active backend with every feature that reads tensors; weights read back asynchronously. */
 async function fitTiny(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Promise<Outcome> {
-  const model = createLstmClassifier({ vocabSize: VOCAB, embeddingDim: 4, hiddenDim: 5, outputDim: 2, nLayers: 1, bidirectional: false, dropout: 0, padIndex: 0 }, 3);
+  const model = createLstmClassifier(
+    {
+      vocabSize: VOCAB,
+      embeddingDim: 4,
+      hiddenDim: 5,
+      outputDim: 2,
+      nLayers: 1,
+      bidirectional: false,
+      dropout: 0,
+      padIndex: 0,
+    },
+    3,
+  );
   const optimizer = createOptimizer({ name: 'adamw', lr: 0.05, weightDecay: 0.01 });
   const everything = batchOf(Array.from({ length: N }, (_, i) => i));
   const checkpointDir = await mkdtemp(join(tmpdir(), 'tfpipe-async-reads-'));
@@ -68,7 +80,12 @@ async function fitTiny(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): 
     });
     const weights: Record<string, Float32Array> = {};
     for (const [name, p] of Object.entries(model.params)) weights[name] = (await p.data()) as Float32Array;
-    return { history: result.history.map(({ seconds: _s, samples_per_s: _r, ...rest }) => rest), steps, weights, checkpointDir };
+    return {
+      history: result.history.map(({ seconds: _s, samples_per_s: _r, ...rest }) => rest),
+      steps,
+      weights,
+      checkpointDir,
+    };
   } finally {
     optimizer.dispose();
     disposeLstm(model);
@@ -85,10 +102,17 @@ for (const backend of await availableBackends()) {
     const losses = run.history.map((r) => r.train_loss);
     assert.ok(losses.every(Number.isFinite), `train losses ${losses}`);
     assert.ok(losses[2] < losses[0], `the train loss goes down: ${losses}`);
-    for (const row of run.history) assert.ok(row.train_acc >= 0 && row.train_acc <= 1 && Number.isFinite(row.valid_loss), JSON.stringify(row));
+    for (const row of run.history)
+      assert.ok(row.train_acc >= 0 && row.train_acc <= 1 && Number.isFinite(row.valid_loss), JSON.stringify(row));
     // every batch reported once, in order, whatever the read cadence (defaultReadEvery is 16 on webgpu)
-    assert.deepEqual(run.steps.map((s) => [s.epoch, s.batch]), [1, 2, 3].flatMap((e) => Array.from({ length: BATCHES }, (_, b) => [e, b])));
-    assert.deepEqual(run.steps.map((s) => s.step), Array.from({ length: 3 * BATCHES }, (_, i) => i + 1));
+    assert.deepEqual(
+      run.steps.map((s) => [s.epoch, s.batch]),
+      [1, 2, 3].flatMap((e) => Array.from({ length: BATCHES }, (_, b) => [e, b])),
+    );
+    assert.deepEqual(
+      run.steps.map((s) => s.step),
+      Array.from({ length: 3 * BATCHES }, (_, i) => i + 1),
+    );
     const last = run.steps[run.steps.length - 1];
     assert.ok(Math.abs(last.running.loss - losses[2]) < 1e-6, 'the running loss of the last batch is the epoch loss');
 
@@ -104,9 +128,14 @@ for (const backend of await availableBackends()) {
     const before = tf.memory().numTensors;
     const labels = [0, 2, 1, 1, 0, 2, 1, 0];
     // 8 rows × 3 classes; on the cpu-side kernels also ties, where both take the first largest (torch.argmax)
-    const values = [0.1, 0.5, -1, 2, 0.3, 2.5, -0.2, 0.7, 0.1, 1, 1.5, 0.2, 3, -1, 0.4, 0, 0, 0.9, -2, -0.5, -0.1, 0.8, 0.8, 0.1];
+    const values = [
+      0.1, 0.5, -1, 2, 0.3, 2.5, -0.2, 0.7, 0.1, 1, 1.5, 0.2, 3, -1, 0.4, 0, 0, 0.9, -2, -0.5, -0.1, 0.8, 0.8, 0.1,
+    ];
     if (backend === 'cpu' || backend === 'wasm') values.splice(12, 3, 1.25, 1.25, 1.25);
-    for (const [logits, O] of [[tf.tensor2d(values, [8, 3]), 3], [tf.tensor2d(values.slice(0, 8), [8, 1]), 1]] as const) {
+    for (const [logits, O] of [
+      [tf.tensor2d(values, [8, 3]), 3],
+      [tf.tensor2d(values.slice(0, 8), [8, 1]), 1],
+    ] as const) {
       const binary = O === 1 ? labels.map((y) => y % 2) : labels;
       const correct = countCorrectOnDevice(logits, binary, O);
       assert.equal(correct.dtype, 'int32');
@@ -119,7 +148,19 @@ for (const backend of await availableBackends()) {
   test(`${backend}: trainStep clips on the device: a first SGD step moves the weights by lr × maxGradNorm`, async () => {
     await useBackend(backend);
     const before = tf.memory().numTensors;
-    const model = createLstmClassifier({ vocabSize: VOCAB, embeddingDim: 4, hiddenDim: 5, outputDim: 2, nLayers: 1, bidirectional: false, dropout: 0, padIndex: 0 }, 3);
+    const model = createLstmClassifier(
+      {
+        vocabSize: VOCAB,
+        embeddingDim: 4,
+        hiddenDim: 5,
+        outputDim: 2,
+        nLayers: 1,
+        bidirectional: false,
+        dropout: 0,
+        padIndex: 0,
+      },
+      3,
+    );
     const optimizer = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
     const batch = batchOf(Array.from({ length: 8 }, (_, i) => i));
     const weights = async () => Promise.all(Object.values(model.params).map(async (p) => Array.from(await p.data())));
@@ -157,7 +198,10 @@ test('cpu: reading back every 3 batches ends bit-identical to reading every batc
   const untimed = (steps: StepInfo[]) => steps.map(({ seconds: _s, ...rest }) => rest);
   assert.deepEqual(untimed(grouped.steps), untimed(each.steps));
   // the batches read together share the time since the previous read
-  assert.ok(grouped.steps.every((s) => s.seconds > 0), 'every batch has a training time');
+  assert.ok(
+    grouped.steps.every((s) => s.seconds > 0),
+    'every batch has a training time',
+  );
   assert.equal(grouped.steps[0].seconds, grouped.steps[2].seconds);
   assert.notEqual(grouped.steps[2].seconds, grouped.steps[3].seconds);
 });

@@ -26,13 +26,18 @@ test('clipGradNorm scales all grads to maxNorm when above it and returns the nor
 });
 
 // float64 definitions written from the torch docs
-const logits = [[1.5, -0.3, 0.2], [0.1, 0.1, 2.0]];
+const logits = [
+  [1.5, -0.3, 0.2],
+  [0.1, 0.1, 2.0],
+];
 const labels = [2, 0];
 function ce64(x: number[][], y: number[]): number {
-  return x.reduce((s, row, b) => {
-    const m = Math.max(...row);
-    return s + m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0)) - row[y[b]];
-  }, 0) / x.length;
+  return (
+    x.reduce((s, row, b) => {
+      const m = Math.max(...row);
+      return s + m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0)) - row[y[b]];
+    }, 0) / x.length
+  );
 }
 
 test('crossEntropy: value and gradient match the float64 definition', async () => {
@@ -41,11 +46,15 @@ test('crossEntropy: value and gradient match the float64 definition', async () =
   const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => crossEntropy(t as tf.Tensor2D, labels))(x);
   assert.ok(Math.abs(value.dataSync()[0] - ce64(logits, labels)) < 1e-6);
   const g = grad.arraySync() as number[][];
-  logits.forEach((row, b) => row.forEach((_, c) => {
-    const up = logits.map((r) => [...r]); up[b][c] += 1e-6;
-    const down = logits.map((r) => [...r]); down[b][c] -= 1e-6;
-    assert.ok(Math.abs(g[b][c] - (ce64(up, labels) - ce64(down, labels)) / 2e-6) < 1e-5);
-  }));
+  logits.forEach((row, b) =>
+    row.forEach((_, c) => {
+      const up = logits.map((r) => [...r]);
+      up[b][c] += 1e-6;
+      const down = logits.map((r) => [...r]);
+      down[b][c] -= 1e-6;
+      assert.ok(Math.abs(g[b][c] - (ce64(up, labels) - ce64(down, labels)) / 2e-6) < 1e-5);
+    }),
+  );
   tf.dispose([x, value, grad]);
 });
 
@@ -56,7 +65,14 @@ test('bceWithLogits: value and gradient match the float64 definition, stable at 
   const x = tf.tensor2d(xs, [4, 1]);
   const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => bceWithLogits(t, ys))(x);
   // −[y·log σ(x) + (1−y)·log(1−σ(x))] per item, written as log1p(e^−x) (y=1) or x + log1p(e^−x) (y=0, x>0) …
-  const exact = (Math.log1p(Math.exp(-0.3)) + Math.log1p(Math.exp(-2)) + 40 + Math.log1p(Math.exp(-40)) + 40 + Math.log1p(Math.exp(-40))) / 4;
+  const exact =
+    (Math.log1p(Math.exp(-0.3)) +
+      Math.log1p(Math.exp(-2)) +
+      40 +
+      Math.log1p(Math.exp(-40)) +
+      40 +
+      Math.log1p(Math.exp(-40))) /
+    4;
   assert.ok(Math.abs(value.dataSync()[0] - exact) < 1e-5, `${value.dataSync()[0]} vs ${exact}`);
   const g = Array.from(grad.dataSync());
   xs.forEach((v, i) => assert.ok(Math.abs(g[i] - (1 / (1 + Math.exp(-v)) - ys[i]) / 4) < 1e-6));

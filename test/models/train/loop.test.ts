@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../models/backend/select.ts';
-import { createLstmClassifier, disposeLstm, forwardLstm, type LabelledLstmBatch, type LstmClassifier } from '../../../models/lstm/model.ts';
+import {
+  createLstmClassifier,
+  disposeLstm,
+  forwardLstm,
+  type LabelledLstmBatch,
+  type LstmClassifier,
+} from '../../../models/lstm/model.ts';
 import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import { classificationLoss } from '../../../models/train/losses.ts';
 import { fitModel, type FitOptions, type FitResult, type HistoryRow } from '../../../models/train/loop.ts';
@@ -22,7 +28,6 @@ before(async () => {
   await selectBackend('cpu');
 });
 
-
 interface Run {
   model: LstmClassifier;
   optimizer: Optimizer;
@@ -30,7 +35,19 @@ interface Run {
 }
 
 function setUp(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Run {
-  const model = createLstmClassifier({ vocabSize: VOCAB, embeddingDim: 4, hiddenDim: 5, outputDim: 2, nLayers: 2, bidirectional: true, dropout: 0.3, padIndex: 0 }, 3);
+  const model = createLstmClassifier(
+    {
+      vocabSize: VOCAB,
+      embeddingDim: 4,
+      hiddenDim: 5,
+      outputDim: 2,
+      nLayers: 2,
+      bidirectional: true,
+      dropout: 0.3,
+      padIndex: 0,
+    },
+    3,
+  );
   const optimizer = createOptimizer({ name: 'adamw', lr: 0.02, weightDecay: 0.01 });
   const everything = batchOf(Int32Array.from({ length: N }, (_, i) => i));
   const options: FitOptions<LabelledLstmBatch> = {
@@ -44,7 +61,9 @@ function setUp(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Run {
     lossAndMetrics: (batch, mode) => {
       const logits = forwardLstm(model, batch, mode);
       const values = logits.dataSync();
-      const correct = Array.from(batch.labels).filter((y, i) => (values[2 * i + 1] > values[2 * i] ? 1 : 0) === y).length;
+      const correct = Array.from(batch.labels).filter(
+        (y, i) => (values[2 * i + 1] > values[2 * i] ? 1 : 0) === y,
+      ).length;
       return { loss: classificationLoss(logits, batch.labels), count: batch.labels.length, sums: { acc: correct } };
     },
     evaluate: () => {
@@ -58,11 +77,15 @@ function setUp(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Run {
   return { model, optimizer, options };
 }
 
-async function fit(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Promise<{ result: FitResult; weights: Record<string, Float32Array> }> {
+async function fit(
+  overrides: Partial<FitOptions<LabelledLstmBatch>> = {},
+): Promise<{ result: FitResult; weights: Record<string, Float32Array> }> {
   const run = setUp(overrides);
   try {
     const result = await fitModel(run.options);
-    const weights = Object.fromEntries(Object.entries(run.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    const weights = Object.fromEntries(
+      Object.entries(run.model.params).map(([k, v]) => [k, v.dataSync() as Float32Array]),
+    );
     return { result, weights };
   } finally {
     run.optimizer.dispose();
@@ -82,7 +105,10 @@ async function tempDir(): Promise<string> {
 
 test('shuffleOrder is a permutation that depends on seed and epoch only; batch seeds differ by batch', () => {
   const a = shuffleOrder(50, 1, 1);
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.deepEqual(a, shuffleOrder(50, 1, 1));
   assert.notDeepEqual(a, shuffleOrder(50, 1, 2));
   assert.notDeepEqual(a, shuffleOrder(50, 2, 1));
@@ -97,7 +123,14 @@ test('two runs with the same seed end bit-identical, and training lowers the los
   assert.deepEqual(figures(a.result.history), figures(b.result.history));
   const losses = a.result.history.map((r) => r.train_loss);
   assert.ok(losses[2] < losses[0], `train loss ${losses}`);
-  assert.deepEqual(Object.keys(a.result.history[0]), ['epoch', 'train_loss', 'train_acc', 'valid_loss', 'seconds', 'samples_per_s']);
+  assert.deepEqual(Object.keys(a.result.history[0]), [
+    'epoch',
+    'train_loss',
+    'train_acc',
+    'valid_loss',
+    'seconds',
+    'samples_per_s',
+  ]);
   assert.equal(a.result.steps, 3 * Math.ceil(N / 5));
 });
 
@@ -106,7 +139,11 @@ test('interrupted after epoch 2, a new run resumes at epoch 3 and ends bit-ident
   const dir = await tempDir();
   const controller = new AbortController();
   await assert.rejects(
-    fit({ checkpoint: { dir }, signal: controller.signal, onEpoch: (row) => row.epoch === 2 && controller.abort(new Error('stop')) }),
+    fit({
+      checkpoint: { dir },
+      signal: controller.signal,
+      onEpoch: (row) => row.epoch === 2 && controller.abort(new Error('stop')),
+    }),
     /stop/,
   );
   const lines: string[] = [];
@@ -124,13 +161,23 @@ test('raising epochs continues a finished run from its checkpoint; lowering them
   await fit({ epochs: 2, checkpoint: { dir } });
   const lines: string[] = [];
   const epochsRun: number[] = [];
-  const raised = await fit({ epochs: 3, checkpoint: { dir }, log: (m) => lines.push(m), onEpochStart: (e) => epochsRun.push(e) });
+  const raised = await fit({
+    epochs: 3,
+    checkpoint: { dir },
+    log: (m) => lines.push(m),
+    onEpochStart: (e) => epochsRun.push(e),
+  });
   assert.deepEqual(epochsRun, [3], 'epochs 1 and 2 are not redone');
   assert.deepEqual(lines, ['resuming at epoch 3 of 3 (from checkpoint)']);
   assert.deepEqual(raised.weights, (await fit({ epochs: 3 })).weights);
 
   const same: string[] = [];
-  const again = await fit({ epochs: 3, checkpoint: { dir }, log: (m) => same.push(m), onEpochStart: () => assert.fail('nothing to train') });
+  const again = await fit({
+    epochs: 3,
+    checkpoint: { dir },
+    log: (m) => same.push(m),
+    onEpochStart: () => assert.fail('nothing to train'),
+  });
   assert.match(same[0], /already holds all 3 epochs/);
   assert.deepEqual(again.weights, raised.weights);
 
@@ -153,7 +200,11 @@ test('mid-epoch checkpoints (everySteps) resume at the next batch, bit-identical
   const dir = await tempDir();
   const controller = new AbortController();
   await assert.rejects(
-    fit({ checkpoint: { dir, everySteps: 2 }, signal: controller.signal, onStep: (s) => s.epoch === 2 && s.batch === 2 && controller.abort(new Error('stop')) }),
+    fit({
+      checkpoint: { dir, everySteps: 2 },
+      signal: controller.signal,
+      onStep: (s) => s.epoch === 2 && s.batch === 2 && controller.abort(new Error('stop')),
+    }),
     /stop/,
   );
   const lines: string[] = [];
@@ -176,7 +227,12 @@ test('keepBest ends with the weights of the lowest valid loss, also across a res
 
   const dir = await tempDir();
   await fit({ epochs: 2, keepBest: { metric: 'valid_loss', mode: 'min' }, checkpoint: { dir }, ...optimizerLr });
-  const resumed = await fit({ epochs: 4, keepBest: { metric: 'valid_loss', mode: 'min' }, checkpoint: { dir }, ...optimizerLr });
+  const resumed = await fit({
+    epochs: 4,
+    keepBest: { metric: 'valid_loss', mode: 'min' },
+    checkpoint: { dir },
+    ...optimizerLr,
+  });
   assert.equal(resumed.result.bestEpoch, bestEpoch);
   assert.deepEqual(resumed.weights, full.weights);
 });
@@ -190,7 +246,17 @@ test('gradient accumulation over 2 batches of 4 matches batches of 8; lrAt sees 
   };
   const accumulate = async (batchSize: number, micro: number) => {
     reported.length = 0;
-    const run = noDropout(setUp({ epochs: 1, shuffle: false, examples: 16, batchSize, accumulate: micro, lrAt: (s) => (steps.push(s), 0.02), onStep: (s) => reported.push(s.step) }));
+    const run = noDropout(
+      setUp({
+        epochs: 1,
+        shuffle: false,
+        examples: 16,
+        batchSize,
+        accumulate: micro,
+        lrAt: (s) => (steps.push(s), 0.02),
+        onStep: (s) => reported.push(s.step),
+      }),
+    );
     try {
       await fitModel(run.options);
       return Object.values(run.model.params).map((v) => Array.from(v.dataSync()));
@@ -204,14 +270,25 @@ test('gradient accumulation over 2 batches of 4 matches batches of 8; lrAt sees 
   steps.length = 0;
   const small = await accumulate(4, 2);
   assert.deepEqual(steps, [0, 1]);
-  assert.deepEqual(reported, [0, 1, 1, 2], 'a batch reports the steps taken once it is trained: its own when it completes one');
-  big.forEach((values, k) => values.forEach((v, i) => assert.ok(Math.abs(v - small[k][i]) < 1e-5, `param ${k}[${i}]: ${v} vs ${small[k][i]}`)));
+  assert.deepEqual(
+    reported,
+    [0, 1, 1, 2],
+    'a batch reports the steps taken once it is trained: its own when it completes one',
+  );
+  big.forEach((values, k) =>
+    values.forEach((v, i) => assert.ok(Math.abs(v - small[k][i]) < 1e-5, `param ${k}[${i}]: ${v} vs ${small[k][i]}`)),
+  );
 });
 
 test('no tensor outlives fitModel, and a training step leaves the count where it was', async () => {
   const start = tf.memory().numTensors;
   const counts: number[] = [];
-  const run = setUp({ epochs: 2, keepBest: { metric: 'valid_loss', mode: 'min' }, checkpoint: { dir: await tempDir() }, onStep: () => counts.push(tf.memory().numTensors) });
+  const run = setUp({
+    epochs: 2,
+    keepBest: { metric: 'valid_loss', mode: 'min' },
+    checkpoint: { dir: await tempDir() },
+    onStep: () => counts.push(tf.memory().numTensors),
+  });
   await fitModel(run.options);
   // After the first step the optimizer holds its moments; from then on every step ends at the same count
   // (the best-epoch snapshot adds a fixed set after epoch 1).
@@ -238,10 +315,19 @@ const damages: Record<string, { reason: RegExp; damage(dir: string): Promise<voi
       await writeFile(path, bytes);
     },
   },
-  'a truncated file': { reason: /has \d+ bytes, the manifest says \d+/, damage: async (dir) => truncate(await checkpointData(dir), 100) },
-  'a missing data file': { reason: /checkpoint\.[0-9a-f]{16}\.safetensors is missing/, damage: async (dir) => rm(await checkpointData(dir)) },
+  'a truncated file': {
+    reason: /has \d+ bytes, the manifest says \d+/,
+    damage: async (dir) => truncate(await checkpointData(dir), 100),
+  },
+  'a missing data file': {
+    reason: /checkpoint\.[0-9a-f]{16}\.safetensors is missing/,
+    damage: async (dir) => rm(await checkpointData(dir)),
+  },
   'a missing manifest': { reason: /checkpoint\.json is missing/, damage: (dir) => rm(join(dir, MANIFEST_FILE)) },
-  'a manifest that is not JSON': { reason: /checkpoint\.json: not JSON/, damage: (dir) => writeFile(join(dir, MANIFEST_FILE), '{"format": "tfpipe-checkp') },
+  'a manifest that is not JSON': {
+    reason: /checkpoint\.json: not JSON/,
+    damage: (dir) => writeFile(join(dir, MANIFEST_FILE), '{"format": "tfpipe-checkp'),
+  },
 };
 
 for (const [name, { reason, damage }] of Object.entries(damages)) {
@@ -249,12 +335,23 @@ for (const [name, { reason, damage }] of Object.entries(damages)) {
     const whole = await fit();
     const dir = join(await tempDir(), 'key');
     const controller = new AbortController();
-    await assert.rejects(fit({ checkpoint: { dir }, signal: controller.signal, onEpoch: (row) => row.epoch === 2 && controller.abort(new Error('stop')) }), /stop/);
+    await assert.rejects(
+      fit({
+        checkpoint: { dir },
+        signal: controller.signal,
+        onEpoch: (row) => row.epoch === 2 && controller.abort(new Error('stop')),
+      }),
+      /stop/,
+    );
     await damage(dir);
     const before = tf.memory().numTensors;
     const lines: string[] = [];
     const epochsRun: number[] = [];
-    const resumed = await fit({ checkpoint: { dir }, log: (m) => lines.push(m), onEpochStart: (e) => epochsRun.push(e) });
+    const resumed = await fit({
+      checkpoint: { dir },
+      log: (m) => lines.push(m),
+      onEpochStart: (e) => epochsRun.push(e),
+    });
     assert.equal(tf.memory().numTensors, before);
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0], /^the checkpoint is damaged \(/);
@@ -285,7 +382,10 @@ test('a checkpoint.safetensors from before manifests is not trusted: set aside, 
   const lines: string[] = [];
   await fit({ epochs: 1, checkpoint: { dir }, log: (m) => lines.push(m) });
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /the checkpoint is damaged \(checkpoint\.json is missing, so checkpoint\.safetensors cannot be verified\)/);
+  assert.match(
+    lines[0],
+    /the checkpoint is damaged \(checkpoint\.json is missing, so checkpoint\.safetensors cannot be verified\)/,
+  );
 });
 
 test('a save leaves one manifest and the one data file it names', async () => {

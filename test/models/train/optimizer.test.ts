@@ -9,14 +9,24 @@ import { createOptimizer } from '../../../models/train/create-optimizer.ts';
 import type { OptimizerOptions } from '../../../models/train/optimizer.ts';
 
 const P0 = [0.5, -1.25, 2, 0.1];
-const GRADS = [[0.3, -0.2, 0.05, 1.5], [-0.1, 0.4, 0.2, -0.7], [0.25, 0.25, -0.5, 0.1], [1, -1, 0.5, 0]];
+const GRADS = [
+  [0.3, -0.2, 0.05, 1.5],
+  [-0.1, 0.4, 0.2, -0.7],
+  [0.25, 0.25, -0.5, 0.1],
+  [1, -1, 0.5, 0],
+];
 
 /** A variable holding `values` (tf.variable keeps its own reference; the initial tensor is disposed). */
 function variableOf(values: number[]): tf.Variable {
   return tf.tidy(() => tf.variable(tf.tensor1d(values)));
 }
 
-function run(options: OptimizerOptions, steps: number[][], start = P0, transformGrad?: (g: number[], p: number[]) => number[]): number[] {
+function run(
+  options: OptimizerOptions,
+  steps: number[][],
+  start = P0,
+  transformGrad?: (g: number[], p: number[]) => number[],
+): number[] {
   const p = { w: variableOf(start) };
   const opt = createOptimizer(options);
   for (const g of steps) {
@@ -31,7 +41,11 @@ function run(options: OptimizerOptions, steps: number[][], start = P0, transform
   return out;
 }
 
-for (const options of [{ name: 'adam', lr: 0.01, weightDecay: 0.1 }, { name: 'adamw', lr: 0.01 }, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }] as OptimizerOptions[]) {
+for (const options of [
+  { name: 'adam', lr: 0.01, weightDecay: 0.1 },
+  { name: 'adamw', lr: 0.01 },
+  { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 },
+] as OptimizerOptions[]) {
   test(`${options.name}: save → load state resumes bit-exactly, with no tensors left behind`, async () => {
     await selectBackend('cpu');
     const before = tf.memory().numTensors;
@@ -55,7 +69,9 @@ for (const options of [{ name: 'adam', lr: 0.01, weightDecay: 0.1 }, { name: 'ad
 test('adam weight decay is L2 added to the gradient', async () => {
   await selectBackend('cpu');
   const withDecay = run({ name: 'adam', lr: 0.01, weightDecay: 0.1 }, GRADS);
-  const byHand = run({ name: 'adam', lr: 0.01 }, GRADS, P0, (g, p) => g.map((v, i) => Math.fround(v + Math.fround(0.1 * p[i]))));
+  const byHand = run({ name: 'adam', lr: 0.01 }, GRADS, P0, (g, p) =>
+    g.map((v, i) => Math.fround(v + Math.fround(0.1 * p[i]))),
+  );
   withDecay.forEach((v, i) => assert.ok(Math.abs(v - byHand[i]) < 1e-7, `${v} vs ${byHand[i]}`));
 });
 
@@ -64,7 +80,11 @@ test('adamw decays the weights before the update, independently of the moments',
   const lr = 0.01;
   const wd = 0.2;
   const one = run({ name: 'adamw', lr, weightDecay: wd }, GRADS.slice(0, 1));
-  const plain = run({ name: 'adam', lr }, GRADS.slice(0, 1), P0.map((v) => v * (1 - lr * wd)));
+  const plain = run(
+    { name: 'adam', lr },
+    GRADS.slice(0, 1),
+    P0.map((v) => v * (1 - lr * wd)),
+  );
   one.forEach((v, i) => assert.ok(Math.abs(v - plain[i]) < 1e-6, `${v} vs ${plain[i]}`));
   // first Adam step moves each weight by lr·sign(g) (up to eps): |Δ| = lr where g ≠ 0
   const moved = run({ name: 'adam', lr }, GRADS.slice(0, 1));

@@ -24,5 +24,10 @@ export const DATA = makeData();
 export function batchOf(rows: ArrayLike<number>): LabelledLstmBatch {
   const ids = new Int32Array(rows.length * T);
   Array.from(rows).forEach((r, i) => ids.set(DATA.ids.subarray(r * T, (r + 1) * T), i * T));
-  return { ids, lengths: Array.from(rows, (r) => DATA.lengths[r]), labels: Array.from(rows, (r) => DATA.labels[r]), width: T };
+  return {
+    ids,
+    lengths: Array.from(rows, (r) => DATA.lengths[r]),
+    labels: Array.from(rows, (r) => DATA.labels[r]),
+    width: T,
+  };
 }

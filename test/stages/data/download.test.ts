@@ -20,8 +20,16 @@ test('download: fetches, checks sha256, reports bytes, then reuses the file', as
   try {
     const dest = await tempDest();
     const progress: [number, number | undefined][] = [];
-    const first = await downloadFile({ url: `${server.url}/f`, dest, sha256: SHA, onProgress: (d, t) => progress.push([d, t]) });
-    assert.deepEqual({ fetched: first.fetched, bytes: first.bytes, sha: first.sha256, resumed: first.resumedFrom }, { fetched: true, bytes: BODY.length, sha: SHA, resumed: 0 });
+    const first = await downloadFile({
+      url: `${server.url}/f`,
+      dest,
+      sha256: SHA,
+      onProgress: (d, t) => progress.push([d, t]),
+    });
+    assert.deepEqual(
+      { fetched: first.fetched, bytes: first.bytes, sha: first.sha256, resumed: first.resumedFrom },
+      { fetched: true, bytes: BODY.length, sha: SHA, resumed: 0 },
+    );
     assert.deepEqual(await readFile(dest), BODY);
     assert.deepEqual(progress.at(-1), [BODY.length, BODY.length]);
     assert.ok(!existsSync(`${dest}.part`));
@@ -58,7 +66,10 @@ test('download: a .part left by an earlier run is resumed, not restarted', async
     await writeFile(`${dest}.part`, BODY.subarray(0, 123_456));
     const outcome = await downloadFile({ url: `${server.url}/f`, dest, sha256: SHA });
     assert.equal(outcome.resumedFrom, 123_456);
-    assert.deepEqual(server.requests.map((r) => [r.range, r.status]), [['bytes=123456-', 206]]);
+    assert.deepEqual(
+      server.requests.map((r) => [r.range, r.status]),
+      [['bytes=123456-', 206]],
+    );
     assert.deepEqual(await readFile(dest), BODY);
   } finally {
     await server.close();
@@ -83,7 +94,10 @@ test('download: a sha256 mismatch fails and removes the part; HTTP errors name t
   const server = await startFileServer({ '/f': { body: BODY } });
   try {
     const dest = await tempDest();
-    await assert.rejects(downloadFile({ url: `${server.url}/f`, dest, sha256: '0'.repeat(64) }), /sha256 is [0-9a-f]{64}, expected 0{64}; the partial file was removed/);
+    await assert.rejects(
+      downloadFile({ url: `${server.url}/f`, dest, sha256: '0'.repeat(64) }),
+      /sha256 is [0-9a-f]{64}, expected 0{64}; the partial file was removed/,
+    );
     assert.ok(!existsSync(dest) && !existsSync(`${dest}.part`));
     await assert.rejects(downloadFile({ url: `${server.url}/missing`, dest }), /HTTP 404/);
   } finally {

@@ -47,7 +47,10 @@ export async function startFileServer(files: Record<string, ServedFile>): Promis
     }
     const status = start > 0 ? 206 : 200;
     requests.push({ path, range, status });
-    const headers: Record<string, string | number> = { 'content-length': total - start, 'content-type': 'application/octet-stream' };
+    const headers: Record<string, string | number> = {
+      'content-length': total - start,
+      'content-type': 'application/octet-stream',
+    };
     if (status === 206) headers['content-range'] = `bytes ${start}-${total - 1}/${total}`;
     res.writeHead(status, headers);
     const cutsSoFar = cuts.get(path) ?? 0;

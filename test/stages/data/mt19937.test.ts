@@ -29,6 +29,10 @@ test('permutation is numpy RandomState(seed).permutation(n)', (t) => {
   const reference = sklearnReference(seeds.map((seed) => ({ n: 1000, test_size: 0.5, random_state: seed })));
   if (!reference.ok) return t.skip(reference.reason);
   seeds.forEach((seed, i) => {
-    assert.deepEqual(Array.from(permutation(new MT19937(seed), 1000)), reference.results[i].permutation, `seed ${seed}`);
+    assert.deepEqual(
+      Array.from(permutation(new MT19937(seed), 1000)),
+      reference.results[i].permutation,
+      `seed ${seed}`,
+    );
   });
 });

@@ -3,7 +3,11 @@
 // its length (u32 LE) · "PAR1".
 
 type Field = [id: number, type: number, value: unknown];
-const I32 = 5, I64 = 6, BINARY = 8, LIST = 9, STRUCT = 12;
+const I32 = 5,
+  I64 = 6,
+  BINARY = 8,
+  LIST = 9,
+  STRUCT = 12;
 
 class CompactWriter {
   bytes: number[] = [];
@@ -63,43 +67,86 @@ export function buildParquet(columns: { name: string; values: string[] }[]): Buf
   let offset = 4;
   const chunks: Field[][] = [];
   for (const column of columns) {
-    const values = Buffer.concat(column.values.flatMap((v) => {
-      const data = Buffer.from(v, 'utf8');
-      const length = Buffer.alloc(4);
-      length.writeUInt32LE(data.length);
-      return [length, data];
-    }));
+    const values = Buffer.concat(
+      column.values.flatMap((v) => {
+        const data = Buffer.from(v, 'utf8');
+        const length = Buffer.alloc(4);
+        length.writeUInt32LE(data.length);
+        return [length, data];
+      }),
+    );
     const header = compact([
       [1, I32, 0], // type DATA_PAGE
       [2, I32, values.length],
       [3, I32, values.length],
-      [5, STRUCT, [[1, I32, rows], [2, I32, 0], [3, I32, 3], [4, I32, 3]]], // PLAIN values, RLE levels
+      [
+        5,
+        STRUCT,
+        [
+          [1, I32, rows],
+          [2, I32, 0],
+          [3, I32, 3],
+          [4, I32, 3],
+        ],
+      ], // PLAIN values, RLE levels
     ]);
     const size = header.length + values.length;
     chunks.push([
       [2, I64, offset],
-      [3, STRUCT, [
-        [1, I32, 6], // BYTE_ARRAY
-        [2, LIST, [I32, [0]]],
-        [3, LIST, [BINARY, [column.name]]],
-        [4, I32, 0], // UNCOMPRESSED
-        [5, I64, rows],
-        [6, I64, size],
-        [7, I64, size],
-        [9, I64, offset],
-      ]],
+      [
+        3,
+        STRUCT,
+        [
+          [1, I32, 6], // BYTE_ARRAY
+          [2, LIST, [I32, [0]]],
+          [3, LIST, [BINARY, [column.name]]],
+          [4, I32, 0], // UNCOMPRESSED
+          [5, I64, rows],
+          [6, I64, size],
+          [7, I64, size],
+          [9, I64, offset],
+        ],
+      ],
     ]);
     parts.push(header, values);
     offset += size;
   }
   const metadata = compact([
     [1, I32, 1],
-    [2, LIST, [STRUCT, [
-      [[4, BINARY, 'schema'], [5, I32, columns.length]],
-      ...columns.map((c): Field[] => [[1, I32, 6], [3, I32, 0], [4, BINARY, c.name], [6, I32, 0]]),
-    ]]],
+    [
+      2,
+      LIST,
+      [
+        STRUCT,
+        [
+          [
+            [4, BINARY, 'schema'],
+            [5, I32, columns.length],
+          ],
+          ...columns.map((c): Field[] => [
+            [1, I32, 6],
+            [3, I32, 0],
+            [4, BINARY, c.name],
+            [6, I32, 0],
+          ]),
+        ],
+      ],
+    ],
     [3, I64, rows],
-    [4, LIST, [STRUCT, [[[1, LIST, [STRUCT, chunks]], [2, I64, offset - 4], [3, I64, rows]]]]],
+    [
+      4,
+      LIST,
+      [
+        STRUCT,
+        [
+          [
+            [1, LIST, [STRUCT, chunks]],
+            [2, I64, offset - 4],
+            [3, I64, rows],
+          ],
+        ],
+      ],
+    ],
   ]);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(metadata.length);

@@ -13,7 +13,13 @@ async function fixture(bytes: Buffer): Promise<string> {
 }
 
 test('parquet: text and label columns by name, UTF-8 and empty strings kept', async () => {
-  const path = await fixture(buildParquet([{ name: 'id', values: ['a', 'b', 'c'] }, { name: 'text', values: ['', 'ünï\n', 'x'] }, { name: 'y', values: ['1', '0', '1'] }]));
+  const path = await fixture(
+    buildParquet([
+      { name: 'id', values: ['a', 'b', 'c'] },
+      { name: 'text', values: ['', 'ünï\n', 'x'] },
+      { name: 'y', values: ['1', '0', '1'] },
+    ]),
+  );
   const rows = await readParquetRows(path, { text: 'text', label: 'y' }, 'data.parquet');
   assert.deepEqual(rows.texts, ['', 'ünï\n', 'x']);
   assert.deepEqual(rows.labels, ['1', '0', '1']);
@@ -22,6 +28,12 @@ test('parquet: text and label columns by name, UTF-8 and empty strings kept', as
 
 test('parquet: a missing column lists the columns; a non-parquet file says so', async () => {
   const path = await fixture(buildParquet([{ name: 'body', values: ['a'] }]));
-  await assert.rejects(readParquetRows(path, { text: 'text' }, 'data.parquet'), /data\.parquet: no column "text" for the text; the columns are "body"/);
-  await assert.rejects(readParquetRows(await fixture(Buffer.from('id,text\n1,a\n')), { text: 'text' }, 'x.parquet'), /x\.parquet: not a parquet file/);
+  await assert.rejects(
+    readParquetRows(path, { text: 'text' }, 'data.parquet'),
+    /data\.parquet: no column "text" for the text; the columns are "body"/,
+  );
+  await assert.rejects(
+    readParquetRows(await fixture(Buffer.from('id,text\n1,a\n')), { text: 'text' }, 'x.parquet'),
+    /x\.parquet: not a parquet file/,
+  );
 });

@@ -40,12 +40,23 @@ for c in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-export function sklearnReference(cases: SklearnCase[]): { ok: true; results: SklearnResult[] } | { ok: false; reason: string } {
-  if (!existsSync(PYTHON)) return { ok: false, reason: `${PYTHON} is not installed, so the comparison with scikit-learn is skipped` };
-  const run = spawnSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 << 20 });
+export function sklearnReference(
+  cases: SklearnCase[],
+): { ok: true; results: SklearnResult[] } | { ok: false; reason: string } {
+  if (!existsSync(PYTHON))
+    return { ok: false, reason: `${PYTHON} is not installed, so the comparison with scikit-learn is skipped` };
+  const run = spawnSync(PYTHON, ['-c', SCRIPT], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (run.status !== 0) {
     const missing = /No module named '?(\w+)/.exec(run.stderr ?? '');
-    if (missing) return { ok: false, reason: `${PYTHON} has no ${missing[1]} module, so the comparison with scikit-learn is skipped` };
+    if (missing)
+      return {
+        ok: false,
+        reason: `${PYTHON} has no ${missing[1]} module, so the comparison with scikit-learn is skipped`,
+      };
     throw new Error(`sklearn reference script failed: ${run.stderr}`);
   }
   return { ok: true, results: JSON.parse(run.stdout) as SklearnResult[] };

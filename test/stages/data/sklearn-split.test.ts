@@ -23,7 +23,13 @@ test('train_test_split indices equal scikit-learn row for row', (t) => {
       assert.deepEqual(Array.from(got.test), expected.test, `test part of ${JSON.stringify(c)}`);
       assert.deepEqual(Array.from(got.train), expected.train, `train part of ${JSON.stringify(c)}`);
     } else {
-      const got = computeSplitIndices(c.n, null, { method: 'sklearn', test: c.test_size, valid: c.then_test_size, seed: c.random_state, stratify: false });
+      const got = computeSplitIndices(c.n, null, {
+        method: 'sklearn',
+        test: c.test_size,
+        valid: c.then_test_size,
+        seed: c.random_state,
+        stratify: false,
+      });
       assert.deepEqual(Array.from(got.test), expected.test);
       assert.deepEqual(Array.from(got.valid), expected.valid);
       assert.deepEqual(Array.from(got.train), expected.train);

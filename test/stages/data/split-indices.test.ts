@@ -38,14 +38,22 @@ test('random with stratify keeps each label proportion in every part', () => {
     const counts = [0, 0, 0];
     for (const i of rows) counts[labels[i]]++;
     const expected = [0.6, 0.3, 0.1].map((p) => p * rows.length);
-    counts.forEach((count, c) => assert.ok(Math.abs(count - expected[c]) <= 2, `${name}: label ${c} has ${count}, expected about ${expected[c]}`));
+    counts.forEach((count, c) =>
+      assert.ok(Math.abs(count - expected[c]) <= 2, `${name}: label ${c} has ${count}, expected about ${expected[c]}`),
+    );
   }
-  assert.throws(() => computeSplitIndices(10, null, spec({ test: 0.2, stratify: true })), /stratify needs a labelled dataset/);
+  assert.throws(
+    () => computeSplitIndices(10, null, spec({ test: 0.2, stratify: true })),
+    /stratify needs a labelled dataset/,
+  );
 });
 
 test('interleaveByClass: any prefix holds the classes in proportion', () => {
   const labels = Int32Array.from({ length: 40 }, (_, i) => (i < 30 ? 0 : 1));
-  const order = interleaveByClass(Int32Array.from({ length: 40 }, (_, i) => i), labels);
+  const order = interleaveByClass(
+    Int32Array.from({ length: 40 }, (_, i) => i),
+    labels,
+  );
   for (let k = 4; k <= 40; k += 4) {
     const ones = Array.from(order.slice(0, k)).filter((i) => labels[i] === 1).length;
     assert.equal(ones, k / 4, `prefix of ${k}`);
@@ -57,11 +65,17 @@ test('ordered: no shuffle, train then valid then test in file order', () => {
   assert.deepEqual(Array.from(parts.train), [0, 1, 2, 3, 4, 5, 6]);
   assert.deepEqual(Array.from(parts.valid), [7, 8]);
   assert.deepEqual(Array.from(parts.test), [9]);
-  assert.throws(() => computeSplitIndices(10, new Int32Array(10), spec({ method: 'ordered', test: 0.1, stratify: true })), /stratify needs a shuffle/);
+  assert.throws(
+    () => computeSplitIndices(10, new Int32Array(10), spec({ method: 'ordered', test: 0.1, stratify: true })),
+    /stratify needs a shuffle/,
+  );
 });
 
 test('sklearn: stratify is refused with a reason, and a size is needed', () => {
-  assert.throws(() => computeSplitIndices(10, new Int32Array(10), spec({ method: 'sklearn', test: 0.2, stratify: true })), /not supported with method sklearn/);
+  assert.throws(
+    () => computeSplitIndices(10, new Int32Array(10), spec({ method: 'sklearn', test: 0.2, stratify: true })),
+    /not supported with method sklearn/,
+  );
   assert.throws(() => computeSplitIndices(10, null, spec({ method: 'sklearn' })), /needs test or valid/);
   const onlyValid = computeSplitIndices(10, null, spec({ method: 'sklearn', valid: 0.3 }));
   assert.deepEqual([onlyValid.train.length, onlyValid.valid.length, onlyValid.test.length], [7, 3, 0]);

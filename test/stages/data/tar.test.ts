@@ -11,7 +11,11 @@ async function* inChunks(bytes: Buffer, size: number): AsyncIterable<Uint8Array>
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
 
-async function collect(bytes: Buffer, chunk: number, want: (e: TarEntry) => boolean = () => true): Promise<Map<string, string>> {
+async function collect(
+  bytes: Buffer,
+  chunk: number,
+  want: (e: TarEntry) => boolean = () => true,
+): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   await walkTar(inChunks(bytes, chunk), want, (entry, data) => files.set(entry.name, data.toString('utf8')));
   return files;
@@ -45,7 +49,8 @@ test('walkTar rejects a corrupt header and a truncated archive', async () => {
 
 test('walkTar reads GNU tar long names and pax paths', async (t) => {
   const probe = spawnSync('tar', ['--version'], { encoding: 'utf8' });
-  if (probe.status !== 0 || !/GNU tar/.test(probe.stdout)) return t.skip('GNU tar is not installed, so archives from it cannot be made here');
+  if (probe.status !== 0 || !/GNU tar/.test(probe.stdout))
+    return t.skip('GNU tar is not installed, so archives from it cannot be made here');
   const root = await mkdtemp(join(tmpdir(), 'tfpipe-tar-'));
   const long = `${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(70)}.txt`;
   await mkdir(join(root, 'src', long, '..'), { recursive: true });

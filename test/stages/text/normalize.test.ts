@@ -25,7 +25,7 @@ const TRICKY = [
   'a\u00a0b\u2003c\x1cd\x85e\ufefff\u3000g\u2028h\u180ei',
   'ΑΣ ΌΣΟΣ. İstanbul Straße ǅemal KELVIN\u212a',
   'tabs\tand\nnewlines\r\n\u000bvertical\u000cfeed',
-  'The movie was not bad, I\'d say; won\'t see it again!!!',
+  "The movie was not bad, I'd say; won't see it again!!!",
   'It is what it is.',
   '😀great😀 film — “curly” ‘quotes’ … 10/10, 1,234.56$',
   '   ',
@@ -34,7 +34,9 @@ const TRICKY = [
 ];
 
 test('stopwords-en.txt holds NLTK English: 179 distinct words, lowercase, no blanks', async () => {
-  const lines = readFileSync(stopwordFilePath('nltk-english'), 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(stopwordFilePath('nltk-english'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   assert.equal(lines.length, 179);
   assert.equal(new Set(lines).size, 179);
   for (const w of lines) assert.equal(w, w.trim().toLowerCase());
@@ -68,7 +70,13 @@ test('normalisation, whitespace and the homework vocab match real Python', async
   }
   const stopwordFile = stopwordFilePath('nltk-english');
   // A corpus where first occurrence and frequency disagree, with duplicates across rows.
-  const corpus = [...TRICKY, 'zeta alpha zeta beta', 'beta gamma alpha. Alpha!', 'gamma, zeta; beta', 'br br great film'];
+  const corpus = [
+    ...TRICKY,
+    'zeta alpha zeta beta',
+    'beta gamma alpha. Alpha!',
+    'gamma, zeta; beta',
+    'br br great film',
+  ];
   const script = `
 import json, string, sys
 from collections import Counter
@@ -93,8 +101,17 @@ json.dump({
     'counts': [counter[w] for w in list(vocab)[2:]],
 }, sys.stdout)
 `;
-  const out = execFileSync(PYTHON, ['-c', script, stopwordFile], { input: JSON.stringify({ tricky: TRICKY, corpus }), encoding: 'utf8' });
-  const py = JSON.parse(out) as { words: string[][]; whitespace: number[]; punctuation: string; vocab: string[]; counts: number[] };
+  const out = execFileSync(PYTHON, ['-c', script, stopwordFile], {
+    input: JSON.stringify({ tricky: TRICKY, corpus }),
+    encoding: 'utf8',
+  });
+  const py = JSON.parse(out) as {
+    words: string[][];
+    whitespace: number[];
+    punctuation: string;
+    vocab: string[];
+    counts: number[];
+  };
 
   assert.equal(PY_PUNCTUATION, py.punctuation);
   const jsWhitespace: number[] = [];

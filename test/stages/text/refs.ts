@@ -11,7 +11,9 @@ export function refTo(type: ArtifactType, dir: string, stage = 'upstream', outpu
 
 /** Unlabelled rows, or rows labelled 0/1 as ['negative', 'positive']. */
 export function rows(texts: string[], labels?: number[]): Dataset {
-  return labels ? { texts, labels: Int32Array.from(labels), labelNames: ['negative', 'positive'] } : { texts, labels: null, labelNames: [] };
+  return labels
+    ? { texts, labels: Int32Array.from(labels), labelNames: ['negative', 'positive'] }
+    : { texts, labels: null, labelNames: [] };
 }
 
 export async function datasetRef(data: Dataset): Promise<ArtifactRef> {

@@ -8,7 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attentionBias, causalSelfAttention } from '../../../../models/gpt2/attention.ts';
 import { attentionForward } from '../../../../models/gpt2/webgpu/attention-forward.ts';
 import { fusedCausalSelfAttention } from '../../../../models/gpt2/webgpu/attention-fused.ts';
-import { attentionDropoutMask, type AttentionDropout, type FusedAttentionShape } from '../../../../models/gpt2/webgpu/attention-wgsl.ts';
+import {
+  attentionDropoutMask,
+  type AttentionDropout,
+  type FusedAttentionShape,
+} from '../../../../models/gpt2/webgpu/attention-wgsl.ts';
 import { runOn, seeded, skipWithoutWebGpu as skip } from './compare.ts';
 
 /**
@@ -20,7 +24,10 @@ function assertNear(actual: Float32Array, expected: Float32Array, label: string)
   assert.equal(actual.length, expected.length, `${label}: length`);
   for (let i = 0; i < expected.length; i++) {
     const allowed = 1e-6 + 1e-5 * Math.abs(expected[i]);
-    if (!(Math.abs(actual[i] - expected[i]) <= allowed)) assert.fail(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]} (allowed ±${allowed.toExponential(2)})`);
+    if (!(Math.abs(actual[i] - expected[i]) <= allowed))
+      assert.fail(
+        `${label}: element ${i} is ${actual[i]}, expected ${expected[i]} (allowed ±${allowed.toExponential(2)})`,
+      );
   }
 }
 
@@ -30,21 +37,26 @@ interface Case {
   seed: number;
 }
 
-const CASES: Case[] = [1, 7, 64, 130].flatMap((T, t) =>
-  [16, 64].flatMap((hs, h) =>
-    [false, true].map((drop, d) => ({
-      shape: { B: 2, T, nh: hs === 16 ? 3 : 2, hs },
-      dropout: drop ? { rate: 0.1, seed: 0x9e3779b9 + 17 * T + hs } : null,
-      seed: 100 * t + 10 * h + d + 1,
-    })),
-  ),
-).concat([{ shape: { B: 2, T: 70, nh: 2, hs: 128 }, dropout: { rate: 0.1, seed: 77 }, seed: 901 }]); // hs 128: 8-row tiles
+const CASES: Case[] = [1, 7, 64, 130]
+  .flatMap((T, t) =>
+    [16, 64].flatMap((hs, h) =>
+      [false, true].map((drop, d) => ({
+        shape: { B: 2, T, nh: hs === 16 ? 3 : 2, hs },
+        dropout: drop ? { rate: 0.1, seed: 0x9e3779b9 + 17 * T + hs } : null,
+        seed: 100 * t + 10 * h + d + 1,
+      })),
+    ),
+  )
+  .concat([{ shape: { B: 2, T: 70, nh: 2, hs: 128 }, dropout: { rate: 0.1, seed: 77 }, seed: 901 }]); // hs 128: 8-row tiles
 
 /** qkv [N, 3C] with scores of order 1 (so the softmax is neither flat nor one-hot), and dY [N, C]. */
 function inputs({ shape: { B, T, nh, hs }, seed }: Case): { qkv: tf.Tensor2D; dy: tf.Tensor2D } {
   const N = B * T;
   const C = nh * hs;
-  return { qkv: tf.tensor2d(seeded(N * 3 * C, seed, 1.5), [N, 3 * C]), dy: tf.tensor2d(seeded(N * C, seed + 1), [N, C]) };
+  return {
+    qkv: tf.tensor2d(seeded(N * 3 * C, seed, 1.5), [N, 3 * C]),
+    dy: tf.tensor2d(seeded(N * C, seed + 1), [N, C]),
+  };
 }
 
 /** The composite's row log-sum-exp of the scaled, masked scores: (B·nh·T). */
@@ -61,7 +73,9 @@ for (const c of CASES) {
     // runOn checks that each side leaves the engine's tensor count as it found it
     const [y, L, dqkv, mask] = await runOn('webgpu', () => {
       const { qkv, dy } = inputs(c);
-      const { value: yValue, grad } = tf.valueAndGrad((x: tf.Tensor) => fusedCausalSelfAttention(x as tf.Tensor2D, c.shape, c.dropout))(qkv, dy);
+      const { value: yValue, grad } = tf.valueAndGrad((x: tf.Tensor) =>
+        fusedCausalSelfAttention(x as tf.Tensor2D, c.shape, c.dropout),
+      )(qkv, dy);
       const { L: logSumExp } = attentionForward(qkv, c.shape, c.dropout);
       return [yValue, logSumExp, grad, c.dropout ? attentionDropoutMask(c.shape, c.dropout) : tf.zeros([0])];
     });
@@ -69,7 +83,9 @@ for (const c of CASES) {
       const { qkv, dy } = inputs(c);
       const bias = attentionBias(B, T, 0, undefined);
       const dropMask = c.dropout ? tf.tensor4d(mask, [B, nh, T, T]) : null;
-      const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => causalSelfAttention(x as tf.Tensor2D, c.shape, bias, dropMask))(qkv, dy);
+      const { value, grad } = tf.valueAndGrad((x: tf.Tensor) =>
+        causalSelfAttention(x as tf.Tensor2D, c.shape, bias, dropMask),
+      )(qkv, dy);
       return [value, logSumExpRef(qkv, c.shape, bias), grad];
     });
     assertNear(y, yRef, `${label}: y`);

@@ -39,7 +39,9 @@ export async function runOn(backend: BackendName, compute: () => tf.Tensor[]): P
 }
 
 /** The fused path (webgpu) and the tfjs composition (cpu) of one computation, outputs side by side. */
-export async function fusedAndReference(compute: () => tf.Tensor[]): Promise<{ fused: Float32Array[]; reference: Float32Array[] }> {
+export async function fusedAndReference(
+  compute: () => tf.Tensor[],
+): Promise<{ fused: Float32Array[]; reference: Float32Array[] }> {
   const reference = await runOn('cpu', compute);
   const fused = await runOn('webgpu', compute);
   return { fused, reference };
@@ -59,7 +61,12 @@ export interface Tolerance {
  * Every element of `actual` within the tolerance of `expected` (a number: rtol); the message names the worst
  * element.
  */
-export function assertClose(actual: Float32Array, expected: ArrayLike<number>, label: string, tolerance: Tolerance | number = {}): void {
+export function assertClose(
+  actual: Float32Array,
+  expected: ArrayLike<number>,
+  label: string,
+  tolerance: Tolerance | number = {},
+): void {
   const { rtol = 1e-5, floor = 0.05, atol = 0 } = typeof tolerance === 'number' ? { rtol: tolerance } : tolerance;
   assert.equal(actual.length, expected.length, `${label}: length`);
   let scale = 0;
@@ -67,12 +74,16 @@ export function assertClose(actual: Float32Array, expected: ArrayLike<number>, l
   let worst = -1;
   let worstError = 0;
   for (let i = 0; i < expected.length; i++) {
-    const error = Math.max(0, Math.abs(actual[i] - expected[i]) - atol) / Math.max(Math.abs(expected[i]), floor * scale, 1e-30);
+    const error =
+      Math.max(0, Math.abs(actual[i] - expected[i]) - atol) / Math.max(Math.abs(expected[i]), floor * scale, 1e-30);
     if (Number.isNaN(error)) assert.fail(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
     if (error > worstError) {
       worst = i;
       worstError = error;
     }
   }
-  assert.ok(worst < 0 || worstError <= rtol, `${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (relative error ${worstError.toExponential(2)} > ${rtol})`);
+  assert.ok(
+    worst < 0 || worstError <= rtol,
+    `${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (relative error ${worstError.toExponential(2)} > ${rtol})`,
+  );
 }
