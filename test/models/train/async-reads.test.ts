@@ -35,21 +35,21 @@ interface Outcome {
   checkpointDir: string;
 }
 
+/** A classifier small enough to train a few steps on every backend in well under a second. */
+const TINY_LSTM = {
+  vocabSize: VOCAB,
+  embeddingDim: 4,
+  hiddenDim: 5,
+  outputDim: 2,
+  nLayers: 1,
+  bidirectional: false,
+  dropout: 0,
+  padIndex: 0,
+};
+
 /** fitModel on the active backend with every feature that reads tensors; weights read back asynchronously. */
 async function fitTiny(overrides: Partial<FitOptions<LabelledLstmBatch>> = {}): Promise<Outcome> {
-  const model = createLstmClassifier(
-    {
-      vocabSize: VOCAB,
-      embeddingDim: 4,
-      hiddenDim: 5,
-      outputDim: 2,
-      nLayers: 1,
-      bidirectional: false,
-      dropout: 0,
-      padIndex: 0,
-    },
-    3,
-  );
+  const model = createLstmClassifier(TINY_LSTM, 3);
   const optimizer = createOptimizer({ name: 'adamw', lr: 0.05, weightDecay: 0.01 });
   const everything = batchOf(Array.from({ length: N }, (_, i) => i));
   const checkpointDir = await mkdtemp(join(tmpdir(), 'tfpipe-async-reads-'));
@@ -148,19 +148,7 @@ for (const backend of await availableBackends()) {
   test(`${backend}: trainStep clips on the device: a first SGD step moves the weights by lr × maxGradNorm`, async () => {
     await useBackend(backend);
     const before = tf.memory().numTensors;
-    const model = createLstmClassifier(
-      {
-        vocabSize: VOCAB,
-        embeddingDim: 4,
-        hiddenDim: 5,
-        outputDim: 2,
-        nLayers: 1,
-        bidirectional: false,
-        dropout: 0,
-        padIndex: 0,
-      },
-      3,
-    );
+    const model = createLstmClassifier(TINY_LSTM, 3);
     const optimizer = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
     const batch = batchOf(Array.from({ length: 8 }, (_, i) => i));
     const weights = async () => Promise.all(Object.values(model.params).map(async (p) => Array.from(await p.data())));
