@@ -1,23 +1,40 @@
-// An exclusive lock file per fingerprint, <root>/locks/<fp>.lock, holding {pid, host, token, acquiredAt}.
-// Created atomically *with* its content: the owner record is written to a temp file that is then hard-linked to
-// the lock path (link fails with EEXIST exactly like open O_EXCL, but no one can ever see an empty lock file).
-// A second process polls with backoff (25 ms ×1.5 up to 500 ms) until the lock goes, or until its AbortSignal
-// fires. A lock whose pid is dead on this host is taken over: renamed aside (atomic, so only one waiter wins),
-// checked to still be the dead one, then removed.
+// An exclusive lock file per fingerprint, <root>/locks/<fp>.lock, holding its owner record (lock-record.ts),
+// safe on a disk shared by several hosts (NFS, Lustre): no flock, only link, rename and unlink in one folder.
+// Created atomically *with* its content: the record is written to a temp file that is then hard-linked to the
+// lock path (link fails with EEXIST exactly like open O_EXCL, but no one can ever see an empty lock file; on NFS,
+// where a retransmitted link can report EEXIST although it succeeded, the temp file's link count says who won).
+// While held, the record is refreshed every heartbeatMs (5 s; lock-heartbeat.ts) until release.
+// A second process polls with backoff (25 ms ×1.5 up to 500 ms) until the lock goes, or its AbortSignal fires.
+// It takes the lock over when the holder is gone:
+//   - at once, if the holder ran on this host and its pid is dead;
+//   - from any host, once the lock file's text (its heartbeat) has not changed for staleMs (30 s) as timed by the
+//     waiter's own monotonic clock. No two hosts' clocks are ever compared, so clock skew cannot make a live lock
+//     look stale; a lock whose heartbeat keeps moving is waited for however long it is held.
+// Taking over renames the lock aside (atomic: of several waiters only one wins the rename), checks the file it
+// got still holds the text judged stale (a heartbeat in between means the holder lives: it is put back), then
+// removes it and tries to create its own.
 // The lock saves duplicate work; correctness does not rest on it, since entries appear by rename and a writer
 // that finds its entry already present reuses it.
-import { link, readFile, rename, unlink, writeFile, stat } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fsNow } from './fs-clock.ts';
+import { startHeartbeat } from './lock-heartbeat.ts';
+import { encodeLockOwner, readLockFile, readLockOwner, type LockOwner } from './lock-record.ts';
 import { HOST_TAG, isOwnerDead, ownedName } from './owner.ts';
 
-export interface LockOwner {
-  pid: number;
-  host: string;
-  /** Random per acquisition: release() removes the file only if it is still ours. */
-  token: string;
-  acquiredAt: string;
+export { readLockOwner, type LockOwner } from './lock-record.ts';
+
+export interface LockTiming {
+  /** How often a holder refreshes its record. */
+  heartbeatMs: number;
+  /** How long a waiter watches a lock not change before taking it over; keep it many heartbeats long. */
+  staleMs: number;
 }
+
+export const DEFAULT_LOCK_TIMING: LockTiming = { heartbeatMs: 5_000, staleMs: 30_000 };
 
 export interface HeldLock {
   path: string;
@@ -28,27 +45,31 @@ export interface HeldLock {
 export type AcquireResult =
   { status: 'acquired'; lock: HeldLock; waited: boolean; tookOverFrom?: LockOwner } | { status: 'aborted' };
 
-export interface AcquireOptions {
+export interface AcquireOptions extends Partial<LockTiming> {
   signal?: AbortSignal;
   /** Called once, when the lock is first found held by someone else (undefined: unreadable lock file). */
   onWait?: (holder: LockOwner | undefined) => void;
 }
 
-/** A lock file that can't be parsed and is older than this is treated as abandoned. */
-const UNREADABLE_GRACE_MS = 10_000;
-
 export async function acquireLock(path: string, options: AcquireOptions = {}): Promise<AcquireResult> {
+  const { staleMs = DEFAULT_LOCK_TIMING.staleMs, heartbeatMs = DEFAULT_LOCK_TIMING.heartbeatMs } = options;
   let delay = 25;
   let waited = false;
   let tookOverFrom: LockOwner | undefined;
+  /** The lock file's text when last seen, and since when (performance.now()) it has read so. */
+  let seen: { text: string; since: number } | undefined;
   for (;;) {
     if (options.signal?.aborted) return { status: 'aborted' };
-    const attempt = await tryAcquireLock(path);
+    const attempt = await tryAcquireLock(path, { heartbeatMs });
     if (attempt.status === 'acquired') return { status: 'acquired', lock: attempt.lock, waited, tookOverFrom };
-    const holder = attempt.holder;
-    if (holder ? isOwnerDead(holder) : await isAbandoned(path)) {
-      if (await takeOver(path, holder)) {
+    const { holder, text } = attempt;
+    if (text !== undefined) {
+      const now = performance.now();
+      if (seen?.text !== text) seen = { text, since: now };
+      const stale = (holder !== undefined && isOwnerDead(holder)) || now - seen.since > staleMs;
+      if (stale && (await takeOver(path, text))) {
         tookOverFrom = holder;
+        seen = undefined;
         continue;
       }
     }
@@ -64,39 +85,49 @@ export async function acquireLock(path: string, options: AcquireOptions = {}): P
 }
 
 export type TryAcquireResult =
-  { status: 'acquired'; lock: HeldLock } | { status: 'held'; holder: LockOwner | undefined };
+  | { status: 'acquired'; lock: HeldLock }
+  /** text: the lock file's content as read (undefined: it went before we could read it). */
+  | { status: 'held'; holder: LockOwner | undefined; text: string | undefined };
 
-export async function tryAcquireLock(path: string): Promise<TryAcquireResult> {
+export async function tryAcquireLock(
+  path: string,
+  { heartbeatMs = DEFAULT_LOCK_TIMING.heartbeatMs }: Partial<Pick<LockTiming, 'heartbeatMs'>> = {},
+): Promise<TryAcquireResult> {
+  const now = new Date().toISOString();
   const owner: LockOwner = {
     pid: process.pid,
     host: HOST_TAG,
     token: randomBytes(8).toString('hex'),
-    acquiredAt: new Date().toISOString(),
+    acquiredAt: now,
+    heartbeatAt: now,
   };
   const temp = ownedName(path, '.tmp');
-  await writeFile(temp, JSON.stringify(owner));
+  await writeFile(temp, encodeLockOwner(owner));
   try {
-    await link(temp, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return { status: 'held', holder: await readLockOwner(path) };
+    if (!(await linkExclusive(temp, path))) {
+      const state = await readLockFile(path).catch(() => undefined);
+      return { status: 'held', holder: state?.owner, text: state?.text };
+    }
   } finally {
     await unlink(temp).catch(() => {});
   }
-  return { status: 'acquired', lock: { path, owner, release: () => releaseLock(path, owner) } };
+  const heartbeat = startHeartbeat(path, owner, heartbeatMs);
+  const release = async () => {
+    await heartbeat.stop();
+    await releaseLock(path, owner);
+  };
+  return { status: 'acquired', lock: { path, owner, release } };
 }
 
-/** The owner recorded in a lock file; undefined if there is none or it can't be parsed. */
-export async function readLockOwner(path: string): Promise<LockOwner | undefined> {
+/** link(temp, path); true if `path` is now our temp file. See open(2) on O_EXCL over NFS for the nlink check. */
+async function linkExclusive(temp: string, path: string): Promise<boolean> {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockOwner>;
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') {
-      return parsed as LockOwner;
-    }
-  } catch {
-    // Missing (released meanwhile) or unparseable: the caller decides.
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await stat(temp)).nlink === 2;
   }
-  return undefined;
 }
 
 async function releaseLock(path: string, owner: LockOwner): Promise<void> {
@@ -105,19 +136,20 @@ async function releaseLock(path: string, owner: LockOwner): Promise<void> {
 }
 
 /**
- * Removes a dead holder's lock. Renaming it aside first means two waiters can't both remove it (and the second
- * can't remove a fresh lock the first just made): whoever renames it owns that file and checks what it got.
+ * Removes a stale lock whose text was `expected`. Renaming it aside first means two waiters can't both remove it
+ * (and the second can't remove a fresh lock the first just made): whoever renames it owns that file and checks
+ * what it got.
  */
-async function takeOver(path: string, expected: LockOwner | undefined): Promise<boolean> {
+async function takeOver(path: string, expected: string): Promise<boolean> {
   const aside = ownedName(path, '.stale');
   try {
     await rename(path, aside);
   } catch {
     return false; // already gone or taken over by another waiter: just try again
   }
-  const got = await readLockOwner(aside);
-  if (expected !== undefined && got?.token !== expected.token) {
-    // A live lock replaced the dead one between our read and our rename: put it back.
+  const got = await readFile(aside, 'utf8').catch(() => undefined);
+  if (got !== expected) {
+    // A live lock replaced the stale one, or its holder beat, between our read and our rename: put it back.
     await link(aside, path).catch(() => {});
     await unlink(aside).catch(() => {});
     return false;
@@ -126,17 +158,15 @@ async function takeOver(path: string, expected: LockOwner | undefined): Promise<
   return true;
 }
 
-/** Removes the lock at `path` if its holder is dead (or the file is unreadable and old); true if it did. */
-export async function clearDeadLock(path: string): Promise<boolean> {
-  const holder = await readLockOwner(path);
-  const dead = holder ? isOwnerDead(holder) : await isAbandoned(path);
-  return dead && (await takeOver(path, holder));
-}
-
-async function isAbandoned(path: string): Promise<boolean> {
-  try {
-    return Date.now() - (await stat(path)).mtimeMs > UNREADABLE_GRACE_MS;
-  } catch {
-    return false; // gone: the next try will get it
-  }
+/**
+ * Removes the lock at `path` if its holder is gone: dead on this host, or (any host, unreadable records too) the
+ * file unchanged for more than staleMs, aged on the file system's clock (fs-clock.ts). True if it did.
+ * One look, no watching, so unlike acquireLock it compares mtimes; both are the file server's stamps.
+ */
+export async function clearDeadLock(path: string, staleMs = DEFAULT_LOCK_TIMING.staleMs): Promise<boolean> {
+  const state = await readLockFile(path).catch(() => undefined);
+  if (state === undefined) return false;
+  const dead =
+    (state.owner !== undefined && isOwnerDead(state.owner)) || (await fsNow(dirname(path))) - state.mtimeMs > staleMs;
+  return dead && (await takeOver(path, state.text));
 }

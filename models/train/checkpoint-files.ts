@@ -11,7 +11,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../lib/fs/atomic.ts';
-import { HOST_TAG, isOwnerDead, parseOwnedName } from '../../lib/fs/owner.ts';
+import { fileAger } from '../../lib/fs/fs-clock.ts';
+import { DEFAULT_LOCK_TIMING } from '../../lib/fs/lock.ts';
+import { HOST_TAG, isOwnerGone, parseOwnedName } from '../../lib/fs/owner.ts';
 
 export const MANIFEST_FILE = 'checkpoint.json';
 const MANIFEST_FORMAT = 'tfpipe-checkpoint-manifest/1';
@@ -38,11 +40,15 @@ export async function saveCheckpointBytes(dir: string, bytes: Uint8Array): Promi
   const manifest: CheckpointManifest = { format: MANIFEST_FORMAT, file, sha256, size: bytes.byteLength };
   await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   // the previous checkpoint's data, and temp files (lib/fs/owner.ts names) of a save that was killed: another
-  // process's save in progress keeps its temp files (two runs whose params differ only in `epochs` share a folder)
+  // process's save in progress keeps its temp files (two runs whose params differ only in `epochs` share a folder);
+  // another host's, on a shared disk, are litter once untouched for the stale threshold of locks (owner.ts)
+  const ageOf = fileAger(dir);
   for (const name of await readdir(dir)) {
     const owner = name.endsWith('.tmp') ? parseOwnedName(name) : undefined;
+    const mine = owner?.host === HOST_TAG;
     const litter = owner
-      ? isOwnerDead(owner) || (owner.host === HOST_TAG && owner.pid === process.pid)
+      ? (mine && owner.pid === process.pid) ||
+        isOwnerGone(owner, mine ? 0 : await ageOf(join(dir, name)), DEFAULT_LOCK_TIMING.staleMs)
       : name !== file && (DATA_FILE.test(name) || name === UNVERIFIED_FILE);
     if (litter) await rm(join(dir, name), { force: true });
   }

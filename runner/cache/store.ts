@@ -1,18 +1,20 @@
 // The content-addressed stage cache on disk:
 //   <root>/<fp>/manifest.json, <root>/<fp>/out/...   entries, each fully present or absent
 //   <root>/tmp/<fp>.<host>.<pid>.<nonce>/             entries being written ({out/, scratch/}) and entries
-//                                                      being deleted (….trash); litter of dead pids is cleanStale()'s
-//   <root>/locks/<fp>.lock                            one writer per fingerprint (lock.ts)
+//                                                      being deleted (….trash); litter of gone writers is
+//                                                      cleanStale()'s (stale.ts)
+//   <root>/locks/<fp>.lock                            one writer per fingerprint (lib/fs/lock.ts), across hosts
+//                                                      when the root is on a shared disk
 //   <root>/checkpoints/<resumeKey>/                   training checkpoints; survive interruption and misses
 // An entry becomes visible by one rename of a finished temp folder whose files and manifest are already fsynced,
 // so a reader (or a crash, SIGKILL included) sees the whole entry or nothing. A hit re-hashes every output.
-import { mkdir, rename, rm, readdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Fingerprint, StageResult } from '../../stages/stage.ts';
 import { fingerprintOf, type FingerprintTree, type ResumeKey } from './fingerprint.ts';
 import { digestFile } from './hash.ts';
-import { acquireLock, clearDeadLock, type LockOwner } from '../../lib/fs/lock.ts';
+import { acquireLock, DEFAULT_LOCK_TIMING, type LockOwner, type LockTiming } from '../../lib/fs/lock.ts';
 import {
   MANIFEST_FORMAT,
   readManifest,
@@ -23,10 +25,12 @@ import {
   type Manifest,
 } from './manifest.ts';
 import { fsyncDir, listTree, mapLimit, writeFileDurable } from '../../lib/fs/atomic.ts';
-import { isOwnerDead, ownedName, parseOwnedName } from '../../lib/fs/owner.ts';
+import { ownedName } from '../../lib/fs/owner.ts';
+import { cleanStale, type StaleReport } from './stale.ts';
 import { TFPIPE_VERSION } from './version.ts';
 
 export type { CacheEntry, CorruptEntry, LookupResult, Manifest } from './manifest.ts';
+export type { StaleReport } from './stale.ts';
 export { resolveCacheRoot } from './root.ts';
 
 /** What produce() is handed besides its output folder. */
@@ -56,11 +60,9 @@ export type WrittenEntry = CacheEntry & {
   replacedCorrupt?: CorruptEntry;
 };
 
-export interface StaleReport {
-  /** Temp folders (unfinished writes, half-deleted entries) of dead processes, removed. */
-  tempDirs: string[];
-  /** Lock files (and their temp files) of dead processes, removed. */
-  locks: string[];
+export interface CacheStoreOptions {
+  /** Heartbeat and stale threshold of the fingerprint locks (DEFAULT_LOCK_TIMING: 5 s, 30 s); tests shorten them. */
+  lockTiming?: Partial<LockTiming>;
 }
 
 export class CacheStore {
@@ -68,9 +70,11 @@ export class CacheStore {
   readonly tmpRoot: string;
   readonly lockRoot: string;
   readonly checkpointRoot: string;
+  readonly lockTiming: LockTiming;
 
-  constructor(root: string) {
+  constructor(root: string, options: CacheStoreOptions = {}) {
     this.root = root;
+    this.lockTiming = { ...DEFAULT_LOCK_TIMING, ...options.lockTiming };
     this.tmpRoot = join(root, 'tmp');
     this.lockRoot = join(root, 'locks');
     this.checkpointRoot = join(root, 'checkpoints');
@@ -108,7 +112,7 @@ export class CacheStore {
     if (fingerprintOf(tree) !== fp) throw new Error(`CacheStore.write: the tree does not hash to ${fp}`);
     const { signal = new AbortController().signal, onWait } = options;
     await Promise.all([mkdir(this.tmpRoot, { recursive: true }), mkdir(this.lockRoot, { recursive: true })]);
-    const acquired = await acquireLock(join(this.lockRoot, `${fp}.lock`), { signal, onWait });
+    const acquired = await acquireLock(join(this.lockRoot, `${fp}.lock`), { signal, onWait, ...this.lockTiming });
     if (acquired.status === 'aborted') throw abortReason(signal);
     try {
       // Whoever held the lock before us may have written the entry: reuse it rather than recompute.
@@ -224,29 +228,12 @@ export class CacheStore {
     return true;
   }
 
-  /** Removes temp folders and locks left by processes that died (SIGKILL, power cut) on this host. */
+  /**
+   * Removes temp folders and locks left by writers that are gone: dead processes of this host, and those of other
+   * hosts sharing the disk once untouched for the stale threshold (stale.ts).
+   */
   async cleanStale(): Promise<StaleReport> {
-    const report: StaleReport = { tempDirs: [], locks: [] };
-    for (const name of await readdirIfAny(this.tmpRoot)) {
-      const owner = parseOwnedName(name);
-      if (owner && isOwnerDead(owner)) {
-        await rm(join(this.tmpRoot, name), { recursive: true, force: true });
-        report.tempDirs.push(name);
-      }
-    }
-    for (const name of await readdirIfAny(this.lockRoot)) {
-      const path = join(this.lockRoot, name);
-      if (name.endsWith('.lock')) {
-        if (await clearDeadLock(path)) report.locks.push(name);
-        continue;
-      }
-      const owner = parseOwnedName(name); // a lock's temp (.tmp) or taken-over (.stale) file
-      if (owner && isOwnerDead(owner)) {
-        await rm(path, { force: true });
-        report.locks.push(name);
-      }
-    }
-    return report;
+    return cleanStale(this, this.lockTiming.staleMs);
   }
 
   /** <root>/checkpoints/<key>/, created on demand; kept across runs and misses until the user cleans it. */
@@ -265,13 +252,4 @@ function abortReason(signal: AbortSignal): unknown {
 
 function toEntry(hit: Extract<LookupResult, { status: 'hit' }>): CacheEntry {
   return { fingerprint: hit.fingerprint, dir: hit.dir, outDir: hit.outDir, manifest: hit.manifest };
-}
-
-async function readdirIfAny(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }
