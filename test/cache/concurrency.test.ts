@@ -1,42 +1,14 @@
 // Two processes on one cache: the lock makes the second wait and reuse; a killed writer leaves no entry.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CacheStore } from '../../runner/cache/store.ts';
 import { readLockOwner } from '../../lib/fs/lock.ts';
-import { REPO_ROOT } from '../helpers/context.ts';
 import { makeCacheRoot, namesIn, removeCacheRoots, sampleTree } from './helpers.ts';
+import { startWriter } from './writer-process.ts';
 
 after(removeCacheRoots);
-
-const WRITER = join(import.meta.dirname, 'fixtures', 'cache-writer.ts');
-
-interface Writer {
-  child: ChildProcess;
-  /** Resolves with the next stdout line. */
-  nextLine(): Promise<string>;
-  exited: Promise<unknown>;
-}
-
-function startWriter(root: string, params: Record<string, unknown>, mode: string): Writer {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, JSON.stringify({ root, params, mode })], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = once(child, 'exit');
-  const queue: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) =>
-    waiting.length > 0 ? waiting.shift()!(line) : queue.push(line),
-  );
-  const nextLine = () =>
-    queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<string>((resolve) => waiting.push(resolve));
-  return { child, nextLine, exited };
-}
 
 test("a second writer waits on the lock, then reuses the first one's entry without producing", async () => {
   const store = new CacheStore(await makeCacheRoot());
