@@ -6,9 +6,10 @@
 // While held, the record is refreshed every heartbeatMs (5 s; lock-heartbeat.ts) until release.
 // A second process polls with backoff (25 ms ×1.5 up to 500 ms) until the lock goes, or its AbortSignal fires.
 // It takes the lock over when the holder is gone:
-//   - at once, if the holder ran on this host and its pid is dead;
-//   - from any host, once the lock file's text (its heartbeat) has not changed for staleMs (30 s) as timed by the
-//     waiter's own monotonic clock. No two hosts' clocks are ever compared, so clock skew cannot make a live lock
+//   - a holder on this host: at once when its pid is dead, never while it lives (a stage that keeps the event loop
+//     busy for a minute skips heartbeats but is not gone);
+//   - a holder on another host, or an unreadable record: once the lock file's text (its heartbeat) has not changed
+//     for staleMs (30 s) as timed by the waiter's own monotonic clock. No two hosts' clocks are ever compared, so clock skew cannot make a live lock
 //     look stale; a lock whose heartbeat keeps moving is waited for however long it is held.
 // Taking over renames the lock aside (atomic: of several waiters only one wins the rename), checks the file it
 // got still holds the text judged stale (a heartbeat in between means the holder lives: it is put back), then
@@ -23,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fsNow } from './fs-clock.ts';
 import { startHeartbeat } from './lock-heartbeat.ts';
 import { encodeLockOwner, readLockFile, readLockOwner, type LockOwner } from './lock-record.ts';
-import { HOST_TAG, isOwnerDead, ownedName } from './owner.ts';
+import { HOST_TAG, isOwnerGone, ownedName } from './owner.ts';
 
 export { readLockOwner, type LockOwner } from './lock-record.ts';
 
@@ -66,7 +67,8 @@ export async function acquireLock(path: string, options: AcquireOptions = {}): P
     if (text !== undefined) {
       const now = performance.now();
       if (seen?.text !== text) seen = { text, since: now };
-      const stale = (holder !== undefined && isOwnerDead(holder)) || now - seen.since > staleMs;
+      const unchangedMs = now - seen.since;
+      const stale = holder !== undefined ? isOwnerGone(holder, unchangedMs, staleMs) : unchangedMs > staleMs;
       if (stale && (await takeOver(path, text))) {
         tookOverFrom = holder;
         seen = undefined;
@@ -159,14 +161,14 @@ async function takeOver(path: string, expected: string): Promise<boolean> {
 }
 
 /**
- * Removes the lock at `path` if its holder is gone: dead on this host, or (any host, unreadable records too) the
+ * Removes the lock at `path` if its holder is gone: dead on this host, or (another host, unreadable records) the
  * file unchanged for more than staleMs, aged on the file system's clock (fs-clock.ts). True if it did.
  * One look, no watching, so unlike acquireLock it compares mtimes; both are the file server's stamps.
  */
 export async function clearDeadLock(path: string, staleMs = DEFAULT_LOCK_TIMING.staleMs): Promise<boolean> {
   const state = await readLockFile(path).catch(() => undefined);
   if (state === undefined) return false;
-  const dead =
-    (state.owner !== undefined && isOwnerDead(state.owner)) || (await fsNow(dirname(path))) - state.mtimeMs > staleMs;
+  const ageMs = (await fsNow(dirname(path))) - state.mtimeMs;
+  const dead = state.owner !== undefined ? isOwnerGone(state.owner, ageMs, staleMs) : ageMs > staleMs;
   return dead && (await takeOver(path, state.text));
 }
