@@ -13,7 +13,7 @@ import { HOST_TAG } from '../../lib/fs/owner.ts';
 import { MANIFEST_FILE, saveCheckpointBytes } from '../../models/train/checkpoint-files.ts';
 import { CacheStore } from '../../runner/cache/store.ts';
 import { makeCacheRoot, namesIn, removeCacheRoots, sampleTree } from './helpers.ts';
-import { startWriter } from './writer-process.ts';
+import { startWriter, type Writer } from './writer-process.ts';
 
 after(removeCacheRoots);
 
@@ -95,11 +95,13 @@ test("a live host's lock is waited for past the stale threshold, never taken ove
   const { fp } = sampleTree(params);
   const lockPath = join(store.lockRoot, `${fp}.lock`);
   const a = startWriter(store.root, params, 'wait-for-go', { hostId: 'host-a', lockTiming: SHORT });
-  const b = startWriter(store.root, params, 'now', { hostId: 'host-b', lockTiming: SHORT });
+  let b: Writer | undefined;
   try {
     assert.equal(await a.nextLine(), 'producing');
+    // host-b starts only once host-a holds the lock, so that host-a is the holder whichever process starts faster.
+    b = startWriter(store.root, params, 'now', { hostId: 'host-b', lockTiming: SHORT });
     const holder = await readLockOwner(lockPath);
-    assert.equal(await b.nextLine(), 'waiting host-a');
+    assert.equal(await b!.nextLine(), 'waiting host-a');
 
     // Watch host-a's heartbeat move while host-b waits out twice its stale threshold.
     const beats = new Set<string | undefined>();
@@ -111,18 +113,18 @@ test("a live host's lock is waited for past the stale threshold, never taken ove
       await sleep(50);
     }
     assert.ok(beats.size > 2, `host-a's heartbeat moves (${beats.size} distinct)`);
-    assert.deepEqual(b.pending(), [], 'host-b neither took over nor produced');
+    assert.deepEqual(b!.pending(), [], 'host-b neither took over nor produced');
     // Nor does a third host's cleanStale take host-a's lock, or its temp folder, old as that folder's mtime is.
     assert.deepEqual(await store.cleanStale(), { tempDirs: [], locks: [] });
 
     a.child.stdin!.write('go\n');
     assert.equal(await a.nextLine(), 'written written');
-    assert.equal(await b.nextLine(), 'written reused');
-    await Promise.all([a.exited, b.exited]);
-    assert.deepEqual(b.pending(), []);
+    assert.equal(await b!.nextLine(), 'written reused');
+    await Promise.all([a.exited, b!.exited]);
+    assert.deepEqual(b!.pending(), []);
   } finally {
     a.child.kill('SIGKILL');
-    b.child.kill('SIGKILL');
+    b?.child.kill('SIGKILL');
   }
   const hit = await store.lookup(fp);
   assert.ok(hit.status === 'hit');
