@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProject, runCli, startCli, stagesByAction } from './helpers.ts';
 import { reviewsCsv } from './lab1-fixture.ts';
-import { BUCKET, startProxy, startS3Server, type S3Server } from '../cache/remote/s3-server.ts';
+import { BUCKET, putSettled, startProxy, startS3Server, type S3Server } from '../cache/remote/s3-server.ts';
 import { blobKey, manifestKey } from '../../runner/cache/remote/layout.ts';
 import type { Manifest } from '../../runner/cache/store.ts';
 import type { Fingerprint } from '../../stages/stage.ts';
@@ -153,11 +153,11 @@ test('a flipped byte or a short remote object is reported, never used, and the s
   const vocabKey = blobKey(vocab.fingerprint, vocab.files['vocab.json'].sha256);
   const bytes = await bytesOf(await store.get(vocabKey));
   bytes[Math.floor(bytes.length / 2)] ^= 0x01;
-  await store.put(vocabKey, bytes, bytes.length);
+  await putSettled(store, vocabKey, bytes);
   const tokens = await localManifest(a, 'tokenize');
   const [tokenFile, tokenDigest] = Object.entries(tokens.files)[0];
   const short = (await bytesOf(await store.get(blobKey(tokens.fingerprint, tokenDigest.sha256)))).subarray(1);
-  await store.put(blobKey(tokens.fingerprint, tokenDigest.sha256), short, short.length);
+  await putSettled(store, blobKey(tokens.fingerprint, tokenDigest.sha256), short);
 
   const b = await freshCache();
   const pull = await runCli(dir, ['pull', 'p.yaml', '--cache-dir', b], s.env);

@@ -1,18 +1,23 @@
 // Pull: one entry from a remote cache into the local one, used only once every byte is checked.
 //   1. <fp>/manifest.json: absent → a miss (nothing pushed, or a push that never finished)
 //   2. the manifest must describe this fingerprint, and name only safe relative paths with sha256 digests
-//   3. each file's blob is streamed into a temp folder of the local cache (never more bytes than the manifest says)
+//   3. the files' blobs are streamed (4 at once) into a temp folder of the local cache, never more bytes than the
+//      manifest says
 //   4. CacheStore.adopt() re-hashes the whole folder against the manifest and commits it by one rename
 // Anything wrong with the remote objects (a flipped byte, a missing or short blob, a foreign manifest) makes the
 // entry 'unusable' with one sentence naming the stage and the file; nothing of it is kept, and the caller
 // recomputes. Failures to reach the remote at all are RemoteErrors (thrown).
+import { createWriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import type { Fingerprint } from '../../../stages/stage.ts';
 import type { CacheStore, CacheEntry, Manifest } from '../store.ts';
 import { parseManifest } from '../manifest.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { confinedPath } from '../../../lib/fs/confine.ts';
+import { mapLimit } from '../../../lib/fs/atomic.ts';
 import { blobKey, isSha256, manifestKey, unsafeFileName } from './layout.ts';
 import type { ObjectStore } from './object-store.ts';
 
@@ -23,6 +28,9 @@ export type PullResult =
   | { status: 'local'; entry: CacheEntry }
   | { status: 'miss' }
   | { status: 'unusable'; reason: string };
+
+/** Downloads in flight at once. */
+const PULL_CONCURRENCY = 4;
 
 /** A manifest larger than this is not one of ours. */
 const MAX_MANIFEST_BYTES = 16 << 20;
@@ -51,15 +59,29 @@ export async function pullEntry(
   let bytes = 0;
   const fill = async (tempDir: string, fillSignal: AbortSignal) => {
     const outDir = join(tempDir, 'out');
-    for (const [name, digest] of Object.entries(manifest.files)) {
-      const body = await remote.get(blobKey(fp, digest.sha256), fillSignal);
-      if (body === undefined) throw new Mismatch(`out/${name} is missing on the remote`);
-      const path = confinedPath(outDir, ...name.split('/'));
-      await mkdir(dirname(path), { recursive: true });
-      const written = await writeCapped(path, body, digest.size);
-      if (written !== digest.size) throw new Mismatch(`out/${name} does not match its manifest (size ${written})`);
-      bytes += written;
-    }
+    // The first failure stops the other downloads, and all of them end before fill() does: nothing writes into
+    // the temp folder once adopt() removes it.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(fillSignal.reason);
+    fillSignal.addEventListener('abort', onAbort, { once: true });
+    let failure: { error: unknown } | undefined;
+    await mapLimit(Object.entries(manifest.files), PULL_CONCURRENCY, async ([name, digest]) => {
+      if (failure) return;
+      try {
+        const body = await remote.get(blobKey(fp, digest.sha256), stop.signal);
+        if (body === undefined) throw new Mismatch(`out/${name} is missing on the remote`);
+        const path = confinedPath(outDir, ...name.split('/'));
+        await mkdir(dirname(path), { recursive: true });
+        const written = await writeCapped(path, body, digest.size, stop.signal);
+        if (written !== digest.size) throw new Mismatch(`out/${name} does not match its manifest (size ${written})`);
+        bytes += written;
+      } catch (error) {
+        failure ??= { error };
+        stop.abort();
+      }
+    });
+    fillSignal.removeEventListener('abort', onAbort);
+    if (failure) throw failure.error;
     const handle = await open(join(tempDir, 'manifest.json'), 'wx');
     try {
       await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
@@ -122,20 +144,34 @@ async function readSmall(body: AsyncIterable<Uint8Array>, limit: number): Promis
 
 /**
  * Streams `body` into a new file, stopping once it exceeds `size` bytes (a blob larger than its manifest says is
- * wrong whatever follows); the file is fsynced. Returns the bytes received (size + 1 when it was too long).
+ * wrong whatever follows); the file is then fsynced. Returns the bytes received (size + 1 when it was too long).
  */
-async function writeCapped(path: string, body: AsyncIterable<Uint8Array>, size: number): Promise<number> {
-  const handle = await open(path, 'wx');
+async function writeCapped(
+  path: string,
+  body: AsyncIterable<Uint8Array>,
+  size: number,
+  signal: AbortSignal,
+): Promise<number> {
   let received = 0;
-  try {
-    for await (const chunk of body) {
+  const cap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
       received += chunk.length;
-      if (received > size) return size + 1;
-      for (let at = 0; at < chunk.length;) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
-    }
+      done(received > size ? new TooLong() : null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, cap, createWriteStream(path, { flags: 'wx' }), { signal });
+  } catch (error) {
+    if (error instanceof TooLong) return size + 1;
+    throw error;
+  }
+  const handle = await open(path, 'r+');
+  try {
     await handle.sync();
-    return received;
   } finally {
     await handle.close();
   }
+  return received;
 }
+
+class TooLong extends Error {}

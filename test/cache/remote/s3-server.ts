@@ -101,3 +101,18 @@ export async function startProxy(target: string, hook: ProxyHook): Promise<{ end
     },
   };
 }
+
+/**
+ * Puts an object and waits until the server reads it back whole: s3rver answers a PUT of a small body before its
+ * file is written out (real S3 never shows a partial object), so a GET right after could see a prefix of it.
+ */
+export async function putSettled(store: ObjectStore, key: string, bytes: Buffer): Promise<void> {
+  await store.put(key, bytes, bytes.length);
+  for (;;) {
+    const body = await store.get(key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body ?? []) chunks.push(Buffer.from(chunk));
+    if (Buffer.concat(chunks).equals(bytes)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
