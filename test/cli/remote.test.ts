@@ -4,7 +4,7 @@
 // at once leave one valid entry; a push killed before its manifest leaves nothing a pull would use.
 import { test, after, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProject, runCli, startCli, stagesByAction } from './helpers.ts';
@@ -262,4 +262,34 @@ test('a push killed before its manifest leaves nothing that a pull would use', a
   const run = await runCli(dir, ['run', 'p.yaml', '--cache-dir', b, '--remote', url], s.env);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(stagesByAction(run.stdout).ran, ALL);
+});
+
+test('a remote that cannot be reached is one warning; the run computes everything and succeeds', async () => {
+  const { dir } = await project();
+  const env = { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
+  const run = await runCli(dir, ['run', 'p.yaml', '--cache-dir', await freshCache()], env);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.deepEqual(stagesByAction(run.stdout).ran, ALL);
+  const warnings = run.stderr.split('\n').filter((line) => line.startsWith('tfpipe: warning:'));
+  assert.equal(warnings.length, 1, run.stderr);
+  assert.match(
+    warnings[0],
+    /could not pull stage data: s3:\/\/tfpipe-test\/t\d+-\d+: could not download .*without the remote/,
+  );
+});
+
+test('a bad remote URL or endpoint is a one-line usage error naming where it came from', async () => {
+  const { dir } = await project(false);
+  const flag = await runCli(dir, ['run', 'p.yaml', '--remote', 's3://UPPER/x']);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /^tfpipe: --remote: "UPPER" is not an S3 bucket name/m);
+  const endpoint = await runCli(dir, ['status', 'p.yaml', '--remote', 's3://ok-bucket'], {
+    AWS_ENDPOINT_URL_S3: 'nope',
+  });
+  assert.equal(endpoint.code, 2);
+  assert.match(endpoint.stderr, /^tfpipe: AWS_ENDPOINT_URL_S3=nope is not a URL/m);
+  await writeFile(join(dir, 'p.yaml'), `remote: https://x\n${STAGES}`);
+  const key = await runCli(dir, ['validate', 'p.yaml']);
+  assert.equal(key.code, 2);
+  assert.match(key.stderr, /remote/);
 });
