@@ -3,7 +3,8 @@
 // entry is committed; a damaged or partial remote entry is reported, kept out of the cache, and fails the command.
 import { performance } from 'node:perf_hooks';
 import { pullEntry } from '../cache/remote/pull.ts';
-import { formatMB, formatTransfer, prepareRemoteCommand, REMOTE_OPTIONS_HELP } from './remote-args.ts';
+import { formatTransfer, prepareRemoteCommand, REMOTE_OPTIONS_HELP } from './remote-args.ts';
+import { formatMB } from '../exec/format.ts';
 import { EXIT, type CommandIO } from './io.ts';
 
 const HELP = `usage: tfpipe pull FILE [options]

@@ -2,7 +2,8 @@
 // what it computes by itself). Each entry is verified in full first; the remote's entries are never overwritten.
 import { performance } from 'node:perf_hooks';
 import { pushEntry } from '../cache/remote/push.ts';
-import { formatMB, formatTransfer, prepareRemoteCommand, REMOTE_OPTIONS_HELP } from './remote-args.ts';
+import { formatTransfer, prepareRemoteCommand, REMOTE_OPTIONS_HELP } from './remote-args.ts';
+import { formatMB } from '../exec/format.ts';
 import { EXIT, type CommandIO } from './io.ts';
 
 const HELP = `usage: tfpipe push FILE [options]

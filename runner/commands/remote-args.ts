@@ -7,6 +7,7 @@ import type { ObjectStore } from '../cache/remote/object-store.ts';
 import { parseCommandArgs, list, str } from './args.ts';
 import { loadSpecOrReport, openCache, remoteOf, requestedBackend } from './common.ts';
 import { UsageError, type CommandIO } from './io.ts';
+import { formatMB } from '../exec/format.ts';
 
 export const REMOTE_OPTIONS_HELP = `  --only STAGE        just STAGE (repeatable); default: every stage of the file
   --set PATH=VALUE    override a value of the file, as for tfpipe run (the fingerprints follow it)
@@ -56,12 +57,6 @@ export async function prepareRemoteCommand(
   const prints = await computeFingerprints(spec, { backend: backend.name, env: io.env, cacheRoot: cache.root });
   const chosen = spec.stages.filter((s) => only.length === 0 || only.includes(s.id));
   return { cache, remote, stages: chosen.map((s) => prints.get(s.id)!), only: only.length > 0 };
-}
-
-/** '3.14 MB' (decimal megabytes, as transfer rates are given). */
-export function formatMB(bytes: number): string {
-  const mb = bytes / 1e6;
-  return `${mb.toFixed(mb < 10 ? 2 : 1)} MB`;
 }
 
 /** '3.14 MB in 0.42 s, 7.5 MB/s'. */

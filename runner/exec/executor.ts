@@ -13,6 +13,7 @@ import { computeFingerprints, type StageFingerprint } from './fingerprints.ts';
 import { createProgressReporter } from './progress.ts';
 import { createRng } from './rng.ts';
 import { describeSystemError } from './system-errors.ts';
+import { formatMB } from './format.ts';
 import type { PlannedStage, RunListener } from './events.ts';
 import type { RemoteSync } from './remote-sync.ts';
 
@@ -168,7 +169,7 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
     });
     if (outcome.action === 'ran' && written && remote && !signal.aborted) {
       const bytes = await remote.push(written, id);
-      if (bytes > 0) listener({ type: 'stage-status', id, text: `pushed to ${remote.url} (${formatBytes(bytes)})` });
+      if (bytes > 0) listener({ type: 'stage-status', id, text: `pushed to ${remote.url} (${formatMB(bytes)})` });
     }
     if (outcome.action === 'failed') status = 'failed';
     if (outcome.action === 'interrupted') status = 'interrupted';
@@ -294,8 +295,4 @@ async function runStage(
     listener({ type: 'stage-failed', id, seconds: seconds(), error: err });
     return { action: 'failed', seconds: seconds(), metrics: {}, summary: [], error: err.message };
   }
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.max(1, Math.round(bytes / 1024))} KiB`;
 }

@@ -43,3 +43,9 @@ export function formatMetric(value: unknown): string {
 export function cachedLabel(event: { waited?: boolean; pulled?: boolean }): string {
   return event.pulled ? 'cached (pulled from the remote cache)' : event.waited ? 'cached (after waiting)' : 'cached';
 }
+
+/** '3.14 MB' (decimal megabytes, as transfer rates are given). */
+export function formatMB(bytes: number): string {
+  const mb = bytes / 1e6;
+  return `${mb.toFixed(mb < 10 ? 2 : 1)} MB`;
+}
