@@ -109,6 +109,15 @@ test('a run pushes what it computes; a run with an empty cache pulls every stage
   const third = await runCli(dir, ['run', 'p.yaml', '--cache-dir', b, '--remote', 's3://no-such-bucket-here']);
   assert.deepEqual(stagesByAction(third.stdout), { ran: [], cached: ALL });
   assert.doesNotMatch(third.stdout, /pulled/);
+
+  // A stage run alone takes the inputs it needs from the remote too.
+  const alone = await runCli(
+    dir,
+    ['run', 'p.yaml', '--cache-dir', await freshCache(), '--only', 'tokenize', '--force=tokenize'],
+    s.env,
+  );
+  assert.equal(alone.code, 0, alone.stderr + alone.stdout);
+  assert.deepEqual(stagesByAction(alone.stdout).ran, ['tokenize']);
 });
 
 test('tfpipe push and pull sync by hand; pull --only takes one stage', async (t) => {
