@@ -9,8 +9,11 @@ import { diffCommand } from './commands/diff.ts';
 import { reportCommand } from './commands/report.ts';
 import { predictCommand } from './commands/predict.ts';
 import { exportCommand } from './commands/export.ts';
+import { pushCommand } from './commands/push.ts';
+import { pullCommand } from './commands/pull.ts';
 import { CommandFailure, EXIT, UsageError, type CommandIO } from './commands/io.ts';
 import { StageInputError } from './exec/fingerprints.ts';
+import { RemoteError } from './cache/remote/object-store.ts';
 import { describeSystemError } from './exec/system-errors.ts';
 import { isAbsolute, resolve } from 'node:path';
 
@@ -30,6 +33,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: 'run a cached model on new texts: a label and probabilities, or a continuation',
   },
   export: { run: exportCommand, summary: 'write a cached model in the format PyTorch, transformers or peft loads' },
+  push: { run: pushCommand, summary: "upload a pipeline's cache entries to the remote cache (s3://bucket/prefix)" },
+  pull: { run: pullCommand, summary: "download a pipeline's cache entries from the remote cache, each checked" },
 };
 
 const HELP = `tfpipe — declarative ML pipelines with a content-addressed stage cache
@@ -107,7 +112,7 @@ try {
 } catch (error) {
   // Every failure is a message with its exit code; the stack trace only with --debug.
   const system = describeSystemError(error);
-  if (error instanceof StageInputError || error instanceof CommandFailure) {
+  if (error instanceof StageInputError || error instanceof CommandFailure || error instanceof RemoteError) {
     process.stderr.write(`tfpipe: ${error.message}\n`);
     process.exitCode = EXIT.failed;
   } else if (error instanceof UsageError) {

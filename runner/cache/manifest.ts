@@ -144,6 +144,11 @@ export async function readManifest(dir: string): Promise<ManifestRead> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
     return { status: 'invalid', message: (error as Error).message };
   }
+  return parseManifest(text);
+}
+
+/** manifest.json's text → the manifest, or why it is not one (also for manifests read from a remote cache). */
+export function parseManifest(text: string): ManifestRead {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

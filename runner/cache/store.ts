@@ -7,7 +7,8 @@
 //                                                      when the root is on a shared disk
 //   <root>/checkpoints/<resumeKey>/                   training checkpoints; survive interruption and misses
 // An entry becomes visible by one rename of a finished temp folder whose files and manifest are already fsynced,
-// so a reader (or a crash, SIGKILL included) sees the whole entry or nothing. A hit re-hashes every output.
+// so a reader (or a crash, SIGKILL included) sees the whole entry or nothing. A hit re-hashes every output, and so
+// does adopt(), which commits an entry whose files came from elsewhere (a remote cache) the same way.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -64,6 +65,11 @@ export interface CacheStoreOptions {
   /** Heartbeat and stale threshold of the fingerprint locks (DEFAULT_LOCK_TIMING: 5 s, 30 s); tests shorten them. */
   lockTiming?: Partial<LockTiming>;
 }
+
+/** Writes an entry's out/ files and manifest.json into `tempDir` (see adopt()). */
+export type Fill = (tempDir: string, signal: AbortSignal) => Promise<void>;
+
+export type AdoptResult = { status: 'adopted' | 'reused'; entry: CacheEntry } | CorruptEntry;
 
 export class CacheStore {
   readonly root: string;
@@ -192,6 +198,42 @@ export class CacheStore {
     return manifest;
   }
 
+  /**
+   * Commits an entry whose files come from elsewhere (a remote cache). fill() writes out/ and manifest.json into a
+   * fresh temp folder, fsyncing each file; the folder is then verified in full, as a lookup would, and published by
+   * the same rename as write()'s. Resolves to the entry ('adopted', or 'reused' when it is already here, fill()
+   * not called), or to what verification found wrong (then nothing is kept). Rejects with fill()'s error or the
+   * signal's reason; either way nothing of this attempt is left.
+   */
+  async adopt(fp: Fingerprint, fill: Fill, options: WriteOptions = {}): Promise<AdoptResult> {
+    const { signal = new AbortController().signal, onWait } = options;
+    await Promise.all([mkdir(this.tmpRoot, { recursive: true }), mkdir(this.lockRoot, { recursive: true })]);
+    const acquired = await acquireLock(join(this.lockRoot, `${fp}.lock`), { signal, onWait, ...this.lockTiming });
+    if (acquired.status === 'aborted') throw abortReason(signal);
+    const temp = join(this.tmpRoot, ownedName(fp));
+    try {
+      const existing = await this.lookup(fp, signal);
+      if (existing.status === 'hit') return { status: 'reused', entry: toEntry(existing) };
+      await mkdir(join(temp, 'out'), { recursive: true });
+      await fill(temp, signal);
+      const checked = await verifyEntry(temp, fp, signal);
+      if (checked.status !== 'hit') return checked.status === 'miss' ? missingTemp(fp) : checked;
+      for (const dir of [...(await listTree(join(temp, 'out'))).dirs.reverse(), ''])
+        await fsyncDir(join(temp, 'out', dir));
+      await fsyncDir(temp);
+      signal.throwIfAborted();
+      if (existing.status === 'corrupt') await this.removeDir(this.entryDir(fp));
+      const published = await this.publish(fp, temp, checked.manifest);
+      const { origin: _, waited: __, ...entry } = published;
+      return { status: published.origin === 'written' ? 'adopted' : 'reused', entry };
+    } catch (error) {
+      throw signal.aborted ? abortReason(signal) : error;
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+      await acquired.lock.release();
+    }
+  }
+
   /** Renames the sealed temp folder into place. Someone may have beaten us to it (a run that ignored the lock). */
   private async publish(fp: Fingerprint, temp: string, manifest: Manifest): Promise<WrittenEntry> {
     const dir = this.entryDir(fp);
@@ -248,6 +290,14 @@ export class CacheStore {
 /** What write() rejects with when its signal fires: the signal's reason (an AbortError DOMException by default). */
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+function missingTemp(fp: Fingerprint): CorruptEntry {
+  return {
+    status: 'corrupt',
+    code: 'not-a-folder',
+    reason: `cache entry ${fp.slice(0, 12)}: its temp folder vanished`,
+  };
 }
 
 function toEntry(hit: Extract<LookupResult, { status: 'hit' }>): CacheEntry {

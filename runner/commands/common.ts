@@ -7,6 +7,8 @@ import type { PipelineSpec } from '../spec/types.ts';
 import { CacheStore } from '../cache/store.ts';
 import { resolveCacheRoot } from '../cache/store.ts';
 import { describeSystemError, isPathProblem } from '../exec/system-errors.ts';
+import { openRemote } from '../cache/remote/open.ts';
+import type { ObjectStore } from '../cache/remote/object-store.ts';
 import type { CommandIO } from './io.ts';
 import { UsageError } from './io.ts';
 
@@ -50,6 +52,21 @@ export function openCache(io: CommandIO, flag: string | undefined): CacheStore {
   if (found && !found.isDirectory())
     throw new UsageError(`${from} names ${root}, which is not a folder; give a folder (it is created when missing)`);
   return new CacheStore(root);
+}
+
+/** The remote cache of --remote, else of the pipeline's `remote:`, else none; a bad URL is a usage error. */
+export async function remoteOf(
+  io: CommandIO,
+  flag: string | undefined,
+  spec: PipelineSpec,
+): Promise<ObjectStore | undefined> {
+  const opened = await openRemote({
+    flag,
+    pipeline: spec.remote === undefined ? undefined : { url: spec.remote, file: spec.file },
+    env: io.env,
+  });
+  if (!opened.ok) throw new UsageError(opened.error);
+  return opened.remote;
 }
 
 export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow'] as const;

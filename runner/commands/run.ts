@@ -18,7 +18,9 @@ import { assignmentsOf, parseSweeps, sweepCombinations } from '../runs/sweep.ts'
 import { actionLabel, newRunId, type RunRecord, type SweepPosition } from '../runs/record.ts';
 import { formatSweepTable } from '../runs/format-runs.ts';
 import { parseCommandArgs, list, str, type ParsedArgs } from './args.ts';
-import { loadSpecOrReport, openCache, requestedBackend } from './common.ts';
+import { loadSpecOrReport, openCache, remoteOf, requestedBackend } from './common.ts';
+import { createRemoteSync } from '../exec/remote-sync.ts';
+import type { ObjectStore } from '../cache/remote/object-store.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
 
 export const RUN_HELP = `usage: tfpipe run FILE [options]
@@ -37,6 +39,8 @@ options:
   --to STAGE          run STAGE and every stage it needs
   --backend NAME      auto | cpu | wasm | webgpu | tensorflow (default: the file's backend, or TFPIPE_BACKEND)
   --cache-dir DIR     cache root (default: TFPIPE_CACHE, else .tfpipe/cache)
+  --remote URL        remote cache s3://bucket/prefix (default: the file's remote); local misses are pulled
+                      from it, stages that run are pushed to it (endpoint: AWS_ENDPOINT_URL_S3)
   --sweep PATH=V1,V2  run every combination of the listed values (repeatable); PATH as for --set,
                       e.g. --sweep train.lr=1e-3,3e-3; then compare with tfpipe runs --sweep LAST
   --dry-run           show what would run, run nothing (and record nothing)
@@ -49,6 +53,7 @@ interface PreparedRun {
   stages: string[];
   force: 'all' | ReadonlySet<string>;
   cache: CacheStore;
+  remote?: ObjectStore;
   requested: string;
   backend: BackendChoice;
 }
@@ -66,6 +71,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     to: { type: 'string' },
     backend: { type: 'string' },
     'cache-dir': { type: 'string' },
+    remote: { type: 'string' },
     'dry-run': { type: 'boolean' },
   });
   if (args.help) return (io.out(RUN_HELP), EXIT.ok);
@@ -122,12 +128,14 @@ async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Prom
   const force = forceList.includes('*') ? 'all' : new Set(forceList);
   const cache = openCache(io, str(args.values['cache-dir']));
   const requested = requestedBackend(io, str(args.values.backend), spec);
+  const remote = await remoteOf(io, str(args.values.remote), spec);
   return {
     spec,
     sets,
     stages: planned.stages,
     force,
     cache,
+    ...(remote ? { remote } : {}),
     requested,
     backend: await backendChoice(requested, { cacheRoot: cache.root, env: io.env, remember: true }),
   };
@@ -162,6 +170,7 @@ async function runPrepared(
       env: io.env,
       signal: io.signal,
       listener,
+      ...(run.remote ? { remote: createRemoteSync(run.remote, cache, io.signal) } : {}),
       dryRun,
       onStage,
     });

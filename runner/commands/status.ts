@@ -1,24 +1,36 @@
 // `tfpipe status FILE`: per stage, cached or will run — and why (which param changed from what to what, which
-// upstream changed, entry missing or corrupt). Reads the cache; runs nothing.
+// upstream changed, entry missing or corrupt). Reads the cache; runs nothing. With a remote cache, a stage missing
+// here whose entry the remote has is 'cached remotely' (a run would pull it; its files are checked only then).
+import type { Fingerprint } from '../../stages/stage.ts';
 import { computeFingerprints } from '../exec/fingerprints.ts';
 import { explainStage } from '../exec/explain.ts';
 import { backendChoice } from '../exec/backend.ts';
 import { readLastState } from '../cache/state.ts';
 import { parseCommandArgs, list, str } from './args.ts';
-import { loadSpecOrReport, openCache, requestedBackend } from './common.ts';
+import { loadSpecOrReport, openCache, remoteOf, requestedBackend } from './common.ts';
+import { manifestKey } from '../cache/remote/layout.ts';
+import { describeSystemError } from '../exec/system-errors.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
 
-const HELP = `usage: tfpipe status FILE [--set PATH=VALUE ...] [--backend NAME] [--cache-dir DIR] [--json]
+const HELP = `usage: tfpipe status FILE [--set PATH=VALUE ...] [--backend NAME] [--cache-dir DIR] [--remote URL] [--json]
 
 For each stage: cached, or will run and why — the param paths that changed (old → new), the upstream stages
-that changed, a missing or corrupt cache entry. Nothing is run.
+that changed, a missing or corrupt cache entry. With a remote cache (--remote, or the file's remote), a stage
+the local cache lacks but the remote has is "cached remotely": a run pulls it. Nothing is run.
 `;
+
+const STATE_LABEL: Record<string, string> = {
+  cached: 'cached',
+  'cached-remotely': 'cached remotely',
+  'will-run': 'will run',
+};
 
 export async function statusCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommandArgs(argv, {
     set: { type: 'string', multiple: true },
     backend: { type: 'string' },
     'cache-dir': { type: 'string' },
+    remote: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (args.help) return (io.out(HELP), EXIT.ok);
@@ -31,6 +43,17 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
     env: io.env,
   });
   const prints = await computeFingerprints(spec, { backend: backend.name, env: io.env, cacheRoot: cache.root });
+  let remote = await remoteOf(io, str(args.values.remote), spec);
+  const onRemote = async (fp: string): Promise<boolean> => {
+    if (!remote) return false;
+    try {
+      return await remote.exists(manifestKey(fp as Fingerprint), io.signal);
+    } catch (error) {
+      io.err(`tfpipe: warning: ${describeSystemError(error) ?? (error as Error).message}\n`);
+      remote = undefined; // said once; the rest is reported as if there were no remote
+      return false;
+    }
+  };
 
   const rows: { stage: string; kind: string; state: string; reasons: string[] }[] = [];
   const willRun = new Set<string>();
@@ -45,6 +68,10 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
       last: await readLastState(cache.root, spec.file, s.id),
       upstreamOf: Object.fromEntries(Object.entries(s.inputs).map(([port, b]) => [port, b.stage])),
     });
+    if (explanation.state === 'will-run' && (await onRemote(p.fingerprint))) {
+      rows.push({ stage: s.id, kind: s.kind, state: 'cached-remotely', reasons: [] });
+      continue;
+    }
     if (explanation.state === 'will-run') willRun.add(s.id);
     rows.push({ stage: s.id, kind: s.kind, state: explanation.state, reasons: explanation.reasons });
   }
@@ -54,7 +81,7 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
   }
   const width = Math.max(...rows.map((r) => r.stage.length));
   for (const r of rows) {
-    const head = `${r.stage.padEnd(width)}  ${r.state === 'cached' ? 'cached' : 'will run'}`;
+    const head = `${r.stage.padEnd(width)}  ${STATE_LABEL[r.state]}`;
     io.out(r.reasons.length === 0 ? `${head}\n` : `${head}: ${r.reasons.join('; ')}\n`);
   }
   io.out(`${willRun.size} of ${rows.length} stages will run\n`);

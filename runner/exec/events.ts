@@ -26,7 +26,8 @@ export type RunEvent =
   | { type: 'backend'; name: string; device: string }
   | { type: 'stage-start'; id: string; kind: string }
   /** waited: the entry was written by another run while this one waited for it (after a stage-start). */
-  | { type: 'stage-cached'; id: string; kind: string; waited?: boolean }
+  /** pulled: this run took the entry from the remote cache (every file checked against its manifest). */
+  | { type: 'stage-cached'; id: string; kind: string; waited?: boolean; pulled?: boolean }
   | { type: 'stage-corrupt'; id: string; reason: string }
   | { type: 'stage-progress'; id: string; progress: ProgressSnapshot }
   | { type: 'stage-status'; id: string; text: string }

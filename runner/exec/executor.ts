@@ -1,10 +1,11 @@
 // Runs a planned pipeline: each stage in plan order either comes from a verified cache entry or runs into a fresh
 // one. Stages get only their ctx, params and inputs. Failures are data (a RunOutcome), never process exits.
+// With a remote cache (remote-sync.ts), a local miss is first pulled from it, and each stage that runs is pushed.
 import { join, dirname } from 'node:path';
 import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import type { BackendName } from '../../models/backend/select.ts';
-import type { CacheStore, LookupResult } from '../cache/store.ts';
+import type { CacheEntry, CacheStore, LookupResult } from '../cache/store.ts';
 import { resumeKey } from '../cache/fingerprint.ts';
 import { writeLastState } from '../cache/state.ts';
 import { kindInfo } from '../spec/kinds.ts';
@@ -12,7 +13,9 @@ import { computeFingerprints, type StageFingerprint } from './fingerprints.ts';
 import { createProgressReporter } from './progress.ts';
 import { createRng } from './rng.ts';
 import { describeSystemError } from './system-errors.ts';
+import { formatMB } from './format.ts';
 import type { PlannedStage, RunListener } from './events.ts';
+import type { RemoteSync } from './remote-sync.ts';
 
 export interface BackendChoice {
   /** Resolved name, part of compute stages' fingerprints. */
@@ -32,6 +35,8 @@ export interface ExecuteOptions {
   env: Readonly<Record<string, string | undefined>>;
   signal: AbortSignal;
   listener: RunListener;
+  /** A remote cache to pull local misses from and push what runs to; not used by a dry run. */
+  remote?: RemoteSync;
   dryRun?: boolean;
   /**
    * Called with each stage's outcome as soon as it is known (in plan order), before the next stage starts, so a
@@ -53,6 +58,8 @@ export interface StageOutcome {
   error?: string;
   /** action 'cached' only: another run wrote the entry while this one waited for its lock. */
   waited?: boolean;
+  /** action 'cached' only: the entry was pulled from the remote cache by this run. */
+  pulled?: boolean;
 }
 
 export interface RunOutcome {
@@ -75,11 +82,21 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
 
   // Which stages can be taken from the cache is decided up front (each entry verified once), so the progress
   // display knows the whole plan. Forced stages are not looked up.
+  // A local miss that the remote cache has is pulled here, so it is planned as cached.
   const planned: PlannedStage[] = [];
   const found = new Map<string, LookupResult>();
+  const pulled = new Set<string>();
+  const remoteProblems = new Map<string, string>();
+  const remote = options.dryRun ? undefined : options.remote;
   for (const id of options.stages) {
     const p = prints.get(id)!;
     if (!forced(id)) found.set(id, await cache.lookup(p.fingerprint));
+    if (remote && !forced(id) && found.get(id)?.status !== 'hit' && !signal.aborted) {
+      const got = await remote.pull(p.fingerprint, id);
+      if (got.status === 'pulled') found.set(id, { status: 'hit', ...got.entry });
+      if (got.status === 'pulled') pulled.add(id);
+      if (got.status === 'unusable') remoteProblems.set(id, got.reason);
+    }
     planned.push({ id, kind: p.spec.kind, action: found.get(id)?.status === 'hit' ? 'cached' : 'run' });
   }
   listener({ type: 'plan', stages: planned });
@@ -95,7 +112,8 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
       await writeLastState(cache.root, spec.file, id, { fingerprint: p.fingerprint, tree: p.tree });
     } catch (error) {
       const why = describeSystemError(error) ?? (error as Error).message;
-      if (warnings.length === 0) warnings.push(`could not note the stages run for \`tfpipe status\` (${why})`);
+      if (!warnings.some((w) => w.startsWith('could not note')))
+        warnings.push(`could not note the stages run for \`tfpipe status\` (${why})`);
     }
   };
   const settle = async (outcome: StageOutcome) => {
@@ -113,7 +131,7 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
     const entry = found.get(id);
     if (entry?.status === 'hit') {
       outDirs.set(id, entry.outDir);
-      listener({ type: 'stage-cached', id, kind: p.spec.kind });
+      listener({ type: 'stage-cached', id, kind: p.spec.kind, ...(pulled.has(id) ? { pulled: true } : {}) });
       if (!options.dryRun) await remember(id, p);
       await settle({
         ...base,
@@ -121,16 +139,19 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
         seconds: 0,
         metrics: entry.manifest.metrics ?? {},
         summary: entry.manifest.summary ?? [],
+        ...(pulled.has(id) ? { pulled: true } : {}),
       });
       continue;
     }
     if (entry?.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: entry.reason });
+    const remoteProblem = remoteProblems.get(id);
+    if (remoteProblem !== undefined) listener({ type: 'stage-corrupt', id, reason: remoteProblem });
     // A dry run needs no inputs: fingerprints do not depend on upstream outputs, only on what produces them.
     if (options.dryRun) {
       await settle({ ...base, action: 'would-run', seconds: 0 });
       continue;
     }
-    const inputs = await resolveInputs(p, prints, outDirs, cache);
+    const inputs = await resolveInputs(p, prints, outDirs, cache, remote);
     if (!inputs.ok) {
       listener({ type: 'stage-failed', id, seconds: 0, error: new Error(inputs.error) });
       status = 'failed';
@@ -141,31 +162,48 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
       backendInfo = await options.backend.init();
       listener({ type: 'backend', ...backendInfo });
     }
-    const outcome = await runStage(p, inputs.refs, options, (dir) => outDirs.set(id, dir));
+    let written: CacheEntry | undefined;
+    const outcome = await runStage(p, inputs.refs, options, (entry) => {
+      outDirs.set(id, entry.outDir);
+      written = entry;
+    });
+    if (outcome.action === 'ran' && written && remote && !signal.aborted) {
+      const bytes = await remote.push(written, id);
+      if (bytes > 0) listener({ type: 'stage-status', id, text: `pushed to ${remote.url} (${formatMB(bytes)})` });
+    }
     if (outcome.action === 'failed') status = 'failed';
     if (outcome.action === 'interrupted') status = 'interrupted';
     if (outcome.action === 'ran' || outcome.action === 'cached') await remember(id, p);
     if (signal.aborted && status === 'ok') status = 'interrupted';
     await settle({ ...base, ...outcome });
   }
+  warnings.push(...(remote?.warnings() ?? []));
   return { status, stages: outcomes, backend: backendInfo, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 type ResolvedInputs = { ok: true; refs: Record<string, ArtifactRef> } | { ok: false; error: string };
 
-/** Each input port → the folder of the upstream output; an upstream outside the plan must be in the cache. */
+/**
+ * Each input port → the folder of the upstream output; an upstream outside the plan must be in the cache (or in
+ * the remote cache, then it is pulled).
+ */
 async function resolveInputs(
   p: StageFingerprint,
   prints: Map<string, StageFingerprint>,
   outDirs: Map<string, string>,
   cache: CacheStore,
+  remote: RemoteSync | undefined,
 ): Promise<ResolvedInputs> {
   const refs: Record<string, ArtifactRef> = {};
   for (const [port, binding] of Object.entries(p.spec.inputs)) {
     const upstream = prints.get(binding.stage)!;
     let dir = outDirs.get(binding.stage);
     if (dir === undefined) {
-      const found = await cache.lookup(upstream.fingerprint);
+      let found = await cache.lookup(upstream.fingerprint);
+      if (found.status !== 'hit' && remote) {
+        const got = await remote.pull(upstream.fingerprint, binding.stage);
+        if (got.status === 'pulled') found = { status: 'hit', ...got.entry };
+      }
       if (found.status !== 'hit') {
         return {
           ok: false,
@@ -191,7 +229,7 @@ async function runStage(
   p: StageFingerprint,
   inputs: Record<string, ArtifactRef>,
   options: ExecuteOptions,
-  onOutDir: (dir: string) => void,
+  onEntry: (entry: CacheEntry) => void,
 ): Promise<Pick<StageOutcome, 'action' | 'seconds' | 'metrics' | 'summary' | 'error' | 'waited'>> {
   const { listener, cache, spec } = options;
   const id = p.spec.id;
@@ -237,7 +275,7 @@ async function runStage(
           }),
       },
     );
-    onOutDir(entry.outDir);
+    onEntry(entry);
     const metrics = entry.manifest.metrics ?? {};
     const summary = entry.manifest.summary ?? [];
     if (entry.origin === 'reused') {

@@ -38,3 +38,14 @@ function formatRate(rate: number): string {
 export function formatMetric(value: unknown): string {
   return typeof value === 'number' ? formatNumber(value) : String(value);
 }
+
+/** How a cached stage is shown: pulled from the remote, taken after waiting for another run, or plainly cached. */
+export function cachedLabel(event: { waited?: boolean; pulled?: boolean }): string {
+  return event.pulled ? 'cached (pulled from the remote cache)' : event.waited ? 'cached (after waiting)' : 'cached';
+}
+
+/** '3.14 MB' (decimal megabytes, as transfer rates are given). */
+export function formatMB(bytes: number): string {
+  const mb = bytes / 1e6;
+  return `${mb.toFixed(mb < 10 ? 2 : 1)} MB`;
+}

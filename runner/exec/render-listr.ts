@@ -3,7 +3,7 @@
 // waits for its stage's outcome, in the same order the executor visits them.
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent, RunListener } from './events.ts';
-import { formatProgress, formatSeconds } from './format.ts';
+import { cachedLabel, formatProgress, formatSeconds } from './format.ts';
 
 interface Deferred {
   promise: Promise<void>;
@@ -80,7 +80,7 @@ export function createListrRenderer(): ListrRenderer {
       case 'stage-start':
         return show(event.id, 'running');
       case 'stage-cached':
-        setTitle(event.id, `${event.id} (${event.kind}) · ${event.waited ? 'cached (after waiting)' : 'cached'}`);
+        setTitle(event.id, `${event.id} (${event.kind}) · ${cachedLabel(event)}`);
         outcomes.get(event.id)?.resolve();
         return;
       case 'stage-corrupt':

@@ -1,6 +1,6 @@
 // Plain-line progress for CI logs and pipes: one line per stage event, and progress at most every few seconds.
 import type { RunEvent, RunListener } from './events.ts';
-import { formatProgress, formatSeconds } from './format.ts';
+import { cachedLabel, formatProgress, formatSeconds } from './format.ts';
 
 const PROGRESS_EVERY_MS = 5000;
 
@@ -18,7 +18,7 @@ export function createPlainRenderer(write: (line: string) => void, now: () => nu
       case 'stage-start':
         return write(`▶ ${event.id} (${event.kind}) started`);
       case 'stage-cached':
-        return write(`↺ ${event.id} (${event.kind}) ${event.waited ? 'cached (after waiting)' : 'cached'}`);
+        return write(`↺ ${event.id} (${event.kind}) ${cachedLabel(event)}`);
       case 'stage-corrupt':
         return write(`! ${event.id}: cache entry unusable (${event.reason}); recomputing`);
       case 'stage-progress': {

@@ -3,7 +3,7 @@
 //   {format, id, pipeline: {file, name}, config (resolved: extends, vars, --set, defaults), set: ['k=v'],
 //    sweep?: {id, index, total, assignments}, started, finished?, seconds?, tfpipe, status, exitCode?,
 //    backend: {requested, name, device?}, cacheRoot, host, pid, error?,
-//    stages: [{id, kind, fingerprint, action, waited?, seconds, backend?, device?, metrics, summary, error?, tree?}]}
+//    stages: [{id, kind, fingerprint, action, waited?, pulled?, seconds, backend?, device?, metrics, summary, error?, tree?}]}
 // A record is written when the run starts (status 'running'), rewritten as each stage finishes, and once more when
 // the run ends, so a run killed outright (SIGKILL, power cut) still leaves a record listing the stages that finished,
 // which readers show as interrupted once its pid is gone.
@@ -22,6 +22,8 @@ export interface RunStageRecord {
   action: StageOutcomeAction;
   /** action 'cached' only: another run wrote the entry while this one waited for its lock. */
   waited?: boolean;
+  /** action 'cached' only: this run pulled the entry from the remote cache. */
+  pulled?: boolean;
   /** Wall time of this run's work on it (0 when it came from the cache). */
   seconds: number;
   /** Compute stages only: the backend in the fingerprint, and the device when the stage ran in this run. */
@@ -91,7 +93,11 @@ export function countActions(record: RunRecord): Record<StageOutcomeAction, numb
   return counts;
 }
 
-/** A stage's action as tables show it: 'cached (after waiting)' for an entry another run wrote while this one waited. */
-export function actionLabel(stage: { action: StageOutcomeAction; waited?: boolean }): string {
+/**
+ * A stage's action as tables show it: 'cached (after waiting)' for an entry another run wrote while this one waited,
+ * 'cached (pulled from the remote cache)' for one this run pulled.
+ */
+export function actionLabel(stage: { action: StageOutcomeAction; waited?: boolean; pulled?: boolean }): string {
+  if (stage.action === 'cached' && stage.pulled) return 'cached (pulled from the remote cache)';
   return stage.action === 'cached' && stage.waited ? 'cached (after waiting)' : stage.action;
 }

@@ -100,6 +100,7 @@ async function stageRecord(
     summary: s.summary,
   };
   if (s.waited) stage.waited = true;
+  if (s.pulled) stage.pulled = true;
   if (s.error !== undefined) stage.error = s.error;
   const manifest =
     s.action === 'ran' || s.action === 'cached' ? await start.cache.peek(s.fingerprint as Fingerprint) : undefined;

@@ -39,6 +39,7 @@ export function buildSpec(
     ...(typeof config.description === 'string' ? { description: config.description } : {}),
     backend: config.backend as PipelineSpec['backend'],
     seed: config.seed as number,
+    ...(typeof config.remote === 'string' ? { remote: config.remote } : {}),
     stages,
     resolved: structuredClone(config),
   };

@@ -74,6 +74,8 @@ export interface PipelineSpec {
   description?: string;
   backend: 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
   seed: number;
+  /** `remote: s3://bucket/prefix`, a shared cache that runs pull from and push to (runner/cache/remote). */
+  remote?: string;
   /** Stages in file order. */
   stages: StageSpec[];
   /** The whole config after extends, vars, --set and defaults (what the run record keeps and diff compares). */
