@@ -2,14 +2,14 @@
 // this process) and the real CLI: a run pushes what it computes and a run with an empty cache pulls it and runs
 // nothing; a flipped byte or a short remote object is reported and recomputed, never used; two pushes of one entry
 // at once leave one valid entry; a push killed before its manifest leaves nothing a pull would use.
-import { test, after, before, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProject, runCli, startCli, stagesByAction } from './helpers.ts';
 import { reviewsCsv } from './lab1-fixture.ts';
-import { BUCKET, putSettled, startProxy, startS3Server, type S3Server } from '../cache/remote/s3-server.ts';
+import { BUCKET, putSettled, startProxy, useS3Server } from '../cache/remote/s3-server.ts';
 import { blobKey, manifestKey } from '../../runner/cache/remote/layout.ts';
 import type { Manifest } from '../../runner/cache/store.ts';
 import type { Fingerprint } from '../../stages/stage.ts';
@@ -38,23 +38,7 @@ const STAGES = `stages:
 `;
 const ALL = ['data', 'split', 'vocab', 'tokenize'];
 
-let server: S3Server | undefined;
-let unavailable = '';
-before(async () => {
-  const started = await startS3Server();
-  if (started.ok) server = started.server;
-  else unavailable = started.reason;
-});
-after(async () => server?.close());
-
-/** The server, or a skip that prints why there is none. */
-function s3(t: TestContext): S3Server | undefined {
-  if (!server) {
-    console.log(`# ${unavailable}`);
-    t.skip(unavailable);
-  }
-  return server;
-}
+const s3 = useS3Server();
 
 let projects = 0;
 /** A project whose pipeline names its own prefix on the test bucket (so tests do not share entries). */

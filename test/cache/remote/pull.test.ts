@@ -1,7 +1,7 @@
 // pullEntry and pushEntry against an S3 server on 127.0.0.1: what a remote manifest may not do (name a path outside
 // the entry, describe another fingerprint, point at a blob that is not there) and what an unreachable remote is;
 // and parseS3Url's answers. The acceptance tests through the CLI are in test/cli/remote.test.ts.
-import { test, after, before, type TestContext } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,27 +12,10 @@ import { blobKey, manifestKey } from '../../../runner/cache/remote/layout.ts';
 import { parseS3Url } from '../../../runner/cache/remote/s3-url.ts';
 import { RemoteError, type ObjectStore } from '../../../runner/cache/remote/object-store.ts';
 import { makeCacheRoot, namesIn, removeCacheRoots, sampleTree } from '../helpers.ts';
-import { putSettled, startS3Server, type S3Server } from './s3-server.ts';
+import { putSettled, useS3Server, type S3Server } from './s3-server.ts';
 
-let server: S3Server | undefined;
-let unavailable = '';
-before(async () => {
-  const started = await startS3Server();
-  if (started.ok) server = started.server;
-  else unavailable = started.reason;
-});
-after(async () => {
-  await server?.close();
-  await removeCacheRoots();
-});
-
-function s3(t: TestContext): S3Server | undefined {
-  if (!server) {
-    console.log(`# ${unavailable}`);
-    t.skip(unavailable);
-  }
-  return server;
-}
+const s3 = useS3Server();
+after(removeCacheRoots);
 
 let prefixes = 0;
 /** A local entry with two files (one in a sub-folder), pushed to a fresh prefix. */

@@ -2,6 +2,7 @@
 // its objects in a fresh temp folder and one bucket. Where it cannot start, startS3Server says why, and the tests
 // that need it skip with that line (never pass silently). A pass-through proxy in front of it lets a test watch,
 // hold or cut requests (a push killed mid-way, two pushes forced to race).
+import { after, before, type TestContext } from 'node:test';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,28 @@ export interface S3Server {
 }
 
 export type Started = { ok: true; server: S3Server } | { ok: false; reason: string };
+
+/**
+ * One server for a test file, started in `before` and closed in `after`. The function it returns gives a test the
+ * server, or skips that test printing why there is none.
+ */
+export function useS3Server(): (t: TestContext) => S3Server | undefined {
+  let server: S3Server | undefined;
+  let unavailable = '';
+  before(async () => {
+    const started = await startS3Server();
+    if (started.ok) server = started.server;
+    else unavailable = started.reason;
+  });
+  after(async () => server?.close());
+  return (t) => {
+    if (!server) {
+      console.log(`# ${unavailable}`);
+      t.skip(unavailable);
+    }
+    return server;
+  };
+}
 
 export async function startS3Server(): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), 'tfpipe-s3-'));
