@@ -11,6 +11,7 @@ import { predictCommand } from './commands/predict.ts';
 import { exportCommand } from './commands/export.ts';
 import { pushCommand } from './commands/push.ts';
 import { pullCommand } from './commands/pull.ts';
+import { execStageCommand } from './commands/exec-stage.ts';
 import { CommandFailure, EXIT, UsageError, type CommandIO } from './commands/io.ts';
 import { StageInputError } from './exec/fingerprints.ts';
 import { RemoteError } from './cache/remote/object-store.ts';
@@ -19,7 +20,8 @@ import { isAbsolute, resolve } from 'node:path';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
+/** hidden: not listed in the help (run by tfpipe itself, e.g. in a Slurm job). */
+const COMMANDS: Record<string, { run: Command; summary: string; hidden?: true }> = {
   run: { run: runCommand, summary: 'run a pipeline, taking unchanged stages from the cache' },
   validate: { run: validateCommand, summary: 'check a pipeline file and report every problem' },
   status: { run: statusCommand, summary: 'say, per stage, whether it is cached or will run, and why' },
@@ -35,6 +37,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   export: { run: exportCommand, summary: 'write a cached model in the format PyTorch, transformers or peft loads' },
   push: { run: pushCommand, summary: "upload a pipeline's cache entries to the remote cache (s3://bucket/prefix)" },
   pull: { run: pullCommand, summary: "download a pipeline's cache entries from the remote cache, each checked" },
+  'exec-stage': {
+    run: execStageCommand,
+    summary: 'run one stage of a Slurm job (tfpipe run --executor slurm)',
+    hidden: true,
+  },
 };
 
 const HELP = `tfpipe — declarative ML pipelines with a content-addressed stage cache
@@ -43,6 +50,7 @@ usage: tfpipe <command> [options]
 
 commands:
 ${Object.entries(COMMANDS)
+  .filter(([, c]) => !c.hidden)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
@@ -87,6 +95,11 @@ async function main(argv: string[]): Promise<number> {
       env: withAbsoluteDataRoot(process.env, process.cwd()),
       cwd: process.cwd(),
       signal: controller.signal,
+      stdin: async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      },
     });
     // Ctrl-C once the command's work was done (after a run's last stage, say) is still an interrupt.
     return controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;

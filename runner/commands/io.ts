@@ -8,6 +8,8 @@ export interface CommandIO {
   cwd: string;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** All of standard input, as text (tfpipe exec-stage reads its job there). */
+  stdin?(): Promise<string>;
 }
 
 /** Exit codes: 0 ok, 1 a stage failed, 2 invalid spec or usage, 130 interrupted. */

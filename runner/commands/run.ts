@@ -20,6 +20,9 @@ import { formatSweepTable } from '../runs/format-runs.ts';
 import { parseCommandArgs, list, str, type ParsedArgs } from './args.ts';
 import { loadSpecOrReport, openCache, remoteOf, requestedBackend } from './common.ts';
 import { createRemoteSync } from '../exec/remote-sync.ts';
+import { localExecutor } from '../exec/local-executor.ts';
+import { slurmExecutor } from '../exec/slurm/slurm-executor.ts';
+import type { ExecutorRecord } from '../exec/stage-executor.ts';
 import type { ObjectStore } from '../cache/remote/object-store.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
 
@@ -41,6 +44,8 @@ options:
   --cache-dir DIR     cache root (default: TFPIPE_CACHE, else .tfpipe/cache)
   --remote URL        remote cache s3://bucket/prefix (default: the file's remote); local misses are pulled
                       from it, stages that run are pushed to it (endpoint: AWS_ENDPOINT_URL_S3)
+  --executor NAME     local (stages run here, one after another) | slurm (one sbatch job per stage, independent
+                      stages at once; settings from the file's executor: block) (default: the file's, else local)
   --sweep PATH=V1,V2  run every combination of the listed values (repeatable); PATH as for --set,
                       e.g. --sweep train.lr=1e-3,3e-3; then compare with tfpipe runs --sweep LAST
   --dry-run           show what would run, run nothing (and record nothing)
@@ -56,6 +61,7 @@ interface PreparedRun {
   remote?: ObjectStore;
   requested: string;
   backend: BackendChoice;
+  executor: ExecutorRecord['name'];
 }
 
 export async function runCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -72,6 +78,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     backend: { type: 'string' },
     'cache-dir': { type: 'string' },
     remote: { type: 'string' },
+    executor: { type: 'string' },
     'dry-run': { type: 'boolean' },
   });
   if (args.help) return (io.out(RUN_HELP), EXIT.ok);
@@ -129,6 +136,7 @@ async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Prom
   const cache = openCache(io, str(args.values['cache-dir']));
   const requested = requestedBackend(io, str(args.values.backend), spec);
   const remote = await remoteOf(io, str(args.values.remote), spec);
+  const executor = executorOf(str(args.values.executor), spec, remote !== undefined);
   return {
     spec,
     sets,
@@ -138,7 +146,20 @@ async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Prom
     ...(remote ? { remote } : {}),
     requested,
     backend: await backendChoice(requested, { cacheRoot: cache.root, env: io.env, remember: true }),
+    executor,
   };
+}
+
+/** --executor, else the file's `executor.name`, else local; a node-local job cache needs a remote to meet in. */
+function executorOf(flag: string | undefined, spec: PipelineSpec, hasRemote: boolean): ExecutorRecord['name'] {
+  if (flag !== undefined && flag !== 'local' && flag !== 'slurm')
+    throw new UsageError(`--executor must be local or slurm, not ${JSON.stringify(flag)}`);
+  const name = flag ?? spec.executor?.name ?? 'local';
+  if (name === 'slurm' && spec.executor?.job_cache !== undefined && !hasRemote)
+    throw new UsageError(
+      `executor.job_cache in ${spec.file} needs a remote cache (remote: or --remote): jobs on nodes without the shared folder leave their entries there`,
+    );
+  return name;
 }
 
 async function runPrepared(
@@ -171,6 +192,10 @@ async function runPrepared(
       signal: io.signal,
       listener,
       ...(run.remote ? { remote: createRemoteSync(run.remote, cache, io.signal) } : {}),
+      executor:
+        run.executor === 'slurm'
+          ? slurmExecutor({ settings: spec.executor, runId: recorder?.id ?? newRunId(), cwd: io.cwd, env: io.env })
+          : localExecutor(),
       dryRun,
       onStage,
     });
@@ -220,11 +245,19 @@ async function startRecording(
       sweep,
       cache: run.cache,
       backend: { requested: run.requested, name: run.backend.name },
+      executor: executorRecord(run),
     });
   } catch (error) {
     io.err(`tfpipe: could not record the run: ${describeSystemError(error) ?? (error as Error).message}\n`);
     return undefined;
   }
+}
+
+/** The executor as the run record keeps it: its name, and for Slurm the job settings shared by every stage. */
+function executorRecord(run: PreparedRun): ExecutorRecord {
+  if (run.executor === 'local') return { name: 'local' };
+  const { name: _, kinds: _k, stages: _s, ...settings } = run.spec.executor ?? { name: 'slurm' };
+  return { name: 'slurm', ...(Object.keys(settings).length > 0 ? { settings } : {}) };
 }
 
 function formatSummary(outcome: RunOutcome): string {

@@ -22,13 +22,16 @@ export interface ProgressSnapshot {
 }
 
 export type RunEvent =
-  | { type: 'plan'; stages: PlannedStage[] }
+  /** parallel: stages whose inputs are done run at once (a scheduler's jobs), not one after another. */
+  | { type: 'plan'; stages: PlannedStage[]; parallel?: boolean }
   | { type: 'backend'; name: string; device: string }
   | { type: 'stage-start'; id: string; kind: string }
   /** waited: the entry was written by another run while this one waited for it (after a stage-start). */
   /** pulled: this run took the entry from the remote cache (every file checked against its manifest). */
   | { type: 'stage-cached'; id: string; kind: string; waited?: boolean; pulled?: boolean }
   | { type: 'stage-corrupt'; id: string; reason: string }
+  /** The stage's batch job changed state (submitted → PENDING → RUNNING → COMPLETED …); node once it has one. */
+  | { type: 'stage-job'; id: string; job: string; state: string; node?: string }
   | { type: 'stage-progress'; id: string; progress: ProgressSnapshot }
   | { type: 'stage-status'; id: string; text: string }
   | { type: 'stage-log'; id: string; level: 'info' | 'warn'; message: string }

@@ -1,21 +1,21 @@
-// Runs a planned pipeline: each stage in plan order either comes from a verified cache entry or runs into a fresh
-// one. Stages get only their ctx, params and inputs. Failures are data (a RunOutcome), never process exits.
+// The coordinator of a run: each planned stage either comes from a verified cache entry or is handed to the executor
+// (stage-executor.ts: this process, or a Slurm job), which runs it into a fresh entry. Stages get only their ctx,
+// params and inputs. Failures are data (a RunOutcome), never process exits.
 // With a remote cache (remote-sync.ts), a local miss is first pulled from it, and each stage that runs is pushed.
-import { join, dirname } from 'node:path';
-import type { ArtifactRef, StageContext } from '../../stages/stage.ts';
+import { join } from 'node:path';
+import type { ArtifactRef } from '../../stages/stage.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import type { BackendName } from '../../models/backend/select.ts';
-import type { CacheEntry, CacheStore, LookupResult } from '../cache/store.ts';
-import { resumeKey } from '../cache/fingerprint.ts';
+import type { CacheStore, LookupResult } from '../cache/store.ts';
 import { writeLastState } from '../cache/state.ts';
 import { kindInfo } from '../spec/kinds.ts';
 import { computeFingerprints, type StageFingerprint } from './fingerprints.ts';
-import { createProgressReporter } from './progress.ts';
-import { createRng } from './rng.ts';
 import { describeSystemError } from './system-errors.ts';
 import { formatMB } from './format.ts';
 import type { PlannedStage, RunListener } from './events.ts';
 import type { RemoteSync } from './remote-sync.ts';
+import type { StageExecutor, StageJobRecord } from './stage-executor.ts';
+import { localExecutor } from './local-executor.ts';
 
 export interface BackendChoice {
   /** Resolved name, part of compute stages' fingerprints. */
@@ -37,9 +37,11 @@ export interface ExecuteOptions {
   listener: RunListener;
   /** A remote cache to pull local misses from and push what runs to; not used by a dry run. */
   remote?: RemoteSync;
+  /** Where stages run: this process (default) or a scheduler's jobs (stage-executor.ts). */
+  executor?: StageExecutor;
   dryRun?: boolean;
   /**
-   * Called with each stage's outcome as soon as it is known (in plan order), before the next stage starts, so a
+   * Called with each stage's outcome as soon as it is known (in the order they end), so a
    * run record can be kept current: a run killed outright still lists what ran. Awaited; a rejection fails the run.
    */
   onStage?: (outcome: StageOutcome, backend: { name: string; device: string } | undefined) => Promise<void>;
@@ -60,6 +62,8 @@ export interface StageOutcome {
   waited?: boolean;
   /** action 'cached' only: the entry was pulled from the remote cache by this run. */
   pulled?: boolean;
+  /** The batch job the stage ran as (executors other than local). */
+  job?: StageJobRecord;
 }
 
 export interface RunOutcome {
@@ -71,7 +75,7 @@ export interface RunOutcome {
 }
 
 export async function executePipeline(options: ExecuteOptions): Promise<RunOutcome> {
-  const { spec, cache, listener, signal } = options;
+  const { spec, cache, signal } = options;
   await cache.cleanStale();
   const prints = await computeFingerprints(spec, {
     backend: options.backend.name,
@@ -99,11 +103,16 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
     }
     planned.push({ id, kind: p.spec.kind, action: found.get(id)?.status === 'hit' ? 'cached' : 'run' });
   }
-  listener({ type: 'plan', stages: planned });
+  options.listener({ type: 'plan', stages: planned, parallel: options.executor?.parallel === true });
 
+  const executor = options.executor ?? localExecutor();
+  let backendInfo: { name: string; device: string } | undefined;
+  const listener: RunListener = (event) => {
+    if (event.type === 'backend') backendInfo = { name: event.name, device: event.device };
+    options.listener(event);
+  };
   const outcomes: StageOutcome[] = [];
   const outDirs = new Map<string, string>();
-  let backendInfo: { name: string; device: string } | undefined;
   let status: RunOutcome['status'] = 'ok';
   const warnings: string[] = [];
   // The last-run index only serves `tfpipe status`: a cache that cannot take it (read-only) still serves the run.
@@ -116,18 +125,17 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
         warnings.push(`could not note the stages run for \`tfpipe status\` (${why})`);
     }
   };
+  const unfinished = new Set(planned.map((s) => s.id));
   const settle = async (outcome: StageOutcome) => {
     outcomes.push(outcome);
+    unfinished.delete(outcome.id);
     await options.onStage?.(outcome, backendInfo);
   };
 
-  for (const { id } of planned) {
+  // One stage, once its in-plan inputs are done: from the cache, or run by the executor (then pushed).
+  const visit = async (id: string) => {
     const p = prints.get(id)!;
     const base = { id, kind: p.spec.kind, fingerprint: p.fingerprint, metrics: {}, summary: [] as string[] };
-    if (status !== 'ok') {
-      await settle({ ...base, action: 'not-run', seconds: 0 });
-      continue;
-    }
     const entry = found.get(id);
     if (entry?.status === 'hit') {
       outDirs.set(id, entry.outDir);
@@ -141,7 +149,7 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
         summary: entry.manifest.summary ?? [],
         ...(pulled.has(id) ? { pulled: true } : {}),
       });
-      continue;
+      return;
     }
     if (entry?.status === 'corrupt') listener({ type: 'stage-corrupt', id, reason: entry.reason });
     const remoteProblem = remoteProblems.get(id);
@@ -149,35 +157,79 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
     // A dry run needs no inputs: fingerprints do not depend on upstream outputs, only on what produces them.
     if (options.dryRun) {
       await settle({ ...base, action: 'would-run', seconds: 0 });
-      continue;
+      return;
     }
     const inputs = await resolveInputs(p, prints, outDirs, cache, remote);
     if (!inputs.ok) {
       listener({ type: 'stage-failed', id, seconds: 0, error: new Error(inputs.error) });
       status = 'failed';
       await settle({ ...base, action: 'failed', seconds: 0, error: inputs.error });
-      continue;
+      return;
     }
-    if (p.stage.compute && !backendInfo) {
-      backendInfo = await options.backend.init();
-      listener({ type: 'backend', ...backendInfo });
-    }
-    let written: CacheEntry | undefined;
-    const outcome = await runStage(p, inputs.refs, options, (entry) => {
-      outDirs.set(id, entry.outDir);
-      written = entry;
+    const {
+      entry: written,
+      job,
+      ...outcome
+    } = await executor.run(p, inputs.refs, {
+      spec,
+      cache,
+      backend: options.backend,
+      env: options.env,
+      signal,
+      listener,
+      ...(remote ? { remote } : {}),
     });
+    if (written) outDirs.set(id, written.outDir);
     if (outcome.action === 'ran' && written && remote && !signal.aborted) {
       const bytes = await remote.push(written, id);
       if (bytes > 0) listener({ type: 'stage-status', id, text: `pushed to ${remote.url} (${formatMB(bytes)})` });
     }
-    if (outcome.action === 'failed') status = 'failed';
-    if (outcome.action === 'interrupted') status = 'interrupted';
+    if (outcome.action === 'failed' && status === 'ok') status = 'failed';
+    if (outcome.action === 'interrupted' && status === 'ok') status = 'interrupted';
     if (outcome.action === 'ran' || outcome.action === 'cached') await remember(id, p);
     if (signal.aborted && status === 'ok') status = 'interrupted';
-    await settle({ ...base, ...outcome });
+    await settle({ ...base, ...outcome, ...(job ? { job } : {}) });
+  };
+
+  // Stages start in plan order. The local executor runs one at a time; a parallel one (Slurm) starts every stage
+  // whose in-plan inputs are done, so independent stages (lab 2's fine-tuning and LoRA) overlap. After a failure
+  // or an interrupt nothing more starts; stages already running finish (their entries are kept).
+  const waiting = planned.map((s) => s.id);
+  const running = new Map<string, Promise<void>>();
+  const needsNothing = (id: string) => options.dryRun || found.get(id)?.status === 'hit';
+  const inputsDone = (id: string) =>
+    Object.values(prints.get(id)!.spec.inputs).every((binding) => !unfinished.has(binding.stage));
+  while (waiting.length > 0 || running.size > 0) {
+    for (const id of [...waiting]) {
+      if (status !== 'ok') {
+        waiting.splice(waiting.indexOf(id), 1);
+        const p = prints.get(id)!;
+        await settle({
+          id,
+          kind: p.spec.kind,
+          fingerprint: p.fingerprint,
+          metrics: {},
+          summary: [],
+          action: 'not-run',
+          seconds: 0,
+        });
+        continue;
+      }
+      if (!executor.parallel && running.size > 0) break;
+      if (!needsNothing(id) && !inputsDone(id)) continue;
+      waiting.splice(waiting.indexOf(id), 1);
+      running.set(
+        id,
+        visit(id).finally(() => running.delete(id)),
+      );
+      if (!executor.parallel) break;
+    }
+    if (running.size > 0) await Promise.race(running.values());
+    else if (waiting.length > 0 && status === 'ok') throw new Error(`no stage of ${waiting.join(', ')} can start`);
   }
   warnings.push(...(remote?.warnings() ?? []));
+  const order = new Map(planned.map((s, i) => [s.id, i]));
+  outcomes.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   return { status, stages: outcomes, backend: backendInfo, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
@@ -223,76 +275,4 @@ async function resolveInputs(
     };
   }
   return { ok: true, refs };
-}
-
-async function runStage(
-  p: StageFingerprint,
-  inputs: Record<string, ArtifactRef>,
-  options: ExecuteOptions,
-  onEntry: (entry: CacheEntry) => void,
-): Promise<Pick<StageOutcome, 'action' | 'seconds' | 'metrics' | 'summary' | 'error' | 'waited'>> {
-  const { listener, cache, spec } = options;
-  const id = p.spec.id;
-  const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
-  listener({ type: 'stage-start', id, kind: p.spec.kind });
-  let workDir: string | undefined; // where the stage writes, for file-system errors that name no path (ENOSPC)
-  try {
-    const entry = await cache.write(
-      p.fingerprint,
-      p.tree,
-      async (outDir, { scratchDir }) => {
-        workDir = outDir;
-        const ctx: StageContext = {
-          stageId: id,
-          signal: options.signal,
-          log: {
-            info: (message) => listener({ type: 'stage-log', id, level: 'info', message }),
-            warn: (message) => listener({ type: 'stage-log', id, level: 'warn', message }),
-            debug: () => {},
-          },
-          progress: createProgressReporter(id, listener),
-          rng: createRng(spec.seed, p.fingerprint),
-          outDir,
-          scratchDir,
-          checkpointDir: await cache.checkpointDir(resumeKey(p.tree, p.stage.resumeCompatible ?? [])),
-          backend: options.backend.name,
-          env: options.env,
-          baseDir: dirname(spec.file),
-          cacheRoot: cache.root,
-        };
-        const result = await p.stage.run(ctx, p.spec.params, inputs);
-        options.signal.throwIfAborted();
-        return result;
-      },
-      {
-        signal: options.signal,
-        onWait: (holder) =>
-          listener({
-            type: 'stage-status',
-            id,
-            text: `waiting for another run${holder ? ` (pid ${holder.pid})` : ''} writing the same entry`,
-          }),
-      },
-    );
-    onEntry(entry);
-    const metrics = entry.manifest.metrics ?? {};
-    const summary = entry.manifest.summary ?? [];
-    if (entry.origin === 'reused') {
-      // another run wrote it (while we waited for its lock, or racing us to the rename): not this run's work
-      listener({ type: 'stage-cached', id, kind: p.spec.kind, waited: entry.waited });
-      return { action: 'cached', seconds: 0, metrics, summary, ...(entry.waited ? { waited: true } : {}) };
-    }
-    listener({ type: 'stage-done', id, seconds: seconds(), metrics, summary });
-    return { action: 'ran', seconds: seconds(), metrics, summary };
-  } catch (error) {
-    if (options.signal.aborted) {
-      listener({ type: 'stage-interrupted', id, seconds: seconds() });
-      return { action: 'interrupted', seconds: seconds(), metrics: {}, summary: [] };
-    }
-    const system = describeSystemError(error, workDir ?? cache.root);
-    const err = system !== undefined ? new Error(system) : error instanceof Error ? error : new Error(String(error));
-    listener({ type: 'stage-failed', id, seconds: seconds(), error: err });
-    return { action: 'failed', seconds: seconds(), metrics: {}, summary: [], error: err.message };
-  }
 }

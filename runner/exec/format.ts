@@ -49,3 +49,9 @@ export function formatMB(bytes: number): string {
   const mb = bytes / 1e6;
   return `${mb.toFixed(mb < 10 ? 2 : 1)} MB`;
 }
+
+/** 'job 1234 running on node7', 'job 1234 pending': a batch job's state as the live view shows it. */
+export function formatJob(event: { job: string; state: string; node?: string }): string {
+  const state = event.state.toLowerCase().replaceAll('_', ' ');
+  return `job ${event.job} ${state}${event.node && state === 'running' ? ` on ${event.node}` : ''}`;
+}

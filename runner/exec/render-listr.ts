@@ -1,9 +1,10 @@
 // Live progress on a terminal: one listr2 task per planned stage (cached, running with a progress bar, done with
 // its duration, or failed). The only listr2 import in tfpipe. The executor runs the stages; each task here only
-// waits for its stage's outcome, in the same order the executor visits them.
+// waits for its stage's outcome, in the same order the executor visits them, or all at once when the executor runs
+// stages in parallel (Slurm), each title then carrying its job's id and state.
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent, RunListener } from './events.ts';
-import { cachedLabel, formatProgress, formatSeconds } from './format.ts';
+import { cachedLabel, formatJob, formatProgress, formatSeconds } from './format.ts';
 
 interface Deferred {
   promise: Promise<void>;
@@ -52,6 +53,7 @@ export function createListrRenderer(): ListrRenderer {
         for (const s of event.stages) {
           outcomes.set(s.id, deferred());
           kinds.set(s.id, s.kind);
+          if (event.parallel && s.action === 'run') pendingOutput.set(s.id, 'waiting for its inputs');
         }
         const list = new Listr(
           event.stages.map((s) => ({
@@ -66,7 +68,7 @@ export function createListrRenderer(): ListrRenderer {
             },
           })),
           {
-            concurrent: false,
+            concurrent: event.parallel === true,
             exitOnError: true,
             registerSignalListeners: false,
             rendererOptions: { collapseErrors: false },
@@ -82,6 +84,9 @@ export function createListrRenderer(): ListrRenderer {
       case 'stage-cached':
         setTitle(event.id, `${event.id} (${event.kind}) · ${cachedLabel(event)}`);
         outcomes.get(event.id)?.resolve();
+        return;
+      case 'stage-job':
+        setTitle(event.id, `${event.id} (${kinds.get(event.id)}) · ${formatJob(event)}`);
         return;
       case 'stage-corrupt':
         return show(event.id, `cache entry unusable (${event.reason}); recomputing`);

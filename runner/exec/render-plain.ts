@@ -1,6 +1,6 @@
 // Plain-line progress for CI logs and pipes: one line per stage event, and progress at most every few seconds.
 import type { RunEvent, RunListener } from './events.ts';
-import { cachedLabel, formatProgress, formatSeconds } from './format.ts';
+import { cachedLabel, formatJob, formatProgress, formatSeconds } from './format.ts';
 
 const PROGRESS_EVERY_MS = 5000;
 
@@ -19,6 +19,8 @@ export function createPlainRenderer(write: (line: string) => void, now: () => nu
         return write(`▶ ${event.id} (${event.kind}) started`);
       case 'stage-cached':
         return write(`↺ ${event.id} (${event.kind}) ${cachedLabel(event)}`);
+      case 'stage-job':
+        return write(`  ${event.id}: ${formatJob(event)}`);
       case 'stage-corrupt':
         return write(`! ${event.id}: cache entry unusable (${event.reason}); recomputing`);
       case 'stage-progress': {

@@ -2,14 +2,16 @@
 // and `report` can look back at it after the cache has moved on.
 //   {format, id, pipeline: {file, name}, config (resolved: extends, vars, --set, defaults), set: ['k=v'],
 //    sweep?: {id, index, total, assignments}, started, finished?, seconds?, tfpipe, status, exitCode?,
-//    backend: {requested, name, device?}, cacheRoot, host, pid, error?,
-//    stages: [{id, kind, fingerprint, action, waited?, pulled?, seconds, backend?, device?, metrics, summary, error?, tree?}]}
+//    backend: {requested, name, device?}, executor?: {name, settings?}, cacheRoot, host, pid, error?,
+//    stages: [{id, kind, fingerprint, action, waited?, pulled?, seconds, backend?, device?, metrics, summary, error?,
+//              tree?, job?: {id, state, node?, log, submitted, started?, finished?, exitCode?}}]}
 // A record is written when the run starts (status 'running'), rewritten as each stage finishes, and once more when
 // the run ends, so a run killed outright (SIGKILL, power cut) still leaves a record listing the stages that finished,
 // which readers show as interrupted once its pid is gone.
 import { randomBytes } from 'node:crypto';
 import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
 import type { StageOutcomeAction } from '../exec/executor.ts';
+import type { ExecutorRecord, StageJobRecord } from '../exec/stage-executor.ts';
 
 export const RUN_FORMAT = 'tfpipe-run/1';
 
@@ -35,6 +37,8 @@ export interface RunStageRecord {
   error?: string;
   /** The fingerprint tree (from the entry's manifest), so `diff` can say why two runs differ after a cache purge. */
   tree?: FingerprintTree;
+  /** The batch job the stage ran as (executor slurm): id, final state, node, log, times. */
+  job?: StageJobRecord;
 }
 
 /** Where a run of a sweep sits: `assignments` maps each swept path (as given, `stages.`-prefixed) to its value. */
@@ -61,6 +65,8 @@ export interface RunRecord {
   status: RunStatus;
   exitCode?: number;
   backend: { requested: string; name: string; device?: string };
+  /** Where the stages ran (absent in records made before executors: local). */
+  executor?: ExecutorRecord;
   cacheRoot: string;
   host: string;
   pid: number;

@@ -9,6 +9,7 @@ import { loadStageKind } from '../../stages/registry.ts';
 import { HOST_TAG } from '../../lib/fs/owner.ts';
 import { TFPIPE_VERSION } from '../cache/version.ts';
 import type { RunOutcome, StageOutcome } from '../exec/executor.ts';
+import type { ExecutorRecord } from '../exec/stage-executor.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { newRunId, RUN_FORMAT, type RunRecord, type RunStageRecord, type SweepPosition } from './record.ts';
 import { runsDir, writeRunRecord } from './registry.ts';
@@ -20,6 +21,7 @@ export interface RecordStart {
   sweep?: SweepPosition;
   cache: CacheStore;
   backend: { requested: string; name: string };
+  executor?: ExecutorRecord;
   now?: Date;
 }
 
@@ -48,6 +50,7 @@ export async function startRunRecord(start: RecordStart): Promise<RunRecorder> {
     tfpipe: TFPIPE_VERSION,
     status: 'running',
     backend: { ...start.backend },
+    ...(start.executor ? { executor: start.executor } : {}),
     cacheRoot: start.cache.root,
     host: HOST_TAG,
     pid: process.pid,
@@ -102,6 +105,7 @@ async function stageRecord(
   if (s.waited) stage.waited = true;
   if (s.pulled) stage.pulled = true;
   if (s.error !== undefined) stage.error = s.error;
+  if (s.job) stage.job = s.job;
   const manifest =
     s.action === 'ran' || s.action === 'cached' ? await start.cache.peek(s.fingerprint as Fingerprint) : undefined;
   if (manifest) stage.tree = manifest.tree;

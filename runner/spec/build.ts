@@ -3,7 +3,8 @@
 import { basename, extname } from 'node:path';
 import type { KindCatalog } from './kinds.ts';
 import { childPointer, locate, type LocationMap } from './locations.ts';
-import type { InputBinding, PipelineSpec, SourceLocation, StageSpec } from './types.ts';
+import type { ExecutorSettings, InputBinding, PipelineSpec, SourceLocation, StageSpec } from './types.ts';
+import { isPlainObject } from './extends.ts';
 
 /** `config` must have passed the schema and the rules (so every stage is a mapping of a known kind). */
 export function buildSpec(
@@ -40,6 +41,7 @@ export function buildSpec(
     backend: config.backend as PipelineSpec['backend'],
     seed: config.seed as number,
     ...(typeof config.remote === 'string' ? { remote: config.remote } : {}),
+    ...(isPlainObject(config.executor) ? { executor: config.executor as unknown as ExecutorSettings } : {}),
     stages,
     resolved: structuredClone(config),
   };

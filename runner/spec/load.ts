@@ -16,6 +16,7 @@ import { pipelineFileNameProblem } from './names.ts';
 import { checkOneOf } from './one-of.ts';
 import { checkParams } from './params.ts';
 import { checkRules } from './rules.ts';
+import { checkExecutor } from './executor-rules.ts';
 import { validateSchema } from './schema.ts';
 import { applySets, SET_FILE, setsVariable } from './set.ts';
 import type { LoadOptions, LoadResult, SourceLocation, SpecProblem } from './types.ts';
@@ -53,6 +54,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   later.push(...checkOneOf(value, locs, catalog));
   const rules = checkRules(value, locs, catalog);
   later.push(...rules.problems);
+  later.push(...checkExecutor(value, locs, catalog));
   later.push(...checkFiles(value, locs, catalog, { baseDir: dirname(absPath), env: opts.env }));
   later.push(...checkLabels(value, locs, catalog, rules.inputs));
   later.push(...checkParams(value, locs));

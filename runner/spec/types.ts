@@ -76,6 +76,8 @@ export interface PipelineSpec {
   seed: number;
   /** `remote: s3://bucket/prefix`, a shared cache that runs pull from and push to (runner/cache/remote). */
   remote?: string;
+  /** `executor:`, where stages run (runner/exec/stage-executor.ts); not part of any fingerprint. */
+  executor?: ExecutorSettings;
   /** Stages in file order. */
   stages: StageSpec[];
   /** The whole config after extends, vars, --set and defaults (what the run record keeps and diff compares). */
@@ -91,4 +93,25 @@ export interface LoadOptions {
   schemasDir?: string;
   /** The environment, for `~` in a model folder (HOME); without it such paths are not checked. */
   env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What a stage's batch job asks the scheduler for (sbatch options); absent keys are the scheduler's defaults. */
+export interface JobResources {
+  partition?: string;
+  gres?: string;
+  cpus?: number;
+  mem?: string;
+  time?: string;
+  account?: string;
+  /** More sbatch options, one argument each. */
+  sbatch?: string[];
+}
+
+/** The `executor:` block: which executor, its job settings, and per kind / per stage settings over them. */
+export interface ExecutorSettings extends JobResources {
+  name: 'local' | 'slurm';
+  kinds?: Record<string, JobResources>;
+  stages?: Record<string, JobResources>;
+  /** A node-local cache folder for jobs on nodes without the shared file system (with a remote cache). */
+  job_cache?: string;
 }
