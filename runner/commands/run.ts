@@ -99,23 +99,42 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     prepared.push(one);
   }
   const sweepId = newRunId();
-  const records: RunRecord[] = [];
-  let code: number = EXIT.ok;
-  for (const [i, one] of prepared.entries()) {
-    io.out(`${i > 0 ? '\n' : ''}sweep ${i + 1}/${combos.length}: ${combos[i].join(' ')}\n`);
-    const position: SweepPosition = {
-      id: sweepId,
-      index: i + 1,
-      total: combos.length,
-      assignments: assignmentsOf(combos[i]),
-    };
-    const result = await runPrepared(io, args, one, position);
-    if (result.record) records.push(result.record);
-    code = Math.max(code, result.code);
-    if (result.code === EXIT.interrupted) break;
+  const position = (i: number): SweepPosition => ({
+    id: sweepId,
+    index: i + 1,
+    total: combos.length,
+    assignments: assignmentsOf(combos[i]),
+  });
+  const header = (i: number) => `sweep ${i + 1}/${combos.length}: ${combos[i].join(' ')}`;
+  let results: { code: number; record?: RunRecord }[] = [];
+  if (prepared.every((one) => one.executor === 'slurm')) {
+    // A scheduler runs every combination at once: each run's lines carry its sweep position, in plain text (one
+    // live view cannot draw several runs).
+    results = await Promise.all(
+      prepared.map((one, i) => {
+        const tag = `[${i + 1}/${combos.length}] `;
+        const tagged: CommandIO = { ...io, isTTY: false, out: (text) => io.out(prefixLines(text, tag)) };
+        tagged.out(`${header(i)}\n`);
+        return runPrepared(tagged, args, one, position(i));
+      }),
+    );
+  } else {
+    for (const [i, one] of prepared.entries()) {
+      io.out(`${i > 0 ? '\n' : ''}${header(i)}\n`);
+      const result = await runPrepared(io, args, one, position(i));
+      results.push(result);
+      if (result.code === EXIT.interrupted) break;
+    }
   }
+  const records = results.flatMap((r) => (r.record ? [r.record] : []));
+  const code = Math.max(EXIT.ok, ...results.map((r) => r.code));
   if (records.length > 0) io.out(`\n${formatSweepTable(records)}`);
   return code;
+}
+
+/** `text` with `tag` before each of its lines (empty lines stay empty). */
+function prefixLines(text: string, tag: string): string {
+  return text.replace(/^(?=.)/gm, tag);
 }
 
 async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Promise<PreparedRun | null> {

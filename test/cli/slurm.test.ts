@@ -195,3 +195,27 @@ test('Ctrl-C of the coordinator cancels its jobs: none is left queued or running
   const status = await runCli(project, ['status', 'p.yaml']);
   assert.match(status.stdout, /tokenize .*cached/);
 });
+
+test('a sweep on Slurm runs its combinations at once, each line tagged with its place in the sweep', async (t) => {
+  const cluster = slurm(t);
+  if (!cluster) return;
+  const project = await makeProject({
+    'p.yaml': lab1Pipeline({ stages: { train: { epochs: 12 } } }).replace('stages:\n', `${EXECUTOR}\nstages:\n`),
+    'reviews.csv': reviewsCsv(400),
+  });
+  const result = await runCli(project, ['run', 'p.yaml', '--sweep', 'train.lr=0.05,0.02'], cluster.env);
+  assertOk(result, 'the sweep');
+  assert.match(result.stdout, /^\[1\/2\] sweep 1\/2: stages\.train\.lr=0\.05$/m);
+  assert.match(result.stdout, /^\[2\/2\] ✔ train done in /m);
+  const dir = runsDir(join(project, '.tfpipe/cache'));
+  const records = await Promise.all(
+    (await readdir(dir)).map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as RunRecord),
+  );
+  assert.equal(records.length, 2);
+  const trains = records.map((r) => r.stages.find((s) => s.id === 'train')!.job!);
+  const [a, b] = trains.map((j) => ({ start: Date.parse(j.started!), end: Date.parse(j.finished!) }));
+  assert.ok(a.start < b.end && b.start < a.end, `the two trainings did not overlap: ${JSON.stringify([a, b])}`);
+  // the stages both combinations share ran once: the other run took the entry
+  const tokenize = records.map((r) => r.stages.find((s) => s.id === 'tokenize')!);
+  assert.deepEqual(tokenize.map((s) => s.action).sort(), ['cached', 'ran']);
+});
