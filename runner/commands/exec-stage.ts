@@ -104,6 +104,7 @@ async function execute(job: StageJob, io: CommandIO, listener: RunListener): Pro
       env: io.env,
       seed: job.seed,
       specFile: job.specFile,
+      ...(remote ? { checkpoints: remote } : {}),
     },
   );
   if (result.action === 'ran' && result.entry && remote) await remote.push(result.entry, id);

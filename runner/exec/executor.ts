@@ -200,6 +200,7 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
   const inputsDone = (id: string) =>
     Object.values(prints.get(id)!.spec.inputs).every((binding) => !unfinished.has(binding.stage));
   while (waiting.length > 0 || running.size > 0) {
+    if (signal.aborted && status === 'ok') status = 'interrupted'; // nothing new starts after Ctrl-C
     for (const id of [...waiting]) {
       if (status !== 'ok') {
         waiting.splice(waiting.indexOf(id), 1);

@@ -20,6 +20,7 @@ export function localExecutor(): StageExecutor {
         env: ctx.env,
         seed: ctx.spec.seed,
         specFile: ctx.spec.file,
+        ...(ctx.remote ? { checkpoints: ctx.remote } : {}),
       });
     },
   };

@@ -1,12 +1,15 @@
 // What a run does with a remote cache: on a local miss, pull the stage's entry before deciding to run it; after a
 // stage runs, push its entry. The remote only ever helps: an unusable remote entry is reported and recomputed, and
 // a remote that cannot be reached is one warning, after which this run stops asking it (no retry per stage).
+// Training checkpoints go both ways too (cache/remote/checkpoints.ts), so a training resumes on another machine.
 import type { Fingerprint } from '../../stages/stage.ts';
 import type { CacheEntry, CacheStore } from '../cache/store.ts';
 import type { ObjectStore } from '../cache/remote/object-store.ts';
 import { pullEntry } from '../cache/remote/pull.ts';
 import { pushEntry } from '../cache/remote/push.ts';
 import { describeSystemError } from './system-errors.ts';
+import { pullCheckpoint, pushCheckpoint } from '../cache/remote/checkpoints.ts';
+import { formatMB } from './format.ts';
 
 export type SyncPull =
   | { status: 'pulled'; entry: CacheEntry; bytes: number }
@@ -21,6 +24,10 @@ export interface RemoteSync {
   push(entry: CacheEntry, stage: string): Promise<number>;
   /** What went wrong with the remote during the run, each said once. */
   warnings(): string[];
+  /** Fills an empty local checkpoint folder from the remote: a line to show when it did, or a damaged one. */
+  pullCheckpoint(resumeKey: string, dir: string): Promise<string | undefined>;
+  /** Uploads the folder's checkpoint when it changed: a line to show when it did. */
+  pushCheckpoint(resumeKey: string, dir: string, signal?: AbortSignal): Promise<string | undefined>;
 }
 
 export function createRemoteSync(remote: ObjectStore, cache: CacheStore, signal: AbortSignal): RemoteSync {
@@ -56,5 +63,29 @@ export function createRemoteSync(remote: ObjectStore, cache: CacheStore, signal:
       }
     },
     warnings: () => [...warnings],
+    async pullCheckpoint(resumeKey, dir) {
+      if (!reachable) return undefined;
+      try {
+        const pulled = await pullCheckpoint(remote, resumeKey, dir, signal);
+        if (pulled.status === 'pulled') return `took the checkpoint from ${remote.url} (${formatMB(pulled.bytes)})`;
+        if (pulled.status === 'damaged') return `the remote checkpoint is unusable (${pulled.reason}); not used`;
+        return undefined;
+      } catch (error) {
+        failed('could not pull a checkpoint', error);
+        return undefined;
+      }
+    },
+    async pushCheckpoint(resumeKey, dir, pushSignal) {
+      if (!reachable) return undefined;
+      try {
+        const pushed = await pushCheckpoint(remote, resumeKey, dir, pushSignal);
+        return pushed.status === 'pushed'
+          ? `checkpoint pushed to ${remote.url} (${formatMB(pushed.bytes)})`
+          : undefined;
+      } catch (error) {
+        failed('could not push a checkpoint', error);
+        return undefined;
+      }
+    },
   };
 }

@@ -12,6 +12,7 @@ import { describeSystemError } from './system-errors.ts';
 import type { RunListener } from './events.ts';
 import type { StageFingerprint } from './fingerprints.ts';
 import type { StageSpec } from '../spec/types.ts';
+import { followCheckpoints, type CheckpointFollow, type CheckpointRemote } from './checkpoint-sync.ts';
 
 export interface StageWorkOptions {
   cache: CacheStore;
@@ -23,6 +24,8 @@ export interface StageWorkOptions {
   /** The pipeline's seed and file (relative paths in params are relative to the file's folder). */
   seed: number;
   specFile: string;
+  /** A remote cache for training checkpoints (checkpoint-sync.ts): pulled before, pushed while and after. */
+  checkpoints?: CheckpointRemote;
 }
 
 /** The part of a StageOutcome a stage's work decides. */
@@ -54,7 +57,15 @@ export async function runStageWork(
   const seconds = () => (performance.now() - started) / 1000;
   listener({ type: 'stage-start', id, kind: p.spec.kind });
   let workDir: string | undefined; // where the stage writes, for file-system errors that name no path (ENOSPC)
+  let checkpoints: CheckpointFollow | undefined;
+  let finished = false;
   try {
+    const key = resumeKey(p.tree, p.stage.resumeCompatible ?? []);
+    const checkpointDir = await cache.checkpointDir(key);
+    if (options.checkpoints && p.stage.resumeCompatible)
+      checkpoints = await followCheckpoints(options.checkpoints, key, checkpointDir, (text) =>
+        listener({ type: 'stage-status', id, text }),
+      );
     const entry = await cache.write(
       p.fingerprint,
       p.tree,
@@ -72,7 +83,7 @@ export async function runStageWork(
           rng: createRng(options.seed, p.fingerprint),
           outDir,
           scratchDir,
-          checkpointDir: await cache.checkpointDir(resumeKey(p.tree, p.stage.resumeCompatible ?? [])),
+          checkpointDir,
           backend: options.backend,
           env: options.env,
           baseDir: dirname(options.specFile),
@@ -92,6 +103,7 @@ export async function runStageWork(
           }),
       },
     );
+    finished = true;
     const metrics = entry.manifest.metrics ?? {};
     const summary = entry.manifest.summary ?? [];
     if (entry.origin === 'reused') {
@@ -110,5 +122,7 @@ export async function runStageWork(
     const err = system !== undefined ? new Error(system) : error instanceof Error ? error : new Error(String(error));
     listener({ type: 'stage-failed', id, seconds: seconds(), error: err });
     return { action: 'failed', seconds: seconds(), metrics: {}, summary: [], error: err.message };
+  } finally {
+    await checkpoints?.stop(!finished);
   }
 }

@@ -87,19 +87,26 @@ export function formatRunDetails(record: RunRecord): string {
   lines.push(
     `tfpipe    ${record.tfpipe} · backend ${record.backend.name}${device} (requested ${record.backend.requested})`,
   );
+  if (record.executor?.name === 'slurm') {
+    const settings = Object.entries(record.executor.settings ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+    lines.push(`executor  slurm${settings.length > 0 ? ` (${settings.join(', ')})` : ''}`);
+  }
   if (record.set.length > 0) lines.push(`set       ${record.set.join(' ')}`);
   if (record.sweep) lines.push(`sweep     ${record.sweep.id}, run ${record.sweep.index} of ${record.sweep.total}`);
   if (record.error) lines.push(`error     ${record.error}`);
   lines.push('', 'stages:');
-  const rows = [['stage', 'kind', 'action', 'time', 'backend', 'fingerprint']];
+  const jobs = record.stages.some((s) => s.job);
+  const rows = [['stage', 'kind', 'action', 'time', 'backend', ...(jobs ? ['job'] : []), 'fingerprint']];
   for (const s of record.stages) {
     const backend = s.backend ? `${s.backend}${s.device ? ` (${s.device})` : ''}` : '—';
+    const job = s.job ? `${s.job.id} ${s.job.state.toLowerCase()}${s.job.node ? ` on ${s.job.node}` : ''}` : '—';
     rows.push([
       s.id,
       s.kind,
       actionLabel(s),
       s.action === 'ran' ? formatSeconds(s.seconds) : '—',
       backend,
+      ...(jobs ? [job] : []),
       s.fingerprint.slice(0, 12),
     ]);
   }

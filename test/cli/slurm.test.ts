@@ -108,6 +108,13 @@ test('a lab1-shaped pipeline on Slurm: the entries and metrics of a local run, a
     for (const [name, content] of mine) assert.equal(content, theirs.get(name), `${stage.id}: ${name}`);
   }
   assert.equal(new Set(b.stages.map((s) => s.job!.id)).size, b.stages.length, 'one job per stage');
+  const shown = await runCli(project, ['show', b.id]);
+  const train = b.stages.find((s) => s.id === 'train')!;
+  assert.match(shown.stdout, /^executor {2}slurm \(cpus 1, time "30"\)$/m);
+  assert.match(
+    shown.stdout,
+    new RegExp(`^ +train +train +ran .* ${train.job!.id} completed on \\S+ +${train.fingerprint.slice(0, 12)}$`, 'm'),
+  );
   // the live lines name each job and its state
   assert.match(onSlurm.stdout, /train: job \d+ running on \S+/);
   assert.match(onSlurm.stdout, /train: job \d+ completed/);
