@@ -4,6 +4,7 @@
 //   type                 → wrong-type   "`epochs` must be integer, got string \"5\""
 //   enum / const         → bad-enum     (unknown-kind for a stage's `kind`)
 //   required             → missing-key  pointing at the object
+//   pattern              → bad-value    with the key's description as the hint (what the value should look like)
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { isPlainObject } from './extends.ts';
 import { childPointer, locate, pointerSegments, type LocationMap } from './locations.ts';
@@ -120,6 +121,16 @@ export function describeSchemaError(
         hint: typeof description === 'string' ? `\`${key}\`: ${description}` : undefined,
       };
     }
+    case 'pattern': {
+      // the regular expression says little to a reader; the key's description says what is expected
+      const description = (err.parentSchema as { description?: unknown } | undefined)?.description;
+      return {
+        code: 'bad-value',
+        message: `${name} is not of the expected form, got ${describeValue(err.data)}`,
+        location: locate(locs, place.pointer),
+        hint: typeof description === 'string' ? firstSentence(description) : `it must match ${err.params.pattern}`,
+      };
+    }
     default:
       const got = typeof err.data === 'object' && err.data !== null ? '' : `, got ${describeValue(err.data)}`;
       return {
@@ -128,6 +139,12 @@ export function describeSchemaError(
         location: locate(locs, place.pointer),
       };
   }
+}
+
+/** 'Memory per job (sbatch --mem), e.g. 16G.' of a longer description: what a hint under the caret needs. */
+function firstSentence(text: string): string {
+  const end = text.search(/\.\s+(?=[A-Z])/); // not at "e.g. 16G"
+  return end < 0 ? text : text.slice(0, end + 1);
 }
 
 function placeOf(pointer: string, config: unknown): Place {

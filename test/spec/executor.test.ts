@@ -52,10 +52,16 @@ test('executor.stages and executor.kinds must name stages and kinds that exist',
   assert.match(found[1][3] as string, /^did you mean `finetune`\?/);
 });
 
-test('an unknown executor and a bad time are reported at their values', async () => {
+test('an unknown executor and a bad time are reported at their values, saying what is expected', async () => {
   const found = problems(await load(`executor:\n  name: kubernetes\n  time: 'two hours'`));
   assert.equal(found.length, 2);
   assert.deepEqual(found[0].slice(0, 2), ['bad-enum', '3:9']);
   assert.match(found[0][2] as string, /`executor.name` must be one of local, slurm/);
-  assert.equal(found[1][1], '4:9');
+  // a value that does not match its pattern: the key's description says what is expected, not the expression
+  assert.deepEqual(found[1], [
+    'bad-value',
+    '4:9',
+    '`executor.time` is not of the expected form, got string "two hours"',
+    'Time limit per job (sbatch --time): minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]].',
+  ]);
 });
