@@ -22,9 +22,10 @@ import { loadSpecOrReport, openCache, remoteOf, requestedBackend } from './commo
 import { createRemoteSync } from '../exec/remote-sync.ts';
 import { localExecutor } from '../exec/local-executor.ts';
 import { slurmExecutor } from '../exec/slurm/slurm-executor.ts';
+import { checkSlurm } from '../exec/slurm/slurm-commands.ts';
 import type { ExecutorRecord } from '../exec/stage-executor.ts';
 import type { ObjectStore } from '../cache/remote/object-store.ts';
-import { EXIT, UsageError, type CommandIO } from './io.ts';
+import { CommandFailure, EXIT, UsageError, type CommandIO } from './io.ts';
 
 export const RUN_HELP = `usage: tfpipe run FILE [options]
 
@@ -156,6 +157,12 @@ async function prepareRun(io: CommandIO, args: ParsedArgs, sets: string[]): Prom
   const requested = requestedBackend(io, str(args.values.backend), spec);
   const remote = await remoteOf(io, str(args.values.remote), spec);
   const executor = executorOf(str(args.values.executor), spec, remote !== undefined);
+  if (executor === 'slurm' && args.values['dry-run'] !== true) {
+    // before anything is recorded or submitted: one clear line instead of a failed job per stage
+    await checkSlurm(io.env).catch((error: Error) => {
+      throw new CommandFailure(`--executor slurm: ${error.message}`);
+    });
+  }
   return {
     spec,
     sets,

@@ -226,3 +226,14 @@ test('a sweep on Slurm runs its combinations at once, each line tagged with its 
   const tokenize = records.map((r) => r.stages.find((s) => s.id === 'tokenize')!);
   assert.deepEqual(tokenize.map((s) => s.action).sort(), ['cached', 'ran']);
 });
+
+test('--executor slurm where Slurm is not installed fails at once, in one line, submitting and recording nothing', async () => {
+  const project = await makeProject({ 'p.yaml': lab1Pipeline(), 'reviews.csv': reviewsCsv(40) });
+  const result = await runCli(project, ['run', 'p.yaml', '--executor', 'slurm'], { PATH: '/nonexistent' });
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    "tfpipe: --executor slurm: `sinfo` is not installed here (Slurm's client commands are needed)\n",
+  );
+  await assert.rejects(readdir(runsDir(join(project, '.tfpipe/cache'))));
+});

@@ -15,11 +15,16 @@ async function slurm(command: string, args: string[], env: Env): Promise<string>
       if (!error) return resolve(stdout);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT')
-        return reject(new SlurmError(`\`${command}\` is not installed here: --executor slurm needs Slurm's commands`));
+        return reject(new SlurmError(`\`${command}\` is not installed here (Slurm's client commands are needed)`));
       const said = stderr.trim().split('\n').slice(-3).join(' ') || error.message;
       reject(new SlurmError(`\`${command} ${args.join(' ')}\` failed: ${said}`));
     });
   });
+}
+
+/** Resolves when Slurm's commands are here and a controller answers; a SlurmError saying which is missing otherwise. */
+export async function checkSlurm(env: Env): Promise<void> {
+  await slurm('sinfo', ['-h', '-o', '%P'], env);
 }
 
 /** Submits `script` (a file, whose content sbatch copies at once) with `options`; resolves to the job id. */
