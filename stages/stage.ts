@@ -44,7 +44,12 @@ export interface Logger {
 
 /** Progress of a long stage: `total` units (rows, batches, bytes) with an optional unit name. */
 export interface ProgressReporter {
-  start(total: number, unit?: string, label?: string): void;
+  /**
+   * A new bar of `total` units. `within`: where this bar sits in the whole stage, in the stage's own steps (epoch 3
+   * of 5 is {done: 2, total: 5}), so the ETA shown covers the stage, not the bar; bars without it (validation)
+   * count down the last stage ETA.
+   */
+  start(total: number, unit?: string, label?: string, within?: { done: number; total: number }): void;
   update(done: number, extra?: string): void;
   /** A one-line status without a bar, e.g. "epoch 2/5 valid_acc 0.81". */
   status(text: string): void;

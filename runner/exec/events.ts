@@ -18,6 +18,8 @@ export interface ProgressSnapshot {
   rate: number;
   /** Seconds left at that rate, or null before any progress. */
   etaSeconds: number | null;
+  /** Seconds left for the whole stage, where the stage said where the bar sits in it (epochs). */
+  stageEtaSeconds?: number;
   extra?: string;
 }
 

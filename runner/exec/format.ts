@@ -25,7 +25,9 @@ export function formatProgress(p: ProgressSnapshot, width = 20): string {
     `${bar} ${String(Math.floor(fraction * 100)).padStart(3)}% ${formatNumber(p.done)}/${formatNumber(p.total)} ${p.unit}`.trimEnd(),
   ];
   if (p.rate > 0) parts.push(`${formatRate(p.rate)} ${p.unit}/s`.trimEnd());
-  if (p.etaSeconds !== null && p.done < p.total) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
+  // the stage's ETA where the stage gave one (training: all epochs left), else this bar's
+  if (p.stageEtaSeconds !== undefined) parts.push(`stage ETA ${formatSeconds(p.stageEtaSeconds)}`);
+  else if (p.etaSeconds !== null && p.done < p.total) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
   if (p.extra) parts.push(p.extra);
   return (p.label ? `${p.label} ` : '') + parts.join(' · ');
 }

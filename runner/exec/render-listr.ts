@@ -1,5 +1,5 @@
-// Live progress on a terminal: one listr2 task per planned stage (cached, running with a progress bar, done with
-// its duration, or failed). The only listr2 import in tfpipe. The executor runs the stages; each task here only
+// Live progress on a terminal: one listr2 task per planned stage (cached, running with a progress bar in its title,
+// done with its duration, or failed), with the stage's lasting lines under it (resume, epochs, warnings). The only listr2 import in tfpipe. The executor runs the stages; each task here only
 // waits for its stage's outcome, in the same order the executor visits them, or all at once when the executor runs
 // stages in parallel (Slurm), each title then carrying its job's id and state.
 import { Listr, type ListrTaskWrapper } from 'listr2';
@@ -31,20 +31,28 @@ export interface ListrRenderer {
 export function createListrRenderer(): ListrRenderer {
   const outcomes = new Map<string, Deferred>();
   const tasks = new Map<string, AnyTask>();
-  const pendingOutput = new Map<string, string>();
+  /** Lines said before the stage's task started, given to it when it does. */
+  const early = new Map<string, string[]>();
   let running: Promise<unknown> = Promise.resolve();
 
-  const titles = new Map<string, string>();
-  const kinds = new Map<string, string>();
-  const setTitle = (id: string, text: string) => {
-    titles.set(id, text);
-    const task = tasks.get(id);
-    if (task) task.title = text;
+  // A stage's title carries what changes (its job's state, its progress bar); the lines under it are what lasts
+  // (the resume line, one line per epoch, warnings), kept on screen after the stage ends.
+  const stages = new Map<string, { base: string; job?: string; live?: string; end?: string }>();
+  const titleOf = (id: string) => {
+    const s = stages.get(id)!;
+    return [s.base, s.job, s.end ?? s.live].filter(Boolean).join(' · ');
   };
-  const show = (id: string, text: string) => {
+  const retitle = (id: string, change: { job?: string; live?: string; end?: string }) => {
+    const s = stages.get(id);
+    if (!s) return;
+    Object.assign(s, change);
     const task = tasks.get(id);
-    if (task) task.output = text;
-    else pendingOutput.set(id, text);
+    if (task) task.title = titleOf(id);
+  };
+  const say = (id: string, line: string) => {
+    const task = tasks.get(id);
+    if (task) task.output = line;
+    else early.set(id, [...(early.get(id) ?? []), line]);
   };
 
   const listener: RunListener = (event: RunEvent) => {
@@ -52,20 +60,19 @@ export function createListrRenderer(): ListrRenderer {
       case 'plan': {
         for (const s of event.stages) {
           outcomes.set(s.id, deferred());
-          kinds.set(s.id, s.kind);
-          if (event.parallel && s.action === 'run') pendingOutput.set(s.id, 'waiting for its inputs');
+          const waiting = event.parallel && s.action === 'run' ? 'waiting for its inputs' : undefined;
+          stages.set(s.id, { base: `${s.id} (${s.kind})`, live: waiting });
         }
         const list = new Listr(
           event.stages.map((s) => ({
-            title: `${s.id} (${s.kind})`,
+            title: titleOf(s.id),
             task: async (_ctx: unknown, task: AnyTask) => {
               tasks.set(s.id, task);
-              const earlyTitle = titles.get(s.id);
-              if (earlyTitle) task.title = earlyTitle;
-              const early = pendingOutput.get(s.id);
-              if (early) task.output = early;
+              task.title = titleOf(s.id);
+              for (const line of early.get(s.id) ?? []) task.output = line;
               await outcomes.get(s.id)!.promise;
             },
+            rendererOptions: { outputBar: Infinity, persistentOutput: true },
           })),
           {
             concurrent: event.parallel === true,
@@ -80,30 +87,31 @@ export function createListrRenderer(): ListrRenderer {
       case 'backend':
         return;
       case 'stage-start':
-        return show(event.id, 'running');
+        return retitle(event.id, { live: 'running' });
       case 'stage-cached':
-        setTitle(event.id, `${event.id} (${event.kind}) · ${cachedLabel(event)}`);
+        retitle(event.id, { end: cachedLabel(event) });
         outcomes.get(event.id)?.resolve();
         return;
       case 'stage-job':
-        setTitle(event.id, `${event.id} (${kinds.get(event.id)}) · ${formatJob(event)}`);
-        return;
+        return retitle(event.id, { job: formatJob(event) });
       case 'stage-corrupt':
-        return show(event.id, `cache entry unusable (${event.reason}); recomputing`);
+        return say(event.id, `cache entry unusable (${event.reason}); recomputing`);
       case 'stage-progress':
-        return show(event.id, formatProgress(event.progress));
+        return retitle(event.id, { live: formatProgress(event.progress) });
       case 'stage-status':
-        return show(event.id, event.text);
+        return say(event.id, event.text);
       case 'stage-log':
-        return show(event.id, event.level === 'warn' ? `warning: ${event.message}` : event.message);
+        return say(event.id, event.level === 'warn' ? `warning: ${event.message}` : event.message);
       case 'stage-done':
-        setTitle(event.id, `${event.id} (${kinds.get(event.id)}) · ${formatSeconds(event.seconds)}`);
+        retitle(event.id, { end: formatSeconds(event.seconds) });
         outcomes.get(event.id)?.resolve();
         return;
       case 'stage-failed':
+        retitle(event.id, { end: undefined, live: undefined });
         outcomes.get(event.id)?.reject(new Error(`${event.id}: ${event.error.message}`));
         return;
       case 'stage-interrupted':
+        retitle(event.id, { end: undefined, live: undefined });
         outcomes.get(event.id)?.reject(new Error(`${event.id}: interrupted after ${formatSeconds(event.seconds)}`));
         return;
       default: {

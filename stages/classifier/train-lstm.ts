@@ -138,7 +138,7 @@ async function fitLstm(
       return { valid_loss: p.loss, valid_acc: p.correct / valid.rows };
     },
     onEpochStart: (epoch, batches, firstBatch) => {
-      ctx.progress.start(batches, 'batches', `epoch ${epoch}/${epochs}`);
+      ctx.progress.start(batches, 'batches', `epoch ${epoch}/${epochs}`, { done: epoch - 1, total: epochs });
       if (firstBatch > 0) ctx.progress.update(firstBatch);
     },
     onStep: ({ batch, running }) =>

@@ -132,7 +132,10 @@ export async function fitLm(
         };
       },
       onEpochStart: (epoch, count, firstBatch) => {
-        ctx.progress.start(count, 'batches', `epoch ${epoch}/${settings.epochs}`);
+        ctx.progress.start(count, 'batches', `epoch ${epoch}/${settings.epochs}`, {
+          done: epoch - 1,
+          total: settings.epochs,
+        });
         if (firstBatch > 0) ctx.progress.update(firstBatch);
       },
       onStep: (info) => {
