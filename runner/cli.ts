@@ -55,7 +55,8 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run \`tfpipe <command> --help\` for a command's options.
---debug (anywhere on the line) prints the stack trace of an error, for a bug report.
+--debug (anywhere on the line) prints the stack trace of an error, for a bug report, and TensorFlow.js's own
+console messages.
 Exit codes: 0 success, 1 a stage or the command failed, 2 invalid pipeline or usage, 130 interrupted.
 `;
 
@@ -119,6 +120,7 @@ function withAbsoluteDataRoot(env: NodeJS.ProcessEnv, cwd: string): NodeJS.Proce
 const argv = process.argv.slice(2);
 const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
 const debug = argv.slice(0, end).includes('--debug');
+if (debug) process.env.TFPIPE_DEBUG = '1'; // also lets TensorFlow.js's own console messages through (exec/backend.ts)
 try {
   const code = await main(debug ? argv.filter((a, i) => i >= end || a !== '--debug') : argv);
   process.exitCode = code;

@@ -6,16 +6,17 @@ import { plan } from '../graph/plan.ts';
 import { executePipeline, type RunOutcome, type StageOutcome } from '../exec/executor.ts';
 import { createPlainRenderer } from '../exec/render-plain.ts';
 import { createListrRenderer } from '../exec/render-listr.ts';
+import { formatRunSummary } from '../exec/run-summary.ts';
+import type { RunListener } from '../exec/events.ts';
 import { backendChoice } from '../exec/backend.ts';
 import { describeSystemError } from '../exec/system-errors.ts';
-import { formatMetric, formatSeconds } from '../exec/format.ts';
 import type { CacheStore } from '../cache/store.ts';
 import type { BackendChoice } from '../exec/executor.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { startRunRecord, type RunRecorder } from '../runs/recorder.ts';
 import { exportRunMetrics } from '../runs/metrics-export.ts';
 import { assignmentsOf, parseSweeps, sweepCombinations } from '../runs/sweep.ts';
-import { actionLabel, newRunId, type RunRecord, type SweepPosition } from '../runs/record.ts';
+import { newRunId, type RunRecord, type SweepPosition } from '../runs/record.ts';
 import { formatSweepTable } from '../runs/format-runs.ts';
 import { parseCommandArgs, list, str, type ParsedArgs } from './args.ts';
 import { loadSpecOrReport, openCache, remoteOf, requestedBackend } from './common.ts';
@@ -50,6 +51,8 @@ options:
   --sweep PATH=V1,V2  run every combination of the listed values (repeatable); PATH as for --set,
                       e.g. --sweep train.lr=1e-3,3e-3; then compare with tfpipe runs --sweep LAST
   --dry-run           show what would run, run nothing (and record nothing)
+  --verbose           end with every stage's metrics and result lines, cached ones too (default: what ran, its
+                      key metrics and where its outputs are)
   -h, --help          this help
 `;
 
@@ -81,6 +84,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     remote: { type: 'string' },
     executor: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    verbose: { type: 'boolean' },
   });
   if (args.help) return (io.out(RUN_HELP), EXIT.ok);
   if (args.positionals.length !== 1) throw new UsageError('tfpipe run takes one pipeline file');
@@ -200,7 +204,16 @@ async function runPrepared(
   const recorder = dryRun ? undefined : await startRecording(io, run, sweep);
 
   const live = io.isTTY && !dryRun ? createListrRenderer() : null;
-  const listener = live?.listener ?? createPlainRenderer((line) => io.out(line + '\n'));
+  const render = live?.listener ?? createPlainRenderer((line) => io.out(line + '\n'));
+  // the lines each stage printed as it ran, which the compact summary does not repeat
+  const shown = new Map<string, Set<string>>();
+  const listener: RunListener = (event) => {
+    if (event.type === 'stage-status' || event.type === 'stage-log') {
+      const text = event.type === 'stage-status' ? event.text : event.message;
+      shown.set(event.id, (shown.get(event.id) ?? new Set()).add(text));
+    }
+    render(event);
+  };
   let unrecorded = false; // a registry that cannot be written must not stop the run: said once, at the end
   const onStage = recorder
     ? (stage: StageOutcome, device: RunOutcome['backend']) =>
@@ -235,7 +248,9 @@ async function runPrepared(
   await live?.finish();
   // An interrupt after the last stage finished still makes the run interrupted (exit 130), its work all kept.
   if (io.signal.aborted && outcome.status === 'ok') outcome = { ...outcome, status: 'interrupted' };
-  io.out(formatSummary(outcome));
+  io.out(
+    formatRunSummary(outcome, { verbose: args.values.verbose === true, shown, cacheRoot: cache.root, cwd: io.cwd }),
+  );
   for (const warning of outcome.warnings ?? []) io.err(`tfpipe: warning: ${warning}\n`);
   const code = outcome.status === 'ok' ? EXIT.ok : outcome.status === 'failed' ? EXIT.failed : EXIT.interrupted;
   if (!recorder) return { code };
@@ -284,22 +299,4 @@ function executorRecord(run: PreparedRun): ExecutorRecord {
   if (run.executor === 'local') return { name: 'local' };
   const { name: _, kinds: _k, stages: _s, ...settings } = run.spec.executor ?? { name: 'slurm' };
   return { name: 'slurm', ...(Object.keys(settings).length > 0 ? { settings } : {}) };
-}
-
-function formatSummary(outcome: RunOutcome): string {
-  const lines: string[] = [''];
-  if (outcome.backend) lines.push(`backend: ${outcome.backend.name} (${outcome.backend.device})`);
-  for (const s of outcome.stages) {
-    const when = s.action === 'ran' ? `ran in ${formatSeconds(s.seconds)}` : actionLabel(s);
-    lines.push(`${s.id} (${s.kind}): ${when}${s.error ? ` — ${s.error}` : ''}`);
-    const metrics = Object.entries(s.metrics).filter(([, v]) => typeof v !== 'object' || v === null);
-    if (metrics.length > 0) lines.push(`    ${metrics.map(([k, v]) => `${k} ${formatMetric(v)}`).join(' · ')}`);
-    for (const line of s.summary) lines.push(`    ${line}`);
-  }
-  const ran = outcome.stages.filter((s) => s.action === 'ran').length;
-  const cached = outcome.stages.filter((s) => s.action === 'cached').length;
-  const wouldRun = outcome.stages.filter((s) => s.action === 'would-run').length;
-  const tail = wouldRun > 0 ? `${wouldRun} would run, ${cached} cached` : `${ran} ran, ${cached} cached`;
-  lines.push(`${outcome.status === 'ok' ? 'done' : outcome.status}: ${tail}`, '');
-  return lines.join('\n');
 }

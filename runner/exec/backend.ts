@@ -55,6 +55,9 @@ export async function backendChoice(
     ...resolved,
     init: async () => {
       const { selectBackend, BackendUnavailableError } = await import('../../models/backend/select.ts');
+      // TensorFlow.js's own console messages ("Hi, looks like you are running TensorFlow.js in Node.js …") are
+      // for its developers: shown with --debug only (cli.ts sets TFPIPE_DEBUG)
+      if (!options.env.TFPIPE_DEBUG) (await import('@tensorflow/tfjs-core')).env().set('PROD', true);
       try {
         return await selectBackend(resolved.name);
       } catch (error) {
