@@ -16,7 +16,7 @@ export interface ProbeCacheOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Write the record after probing (`tfpipe run`); read-only commands (status, diff) only read it. */
   remember?: boolean;
-  /** Injected by tests; default: probeWebGpuAdapter (loads Dawn). */
+  /** Injected by tests; default: probeIsolated (Dawn in a child process, its warnings kept off the terminal). */
   probe?: () => Promise<AdapterProbe>;
 }
 
@@ -81,7 +81,9 @@ export async function cachedWebGpuProbe(options: ProbeCacheOptions): Promise<Cac
   } catch {
     // no record, or unreadable: probe
   }
-  const probe = await (options.probe ?? (async () => (await import('./probe.ts')).probeWebGpuAdapter()))();
+  const probe = await (
+    options.probe ?? (async () => (await import('./probe-isolated.ts')).probeIsolated(options.env))
+  )();
   if (!options.remember) return { probe, fromCache: false };
   try {
     await mkdir(join(options.cacheRoot, 'machine'), { recursive: true });
