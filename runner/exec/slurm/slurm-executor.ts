@@ -20,7 +20,7 @@ import { batchScript, JOB_FORMAT, type StageJob, type StageJobInput } from './st
 import { jobEventFollower, type JobEvent, type JobResult } from './job-events.ts';
 import { jobResources, sbatchOptions } from './job-options.ts';
 import { createJobWatch } from './job-watch.ts';
-import { exitCode, isFinal, sbatch, scancel, SlurmError } from './slurm-commands.ts';
+import { exitCode, isFinal, sbatch, scancel, SlurmError, type JobState } from './slurm-commands.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -40,6 +40,8 @@ export interface SlurmExecutorOptions {
 
 /** Lines of a failed job's log shown with its error. */
 const LOG_TAIL_LINES = 15;
+/** How long Slurm may not answer before the stage fails (its job is then left to the scheduler). */
+const LOST_CONTACT_MS = 120_000;
 /** How long a cancelled job may take to leave (Slurm's KillWait is 30 s by default). */
 const CANCEL_WAIT_MS = 60_000;
 
@@ -98,6 +100,7 @@ export function slurmExecutor(options: SlurmExecutorOptions): StageExecutor {
     const record: StageJobRecord = { id: job.id, state: 'PENDING', log: job.log, submitted: job.submitted };
     let result: JobResult | undefined;
     let started = false;
+    let lostContact: string | undefined;
     const say = () =>
       ctx.listener({ type: 'stage-job', id: stageId, job: job.id, state: record.state, node: record.node });
     const forward = (event: JobEvent) => {
@@ -116,12 +119,24 @@ export function slurmExecutor(options: SlurmExecutorOptions): StageExecutor {
     const startedAt = performance.now();
     try {
       let cancelledAt: number | undefined;
+      let unanswered = 0;
       for (;;) {
         if (ctx.signal.aborted && cancelledAt === undefined) {
           cancelledAt = Date.now();
           await scancel([job.id], options.env).catch(() => undefined);
         }
-        const states = await watch.next();
+        let states: ReadonlyMap<string, JobState>;
+        try {
+          states = await watch.next();
+          unanswered = 0;
+        } catch (error) {
+          // the controller restarts, or the network hiccups: ask again, for a while
+          if (++unanswered * pollMs >= LOST_CONTACT_MS) {
+            lostContact = (error as Error).message;
+            break;
+          }
+          continue;
+        }
         for (const event of await events.read()) forward(event);
         const now = states.get(job.id);
         const state = now?.state ?? result?.action.toUpperCase() ?? 'GONE';
@@ -162,7 +177,9 @@ export function slurmExecutor(options: SlurmExecutorOptions): StageExecutor {
         return { ...done, action: 'ran', metrics, summary, entry };
       }
     }
-    const error = await failure(record, result, job.log);
+    const error = lostContact
+      ? `lost contact with Slurm while following job ${job.id} (${lostContact}); the job may still run`
+      : await failure(record, result, job.log);
     ctx.listener({ type: 'stage-failed', id: stageId, seconds, error: new Error(error) });
     return { ...done, action: 'failed', error };
   }
