@@ -10,7 +10,7 @@ import { didYouMean, joinHints } from '../spec/suggest.ts';
 import { computeFingerprints } from '../exec/fingerprints.ts';
 import { backendChoice, type ResolvedBackend } from '../exec/backend.ts';
 import { createRng } from '../exec/rng.ts';
-import type { BackendChoice } from '../exec/executor.ts';
+import type { BackendChoice } from '../exec/backend-choice.ts';
 import { loadSpecOrReport, openCache, requestedBackend } from './common.ts';
 import { CommandFailure, UsageError, type CommandIO } from './io.ts';
 

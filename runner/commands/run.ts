@@ -11,7 +11,7 @@ import type { RunListener } from '../exec/events.ts';
 import { backendChoice } from '../exec/backend.ts';
 import { describeSystemError } from '../exec/system-errors.ts';
 import type { CacheStore } from '../cache/store.ts';
-import type { BackendChoice } from '../exec/executor.ts';
+import type { BackendChoice } from '../exec/backend-choice.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { startRunRecord, type RunRecorder } from '../runs/recorder.ts';
 import { exportRunMetrics } from '../runs/metrics-export.ts';

@@ -11,7 +11,7 @@
 //      (`tfpipe run` writes it; status and diff only read it, so they never create a cache);
 //      a software adapter (Mesa's lavapipe, SwiftShader) does not count: it is ~10× slower than wasm;
 //   3. wasm otherwise.
-import type { BackendChoice } from './executor.ts';
+import type { BackendChoice } from './backend-choice.ts';
 import { UsageError } from '../commands/io.ts';
 import type { BackendName } from '../../models/backend/select.ts';
 import { findTfjsNode } from '../../models/backend/tensorflow.ts';

@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import type { ArtifactRef } from '../../stages/stage.ts';
 import type { PipelineSpec } from '../spec/types.ts';
-import type { BackendName } from '../../models/backend/select.ts';
 import type { CacheStore, LookupResult } from '../cache/store.ts';
 import { writeLastState } from '../cache/state.ts';
 import { kindInfo } from '../spec/kinds.ts';
@@ -13,16 +12,10 @@ import { computeFingerprints, type StageFingerprint } from './fingerprints.ts';
 import { describeSystemError } from './system-errors.ts';
 import { formatMB } from './format.ts';
 import type { PlannedStage, RunListener } from './events.ts';
+import type { BackendChoice } from './backend-choice.ts';
 import type { RemoteSync } from './remote-sync.ts';
 import type { StageExecutor, StageJobRecord } from './stage-executor.ts';
 import { localExecutor } from './local-executor.ts';
-
-export interface BackendChoice {
-  /** Resolved name, part of compute stages' fingerprints. */
-  name: BackendName;
-  /** Initialises TensorFlow.js on it; called once, before the first compute stage that actually runs. */
-  init(): Promise<{ name: string; device: string }>;
-}
 
 export interface ExecuteOptions {
   spec: PipelineSpec;

@@ -6,7 +6,7 @@
 import type { ArtifactRef } from '../../stages/stage.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import type { CacheStore } from '../cache/store.ts';
-import type { BackendChoice } from './executor.ts';
+import type { BackendChoice } from './backend-choice.ts';
 import type { RunListener } from './events.ts';
 import type { StageFingerprint } from './fingerprints.ts';
 import type { StageResult } from './run-stage.ts';
