@@ -66,8 +66,8 @@ function realPath(path: string): string {
 /** stdout of `git args` in `cwd`; undefined when git is missing, fails, or takes over 10 s. */
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   return new Promise((done) => {
-    execFile('git', args, { cwd, env, timeout: 10_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
-      done(error ? undefined : stdout),
-    );
+    // GIT_OPTIONAL_LOCKS=0: status does not take the index lock, so it never gets in the way of the user's own git
+    const options = { cwd, env: { ...env, GIT_OPTIONAL_LOCKS: '0' }, timeout: 10_000, maxBuffer: 64 * 1024 * 1024 };
+    execFile('git', args, options, (error, stdout) => done(error ? undefined : stdout));
   });
 }
