@@ -1,31 +1,34 @@
 // `tfpipe diff A B`: two pipeline files or recorded runs (default: the last two runs) compared — config paths
-// that differ (old → new), per stage whether they share the cache entry or the first cause they don't, and
-// every metric side by side with its change. Comparing files runs nothing: fingerprints are computed, metrics
-// come from the cache entries present.
+// that differ (old → new), the metrics that changed side by side with their change (the equal ones counted, shown
+// with --all), and per stage whether they share the cache entry or the first cause they don't. Comparing files runs
+// nothing: fingerprints are computed, metrics come from the cache entries present.
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { backendChoice } from '../exec/backend.ts';
-import { compareMetrics, compareStages, diffConfigs, type DiffSide } from '../runs/compare.ts';
-import { formatDiffJson, formatDiffMarkdown, formatDiffText, type DiffReport } from '../runs/format-diff.ts';
+import { diffSides, type DiffSide } from '../runs/compare.ts';
+import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../runs/format-diff.ts';
 import { sideFromRun, sideFromSpec } from '../runs/sides.ts';
 import { parseCommandArgs, str } from './args.ts';
 import { loadSpecOrReport, requestedBackend } from './common.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
 import { lookupRun, openRegistry, type Registry } from './runs.ts';
 
-const HELP = `usage: tfpipe diff [A B] [--md | --json] [--backend NAME] [--cache-dir DIR]
+const HELP = `usage: tfpipe diff [A B] [--all] [--md | --json] [--backend NAME] [--cache-dir DIR]
 
-Compares A with B; each is a pipeline file or a recorded run (an id, a unique prefix, LAST or LAST~N).
-Without A and B: the last two runs (LAST~1 and LAST). Prints
+Compares A with B; each is a pipeline file or a recorded run (an id, a name given with tfpipe run --name, a unique
+prefix of an id, LAST or LAST~N). Without A and B: the last two runs (LAST~1 and LAST). Prints, in this order
   config   the resolved values that differ, as dotted paths (old → new); name, descriptions and vars are left out
+  metrics  the metrics that changed: A, B, change and relative change; evaluation metrics (evaluate and compare
+           stages, test_*, valid_*, perplexity) first, then training, then data counts (rows, vocab size);
+           the equal ones are counted in one line
   stages   per stage: shared (same cache entry), or the first cause it differs (param, input file, upstream,
            version, backend, seed)
-  metrics  every metric either side has: A, B, change and relative change
 For a pipeline file nothing runs: its fingerprints are computed and metrics come from the cache where present.
 
 options:
+  --all            also the metrics that are equal on both sides (after the changed ones)
   --md             Markdown
-  --json           JSON
+  --json           JSON: every metric, each with \`changed\` and its \`group\` (evaluation, training, other, data)
   --backend NAME   backend assumed for pipeline files (default: the file's, or TFPIPE_BACKEND)
 `;
 
@@ -33,6 +36,7 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   const args = parseCommandArgs(argv, {
     md: { type: 'boolean' },
     json: { type: 'boolean' },
+    all: { type: 'boolean' },
     backend: { type: 'string' },
     'cache-dir': { type: 'string' },
   });
@@ -48,16 +52,14 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
     if (!side) return EXIT.invalid;
     sides.push(side);
   }
-  const [a, b] = sides;
-  const report: DiffReport = {
-    a: a.label,
-    b: b.label,
-    config: diffConfigs(a.config, b.config),
-    stages: compareStages(a, b),
-    metrics: compareMetrics(a, b),
-  };
+  const report = diffSides(sides[0], sides[1]);
+  const view = { all: args.values.all === true };
   io.out(
-    args.values.json ? formatDiffJson(report) : args.values.md ? formatDiffMarkdown(report) : formatDiffText(report),
+    args.values.json
+      ? formatDiffJson(report)
+      : args.values.md
+        ? formatDiffMarkdown(report, view)
+        : formatDiffText(report, view),
   );
   return EXIT.ok;
 }

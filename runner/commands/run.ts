@@ -16,7 +16,7 @@ import type { PipelineSpec } from '../spec/types.ts';
 import { startRunRecord, type RunRecorder } from '../runs/recorder.ts';
 import { exportRunMetrics } from '../runs/metrics-export.ts';
 import { assignmentsOf, parseSweeps, sweepCombinations } from '../runs/sweep.ts';
-import { newRunId, type RunRecord, type SweepPosition } from '../runs/record.ts';
+import { newRunId, runNameProblem, type RunRecord, type SweepPosition } from '../runs/record.ts';
 import { formatSweepTable } from '../runs/format-runs.ts';
 import { parseCommandArgs, list, str, type ParsedArgs } from './args.ts';
 import { loadSpecOrReport, openCache, remoteOf, requestedBackend } from './common.ts';
@@ -50,6 +50,8 @@ options:
                       stages at once; settings from the file's executor: block) (default: the file's, else local)
   --sweep PATH=V1,V2  run every combination of the listed values (repeatable); PATH as for --set,
                       e.g. --sweep train.lr=1e-3,3e-3; then compare with tfpipe runs --sweep LAST
+  --name NAME         name the run: runs, show and diff show it and take it in place of the run id
+                      (the newest run of that name); with --sweep every run gets it, beside its values
   --dry-run           show what would run, run nothing (and record nothing)
   --verbose           end with every stage's metrics and result lines, cached ones too (default: what ran, its
                       key metrics and where its outputs are)
@@ -85,9 +87,12 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     executor: { type: 'string' },
     'dry-run': { type: 'boolean' },
     verbose: { type: 'boolean' },
+    name: { type: 'string' },
   });
   if (args.help) return (io.out(RUN_HELP), EXIT.ok);
   if (args.positionals.length !== 1) throw new UsageError('tfpipe run takes one pipeline file');
+  const nameProblem = args.values.name === undefined ? undefined : runNameProblem(String(args.values.name));
+  if (nameProblem) throw new UsageError(nameProblem);
   const sweep = parseSweeps(list(args.values.sweep));
   if (!sweep.ok) throw new UsageError(sweep.error);
   if (sweep.axes.length === 0) {
@@ -201,7 +206,7 @@ async function runPrepared(
   const { spec, cache, backend } = run;
   const dryRun = args.values['dry-run'] === true;
   io.out(`tfpipe run ${relative(io.cwd, spec.file) || spec.file}: ${spec.name}${dryRun ? ' (dry run)' : ''}\n`);
-  const recorder = dryRun ? undefined : await startRecording(io, run, sweep);
+  const recorder = dryRun ? undefined : await startRecording(io, run, sweep, str(args.values.name));
 
   const live = io.isTTY && !dryRun ? createListrRenderer() : null;
   const render = live?.listener ?? createPlainRenderer((line) => io.out(line + '\n'));
@@ -278,12 +283,14 @@ async function startRecording(
   io: CommandIO,
   run: PreparedRun,
   sweep?: SweepPosition,
+  name?: string,
 ): Promise<RunRecorder | undefined> {
   try {
     return await startRunRecord({
       spec: run.spec,
       set: run.sets,
       sweep,
+      name,
       cache: run.cache,
       backend: { requested: run.requested, name: run.backend.name },
       executor: executorRecord(run),

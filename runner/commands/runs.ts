@@ -1,23 +1,36 @@
-// `tfpipe runs`: the recorded runs as a table (id, pipeline, when, stages ran/cached, key metrics, status);
-// `tfpipe runs --sweep LAST` (or a sweep id): the runs of one sweep side by side.
+// `tfpipe runs`: the recorded runs as a table (label, id, pipeline, when, stages ran/cached, the params that differ
+// among them, key metrics, status), narrowed by --filter and ordered by --sort; `tfpipe runs --sweep LAST` (or a
+// sweep id): the runs of one sweep side by side.
 import { resolve } from 'node:path';
 import type { CacheStore } from '../cache/store.ts';
 import { formatRunsTable, formatSweepTable } from '../runs/format-runs.ts';
 import type { RunRecord } from '../runs/record.ts';
 import { effectiveStatus, readRunRecords, resolveRunRef, runsDir, type RunLookup } from '../runs/registry.ts';
-import { parseCommandArgs, str } from './args.ts';
+import { parseQuery, sortRuns } from '../runs/run-query.ts';
+import { list, parseCommandArgs, str } from './args.ts';
 import { openCache } from './common.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
 
-const HELP = `usage: tfpipe runs [--sweep ID|LAST] [--pipeline FILE] [--limit N] [--json] [--cache-dir DIR]
+const HELP = `usage: tfpipe runs [--filter EXPR]... [--sort [-]KEY [--desc]] [--sweep ID|LAST] [--pipeline FILE]
+                  [--limit N] [--json] [--cache-dir DIR]
 
-Lists the recorded runs, oldest first: id, pipeline, when, stages ran/cached, key metrics, status
-(ok, failed, interrupted, or running). Runs are recorded in .tfpipe/runs (with --cache-dir DIR: DIR/runs).
+Lists the recorded runs, oldest first: the label (the name given with tfpipe run --name, and a sweep run's values,
+e.g. lr=0.003), id, pipeline, when, stages ran/cached, a column per param whose value differs among the listed runs
+(train.lr), key metrics, status (ok, failed, interrupted, or running). Runs are recorded in .tfpipe/runs (with
+--cache-dir DIR: DIR/runs).
+
+A KEY is a metric, stage.metric (evaluate.test_acc), or a param, a config path as --set takes it (train.lr for
+stages.train.lr, seed); where a stage has a metric and a param of one name, stages.STAGE.NAME is the param.
 
 options:
+  --filter EXPR     only runs where EXPR holds: KEY=VALUE, KEY!=VALUE, KEY<N, KEY<=N, KEY>N, KEY>=N
+                    (quote it in the shell: --filter 'evaluate.test_acc>0.8'); repeatable, all must hold; a run
+                    without KEY matches only !=
+  --sort KEY        order by KEY, ascending; --sort=-KEY (or --desc) descending. Runs without KEY come last
+  --desc            with --sort: descending
   --sweep ID|LAST   the runs of one sweep (tfpipe run --sweep), with the swept values and the metrics that differ
   --pipeline FILE   only runs of this pipeline file
-  --limit N         the newest N runs (default 20; 0 for all)
+  --limit N         the newest N runs, or with --sort the first N in that order (default 20; 0 for all)
   --json            the records as JSON
 `;
 
@@ -44,11 +57,14 @@ export function lookupRun(registry: Registry, ref: string): RunRecord {
 }
 
 export async function runsCommand(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommandArgs(argv, {
+  const args = parseCommandArgs(withSortValue(argv), {
     sweep: { type: 'string' },
     pipeline: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
+    filter: { type: 'string', multiple: true },
+    sort: { type: 'string' },
+    desc: { type: 'boolean' },
     'cache-dir': { type: 'string' },
   });
   if (args.help) return (io.out(HELP), EXIT.ok);
@@ -57,21 +73,42 @@ export async function runsCommand(argv: string[], io: CommandIO): Promise<number
   let records = registry.records;
   const pipeline = str(args.values.pipeline);
   if (pipeline !== undefined) records = records.filter((r) => r.pipeline.file === resolve(io.cwd, pipeline));
+  const limitText = str(args.values.limit) ?? '20';
+  if (!/^\d+$/.test(limitText)) throw new UsageError(`--limit takes a whole number, got \`${limitText}\``);
+  const parsed = parseQuery(records, {
+    filters: list(args.values.filter),
+    sort: str(args.values.sort),
+    desc: args.values.desc === true,
+  });
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  const { query } = parsed;
+  records = query.apply(records);
 
   const sweepRef = str(args.values.sweep);
   if (sweepRef !== undefined) {
-    const members = sweepMembers(records, sweepRef);
+    let members = sweepMembers(records, sweepRef);
+    if (query.sort) members = sortRuns(members, query.sort.key, query.sort);
     if (args.values.json) io.out(`${JSON.stringify(members.map(withStatus), null, 2)}\n`);
     else io.out(formatSweepTable(members));
     return EXIT.ok;
   }
-  const limitText = str(args.values.limit) ?? '20';
-  if (!/^\d+$/.test(limitText)) throw new UsageError(`--limit takes a whole number, got \`${limitText}\``);
   const limit = Number(limitText);
-  if (limit > 0) records = records.slice(-limit);
+  // newest N, or the first N of the asked-for order (the best N with --sort=-evaluate.test_acc)
+  if (limit > 0) records = query.sort ? records.slice(0, limit) : records.slice(-limit);
   if (args.values.json) io.out(`${JSON.stringify(records.map(withStatus), null, 2)}\n`);
-  else io.out(formatRunsTable(records));
+  else io.out(formatRunsTable(records, { metricColumns: query.metricColumns }));
   return EXIT.ok;
+}
+
+/** `--sort -KEY` as `--sort=-KEY`: parseArgs would take `-KEY` for an option, and descending is written that way. */
+function withSortValue(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i] === '--sort' && next?.startsWith('-') && !next.startsWith('--')) out.push(`--sort=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
 }
 
 /** The runs of sweep `ref` (an id, a unique prefix, or LAST: the sweep of the newest swept run), in order. */

@@ -1,5 +1,5 @@
 // `tfpipe show RUN`: one recorded run in full — pipeline, status, times, backend, per stage what happened and
-// its metrics, and the resolved config. RUN is an id, a unique prefix, LAST or LAST~N.
+// its metrics, and the resolved config. RUN is an id, a name given with --name, a unique prefix, LAST or LAST~N.
 import { formatRunDetails } from '../runs/format-runs.ts';
 import { effectiveStatus } from '../runs/registry.ts';
 import { parseCommandArgs, str } from './args.ts';
@@ -8,9 +8,11 @@ import { lookupRun, openRegistry } from './runs.ts';
 
 const HELP = `usage: tfpipe show [RUN] [--json] [--cache-dir DIR]
 
-Prints one recorded run: pipeline, status, start and duration, tfpipe version, backend and device, per stage
+Prints one recorded run: its name, pipeline, status, start and duration, tfpipe version, backend and device, a
+sweep run's values, the git commit it ran from (and whether the work tree had uncommitted changes), per stage
 whether it ran or came from the cache (with its time and fingerprint), the metrics, and the resolved config.
-RUN is a run id (see tfpipe runs), a unique prefix of one, LAST (the default) or LAST~N.
+RUN is a run id (see tfpipe runs), a name given with tfpipe run --name (the newest run of that name), a unique
+prefix of an id, LAST (the default) or LAST~N.
 `;
 
 export async function showCommand(argv: string[], io: CommandIO): Promise<number> {

@@ -4,8 +4,10 @@
 //                            cause: {type: 'param', path: 'stages.train.bidirectional', old: false, new: true}},
 //                           {id: 'evaluate', status: 'differs', cause: {type: 'upstream', stage: 'train', root: <train's>}}]
 //   compareMetrics(a, b) → [{stage: 'evaluate', metric: 'test_acc', a: 0.81, b: 0.84, delta: 0.03, relative: 0.037}]
+//   diffSides(a, b)      → all three, the metrics ordered as diff shows them (metric-order.ts)
 import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
 import { diffTrees, type TreeChange } from '../cache/tree-diff.ts';
+import { orderMetrics, type OrderedMetric } from './metric-order.ts';
 
 export interface SideStage {
   id: string;
@@ -33,7 +35,7 @@ export interface ConfigChange {
 }
 
 /** Keys that change no result: the name and descriptions, and vars (their uses below are compared instead). */
-function isCosmetic(segments: string[]): boolean {
+export function isCosmetic(segments: string[]): boolean {
   if (['name', 'description', 'vars', 'extends'].includes(segments[0])) return true;
   return segments[0] === 'stages' && segments.length === 3 && segments[2] === 'description';
 }
@@ -164,4 +166,24 @@ export function compareMetrics(a: DiffSide, b: DiffSide): MetricComparison[] {
 
 function scalars(metrics: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(metrics ?? {}).filter(([, v]) => v === null || typeof v !== 'object'));
+}
+
+export interface DiffReport {
+  a: string;
+  b: string;
+  config: ConfigChange[];
+  stages: StageComparison[];
+  /** Changed first, then evaluation, training, other, data (metric-order.ts). */
+  metrics: OrderedMetric[];
+}
+
+export function diffSides(a: DiffSide, b: DiffSide): DiffReport {
+  const kinds = new Map([...a.stages, ...b.stages].map((s) => [s.id, s.kind]));
+  return {
+    a: a.label,
+    b: b.label,
+    config: diffConfigs(a.config, b.config),
+    stages: compareStages(a, b),
+    metrics: orderMetrics(compareMetrics(a, b), (id) => kinds.get(id)),
+  };
 }

@@ -1,36 +1,44 @@
-// `tfpipe diff` output: plain text (aligned columns), Markdown (--md) or JSON (--json), from the comparisons.
+// `tfpipe diff` output: plain text (aligned columns), Markdown (--md) or JSON (--json), from the comparisons. What
+// changed leads: the config paths, then the changed metrics (evaluation first, data counts last), then the stages.
+// Equal metrics are one line ("37 equal metrics hidden; --all shows them") unless `all`; JSON keeps every metric,
+// each marked `changed` and with its `group`.
 import { formatMetric } from '../exec/format.ts';
 import { formatTable } from '../../lib/text/table.ts';
-import type { ConfigChange, MetricComparison, StageCause, StageComparison } from './compare.ts';
+import type { ConfigChange, DiffReport, StageCause, StageComparison } from './compare.ts';
+import type { OrderedMetric } from './metric-order.ts';
 
-export interface DiffReport {
-  a: string;
-  b: string;
-  config: ConfigChange[];
-  stages: StageComparison[];
-  metrics: MetricComparison[];
+export type { DiffReport } from './compare.ts';
+
+export interface DiffView {
+  /** Show the equal metrics too (--all). */
+  all?: boolean;
 }
 
 export function formatDiffJson(report: DiffReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-export function formatDiffText(report: DiffReport): string {
+export function formatDiffText(report: DiffReport, view: DiffView = {}): string {
   const lines = [`A: ${report.a}`, `B: ${report.b}`, ''];
   lines.push(
     report.config.length === 0 ? 'config: no differences' : `config: ${plural(report.config.length, 'difference')}`,
   );
   for (const c of report.config) lines.push(`  ${formatConfigChange(c)}`);
+  lines.push('');
+  if (report.metrics.length === 0) lines.push('metrics:', '  (none recorded or cached on either side)');
+  else {
+    const { shown, hidden } = visibleMetrics(report.metrics, view);
+    lines.push(`metrics: ${metricCounts(report.metrics)}`);
+    if (shown.length > 0) lines.push(...formatTable(metricRows(shown)).map((l) => `  ${l}`));
+    if (hidden > 0) lines.push(`  ${hiddenLine(hidden)}`);
+  }
   lines.push('', 'stages:');
   const width = Math.max(0, ...report.stages.map((s) => s.id.length));
   for (const s of report.stages) lines.push(`  ${s.id.padEnd(width)}  ${formatStageStatus(s)}`);
-  lines.push('', 'metrics:');
-  if (report.metrics.length === 0) lines.push('  (none recorded or cached on either side)');
-  else lines.push(...formatTable(metricRows(report.metrics)).map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
 }
 
-export function formatDiffMarkdown(report: DiffReport): string {
+export function formatDiffMarkdown(report: DiffReport, view: DiffView = {}): string {
   const out = [`## tfpipe diff`, '', `- **A:** ${cell(report.a)}`, `- **B:** ${cell(report.b)}`, '', '### Config', ''];
   if (report.config.length === 0) out.push('No differences.');
   else
@@ -40,6 +48,17 @@ export function formatDiffMarkdown(report: DiffReport): string {
         report.config.map((c) => [`\`${c.path}\``, showValue(c.old), showValue(c.new)]),
       ),
     );
+  out.push('', '### Metrics', '');
+  if (report.metrics.length === 0) out.push('None recorded or cached on either side.');
+  else {
+    const { shown, hidden } = visibleMetrics(report.metrics, view);
+    out.push(`${metricCounts(report.metrics)}.`, '');
+    if (shown.length > 0) {
+      const [head, ...rows] = metricRows(shown);
+      out.push(...markdownTable(head, rows));
+    }
+    if (hidden > 0) out.push(...(shown.length > 0 ? [''] : []), `_${hiddenLine(hidden)}_`);
+  }
   out.push('', '### Stages', '');
   out.push(
     ...markdownTable(
@@ -47,13 +66,23 @@ export function formatDiffMarkdown(report: DiffReport): string {
       report.stages.map((s) => [`\`${s.id}\``, s.kind, statusWord(s), s.cause ? formatCause(s.cause) : '']),
     ),
   );
-  out.push('', '### Metrics', '');
-  if (report.metrics.length === 0) out.push('None recorded or cached on either side.');
-  else {
-    const [head, ...rows] = metricRows(report.metrics);
-    out.push(...markdownTable(head, rows));
-  }
   return `${out.join('\n')}\n`;
+}
+
+/** The rows to print (all, or the changed ones) and how many equal ones are left out. */
+function visibleMetrics(metrics: readonly OrderedMetric[], view: DiffView): { shown: OrderedMetric[]; hidden: number } {
+  const shown = view.all ? [...metrics] : metrics.filter((m) => m.changed);
+  return { shown, hidden: metrics.length - shown.length };
+}
+
+/** '6 changed, 35 equal'. */
+function metricCounts(metrics: readonly OrderedMetric[]): string {
+  const changed = metrics.filter((m) => m.changed).length;
+  return `${changed === 0 ? 'none' : changed} changed, ${metrics.length - changed} equal`;
+}
+
+export function hiddenLine(hidden: number): string {
+  return `${hidden} equal metric${hidden === 1 ? '' : 's'} hidden; --all shows them`;
 }
 
 export function formatConfigChange(c: ConfigChange): string {
@@ -99,7 +128,7 @@ export function formatCause(cause: StageCause): string {
   }
 }
 
-function metricRows(metrics: MetricComparison[]): string[][] {
+function metricRows(metrics: readonly OrderedMetric[]): string[][] {
   const rows = [['metric', 'A', 'B', 'change', 'relative']];
   for (const m of metrics) {
     rows.push([

@@ -1,10 +1,15 @@
-// Text for `tfpipe runs` (one line per run), `tfpipe runs --sweep` (the runs of one sweep side by side) and
-// `tfpipe show RUN` (one run in full).
+// Text for `tfpipe runs` (one line per run, with a column per param that differs among them), `tfpipe runs --sweep`
+// (the runs of one sweep side by side) and `tfpipe show RUN` (one run in full).
 import { stringify } from 'yaml';
 import { formatMetric, formatSeconds } from '../exec/format.ts';
 import { formatTable } from '../../lib/text/table.ts';
+import { formatParam, givenLabel, sweepLabel } from './labels.ts';
 import { actionLabel, countActions, type RunRecord } from './record.ts';
 import { effectiveStatus } from './registry.ts';
+import { differingParams, paramKey, valueOf, type RunKey } from './run-values.ts';
+
+/** More differing params than this (runs of unrelated pipelines) are named under the table instead. */
+const MAX_PARAM_COLUMNS = 6;
 
 /** Metric names that summarise a run best, looked for from the last stage backwards. */
 const KEY_METRIC = /(acc|loss|perplexity|ppl|f1|bleu|auc|error)/i;
@@ -36,16 +41,55 @@ export function formatStageCounts(record: RunRecord): string {
   return parts.join(', ');
 }
 
-export function formatRunsTable(records: readonly RunRecord[]): string {
+export interface RunsTableOptions {
+  /** Metrics named by --sort or --filter: a column each, before the key metrics. */
+  metricColumns?: readonly RunKey[];
+}
+
+/**
+ * One row per run: its label (the --name and swept values) when any run has one, id, pipeline, when, stages, a
+ * column per param whose value is not the same in all the runs (`train.lr`), the asked-for metrics, key metrics,
+ * status.
+ */
+export function formatRunsTable(records: readonly RunRecord[], options: RunsTableOptions = {}): string {
   if (records.length === 0) return 'no runs recorded yet (tfpipe run FILE records one)\n';
-  const rows = [['id', 'pipeline', 'when', 'stages', 'key metrics', 'status']];
+  const labelled = records.some((r) => givenLabel(r) !== undefined);
+  const differing = differingParams(records).map(paramKey);
+  const params = differing.slice(0, MAX_PARAM_COLUMNS);
+  const metricColumns = options.metricColumns ?? [];
+  const rows = [
+    [
+      ...(labelled ? ['label'] : []),
+      'id',
+      'pipeline',
+      'when',
+      'stages',
+      ...[...params, ...metricColumns].map((k) => k.text),
+      'key metrics',
+      'status',
+    ],
+  ];
   for (const r of records) {
     const metrics = keyMetrics(r)
       .map(([k, v]) => `${k} ${formatMetric(v)}`)
       .join(' · ');
-    rows.push([r.id, r.pipeline.name, formatWhen(r.started), formatStageCounts(r), metrics || '—', effectiveStatus(r)]);
+    rows.push([
+      ...(labelled ? [givenLabel(r) ?? '—'] : []),
+      r.id,
+      r.pipeline.name,
+      formatWhen(r.started),
+      formatStageCounts(r),
+      ...params.map((k) => (valueOf(r, k) === undefined ? '—' : formatParam(valueOf(r, k)))),
+      ...metricColumns.map((k) => (valueOf(r, k) === undefined ? '—' : formatMetric(valueOf(r, k)))),
+      metrics || '—',
+      effectiveStatus(r),
+    ]);
   }
-  return `${formatTable(rows).join('\n')}\n`;
+  const lines = formatTable(rows);
+  const more = differing.slice(MAX_PARAM_COLUMNS).map((k) => k.text);
+  if (more.length > 0)
+    lines.push(`${more.length} more params differ: ${more.join(', ')} (--pipeline FILE or --filter narrows the list)`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The runs of one sweep: swept values, then every metric whose value is not the same in all of them. */
@@ -80,6 +124,7 @@ export function formatSweepTable(records: readonly RunRecord[]): string {
 export function formatRunDetails(record: RunRecord): string {
   const status = effectiveStatus(record);
   const lines = [`run ${record.id}: ${status}${record.exitCode === undefined ? '' : ` (exit ${record.exitCode})`}`];
+  if (record.name !== undefined) lines.push(`name      ${record.name}`);
   const took = record.seconds === undefined ? '' : ` · took ${formatSeconds(record.seconds)}`;
   const device = record.backend.device ? ` on ${record.backend.device}` : '';
   lines.push(`pipeline  ${record.pipeline.file} (${record.pipeline.name})`);
@@ -92,7 +137,11 @@ export function formatRunDetails(record: RunRecord): string {
     lines.push(`executor  slurm${settings.length > 0 ? ` (${settings.join(', ')})` : ''}`);
   }
   if (record.set.length > 0) lines.push(`set       ${record.set.join(' ')}`);
-  if (record.sweep) lines.push(`sweep     ${record.sweep.id}, run ${record.sweep.index} of ${record.sweep.total}`);
+  if (record.sweep)
+    lines.push(
+      `sweep     ${record.sweep.id}, run ${record.sweep.index} of ${record.sweep.total}: ${sweepLabel(record.sweep.assignments)}`,
+    );
+  if (record.git) lines.push(`git       ${record.git.commit} (${record.git.dirty ? 'uncommitted changes' : 'clean'})`);
   if (record.error) lines.push(`error     ${record.error}`);
   lines.push('', 'stages:');
   const jobs = record.stages.some((s) => s.job);

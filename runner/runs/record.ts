@@ -1,7 +1,7 @@
 // The run record: what one `tfpipe run` did, kept as <runsRoot>/<id>.json so that `tfpipe runs`, `show`, `diff`
 // and `report` can look back at it after the cache has moved on.
-//   {format, id, pipeline: {file, name}, config (resolved: extends, vars, --set, defaults), set: ['k=v'],
-//    sweep?: {id, index, total, assignments}, started, finished?, seconds?, tfpipe, status, exitCode?,
+//   {format, id, name?, pipeline: {file, name}, config (resolved: extends, vars, --set, defaults), set: ['k=v'],
+//    sweep?: {id, index, total, assignments}, git?: {commit, dirty}, started, finished?, seconds?, tfpipe, status, exitCode?,
 //    backend: {requested, name, device?}, executor?: {name, settings?}, cacheRoot, host, pid, error?,
 //    stages: [{id, kind, fingerprint, action, waited?, pulled?, seconds, backend?, device?, metrics, summary, error?,
 //              tree?, job?: {id, state, node?, log, submitted, started?, finished?, exitCode?}}]}
@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
 import type { StageOutcomeAction } from '../exec/executor.ts';
 import type { ExecutorRecord, StageJobRecord } from '../exec/stage-executor.ts';
+import type { GitState } from './git.ts';
 
 export const RUN_FORMAT = 'tfpipe-run/1';
 
@@ -53,10 +54,14 @@ export interface SweepPosition {
 export interface RunRecord {
   format: typeof RUN_FORMAT;
   id: string;
+  /** Given with `tfpipe run --name`; commands accept it where they accept a run id. */
+  name?: string;
   pipeline: { file: string; name: string };
   config: Record<string, unknown>;
   set: string[];
   sweep?: SweepPosition;
+  /** The commit of the git work tree holding the pipeline file, and whether it had uncommitted changes (git.ts). */
+  git?: GitState;
   /** ISO times; `finished` and `seconds` are absent while running. */
   started: string;
   finished?: string;
@@ -84,6 +89,20 @@ export function newRunId(now: Date = new Date(), random: string = randomBytes(2)
 }
 
 export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+/**
+ * Why `name` cannot name a run, or undefined when it can. Names are looked up beside ids, so one that reads as a
+ * position (LAST, LAST~2) or as an id prefix (digits and dashes) is refused; the characters are those a shell and a
+ * file name take unquoted, as sweep labels use them (`lr=0.003`).
+ */
+export function runNameProblem(name: string): string | undefined {
+  if (/^last(~\d*)?$/i.test(name)) return `--name \`${name}\`: LAST and LAST~N already name runs by position`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._=+-]{0,63}$/.test(name))
+    return `--name \`${name}\`: use letters, digits and . _ = + -, starting with a letter or digit, at most 64 characters`;
+  if (/^[\d-]+$/.test(name) || /^\d{8}-/.test(name))
+    return `--name \`${name}\`: it reads as (a prefix of) a run id; start it with a letter`;
+  return undefined;
+}
 
 /** Stages counted by what happened to them, for tables: {ran: 2, cached: 3, ...}. */
 export function countActions(record: RunRecord): Record<StageOutcomeAction, number> {

@@ -1,8 +1,8 @@
 // Writes the record of one `tfpipe run`: first as 'running' when the run starts, again after each stage (still
 // 'running', with the stages so far), then complete when it ends (ok, failed or interrupted), from the executor's
-// outcomes and the cache entries' manifests.
+// outcomes and the cache entries' manifests. The git state (git.ts) is read once, before the first write.
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CacheStore } from '../cache/store.ts';
 import type { Fingerprint } from '../../stages/stage.ts';
 import { loadStageKind } from '../../stages/registry.ts';
@@ -12,13 +12,16 @@ import type { RunOutcome, StageOutcome } from '../exec/executor.ts';
 import type { ExecutorRecord } from '../exec/stage-executor.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { newRunId, RUN_FORMAT, type RunRecord, type RunStageRecord, type SweepPosition } from './record.ts';
-import { runsDir, writeRunRecord } from './registry.ts';
+import { readGitState } from './git.ts';
+import { registryHome, runsDir, writeRunRecord } from './registry.ts';
 
 export interface RecordStart {
   spec: PipelineSpec;
   /** The --set arguments as given (a sweep's assignments included). */
   set: string[];
   sweep?: SweepPosition;
+  /** tfpipe run --name (checked by runNameProblem). */
+  name?: string;
   cache: CacheStore;
   backend: { requested: string; name: string };
   executor?: ExecutorRecord;
@@ -39,13 +42,18 @@ export async function startRunRecord(start: RecordStart): Promise<RunRecorder> {
   const started = start.now ?? new Date();
   let id = newRunId(started);
   while (await exists(join(dir, `${id}.json`))) id = newRunId(started);
+  const git = await readGitState(dirname(start.spec.file), {
+    ignore: [registryHome(start.cache.root), start.cache.root],
+  });
   const record: RunRecord = {
     format: RUN_FORMAT,
     id,
+    ...(start.name !== undefined ? { name: start.name } : {}),
     pipeline: { file: start.spec.file, name: start.spec.name },
     config: start.spec.resolved,
     set: start.set,
     ...(start.sweep ? { sweep: start.sweep } : {}),
+    ...(git ? { git } : {}),
     started: started.toISOString(),
     tfpipe: TFPIPE_VERSION,
     status: 'running',

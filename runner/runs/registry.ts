@@ -69,7 +69,8 @@ export function effectiveStatus(record: RunRecord): RunStatus {
 export type RunLookup = { ok: true; record: RunRecord } | { ok: false; error: string };
 
 /**
- * A run named by the user: its id, a unique prefix of it, `LAST` (the newest run) or `LAST~N` (N runs before it).
+ * A run named by the user: its id, `LAST` (the newest run), `LAST~N` (N runs before it), a name given with --name
+ * (the newest run of that name: a name is reused by running again under it), or a unique prefix of an id.
  * `records` oldest first.
  */
 export function resolveRunRef(records: readonly RunRecord[], ref: string): RunLookup {
@@ -82,6 +83,8 @@ export function resolveRunRef(records: readonly RunRecord[], ref: string): RunLo
   }
   const exact = records.find((r) => r.id === ref);
   if (exact) return { ok: true, record: exact };
+  const named = records.filter((r) => r.name === ref);
+  if (named.length > 0) return { ok: true, record: named[named.length - 1] };
   const matches = records.filter((r) => r.id.startsWith(ref));
   if (matches.length === 1) return { ok: true, record: matches[0] };
   if (matches.length > 1)

@@ -1,6 +1,7 @@
 // The two things `tfpipe diff` compares, each turned into a DiffSide (compare.ts):
 //   a pipeline file — fingerprints computed now (nothing runs); metrics from the cache entries present
-//   a recorded run  — its resolved config, the fingerprints and metrics it recorded
+//   a recorded run  — its resolved config, the fingerprints and metrics it recorded; labelled by its name or swept
+//                     values when it has them (labels.ts)
 // Metrics are the manifest's (what the stage returned) plus the scalar members of a metrics.json in the entry.
 import type { Fingerprint } from '../../stages/stage.ts';
 import type { CacheStore } from '../cache/store.ts';
@@ -10,6 +11,7 @@ import type { PipelineSpec } from '../spec/types.ts';
 import type { BackendName } from '../../models/backend/select.ts';
 import type { DiffSide, SideStage } from './compare.ts';
 import { readEntryFiles, scalarMetrics } from './entry-files.ts';
+import { describeRun } from './labels.ts';
 import type { RunRecord } from './record.ts';
 
 export interface SpecSideOptions {
@@ -59,7 +61,7 @@ export async function sideFromRun(record: RunRecord, cache: CacheStore): Promise
     if (produced) stage.metrics = await withEntryMetrics(record.cacheRoot ?? cache.root, s.fingerprint, s.metrics);
     stages.push(stage);
   }
-  return { label: `run ${record.id} (${record.pipeline.name})`, config: record.config, stages };
+  return { label: describeRun(record), config: record.config, stages };
 }
 
 /** tree.inputs holds `<upstream fingerprint>/<output>`: map it back to the stage of this run that had it. */

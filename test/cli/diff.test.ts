@@ -1,5 +1,6 @@
 // `tfpipe diff` on two pipeline files that differ in one param (the second extends the first, as lab1-bidi
-// extends lab1): exactly that path, which stages share their entry and why the others differ, metric deltas.
+// extends lab1): exactly that path, which stages share their entry and why the others differ, the changed metrics'
+// deltas (the equal ones counted; --all shows them).
 // Before any run the files are compared without running anything; after, by file or by run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,7 +62,12 @@ test('after both ran: metrics side by side from the cache, and the last two runs
       'm',
     ),
   );
-  assert.match(diff.stdout, /^ {2}load\.rows +48 +48 +0 +\+0\.0%$/m);
+  // load.rows is the same on both sides: counted, not shown, unless --all
+  assert.doesNotMatch(diff.stdout, /^ {2}load\.rows /m);
+  const equal = json.metrics.filter((m: { a: unknown; b: unknown }) => m.a === m.b).length;
+  assert.match(diff.stdout, new RegExp(`^ {2}${equal} equal metrics hidden; --all shows them$`, 'm'));
+  const all = await runCli(dir, ['diff', 'a.yaml', 'b.yaml', '--all']);
+  assert.match(all.stdout, /^ {2}load\.rows +48 +48 +0 +\+0\.0%$/m);
 
   const runs = await runCli(dir, ['diff']);
   assert.equal(runs.code, 0, runs.stderr);

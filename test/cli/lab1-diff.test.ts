@@ -3,6 +3,8 @@
 // and a lab1-bidi.yaml that extends it and sets only stages.train.bidirectional: true.
 //   diff before any run: that one config path, data stages shared, train and evaluate differ by it, no metrics
 //   both run, diff again (files, runs, --json): the same facts, and every metric with A, B, change, relative
+//   diff of the two runs leads with the changed param and the changed metrics (evaluation first); the equal ones,
+//   counted from the two run records, are one line that --all replaces with their rows
 //   report of the two runs in headless Chromium: one loss plot with both runs' curves; screenshot kept
 //   a lab1 run interrupted (Ctrl-C) while training is listed by `tfpipe runs` as interrupted
 import { test } from 'node:test';
@@ -130,6 +132,9 @@ test('after both ran: bidi reused the four data entries; diff shows the same fac
   assert.deepEqual(section(diff.stdout, 'config'), CONFIG);
   assert.deepEqual(section(diff.stdout, 'stages:'), STAGES);
   assert.match(diff.stdout, /^ {2}metric +A +B +change +relative$/m);
+  // every row, equal ones included, to check each figure below
+  const all = await runCli(dir, ['diff', 'lab1.yaml', 'lab1-bidi.yaml', '--all']);
+  assert.equal(all.code, 0, all.stderr);
 
   const json = await runCli(dir, ['diff', 'lab1.yaml', 'lab1-bidi.yaml', '--json']);
   assert.equal(json.code, 0, json.stderr);
@@ -143,7 +148,7 @@ test('after both ran: bidi reused the four data entries; diff shows the same fac
     ['train', 'valid_loss'],
     ['train', 'train_loss'],
   ]) {
-    assertMetricRow(diff.stdout, metric(stage, name));
+    assertMetricRow(all.stdout, metric(stage, name));
   }
   assert.notEqual(metric('train', 'valid_loss').delta, 0, 'the bidirectional model trained to other weights');
   for (const [stage, name] of [
@@ -153,7 +158,7 @@ test('after both ran: bidi reused the four data entries; diff shows the same fac
   ]) {
     assert.equal(metric(stage, name).delta, 0, `${stage}.${name}: a shared entry has the same figures`);
   }
-  for (const line of diff.stdout.trimEnd().split('\n')) t.diagnostic(line);
+  for (const line of all.stdout.trimEnd().split('\n')) t.diagnostic(line);
 
   // The last two runs compare as the files do, with the figures the runs recorded.
   const byRun = await runCli(dir, ['diff', 'LAST~1', 'LAST']);
@@ -162,6 +167,88 @@ test('after both ran: bidi reused the four data entries; diff shows the same fac
   assert.deepEqual(section(byRun.stdout, 'config'), CONFIG);
   assert.deepEqual(section(byRun.stdout, 'stages:'), STAGES);
   assert.deepEqual(section(byRun.stdout, 'metrics:'), section(diff.stdout, 'metrics:'));
+});
+
+/** stage.metric → value for every scalar metric a run recorded, in the record's order (stage by stage). */
+function recordedMetrics(record: RunRecord): Map<string, unknown> {
+  return new Map(
+    record.stages.flatMap((s) =>
+      Object.entries(s.metrics)
+        .filter(([, v]) => v === null || typeof v !== 'object')
+        .map(([k, v]): [string, unknown] => [`${s.id}.${k}`, v]),
+    ),
+  );
+}
+
+/** The metric names of a diff's metrics section, in the order printed. */
+function metricNames(lines: readonly string[]): string[] {
+  return lines.flatMap((l) => /^ {2}(\w+\.\w+) /.exec(l)?.[1] ?? []);
+}
+
+test('diff leads with the changed param and the changed metrics, evaluation first; equal ones are hidden behind a count', async () => {
+  const [a, b] = await Promise.all(
+    runIds.map(async (id) => JSON.parse(await readFile(join(dir, '.tfpipe/runs', `${id}.json`), 'utf8')) as RunRecord),
+  );
+  const [inA, inB] = [recordedMetrics(a), recordedMetrics(b)];
+  const names = [...new Set([...inA.keys(), ...inB.keys()])];
+  const equal = names.filter((n) => inA.has(n) && inB.has(n) && inA.get(n) === inB.get(n));
+  const changed = names.filter((n) => !equal.includes(n));
+  assert.ok(changed.includes('train.valid_loss'), 'the bidirectional model trained to other weights');
+  assert.ok(equal.includes('imdb.rows') && equal.includes('vocab.vocab_size'), 'the shared data stages are equal');
+  // The order the issue asks for: the evaluate stage's figures, then the held-out figures training reports, then
+  // the rest of training, then anything else (the data counts, which the shared stages keep equal here).
+  const rank = (n: string) =>
+    n.startsWith('evaluate.') ? 0 : /^train\.(valid|best_valid)_/.test(n) ? 1 : n.startsWith('train.') ? 2 : 3;
+  const expected = [...changed].sort((x, y) => rank(x) - rank(y));
+  assert.equal(rank(expected[0]), 0, `an evaluate metric leads: ${expected.join(', ')}`);
+
+  const diff = await runCli(dir, ['diff', 'LAST~1', 'LAST']);
+  assert.equal(diff.code, 0, diff.stderr);
+  const lines = diff.stdout.split('\n');
+  const at = (line: string) => {
+    const i = lines.indexOf(line);
+    assert.ok(i >= 0, `no line ${JSON.stringify(line)} in:\n${diff.stdout}`);
+    return i;
+  };
+  const metricsHead = `metrics: ${changed.length} changed, ${equal.length} equal`;
+  assert.ok(at(CONFIG[1]) < at(metricsHead), 'the changed param before the metrics');
+  assert.ok(at(metricsHead) < at('stages:'), 'the metrics before the stages');
+  const shown = section(diff.stdout, 'metrics:');
+  assert.equal(shown[0], metricsHead);
+  assert.match(shown[1], /^ {2}metric +A +B +change +relative$/);
+  assert.deepEqual(metricNames(shown), expected);
+  assert.equal(shown[shown.length - 1], `  ${equal.length} equal metrics hidden; --all shows them`);
+  assert.equal(shown.length, 3 + changed.length);
+
+  const all = await runCli(dir, ['diff', 'LAST~1', 'LAST', '--all']);
+  const every = section(all.stdout, 'metrics:');
+  assert.equal(every[0], metricsHead);
+  assert.deepEqual(metricNames(every).slice(0, changed.length), expected);
+  assert.deepEqual(new Set(metricNames(every).slice(changed.length)), new Set(equal));
+  assert.equal(metricNames(every).length, names.length);
+  assert.ok(!all.stdout.includes('hidden'), 'nothing hidden with --all');
+  for (const n of equal) assert.match(all.stdout, new RegExp(`^ {2}${n.replace('.', '\\.')} +\\S+ +\\S+ +0 `, 'm'));
+
+  const md = await runCli(dir, ['diff', 'LAST~1', 'LAST', '--md']);
+  const mdLines = md.stdout.split('\n');
+  assert.ok(mdLines.indexOf('### Config') < mdLines.indexOf('### Metrics'));
+  assert.ok(mdLines.indexOf('### Metrics') < mdLines.indexOf('### Stages'));
+  const mdRows = mdLines.flatMap((l) => /^\| (\w+\.\w+) \|/.exec(l)?.[1] ?? []);
+  assert.deepEqual(mdRows, expected);
+  assert.ok(mdLines.includes(`_${equal.length} equal metrics hidden; --all shows them_`));
+
+  const json = JSON.parse((await runCli(dir, ['diff', 'LAST~1', 'LAST', '--json'])).stdout) as DiffReport;
+  assert.equal(json.metrics.length, names.length, 'JSON keeps every metric');
+  assert.deepEqual(
+    json.metrics.filter((m) => m.changed).map((m) => `${m.stage}.${m.metric}`),
+    expected,
+  );
+  assert.deepEqual(
+    new Set(json.metrics.filter((m) => !m.changed).map((m) => `${m.stage}.${m.metric}`)),
+    new Set(equal),
+  );
+  assert.equal(json.metrics.find((m) => m.stage === 'evaluate' && m.metric === 'test_acc')?.group, 'evaluation');
+  assert.equal(json.metrics.find((m) => m.stage === 'vocab' && m.metric === 'vocab_size')?.group, 'data');
 });
 
 test('the report of the two runs renders in headless Chromium with both runs on one loss plot', async (t) => {

@@ -8,6 +8,7 @@ import {
   compareMetrics,
   compareStages,
   diffConfigs,
+  diffSides,
   type DiffSide,
   type SideStage,
 } from '../../runner/runs/compare.ts';
@@ -100,13 +101,7 @@ test('stages before the change share their entry; train differs by the param, ev
     { id: 'train', kind: 'train', status: 'differs', cause: param },
     { id: 'evaluate', kind: 'evaluate', status: 'differs', cause: { type: 'upstream', stage: 'train', root: param } },
   ]);
-  const text = formatDiffText({
-    a: a.label,
-    b: b.label,
-    config: diffConfigs(a.config, b.config),
-    stages: compareStages(a, b),
-    metrics: compareMetrics(a, b),
-  });
+  const text = formatDiffText(diffSides(a, b));
   assert.match(text, /^ {2}evaluate {2}differs: upstream `train` \(param stages.train.bidirectional: false → true\)$/m);
 });
 

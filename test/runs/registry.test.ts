@@ -67,6 +67,23 @@ test('runs are named by id, unique prefix, LAST or LAST~N', () => {
   assert.match(id('2025'), /no run `2025`; the newest is 20261128-071502-bccc/);
 });
 
+test('a name given with --name finds the newest run of that name; ids, LAST and prefixes still win as before', () => {
+  const records = [
+    makeRecord('20261127-090000-aaaa', { name: 'base' }),
+    makeRecord('20261128-071502-bbbb', { name: 'base' }),
+    makeRecord('20261128-071503-cccc', { name: 'wide' }),
+  ];
+  const id = (ref: string) => {
+    const found = resolveRunRef(records, ref);
+    return found.ok ? found.record.id : found.error;
+  };
+  assert.equal(id('base'), '20261128-071502-bbbb');
+  assert.equal(id('wide'), '20261128-071503-cccc');
+  assert.equal(id('LAST~2'), '20261127-090000-aaaa');
+  assert.equal(id('20261127'), '20261127-090000-aaaa');
+  assert.match(id('narrow'), /no run `narrow`/);
+});
+
 test('a record left running by a process that is gone reads as interrupted', () => {
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const pid = Number(dead.stdout);
