@@ -42,17 +42,41 @@ export async function runChromium(file: string, args: string[]): Promise<string>
  * window's, the compare tables) and every chart, and writes the result into the page as JSON.
  */
 const PROBE = `<script>
-const measure = () => {
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const fire = (el, types) => {
+  const r = el.getBoundingClientRect();
+  const at = { bubbles: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2 };
+  for (const type of types) el.dispatchEvent(type.startsWith('pointer') ? new PointerEvent(type, at) : new MouseEvent(type, at));
+};
+/** Hovers the first point (the live view's tooltip is its container's title), then clicks the first legend entry. */
+const interact = async (fig) => {
+  const point = fig.querySelector('path[aria-roledescription="point"]');
+  const entry = fig.querySelector('.role-legend-symbol path');
+  if (!point || !entry || !fig.querySelector('div.live')) return undefined;
+  fire(point, ['pointerover', 'pointermove', 'mouseover', 'mousemove']);
+  await wait(100);
+  const tooltip = fig.querySelector('div.live').getAttribute('title');
+  const legend = entry.closest('.role-legend-entry, g').parentElement.querySelector('.role-legend-label text')?.textContent;
+  fire(entry, ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click']);
+  await wait(200);
+  const opacities = [...fig.querySelectorAll('g.mark-line path')].map((p) => Number(p.getAttribute('opacity') ?? p.getAttribute('stroke-opacity') ?? 1));
+  return { tooltip, legend, opacities };
+};
+const measure = async () => {
   if (document.querySelector('figure.chart') && document.body.dataset.charts !== 'live') return setTimeout(measure, 50);
-  const charts = [...document.querySelectorAll('figure.chart')].map((fig) => {
+  const charts = [];
+  for (const fig of document.querySelectorAll('figure.chart')) {
     const svg = fig.querySelector('svg').getBoundingClientRect();
     const inside = (r) => r.width > 0 && r.height > 0 && r.left >= svg.left - 1 && r.right <= svg.right + 1 && r.top >= svg.top - 1 && r.bottom <= svg.bottom + 1;
     const lines = [...fig.querySelectorAll('g.mark-line path')].map((p) => ({ length: p.getTotalLength(), stroke: getComputedStyle(p).stroke, dash: p.getAttribute('stroke-dasharray') }));
     const points = [...fig.querySelectorAll('path[aria-roledescription="point"]')].filter((p) => inside(p.getBoundingClientRect())).map((p) => p.getAttribute('aria-label'));
-    return { name: fig.dataset.chart, live: !!fig.querySelector('div.live svg'), width: svg.width, right: svg.right, lines, points };
-  });
+    charts.push({ name: fig.dataset.chart, live: !!fig.querySelector('div.live svg'), width: svg.width, right: svg.right, lines, points });
+  }
   const compareTables = [...document.querySelectorAll('table.compare')].map((t) => [...t.rows].map((r) => [...r.cells].map((c) => c.textContent)));
   const page = { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, live: document.body.dataset.charts === 'live' };
+  // Interactions last, after every measurement: a legend click fades lines.
+  const figures = [...document.querySelectorAll('figure.chart')];
+  for (const [i, fig] of figures.entries()) charts[i].interaction = await interact(fig);
   const pre = document.createElement('pre');
   pre.id = 'probe';
   pre.textContent = JSON.stringify({ page, charts, compareTables });
@@ -70,6 +94,11 @@ export interface MeasuredChart {
   right: number;
   lines: { length: number; stroke: string; dash: string | null }[];
   points: string[];
+  /**
+   * A live line chart's response to the reader: the tooltip after hovering its first point, and each line's
+   * opacity after a click on its first legend entry (labelled `legend`).
+   */
+  interaction?: { tooltip: string | null; legend: string | undefined; opacities: number[] };
 }
 
 export interface MeasuredPage {

@@ -1,8 +1,8 @@
 // Issue 16's report acceptance, on real runs: a two-run lab1 report (lab1 and lab1-bidi, test-sized) and a
 // lab2-shaped one (the toy lab 2: base perplexity, full fine-tuning, LoRA, generation, compare; no network) are
 // opened in headless Chromium at 1280 px. Each must be no wider than the window, have its charts drawn live by the
-// inlined Vega runtime, show its comparison table and its curves; the values checked are read from the runs' own
-// records and cache entries. Screenshots of both are kept in the project folder, and copied to
+// inlined Vega runtime, show its comparison table and its curves, answer a hover with a tooltip and a legend click
+// by fading the other series; the values checked are read from the runs' own records and cache entries. Screenshots of both are kept in the project folder, and copied to
 // $TFPIPE_SCREENSHOTS when that is set (for a closing note).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatNumber } from '../../lib/text/number.ts';
 import { escapeHtml } from '../../runner/report/html.ts';
+import { readEntryFiles } from '../../runner/runs/entry-files.ts';
 import type { RunRecord } from '../../runner/runs/record.ts';
 import { runsDir } from '../../runner/runs/registry.ts';
 import { readTyped } from '../../stages/artifacts/typed-file.ts';
@@ -103,6 +104,18 @@ test('a two-run lab1 report: runs side by side with the differing param, overlai
   assert.equal(new Set(loss.lines.map((l) => l.stroke)).size, 2, 'a colour per run');
   for (const run of ['lab1', 'lab1-bidi'])
     assert.equal(pointsOfRun(loss, run).length, 4, `${run}: 2 epochs × 2 splits`);
+  // Hovering lab1's first point shows its train loss (4 significant digits, as history.csv has it); clicking lab1 in
+  // the legend fades lab1-bidi's two lines.
+  const trainFp = records[0].stages.find((s) => s.id === 'train')!.fingerprint;
+  const history = (await readEntryFiles(join(dir, '.tfpipe/cache'), trainFp)).history!;
+  const firstLoss = String(Number((history[0].train_loss as number).toPrecision(4)));
+  assert.equal(loss.interaction?.tooltip, `run: lab1\nsplit: train\nepoch: 1\nloss: ${firstLoss}`);
+  assert.equal(loss.interaction?.legend, 'lab1');
+  const lab1Stroke = loss.lines[0].stroke;
+  assert.deepEqual(
+    loss.interaction.opacities,
+    loss.lines.map((l) => (l.stroke === lab1Stroke ? 1 : 0.15)),
+  );
 
   // Per class: the positive class's precision and recall are the evaluation's own figures.
   for (const [i, r] of records.entries()) {
@@ -174,6 +187,9 @@ test('a lab2-shaped report: the compare table as a table, finetune and LoRA loss
   const steps = page.charts.find((c) => c.name === 'loss-per-step')!;
   assert.equal(steps.lines.length, 2, 'finetune and lora on one chart');
   assert.equal(new Set(steps.lines.map((l) => l.stroke)).size, 2);
+  assert.equal(steps.interaction?.legend, 'finetune');
+  assert.deepEqual(steps.interaction.opacities.sort(), [0.15, 1], 'a legend click brings finetune forward');
+  assert.match(steps.interaction.tooltip ?? '', /^stage: finetune\nsplit: train\nstep: 1\nloss: \d+(\.\d{1,3})?$/);
   for (const stage of ['finetune', 'lora'])
     assert.ok(
       steps.points.some((p) => p.includes(`stage: ${stage};`)),
