@@ -74,3 +74,17 @@ test('a run whose entries are gone still reports what its record kept, and no sc
   assert.doesNotMatch(html, /Training curves|<script/);
   assert.match(html, /<tr><td>evaluate<\/td><td>test_acc<\/td><td class="num">0.8100<\/td><\/tr>/);
 });
+
+test("a sweep's runs are named by their swept values in the title, the summary and the chart legends", async () => {
+  const cache = await makeCache();
+  const records = (await writeTrainingRuns(cache)).map((r, i) => ({
+    ...r,
+    sweep: { id: 's1', index: i + 1, total: 2, assignments: { 'stages.train.bidirectional': i === 1 } },
+  }));
+  const html = await buildReportHtml(await collectReportRuns(records));
+  assert.match(html, /<title>tfpipe report — bidirectional=false vs bidirectional=true<\/title>/);
+  assert.match(html, /<td><strong>bidirectional=true<\/strong><br><code class="id">20261128-071501-ab11<\/code>/);
+  const loss = drawnMarks(chart(html, 'loss-per-epoch'));
+  assert.equal(loss.points.filter((p) => p.includes('run: bidirectional=true;')).length, 8);
+  assert.match(chart(html, 'loss-per-epoch'), /<text[^>]*>bidirectional=false<\/text>/, 'legend entry');
+});
