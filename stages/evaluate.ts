@@ -26,7 +26,7 @@ const EVALUATIONS: Record<string, () => Promise<Evaluation>> = {
 
 export const evaluateStage: Stage<EvaluateParams> = {
   kind: 'evaluate',
-  version: 1,
+  version: 2, // 2: a classifier's evaluation also writes actual.i32 (true class per row)
   compute: true,
   files: (params, env) => modelSourceFiles(params, env),
   async run(ctx, params, inputs) {

@@ -1,5 +1,5 @@
-// `tfpipe report RUN...`: one self-contained HTML file for the given runs (default: the last) — config, stage
-// table, metric tables, training curves (runs overlaid), confusion matrices, examples and generated texts.
+// `tfpipe report RUN...`: one self-contained HTML file for the given runs (default: the last), read like a results
+// page — summary, compare tables, overlaid curves, classifier figures, texts, then the full tables folded.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildReportHtml } from '../report/build.ts';
@@ -13,12 +13,13 @@ import { lookupRun, openRegistry } from './runs.ts';
 
 const HELP = `usage: tfpipe report [RUN ...] [--out FILE] [--cache-dir DIR]
 
-Writes one HTML file for the runs (ids, unique prefixes, LAST or LAST~N; default LAST): per run the config,
-the stage table (ran or cached, time) and metric tables; training curves from the stages' history.csv
-(loss and accuracy per epoch, train and valid on one plot) and steps.csv (loss per logging step), the runs
-overlaid; confusion matrices and examples from metrics.json; generated texts from texts.json. The charts are
-inline SVG: the file opens without a network. Default file: .tfpipe/reports/<run ids>.html; the folder of
---out FILE must exist.
+Writes one HTML file for the runs (ids, unique prefixes, LAST or LAST~N; default LAST). It opens with a summary:
+the runs side by side with the params that differ and their key metrics (a sweep's runs named by their swept
+values). Then each compare stage's table; training curves from history.csv and steps.csv, every run and stage
+overlaid on one chart per quantity; for classifiers per-class precision, recall and F1, and with two classes ROC
+and precision-recall curves with their areas; generated texts. Every metric, the stage tables and the resolved
+configs follow, folded. Charts have tooltips and clickable legends; the Vega runtime is inlined, so the file opens
+without a network. Default file: .tfpipe/reports/<run ids>.html; the folder of --out FILE must exist.
 `;
 
 export async function reportCommand(argv: string[], io: CommandIO): Promise<number> {

@@ -1,148 +1,94 @@
-// The report page for one or more runs:
-//   summary      one row per run (status, when, duration, stages ran/cached, key metrics)
-//   metrics      with several runs: every metric side by side
-//   curves       per training stage: loss and accuracy per epoch (train and valid on one plot), loss per logging
-//                step for fine-tuning; several runs overlaid on the same plot
-//   per run      config, stage table (ran/cached, time), metric table, confusion matrices, examples, texts
+// The report page for one or more runs, in the order a reader looks:
+//   Summary        one row per run: status, time, the params that differ, the key metrics
+//   Comparison     each compare stage's table as the pipeline laid it out
+//   Curves         one chart per quantity (loss per epoch, accuracy, loss per step), every run and stage overlaid
+//   Classification per-class precision / recall / F1; ROC and precision-recall with their areas; confusion matrices
+//   Generated texts  prompts and texts (no token ids)
+//   Details        folded: every metric side by side; per run its stage table, metric table, examples and config
 import { stringify } from 'yaml';
-import { formatMetric, formatSeconds } from '../exec/format.ts';
-import { formatStageCounts, formatWhen, keyMetrics } from '../runs/format-runs.ts';
+import { formatSeconds } from '../exec/format.ts';
+import { formatWhen } from '../runs/format-runs.ts';
 import { actionLabel } from '../runs/record.ts';
-import { effectiveStatus } from '../runs/registry.ts';
-import type { TableRow } from '../../stages/artifacts/csv-table.ts';
-import { confusionSpec, curveRows, curveSpec, renderSvg } from './charts.ts';
-import type { ReportRun, ReportStage } from './collect.ts';
-import { escapeHtml as esc, figure, htmlTable, pageHtml, recordsHtml } from './html.ts';
+import { classifierSection } from './classifier-section.ts';
+import type { ReportRun } from './collect.ts';
+import { comparisonTable } from './comparison.ts';
+import { curveFigures } from './curves-section.ts';
+import { escapeHtml as esc, folded, htmlTable, pageHtml, recordsHtml } from './html.ts';
+import { liveScripts } from './live.ts';
+import { formatReportValue } from './numbers.ts';
+import { allMetricsTable, summaryTable } from './summary.ts';
 
 export async function buildReportHtml(runs: readonly ReportRun[], generated: Date = new Date()): Promise<string> {
-  const title =
-    runs.length === 1 ? `tfpipe report — ${runs[0].label}` : `tfpipe report — ${runs.map((r) => r.label).join(' vs ')}`;
+  const title = `tfpipe report — ${runs.map((r) => r.label).join(' vs ')}`;
+  const many = runs.length > 1;
+  /** A heading for one run's part of a section: the run's label only when there are several. */
+  const whose = (run: ReportRun, stage: string) => (many ? `${run.label} · ${stage}` : stage);
   const parts = [
     `<h1>${esc(title)}</h1>`,
-    `<p class="meta">generated ${esc(formatWhen(generated.toISOString()))} from ${runs.length} recorded run${runs.length === 1 ? '' : 's'}</p>`,
+    `<p class="meta">generated ${esc(formatWhen(generated.toISOString()))} from ${runs.length} recorded run${many ? 's' : ''}</p>`,
+    '<h2 id="summary">Summary</h2>',
+    summaryTable(runs),
   ];
-  parts.push('<h2>Runs</h2>', summaryTable(runs));
-  if (runs.length > 1) parts.push('<h2>Metrics</h2>', metricsComparison(runs));
-  const curves = await curvesSection(runs);
-  if (curves) parts.push('<h2>Training curves</h2>', curves);
-  for (const run of runs) parts.push(await runSection(run));
-  return pageHtml(title, parts.join('\n'));
-}
 
-function summaryTable(runs: readonly ReportRun[]): string {
-  const rows = runs.map(({ record: r, label }) => {
-    const status = effectiveStatus(r);
-    const metrics = keyMetrics(r)
-      .map(([k, v]) => `${k} ${formatMetric(v)}`)
-      .join(' · ');
-    return [
-      `<code>${esc(r.id)}</code>`,
-      esc(label),
-      `<span class="status-${status}">${status}</span>`,
-      esc(formatWhen(r.started)),
-      r.seconds === undefined ? '—' : esc(formatSeconds(r.seconds)),
-      esc(formatStageCounts(r)),
-      esc(metrics || '—'),
-    ];
-  });
-  return htmlTable(['run', 'pipeline', 'status', 'started', 'took', 'stages', 'key metrics'], rows);
-}
-
-function metricsComparison(runs: readonly ReportRun[]): string {
-  const names = [
-    ...new Set(runs.flatMap((r) => r.stages.flatMap((s) => Object.keys(s.metrics).map((m) => `${s.id}.${m}`)))),
-  ];
-  if (names.length === 0) return '<p class="note">No metrics recorded.</p>';
-  const valueOf = (run: ReportRun, name: string) => {
-    const dot = name.indexOf('.');
-    const v = run.stages.find((s) => s.id === name.slice(0, dot))?.metrics[name.slice(dot + 1)];
-    return v === undefined ? '—' : esc(formatMetric(v));
-  };
-  const rows = names.map((n) => [`<code>${esc(n)}</code>`, ...runs.map((r) => valueOf(r, n))]);
-  return htmlTable(['metric', ...runs.map((r) => esc(r.label))], rows, { numeric: runs.map((_, i) => i + 1) });
-}
-
-/** Per stage id with a history or a step log in any run: the curves, runs overlaid. */
-async function curvesSection(runs: readonly ReportRun[]): Promise<string | undefined> {
-  const ids = [...new Set(runs.flatMap((r) => r.stages.filter((s) => s.history || s.steps).map((s) => s.id)))];
-  const blocks: string[] = [];
-  for (const id of ids) {
-    const tables = (pick: (s: ReportStage) => TableRow[] | undefined) =>
-      runs.flatMap((r) => {
-        const rows = pick(r.stages.find((s) => s.id === id) ?? ({} as ReportStage));
-        return rows ? [{ label: r.label, rows }] : [];
-      });
-    const charts: string[] = [];
-    const history = tables((s) => s.history);
-    for (const [quantity, name] of [
-      ['loss', 'loss'],
-      ['acc', 'accuracy'],
-    ] as const) {
-      const rows = curveRows(history, quantity, 'epoch');
-      if (rows.length > 0)
-        charts.push(
-          figure(
-            `${id}-${quantity}`,
-            await renderSvg(curveSpec({ title: `${id}: ${name} per epoch`, x: 'epoch', y: name, rows })),
-          ),
-        );
-    }
-    const stepRows = curveRows(
-      tables((s) => s.steps),
-      'loss',
-      'step',
-    );
-    if (stepRows.length > 0)
-      charts.push(
-        figure(
-          `${id}-step-loss`,
-          await renderSvg(curveSpec({ title: `${id}: loss per logging step`, x: 'step', y: 'loss', rows: stepRows })),
-        ),
-      );
-    if (charts.length > 0) blocks.push(`<h3>${esc(id)}</h3>\n<div class="charts">${charts.join('\n')}</div>`);
-  }
-  return blocks.length > 0 ? blocks.join('\n') : undefined;
-}
-
-async function runSection(run: ReportRun): Promise<string> {
-  const r = run.record;
-  const out = [`<h2 id="run-${esc(r.id)}">Run <code>${esc(r.id)}</code> — ${esc(run.label)}</h2>`];
-  const device = r.backend.device ? ` on ${r.backend.device}` : '';
-  out.push(
-    `<p class="meta">${esc(r.pipeline.file)} · tfpipe ${esc(r.tfpipe)} · backend ${esc(r.backend.name)}${esc(device)}${r.set.length > 0 ? ` · ${esc(r.set.join(' '))}` : ''}${r.error ? ` · error: ${esc(r.error)}` : ''}</p>`,
+  const comparisons = runs.flatMap((run) =>
+    run.stages.flatMap((s) =>
+      s.comparison ? [`<h3>${esc(whose(run, s.id))}</h3>`, comparisonTable(s.comparison)] : [],
+    ),
   );
+  if (comparisons.length > 0) parts.push('<h2 id="comparison">Comparison</h2>', ...comparisons);
+
+  const curves = await curveFigures(runs);
+  if (curves.length > 0)
+    parts.push('<h2 id="curves">Training curves</h2>', `<div class="charts">${curves.join('\n')}</div>`);
+
+  const classification = await classifierSection(runs);
+  if (classification) parts.push('<h2 id="classification">Classification</h2>', classification);
+
+  const texts = runs.flatMap((run) =>
+    run.stages.flatMap((s) =>
+      s.texts && s.texts.length > 0 ? [`<h3>${esc(whose(run, s.id))}</h3>`, recordsHtml(s.texts)] : [],
+    ),
+  );
+  if (texts.length > 0) parts.push('<h2 id="texts">Generated texts</h2>', ...texts);
+
+  parts.push('<h2 id="details">Details</h2>');
+  if (many) parts.push(folded('every metric, side by side (differing first)', allMetricsTable(runs)));
+  for (const run of runs) parts.push(runDetails(run));
+  return pageHtml(title, parts.join('\n'), await liveScripts(curves.length > 0 || classification !== undefined));
+}
+
+/** One run's record, folded: stages, metrics, examples, resolved config. */
+function runDetails(run: ReportRun): string {
+  const r = run.record;
+  const device = r.backend.device ? ` on ${r.backend.device}` : '';
+  const out = [
+    `<h3 id="run-${esc(r.id)}">Run <code>${esc(r.id)}</code> — ${esc(run.label)}</h3>`,
+    `<p class="meta">${esc(r.pipeline.file)} · started ${esc(formatWhen(r.started))} · tfpipe ${esc(r.tfpipe)} · backend ${esc(r.backend.name)}${esc(device)}${r.set.length > 0 ? ` · ${esc(r.set.join(' '))}` : ''}${r.error ? ` · error: ${esc(r.error)}` : ''}</p>`,
+  ];
   out.push(
-    '<h3>Stages</h3>',
-    htmlTable(
-      ['stage', 'kind', 'action', 'time'],
-      run.stages.map((s) => [
-        esc(s.id),
-        esc(s.kind),
-        esc(actionLabel(s)),
-        s.action === 'ran' ? esc(formatSeconds(s.seconds)) : '—',
-      ]),
-      { numeric: [3] },
+    folded(
+      `stages (${run.stages.length})`,
+      htmlTable(
+        ['stage', 'kind', 'action', 'time'],
+        run.stages.map((s) => [
+          esc(s.id),
+          esc(s.kind),
+          esc(actionLabel(s)),
+          s.action === 'ran' ? esc(formatSeconds(s.seconds)) : '—',
+        ]),
+        { numeric: [3] },
+      ),
     ),
   );
   const metricRows = run.stages.flatMap((s) =>
-    Object.entries(s.metrics).map(([k, v]) => [esc(s.id), esc(k), esc(formatMetric(v))]),
+    Object.entries(s.metrics).map(([k, v]) => [esc(s.id), esc(k), esc(formatReportValue(v, k))]),
   );
   if (metricRows.length > 0)
-    out.push('<h3>Metrics</h3>', htmlTable(['stage', 'metric', 'value'], metricRows, { numeric: [2] }));
-  for (const s of run.stages) {
-    if (s.confusion) {
-      const svg = await renderSvg(confusionSpec(s.confusion.matrix, s.confusion.labels, `${s.id}: confusion matrix`));
-      out.push(
-        `<h3>${esc(s.id)}: confusion matrix</h3>`,
-        `<div class="charts">${figure(`${s.id}-confusion`, svg)}</div>`,
-      );
-    }
-    if (s.examples && s.examples.length > 0) out.push(`<h3>${esc(s.id)}: examples</h3>`, recordsHtml(s.examples));
-    if (s.texts && s.texts.length > 0) out.push(`<h3>${esc(s.id)}: generated texts</h3>`, recordsHtml(s.texts));
-  }
-  out.push(
-    '<h3>Config</h3>',
-    `<details open><summary>resolved config (extends, vars, --set applied)</summary><pre>${esc(stringify(r.config))}</pre></details>`,
-  );
+    out.push(
+      folded(`metrics (${metricRows.length})`, htmlTable(['stage', 'metric', 'value'], metricRows, { numeric: [2] })),
+    );
+  for (const s of run.stages)
+    if (s.examples && s.examples.length > 0) out.push(folded(`${esc(s.id)}: examples`, recordsHtml(s.examples)));
+  out.push(folded('resolved config (extends, vars, --set applied)', `<pre>${esc(stringify(r.config))}</pre>`));
   return out.join('\n');
 }

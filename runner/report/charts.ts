@@ -1,14 +1,19 @@
-// Report charts as Vega-Lite specs, rendered to inline SVG in Node (vega View, renderer 'none', toSVG) — no
-// browser, no network, no drawing code of our own.
-//   curveRows(runs, 'loss', 'epoch')  → [{run: 'A', split: 'train', x: 1, y: 0.69}, {run: 'A', split: 'valid', ...}]
-//   curveSpec({title, x: 'epoch', y: 'loss', rows, overlay}) → a line chart with a point per row
+// Report charts as Vega-Lite specs. Each is rendered to SVG in Node (vega View, renderer 'none', toSVG) for the
+// page as written, and compiled to a Vega spec that the page's inline Vega runtime draws live on load (live.ts):
+// the same spec both ways, so the static picture and the interactive one cannot disagree.
+//   curveRows([{label, rows}], 'loss', 'epoch') → [{series: 'A', split: 'train', x: 1, y: 0.69}, ...]
+//   curveSpec({title, x: 'epoch', y: 'loss', rows, legend: 'stage'}) → lines with a point per row
+//   xyCurveSpec({title, x, y, rows}) → ROC or precision-recall lines, one per series, on [0, 1] axes
 //   confusionSpec(matrix, labels) → a heatmap with the count in each cell
+// Every chart has tooltips; the line charts have a legend whose entries can be clicked (shift-click for several) to
+// bring one series forward and fade the others: a Vega-Lite point selection bound to the legend.
 import type { TableRow } from '../../stages/artifacts/csv-table.ts';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
 export interface CurveRow {
-  run: string;
+  /** The line's owner: a run, a stage, or both ('lab1 · train'). */
+  series: string;
   split: string;
   x: number;
   y: number;
@@ -19,12 +24,12 @@ export interface CurveRow {
  * exactly `quantity` is the train split; `<split>_<quantity>` columns (train_loss, valid_loss) name theirs.
  */
 export function curveRows(
-  runs: readonly { label: string; rows: readonly TableRow[] }[],
+  tables: readonly { label: string; rows: readonly TableRow[] }[],
   quantity: string,
   xColumn: string,
 ): CurveRow[] {
   const out: CurveRow[] = [];
-  for (const { label, rows } of runs) {
+  for (const { label, rows } of tables) {
     for (const row of rows) {
       const x = row[xColumn];
       if (typeof x !== 'number') continue;
@@ -35,7 +40,8 @@ export function curveRows(
             : column.endsWith(`_${quantity}`)
               ? column.slice(0, -quantity.length - 1)
               : undefined;
-        if (split !== undefined && typeof y === 'number' && Number.isFinite(y)) out.push({ run: label, split, x, y });
+        if (split !== undefined && typeof y === 'number' && Number.isFinite(y))
+          out.push({ series: label, split, x, y });
       }
     }
   }
@@ -47,38 +53,56 @@ export interface CurveOptions {
   x: string;
   y: string;
   rows: CurveRow[];
+  /** What a series is, as the legend titles it: 'run', 'stage', 'run · stage'. Default 'run'. */
+  legend?: string;
+  /** d3 format of y in tooltips: '.4f' for probabilities, '.4~r' (4 significant) for losses. */
+  yFormat?: string;
 }
 
-/** The split legend of overlaid runs: a grey stroke per dash (Vega-Lite's default encodes it transparent). */
+/** The split legend of overlaid series: a grey stroke per dash (Vega-Lite's default encodes it transparent). */
 const DASH_LEGEND = {
   symbolType: 'stroke',
   symbolStrokeWidth: 2,
   encode: { symbols: { update: { stroke: { value: '#555' } } } },
 };
 
-/** One run: colour by split. Several: colour by run, dash by split (train solid, valid dashed). */
+/** The selection a legend click makes, and the opacity it gives: the picked series solid, the rest faded. */
+const PICK = 'legend_pick';
+const pickParams = (field: string) => [{ name: PICK, select: { type: 'point', fields: [field] }, bind: 'legend' }];
+const pickOpacity = { condition: { param: PICK, value: 1 }, value: 0.15 };
+
+/** One series: colour by split. Several: colour by series, dash by split (train solid, valid dashed). */
 export function curveSpec(options: CurveOptions): VegaLiteSpec {
-  const runs = new Set(options.rows.map((r) => r.run));
-  const overlay = runs.size > 1;
+  const overlay = new Set(options.rows.map((r) => r.series)).size > 1;
+  const legend = options.legend ?? 'run';
   const splitScale = { domain: [...new Set(options.rows.map((r) => r.split))].sort(splitOrder) };
+  const colorField = overlay ? 'series' : 'split';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: options.title,
-    width: 420,
+    width: 400,
     height: 240,
     data: { values: options.rows },
-    mark: { type: 'line', point: true, tooltip: true },
+    params: pickParams(colorField),
+    mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: options.x, axis: { tickMinStep: 1 } },
       y: { field: 'y', type: 'quantitative', title: options.y, scale: { zero: false } },
       color: overlay
-        ? { field: 'run', type: 'nominal', title: 'run' }
+        ? { field: 'series', type: 'nominal', title: legend }
         : { field: 'split', type: 'nominal', title: 'split', scale: splitScale },
       ...(overlay
         ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: splitScale, legend: DASH_LEGEND } }
         : {}),
-      detail: [{ field: 'run' }, { field: 'split' }],
+      opacity: pickOpacity,
+      detail: [{ field: 'series' }, { field: 'split' }],
       order: { field: 'x' },
+      tooltip: [
+        { field: 'series', type: 'nominal', title: legend },
+        { field: 'split', type: 'nominal', title: 'split' },
+        { field: 'x', type: 'quantitative', title: options.x },
+        { field: 'y', type: 'quantitative', title: options.y, format: options.yFormat ?? '.4~r' },
+      ],
     },
   };
 }
@@ -86,6 +110,45 @@ export function curveSpec(options: CurveOptions): VegaLiteSpec {
 function splitOrder(a: string, b: string): number {
   const rank = (s: string) => ['train', 'valid', 'test'].indexOf(s) >>> 0;
   return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+export interface XYRow {
+  series: string;
+  x: number;
+  y: number;
+}
+
+/** ROC (x FPR, y TPR) or precision-recall (x recall, y precision): a line per series on the unit square. */
+export function xyCurveSpec(options: {
+  title: string;
+  x: string;
+  y: string;
+  rows: XYRow[];
+  legend?: string;
+}): VegaLiteSpec {
+  const legend = options.legend ?? 'run';
+  const unit = { domain: [0, 1] };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: options.title,
+    width: 300,
+    height: 300,
+    data: { values: options.rows.map((r, i) => ({ ...r, i })) },
+    params: pickParams('series'),
+    mark: { type: 'line', interpolate: 'linear', point: { size: 12 } },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: options.x, scale: unit },
+      y: { field: 'y', type: 'quantitative', title: options.y, scale: unit },
+      color: { field: 'series', type: 'nominal', title: legend, legend: { orient: 'bottom', direction: 'vertical' } },
+      opacity: pickOpacity,
+      order: { field: 'i' },
+      tooltip: [
+        { field: 'series', type: 'nominal', title: legend },
+        { field: 'x', type: 'quantitative', title: options.x, format: '.4f' },
+        { field: 'y', type: 'quantitative', title: options.y, format: '.4f' },
+      ],
+    },
+  };
 }
 
 /** matrix[actual][predicted] = count. Labels default to the class index. */
@@ -117,11 +180,21 @@ export function confusionSpec(
   };
 }
 
-/** Compiles Vega-Lite to Vega and renders it headless to an SVG string (vega is loaded on first use). */
+/** The Vega spec of a Vega-Lite one (vega-lite is loaded on first use): what the page's runtime draws live. */
+export async function compileSpec(spec: VegaLiteSpec): Promise<Record<string, unknown>> {
+  const vegaLite = await import('vega-lite');
+  return vegaLite.compile(spec as unknown as Parameters<typeof vegaLite.compile>[0]).spec as Record<string, unknown>;
+}
+
+/** Renders a Vega-Lite spec headless to an SVG string. */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const compiled = vegaLite.compile(spec as unknown as Parameters<typeof vegaLite.compile>[0]).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  return renderCompiled(await compileSpec(spec));
+}
+
+/** Renders a compiled Vega spec headless to an SVG string (vega is loaded on first use). */
+export async function renderCompiled(compiled: Record<string, unknown>): Promise<string> {
+  const vega = await import('vega');
+  const view = new vega.View(vega.parse(compiled as Parameters<typeof vega.parse>[0]), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

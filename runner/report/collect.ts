@@ -1,9 +1,15 @@
 // What the report shows of one run: its record, and per stage what its cache entry holds — history.csv
 // (per epoch), steps.csv (per logging step), metrics.json (scalars, confusion_matrix, labels, examples) and a
-// generate stage's texts.json. Entries that are gone leave just what the record kept.
+// generate stage's texts.json; a compare stage's table (metrics.json {columns, rows}); a binary classifier's
+// ROC and precision-recall curves from its per-row scores (scores.ts). Entries that are gone leave just what the
+// record kept.
 import type { TableRow } from '../../stages/artifacts/csv-table.ts';
 import { isRecord, readEntryFiles, scalarMetrics } from '../runs/entry-files.ts';
 import type { RunRecord, RunStageRecord } from '../runs/record.ts';
+import { readComparison, type Comparison } from './comparison.ts';
+import { binaryCurves, type BinaryCurves } from './roc.ts';
+import { runLabels } from '../runs/labels.ts';
+import { readBinaryScores } from './scores.ts';
 
 export interface ReportStage {
   id: string;
@@ -19,24 +25,28 @@ export interface ReportStage {
   confusion?: { matrix: number[][]; labels?: string[] };
   examples?: unknown[];
   texts?: unknown[];
+  /** A compare stage's table. */
+  comparison?: Comparison;
+  /** A binary classifier's evaluation: ROC and precision-recall curves with their areas, from every row. */
+  curves?: BinaryCurves;
 }
 
 export interface ReportRun {
   record: RunRecord;
-  /** Short name for legends: the pipeline name, with the run id when names repeat. */
+  /** Short name for headings and legends: the swept values of a sweep's run, else the pipeline name (runs/labels.ts). */
   label: string;
   stages: ReportStage[];
 }
 
 export async function collectReportRuns(records: readonly RunRecord[]): Promise<ReportRun[]> {
-  const names = records.map((r) => r.pipeline.name);
-  const runs: ReportRun[] = [];
-  for (const record of records) {
-    const repeated = names.filter((n) => n === record.pipeline.name).length > 1;
-    const label = repeated ? `${record.pipeline.name} ${record.id.slice(-11)}` : record.pipeline.name;
-    runs.push({ record, label, stages: await Promise.all(record.stages.map((s) => collectStage(record, s))) });
-  }
-  return runs;
+  const labels = runLabels(records);
+  return Promise.all(
+    records.map(async (record, i) => ({
+      record,
+      label: labels[i],
+      stages: await Promise.all(record.stages.map((s) => collectStage(record, s))),
+    })),
+  );
 }
 
 async function collectStage(record: RunRecord, s: RunStageRecord): Promise<ReportStage> {
@@ -60,7 +70,23 @@ async function collectStage(record: RunRecord, s: RunStageRecord): Promise<Repor
     stage.confusion = labels ? { matrix: json.confusion_matrix, labels } : { matrix: json.confusion_matrix };
   }
   if (json && Array.isArray(json.examples)) stage.examples = json.examples;
+  if (s.kind === 'compare' && json) {
+    const comparison = readComparison(json, stageParams(record, s.id));
+    if (comparison) stage.comparison = comparison;
+  }
+  if (stage.confusion?.matrix.length === 2) {
+    const scores = await readBinaryScores(record.cacheRoot, s.fingerprint);
+    const curves = scores && binaryCurves(scores.actual, scores.score);
+    if (curves) stage.curves = curves;
+  }
   return stage;
+}
+
+/** The stage's params as the record's resolved config holds them. */
+function stageParams(record: RunRecord, id: string): Record<string, unknown> {
+  const stages = record.config.stages;
+  const params = isRecord(stages) ? stages[id] : undefined;
+  return isRecord(params) ? params : {};
 }
 
 function isMatrix(value: unknown): value is number[][] {

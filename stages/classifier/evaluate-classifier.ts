@@ -3,7 +3,8 @@
 // predicted label and probability, as the homework prints them:
 //   Actual Sentiment: positive / Predicted Sentiment: positive, Probability: 0.9957
 // Writes metrics.json (figures prefixed by the part: test_loss, test_acc, …; confusion_matrix, labels, examples),
-// predictions.i32 (predicted class per row) and probability.f32 (its probability per row).
+// predictions.i32 (predicted class per row), probability.f32 (its probability per row) and actual.i32 (the true class
+// per row), so that the report can draw ROC and precision-recall curves without the tokens artifact.
 import { join } from 'node:path';
 import { readDataset, type SplitPart } from '../artifacts/dataset.ts';
 import { readEvaluationPart } from '../artifacts/tokens.ts';
@@ -85,6 +86,7 @@ export async function evaluateClassifier(
     };
     await writeTyped(join(ctx.outDir, 'predictions.i32'), predicted);
     await writeTyped(join(ctx.outDir, 'probability.f32'), probability);
+    await writeTyped(join(ctx.outDir, 'actual.i32'), Int32Array.from(tokens.labels));
     await writeMetricsJson(ctx.outDir, {
       ...metrics,
       confusion_matrix: figures.confusion,

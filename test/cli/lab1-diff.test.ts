@@ -267,7 +267,7 @@ test('the report of the two runs renders in headless Chromium with both runs on 
   assert.equal(splitSymbols.length, 4, 'a train and a valid symbol in the legend of both curve plots');
   for (const symbol of splitSymbols)
     assert.match(symbol, / stroke="#[0-9a-f]{3,6}"/, `legend symbol has a stroke colour: ${symbol}`);
-  for (const name of ['train-loss', 'train-acc']) {
+  for (const name of ['loss-per-epoch', 'acc-per-epoch']) {
     const chart = charts.find((c) => c.name === name);
     assert.ok(chart, `a ${name} chart among ${charts.map((c) => c.name).join(', ')}`);
     assert.equal(chart.lines.length, 4, `${name}: train and valid of both runs`);

@@ -24,10 +24,11 @@ test('the report of two runs renders in headless Chromium with both runs on one 
   const measured = await measureCharts(report, join(dir, 'out/probe.html'));
   assert.deepEqual(
     measured.map((c) => c.name),
-    ['train-loss', 'train-acc', 'finetune-step-loss', 'evaluate-confusion', 'evaluate-confusion'],
+    ['loss-per-epoch', 'acc-per-epoch', 'loss-per-step', 'lab1-evaluate-confusion', 'lab1-bidi-evaluate-confusion'],
   );
-  for (const name of ['train-loss', 'train-acc']) {
+  for (const name of ['loss-per-epoch', 'acc-per-epoch']) {
     const chart = measured.find((c) => c.name === name)!;
+    assert.ok(chart.live, `${name}: drawn live by the page's Vega runtime`);
     assert.equal(chart.lines.length, 4, `${name}: train and valid of both runs`);
     assert.ok(
       chart.lines.every((l) => l.length > 0),
@@ -37,7 +38,7 @@ test('the report of two runs renders in headless Chromium with both runs on one 
     assert.equal(chart.points.length, 16, `${name}: 4 epochs × 2 splits × 2 runs, each point inside the plot`);
     for (const run of ['lab1', 'lab1-bidi']) assert.equal(pointsOfRun(chart, run).length, 8);
   }
-  assert.equal(measured.find((c) => c.name === 'finetune-step-loss')!.points.length, 6);
+  assert.equal(measured.find((c) => c.name === 'loss-per-step')!.points.length, 6);
 
   const screenshotFile = join(dir, 'out/report.png');
   await screenshot(report, screenshotFile, 1200, 2000);
@@ -54,7 +55,7 @@ test('a report of real runs (data stages only) goes to .tfpipe/reports by defaul
   assert.match(made.stdout, new RegExp(`written to \\.tfpipe/reports/${name}`));
   const html = await readFile(join(dir, '.tfpipe/reports', name), 'utf8');
   assert.match(html, /<td>vocab<\/td><td>vocab<\/td><td>ran<\/td>/);
-  assert.match(html, /<td>load<\/td><td>rows<\/td><td class="num">20<\/td>/);
+  assert.match(html, /<tr><td>load<\/td><td>rows<\/td><td class="num">20<\/td><\/tr>/);
   assert.doesNotMatch(html, /Training curves/);
   const missing = await runCli(dir, ['report', 'nosuchrun']);
   assert.equal(missing.code, 2);

@@ -1,8 +1,16 @@
 // The report's charts, rendered by Vega in Node from synthetic histories: one line per run and split, one point
-// per epoch, runs told apart by colour and splits by dash when overlaid.
+// per epoch, series told apart by colour and splits by dash when overlaid; ROC-like curves on the unit square; every
+// chart's legend bound to a selection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { confusionSpec, curveRows, curveSpec, renderSvg } from '../../runner/report/charts.ts';
+import {
+  compileSpec,
+  confusionSpec,
+  curveRows,
+  curveSpec,
+  renderSvg,
+  xyCurveSpec,
+} from '../../runner/report/charts.ts';
 import { drawnMarks } from './svg-marks.ts';
 
 const historyA = [
@@ -17,8 +25,8 @@ const historyB = historyA
 test('curve rows: train and valid columns of one quantity, per epoch; a bare column is train', () => {
   const rows = curveRows([{ label: 'A', rows: historyA }], 'loss', 'epoch');
   assert.deepEqual(rows.slice(0, 2), [
-    { run: 'A', split: 'train', x: 1, y: 0.69 },
-    { run: 'A', split: 'valid', x: 1, y: 0.7 },
+    { series: 'A', split: 'train', x: 1, y: 0.69 },
+    { series: 'A', split: 'valid', x: 1, y: 0.7 },
   ]);
   assert.equal(rows.length, 6);
   assert.deepEqual(
@@ -36,8 +44,8 @@ test('curve rows: train and valid columns of one quantity, per epoch; a bare col
       'step',
     ),
     [
-      { run: 'ft', split: 'train', x: 10, y: 3.2 },
-      { run: 'ft', split: 'train', x: 20, y: 2.9 },
+      { series: 'ft', split: 'train', x: 10, y: 3.2 },
+      { series: 'ft', split: 'train', x: 20, y: 2.9 },
     ],
   );
 });
@@ -77,6 +85,40 @@ test('two runs overlaid: colour per run, dash per split, every point drawn', asy
   assert.deepEqual(marks.lines.map((l) => l.dashed).filter(Boolean).length, 2);
   assert.equal(marks.points.length, 10);
   assert.ok(marks.points.some((p) => p.includes('run: lab1-bidi')));
+});
+
+test('the legend picks a series: a point selection bound to it, fading the others', async () => {
+  const rows = curveRows(
+    [
+      { label: 'finetune', rows: historyA },
+      { label: 'lora', rows: historyB },
+    ],
+    'loss',
+    'epoch',
+  );
+  const spec = curveSpec({ title: 'loss', x: 'epoch', y: 'loss', rows, legend: 'stage' });
+  assert.deepEqual(spec.params, [
+    { name: 'legend_pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' },
+  ]);
+  const vega = JSON.stringify(await compileSpec(spec));
+  assert.match(vega, /"name":"legend_pick_toggle"/, 'a legend click toggles the selection');
+  assert.match(vega, /"tooltip":\{"signal"/, 'marks carry a tooltip');
+  const svg = await renderSvg(spec);
+  assert.ok(drawnMarks(svg).points.some((p) => p.includes('stage: lora')));
+});
+
+test('ROC rows: a line per series on [0, 1] axes, drawn in point order', async () => {
+  const rows = [
+    { series: 'a (AUC 0.75)', x: 0, y: 0 },
+    { series: 'a (AUC 0.75)', x: 0, y: 0.5 },
+    { series: 'a (AUC 0.75)', x: 0.5, y: 1 },
+    { series: 'a (AUC 0.75)', x: 1, y: 1 },
+    { series: 'b (AUC 0.5)', x: 0, y: 0 },
+    { series: 'b (AUC 0.5)', x: 1, y: 1 },
+  ];
+  const marks = drawnMarks(await renderSvg(xyCurveSpec({ title: 'ROC', x: 'fpr', y: 'tpr', rows })));
+  assert.deepEqual(marks.lines.map((l) => l.vertices).sort(), [2, 4]);
+  assert.equal(marks.points.length, 6);
 });
 
 test('the confusion matrix is a cell per (actual, predicted) with its count', async () => {

@@ -113,6 +113,11 @@ test('evaluates the test part: figures from its predictions, examples with text,
   }
 
   const labels = test.tokens.labels!;
+  assert.deepEqual(
+    [...(await readTyped(join(ctx.outDir, 'actual.i32'), Int32Array))],
+    [...labels],
+    'true class per row',
+  );
   const cells = [
     [0, 0],
     [0, 0],
