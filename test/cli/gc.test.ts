@@ -9,6 +9,7 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeProject, runCli } from './helpers.ts';
 import { dataPipeline, reviewsWithRareWords } from '../runs/fixtures.ts';
+import { lab1Pipeline, reviewsCsv } from './lab1-fixture.ts';
 import { tryAcquireLock } from '../../lib/fs/lock.ts';
 import { loadStageKind } from '../../stages/registry.ts';
 import { resumeKey } from '../../runner/cache/fingerprint.ts';
@@ -166,6 +167,39 @@ test('gc keeps what the last run and its pipeline file use, frees the rest, and 
   assert.ok(!existsSync(join(cache, locked)));
   const none = await runCli(dir, ['gc', '--keep-runs', '1', '--dry-run']);
   assert.match(none.stdout, /^nothing to remove$/m);
+});
+
+test("gc removes an old sweep member's training checkpoint and keeps the kept run's", async () => {
+  // The file says lr 0.05 but only the swept 0.02 and 0.03 ever ran: the newest run (0.03) alone is kept.
+  const pipeline = lab1Pipeline({ stages: { train: { epochs: 1 } } });
+  const dir = await makeProject({ 'p.yaml': pipeline, 'reviews.csv': reviewsCsv(100) });
+  const cache = join(dir, '.tfpipe/cache');
+  const sweep = await runCli(dir, ['run', 'p.yaml', '--backend', 'cpu', '--sweep', 'train.lr=0.02,0.03']);
+  assert.equal(sweep.code, 0, sweep.stderr + sweep.stdout);
+  const [old, last] = await records(dir);
+  const train = (r: RunRecord) => r.stages.find((s) => s.id === 'train')!;
+  const [oldKey, lastKey] = await Promise.all(
+    [old, last].map(async (r) => resumeKey(train(r).tree!, (await loadStageKind('train')).resumeCompatible ?? [])),
+  );
+  const oldBytes = await treeBytes(join(cache, 'checkpoints', oldKey));
+  assert.ok(oldBytes > 0, 'the training wrote a checkpoint');
+
+  const gc = await runCli(dir, ['gc', '--keep-runs', '1']);
+  assert.equal(gc.code, 0, gc.stderr + gc.stdout);
+  const removed = listed(gc.stdout);
+  assert.deepEqual(
+    removed
+      .filter((r) => r[0] === 'entry')
+      .map((r) => r[2])
+      .sort(),
+    ['evaluate', 'train'],
+    'the old run shares everything up to tokenize with the kept one',
+  );
+  assert.ok(removed.some((r) => r[0] === 'checkpoint' && r[1] === oldKey.slice(0, 12) && r[3] === oldBytes));
+  assert.ok(!existsSync(join(cache, 'checkpoints', oldKey)));
+  assert.ok((await treeBytes(join(cache, 'checkpoints', lastKey))) > 0, "the kept run's checkpoint stays");
+  assert.ok(existsSync(join(cache, train(last).fingerprint)));
+  assert.ok(!existsSync(join(cache, train(old).fingerprint)));
 });
 
 test('gc FILE keeps that pipeline cached even when no kept run used it', async () => {
