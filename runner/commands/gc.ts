@@ -17,13 +17,13 @@ import { openRegistry } from './runs.ts';
 
 const DEFAULT_KEEP_RUNS = 10;
 
-const HELP = `usage: tfpipe gc [FILE ...] [--keep-runs N | --since DATE] [--dry-run] [--backend NAME] [--cache-dir DIR]
+const HELP = `usage: tfpipe gc [FILE ...] [--keep-runs N] [--since DATE] [--dry-run] [--backend NAME] [--cache-dir DIR]
 
 Removes the cache entries, training checkpoints and Slurm job folders that no kept run and no current pipeline
-file uses. Kept runs: the newest N (default ${DEFAULT_KEEP_RUNS}), or those started since DATE (both given: either
-keeps a run), and every run still running. Current pipeline files: those of the kept runs that still exist (as
-they read now, with the run's backend and --set values) and every FILE given (with --backend, as tfpipe run
-computes it). An entry whose lock a running run holds is left alone.
+file uses. Kept runs: the newest N (default ${DEFAULT_KEEP_RUNS}), or those started since DATE (with both, either rule
+keeps a run), and every run still running. Current pipeline files: those of the kept runs that still exist, as
+they read now, with the run's backend, plain and with the run's --set values; and every FILE given (with
+--backend, as tfpipe run computes it). An entry whose lock a running run holds is left alone.
 
 options:
   --keep-runs N   keep what the newest N recorded runs used (0: none)
