@@ -11,6 +11,7 @@ import { predictCommand } from './commands/predict.ts';
 import { exportCommand } from './commands/export.ts';
 import { pushCommand } from './commands/push.ts';
 import { pullCommand } from './commands/pull.ts';
+import { gcCommand } from './commands/gc.ts';
 import { execStageCommand } from './commands/exec-stage.ts';
 import { CommandFailure, EXIT, UsageError, type CommandIO } from './commands/io.ts';
 import { StageInputError } from './exec/fingerprints.ts';
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; hidden?: true }>
   export: { run: exportCommand, summary: 'write a cached model in the format PyTorch, transformers or peft loads' },
   push: { run: pushCommand, summary: "upload a pipeline's cache entries to the remote cache (s3://bucket/prefix)" },
   pull: { run: pullCommand, summary: "download a pipeline's cache entries from the remote cache, each checked" },
+  gc: { run: gcCommand, summary: 'remove cache entries and checkpoints that no recent run or current pipeline uses' },
   'exec-stage': {
     run: execStageCommand,
     summary: 'run one stage of a Slurm job (tfpipe run --executor slurm)',

@@ -26,7 +26,7 @@ import { startHeartbeat } from './lock-heartbeat.ts';
 import { encodeLockOwner, readLockFile, readLockOwner, type LockOwner } from './lock-record.ts';
 import { HOST_TAG, isOwnerGone, ownedName } from './owner.ts';
 
-export { readLockOwner, type LockOwner } from './lock-record.ts';
+export { readLockFile, readLockOwner, type LockFileState, type LockOwner } from './lock-record.ts';
 
 export interface LockTiming {
   /** How often a holder refreshes its record. */

@@ -6,6 +6,7 @@
 //   <root>/locks/<fp>.lock                            one writer per fingerprint (lib/fs/lock.ts), across hosts
 //                                                      when the root is on a shared disk
 //   <root>/checkpoints/<resumeKey>/                   training checkpoints; survive interruption and misses
+//   <root>/jobs/<run id>/                             a Slurm run's batch scripts, logs and events
 // An entry becomes visible by one rename of a finished temp folder whose files and manifest are already fsynced,
 // so a reader (or a crash, SIGKILL included) sees the whole entry or nothing. A hit re-hashes every output, and so
 // does adopt(), which commits an entry whose files came from elsewhere (a remote cache) the same way.
@@ -255,6 +256,21 @@ export class CacheStore {
   /** Removes an entry; true if there was one. The entry vanishes at once (renamed aside, then deleted). */
   async remove(fp: Fingerprint): Promise<boolean> {
     return this.removeDir(this.entryDir(fp));
+  }
+
+  /** Removes a checkpoint folder the same way (tfpipe gc); true if there was one. */
+  async removeCheckpoint(key: ResumeKey): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a resume key (64 hex digits): ${JSON.stringify(key)}`);
+    return this.removeDir(join(this.checkpointRoot, key));
+  }
+
+  /**
+   * Removes a run's Slurm job folder, <root>/jobs/<run id>, the same way (tfpipe gc); true if there was one.
+   * The id must be one folder name of letters, digits and dashes: '..' or 'a/b' never reaches a rename.
+   */
+  async removeJobFolder(runId: string): Promise<boolean> {
+    if (!/^[0-9A-Za-z][0-9A-Za-z-]*$/.test(runId)) throw new Error(`not a run id: ${JSON.stringify(runId)}`);
+    return this.removeDir(join(this.root, 'jobs', runId));
   }
 
   private async removeDir(dir: string): Promise<boolean> {
