@@ -7,7 +7,7 @@
 //   diffSides(a, b)      → all three, the metrics ordered as diff shows them (metric-order.ts)
 import type { FingerprintTree } from '../cache/fingerprint-tree.ts';
 import { diffTrees, type TreeChange } from '../cache/tree-diff.ts';
-import { orderMetrics, type OrderedMetric } from './metric-order.ts';
+import { orderMetrics, type MetricComparison, type OrderedMetric } from './metric-order.ts';
 
 export interface SideStage {
   id: string;
@@ -127,18 +127,6 @@ function rootCause(comparison: StageComparison | undefined): StageCause | undefi
   const cause = comparison?.cause;
   if (!cause) return undefined;
   return cause.type === 'upstream' ? (cause.root ?? cause) : cause;
-}
-
-export interface MetricComparison {
-  stage: string;
-  metric: string;
-  /** Absent when that side does not have the metric (or its metrics are unknown). */
-  a?: unknown;
-  b?: unknown;
-  /** b − a, when both are numbers. */
-  delta?: number;
-  /** (b − a) / |a|, when both are numbers and a ≠ 0. */
-  relative?: number;
 }
 
 /** Every scalar metric either side has, stage by stage. */

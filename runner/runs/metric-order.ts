@@ -3,7 +3,6 @@
 //   metricGroup('evaluate', 'test_acc') → 'evaluation'    metricGroup('train', 'valid_loss') → 'evaluation'
 //   metricGroup('train', 'train_loss')  → 'training'      metricGroup('split', 'test_rows')  → 'data'
 //   metricGroup('vocab', 'vocab_size')  → 'data'
-import type { MetricComparison } from './compare.ts';
 
 export type MetricGroup = 'evaluation' | 'training' | 'other' | 'data';
 
@@ -30,6 +29,19 @@ export function metricGroup(stageKind: string | undefined, metric: string): Metr
   if (EVALUATION_NAME.test(metric)) return 'evaluation';
   if (TRAINING_KINDS.has(stageKind ?? '') || TRAINING_NAME.test(metric)) return 'training';
   return 'other';
+}
+
+/** One metric of two runs side by side (compare.ts makes them). */
+export interface MetricComparison {
+  stage: string;
+  metric: string;
+  /** Absent when that side does not have the metric (or its metrics are unknown). */
+  a?: unknown;
+  b?: unknown;
+  /** b − a, when both are numbers. */
+  delta?: number;
+  /** (b − a) / |a|, when both are numbers and a ≠ 0. */
+  relative?: number;
 }
 
 export interface OrderedMetric extends MetricComparison {

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatMetric } from '../../runner/exec/format.ts';
-import type { MetricComparison } from '../../runner/runs/compare.ts';
+import type { MetricComparison } from '../../runner/runs/metric-order.ts';
 import type { DiffReport } from '../../runner/runs/format-diff.ts';
 import type { RunRecord } from '../../runner/runs/record.ts';
 import { CHROMIUM, measureCharts, pointsOfRun, screenshot } from './chromium.ts';

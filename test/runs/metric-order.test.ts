@@ -1,7 +1,7 @@
 // diff's metric order: changed first; evaluation (evaluate/compare stages, held-out names), training, other, data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MetricComparison } from '../../runner/runs/compare.ts';
+import type { MetricComparison } from '../../runner/runs/metric-order.ts';
 import { metricGroup, orderMetrics } from '../../runner/runs/metric-order.ts';
 
 test('metrics are grouped by what they measure', () => {
