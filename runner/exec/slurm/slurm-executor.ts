@@ -38,6 +38,14 @@ export interface SlurmExecutorOptions {
   command?: string[];
 }
 
+/** The Slurm state a job's own result stands for. */
+const FINAL_STATE_OF: Record<JobResult['action'], string> = {
+  ran: 'COMPLETED',
+  cached: 'COMPLETED',
+  failed: 'FAILED',
+  interrupted: 'CANCELLED',
+};
+
 /** Lines of a failed job's log shown with its error. */
 const LOG_TAIL_LINES = 15;
 /** How long Slurm may not answer before the stage fails (its job is then left to the scheduler). */
@@ -139,7 +147,8 @@ export function slurmExecutor(options: SlurmExecutorOptions): StageExecutor {
         }
         for (const event of await events.read()) forward(event);
         const now = states.get(job.id);
-        const state = now?.state ?? result?.action.toUpperCase() ?? 'GONE';
+        // a job the controller no longer lists (past MinJobAge) is known by its own result, if it wrote one
+        const state = now?.state ?? (result ? FINAL_STATE_OF[result.action] : 'UNKNOWN');
         if (state !== record.state || (now?.node && now.node !== record.node)) {
           record.state = state;
           if (now?.node) record.node = now.node;
