@@ -15,8 +15,8 @@ export interface SummaryOptions {
   cwd: string;
 }
 
-/** Timings and throughputs differ run to run and say nothing of the result. */
-const TIMING = /(^|_)seconds$|_per_s$/;
+/** Timings and throughputs differ run to run and say nothing of the result; counts describe the data, not it. */
+const NOT_KEY = /(^|_)seconds$|_per_s$|(^|_)(rows|count|size|tokens|words|params)$/;
 
 /** Up to four metrics a reader looks at first: test, then perplexity, then validation, then training loss/acc. */
 export function keyMetrics(metrics: Record<string, unknown>): [string, unknown][] {
@@ -31,7 +31,7 @@ export function keyMetrics(metrics: Record<string, unknown>): [string, unknown][
             ? 3
             : 9;
   return Object.entries(metrics)
-    .filter(([k, v]) => typeof v === 'number' && !TIMING.test(k) && rank(k) < 9)
+    .filter(([k, v]) => typeof v === 'number' && !NOT_KEY.test(k) && rank(k) < 9)
     .sort(([a], [b]) => rank(a) - rank(b))
     .slice(0, 4);
 }

@@ -89,7 +89,7 @@ test('exported folders: save_pretrained, peft (base beside it), merged; each rea
   );
   assert.equal(adapter.r, 2);
 
-  const back = await runCli(dir, ['run', 'read-back.yaml']);
+  const back = await runCli(dir, ['run', 'read-back.yaml', '--verbose']); // the cached stages' metrics too
   assert.equal(back.code, 0, back.stdout + back.stderr);
   assert.equal(
     validLoss(back.stdout, 'ppl_full_exported'),

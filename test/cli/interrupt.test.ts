@@ -72,7 +72,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     }
     assert.deepEqual(await cachedKinds(dir), ['load', 'split'], 'only the small load and split are complete entries');
 
-    const rerun = await runCli(dir, ['run', 'p.yaml']);
+    const rerun = await runCli(dir, ['run', 'p.yaml', '--verbose']); // every figure of big_split
     assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
     assert.deepEqual(stagesByAction(rerun.stdout), { ran: ['big', 'big_split'], cached: ['small', 'small_split'] });
     assert.ok(
