@@ -27,9 +27,15 @@ const COMMANDS: Record<string, { run: Command; summary: string; hidden?: true }>
   validate: { run: validateCommand, summary: 'check a pipeline file and report every problem' },
   status: { run: statusCommand, summary: 'say, per stage, whether it is cached or will run, and why' },
   dag: { run: dagCommand, summary: 'print the stage graph (text, or Mermaid with --mermaid)' },
-  runs: { run: runsCommand, summary: "list the recorded runs (or one sweep's runs side by side with --sweep LAST)" },
+  runs: {
+    run: runsCommand,
+    summary: "list the recorded runs with the params that differ; --sort, --filter; --sweep LAST for one sweep's",
+  },
   show: { run: showCommand, summary: 'print one recorded run: stages, times, metrics, config' },
-  diff: { run: diffCommand, summary: 'compare two pipeline files or runs: config, shared cache entries, metrics' },
+  diff: {
+    run: diffCommand,
+    summary: 'compare two pipeline files or runs: what changed first (config, metrics), equal ones counted; --all',
+  },
   report: { run: reportCommand, summary: 'write one self-contained HTML report of runs, with training curves' },
   predict: {
     run: predictCommand,

@@ -18,8 +18,11 @@ export interface S3StoreOptions {
 }
 
 export async function openS3Store(options: S3StoreOptions): Promise<ObjectStore> {
-  const sdk = await import('@aws-sdk/client-s3');
   const { location, endpoint, env } = options;
+  // The SDK warns on stderr, once per process, that its 2027 releases need Node 22: news for tfpipe's maintainers,
+  // not for a run's user (shown with --debug, as other libraries' console messages are). Read by the SDK itself.
+  if (!env.TFPIPE_DEBUG) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const sdk = await import('@aws-sdk/client-s3');
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (endpoint ? 'us-east-1' : undefined);
   const credentials =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
