@@ -181,7 +181,8 @@ test(
     const dir = await project(t);
     await probe(dir, ['run', 'p.yaml'], { code: 0, messages: [/done: 2 ran, 0 cached/] });
     const readOnly = 'mount --bind .tfpipe .tfpipe && mount -o remount,bind,ro .tfpipe';
-    const cached = await runCliMounted(dir, [readOnly], ['run', 'p.yaml']);
+    // --verbose: the cached stages' figures, read from the read-only entries
+    const cached = await runCliMounted(dir, [readOnly], ['run', 'p.yaml', '--verbose']);
     assertAnswer(cached, {
       code: 0,
       messages: [

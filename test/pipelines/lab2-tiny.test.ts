@@ -27,12 +27,12 @@ test('tfpipe run: base perplexity, finetune, lora, generate and the comparison t
   assert.match(first.stdout, /^\s+LoRA\s+[\d,.]+\s+[\d,]+$/m);
   assert.match(first.stdout, /"The model is[^"]*" \(4 new tokens, max-tokens\)/);
 
-  const second = await runCli(dir, ['run', 'p.yaml']);
+  const second = await runCli(dir, ['run', 'p.yaml', '--verbose']); // the cached stages' figures too
   assert.equal(second.code, 0, second.stderr + second.stdout);
   assert.deepEqual(stagesByAction(second.stdout), { ran: [], cached: ids });
   assert.match(
     second.stdout,
     /lora_valid_perplexity [\d,.]+ · lora_trainable_params 64/,
-    'the cached compare stage still reports its figures',
+    'with --verbose, the cached compare stage still reports its figures',
   );
 });
