@@ -11,6 +11,7 @@ import type { ArtifactRef } from '../../stages/stage.ts';
 import { loadStageKind } from '../../stages/registry.ts';
 import { CacheStore } from '../cache/store.ts';
 import { TFPIPE_VERSION } from '../cache/version.ts';
+import { canonicalJson } from '../cache/canonical.ts';
 import { runtimeVersions } from '../../models/backend/runtime-versions.ts';
 import { backendChoice } from '../exec/backend.ts';
 import { runStageWork, type StageResult } from '../exec/run-stage.ts';
@@ -63,9 +64,8 @@ async function execute(job: StageJob, io: CommandIO, listener: RunListener): Pro
   if (stage.version !== job.tree.version)
     throw new Error(`this node's ${job.stage.kind} is version ${stage.version}, the job's is ${job.tree.version}`);
   if (stage.compute) {
-    const sorted = (o: object) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
-    const here = sorted(runtimeVersions(job.backend));
-    const there = sorted(job.tree.runtime ?? {});
+    const here = canonicalJson(runtimeVersions(job.backend));
+    const there = canonicalJson(job.tree.runtime ?? {});
     if (here !== there) throw new Error(`this node's runtime packages ${here} differ from the job's ${there}`);
   }
   const cache = new CacheStore(job.cacheRoot);

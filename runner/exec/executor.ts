@@ -125,10 +125,16 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
     await options.onStage?.(outcome, backendInfo);
   };
 
+  /** What every outcome of stage `id` starts from: nothing measured yet. */
+  const baseOf = (id: string) => {
+    const p = prints.get(id)!;
+    return { id, kind: p.spec.kind, fingerprint: p.fingerprint, metrics: {}, summary: [] as string[] };
+  };
+
   // One stage, once its in-plan inputs are done: from the cache, or run by the executor (then pushed).
   const visit = async (id: string) => {
     const p = prints.get(id)!;
-    const base = { id, kind: p.spec.kind, fingerprint: p.fingerprint, metrics: {}, summary: [] as string[] };
+    const base = baseOf(id);
     const entry = found.get(id);
     if (entry?.status === 'hit') {
       outDirs.set(id, entry.outDir);
@@ -197,16 +203,7 @@ export async function executePipeline(options: ExecuteOptions): Promise<RunOutco
     for (const id of [...waiting]) {
       if (status !== 'ok') {
         waiting.splice(waiting.indexOf(id), 1);
-        const p = prints.get(id)!;
-        await settle({
-          id,
-          kind: p.spec.kind,
-          fingerprint: p.fingerprint,
-          metrics: {},
-          summary: [],
-          action: 'not-run',
-          seconds: 0,
-        });
+        await settle({ ...baseOf(id), action: 'not-run', seconds: 0 });
         continue;
       }
       if (!executor.parallel && running.size > 0) break;
