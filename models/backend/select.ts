@@ -7,6 +7,7 @@ import { registerWasmGatherRows } from './kernels/gather-rows.ts';
 import { registerMatMulKBlocks } from './kernels/matmul-k-blocks.ts';
 import { registerWasmSumF64 } from './kernels/sum-f64.ts';
 import { findTfjsNode, tfjsNodeInstallHint } from './tensorflow.ts';
+import type { TuneOptions } from './webgpu/matmul/tune.ts';
 import { resolveWasmThreadCount, useWasmThreads, wasmThreadsInUse } from './wasm-threads.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
@@ -29,11 +30,16 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+export interface SelectOptions {
+  /** webgpu: where the matmul tuner remembers its answer, and how it reports that it is timing (tune.ts). */
+  matmulTuning?: Omit<TuneOptions, 'adapter'>;
+}
+
 interface BackendEntry {
   /** Imports the package (registering its kernels and factory); throws BackendUnavailableError when it can't. */
   load(): Promise<void>;
   /** Runs after tf.setBackend succeeded. */
-  activate?(): Promise<void>;
+  activate?(options: SelectOptions): Promise<void>;
   describe(): Promise<string>;
 }
 
@@ -89,10 +95,14 @@ const BACKENDS: Record<BackendName, BackendEntry> = {
       const { registerAddNGroups } = await import('./webgpu/addn-groups.ts');
       registerAddNGroups();
       registerMatMulKBlocks('webgpu');
+      const { registerTiledMatMul } = await import('./webgpu/matmul/kernel.ts');
+      registerTiledMatMul();
     },
-    activate: async () => {
+    activate: async (options) => {
       const { guardDeviceErrors } = await import('./webgpu/device-errors.ts');
       guardDeviceErrors(tf.backend() as unknown as Parameters<typeof guardDeviceErrors>[0]);
+      const { tuneMatMul } = await import('./webgpu/matmul/tune.ts');
+      await tuneMatMul({ adapter: webgpuDevice, ...options.matmulTuning });
     },
     describe: async () => webgpuDevice,
   },
@@ -128,13 +138,16 @@ export function isBackendName(name: string): name is BackendName {
 }
 
 /** Accepts any string (pipeline files name backends) and rejects unknown ones with the allowed list. */
-export async function selectBackend(name: BackendName | (string & {})): Promise<SelectedBackend> {
+export async function selectBackend(
+  name: BackendName | (string & {}),
+  options: SelectOptions = {},
+): Promise<SelectedBackend> {
   if (!isBackendName(name)) throw new Error(`unknown backend '${name}' (allowed: ${BACKEND_NAMES.join(', ')})`);
   const entry = BACKENDS[name];
   await entry.load();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend '${name}' failed to initialise (TensorFlow.js printed the cause above)`);
   await tf.ready();
-  await entry.activate?.();
+  await entry.activate?.(options);
   return { name, device: await entry.describe() };
 }

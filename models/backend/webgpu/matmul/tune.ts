@@ -1,0 +1,131 @@
+// Per-device tuning: for each shape class, time the CANDIDATES on a representative product on this adapter and
+// keep the fastest, all within a time cap; remembered in <cache>/machine/matmul-tuning.json when a cache root is
+// given (`tfpipe run`), else in this process only (tests, benches). TFPIPE_MATMUL_CONFIG skips all of it.
+import * as tf from '@tensorflow/tfjs-core';
+import { CANDIDATES, DEFAULT_CONFIG, formatConfig, type MatMulConfig, parseConfig } from './config.ts';
+import { matMulProblem, runTiledMatMul, type BackendWithPrograms } from './run.ts';
+import { forcedConfig, setWinners } from './selection.ts';
+import { representative, SHAPE_CLASSES, type ShapeClass } from './shape-class.ts';
+import { readTuningRecord, tuningKey, writeTuningRecord, type TuningRecord } from './tuning-record.ts';
+
+export interface TuneOptions {
+  /** The adapter, as the backend describes it ("nvidia-h200", "llvmpipe-… (software, on the CPU)"). */
+  adapter: string;
+  /** Where to remember the answer; none: this process only. */
+  cacheRoot?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Time cap for all classes together. */
+  budgetMs?: number;
+  /** A line for the live view while timing ("tuning matmul for nvidia-h200 …"). */
+  report?: (line: string) => void;
+}
+
+export interface TuneOutcome {
+  /** 'forced' (TFPIPE_MATMUL_CONFIG), 'record' (a previous process's timing), 'timed' (this process's). */
+  source: 'forced' | 'record' | 'timed';
+  winners: Partial<Record<ShapeClass, string>>;
+  /** Products timed by this call: 0 unless source is 'timed'. */
+  timedRuns: number;
+  tuningMs: number;
+  record?: TuningRecord;
+}
+
+export const DEFAULT_BUDGET_MS = 3000;
+const REPEATS = 3;
+
+let inProcess: Promise<TuneOutcome> | null = null;
+
+const toConfigs = (w: Partial<Record<ShapeClass, string>>) =>
+  Object.fromEntries(Object.entries(w).map(([c, t]) => [c, parseConfig(t!, 'matmul tuning record')])) as Partial<
+    Record<ShapeClass, MatMulConfig>
+  >;
+
+/** Waits until the GPU has run everything submitted so far. */
+async function settle(): Promise<void> {
+  const backend = tf.backend() as unknown as {
+    endComputePassEncoder?(): void;
+    submitQueue?(): void;
+    device?: { queue: { onSubmittedWorkDone(): Promise<void> } };
+  };
+  backend.endComputePassEncoder?.();
+  backend.submitQueue?.();
+  await backend.device?.queue.onSubmittedWorkDone();
+}
+
+/** Milliseconds per product of `config` on the class's representative shape (after one untimed run: compiling). */
+async function timeConfig(c: ShapeClass, config: MatMulConfig): Promise<number> {
+  const { batch, M, N, K } = representative(c);
+  const [transposeA, transposeB] = [c[0] === 't', c[1] === 't'];
+  const a = tf.randomUniform(transposeA ? [batch, K, M] : [batch, M, K], -1, 1);
+  const b = tf.randomUniform(transposeB ? [N, K] : [K, N], -1, 1);
+  const backend = tf.backend() as unknown as BackendWithPrograms & { disposeData(id: object): void };
+  const operands = { a, b, transposeA, transposeB, activation: 'linear' as const };
+  const problem = matMulProblem(operands)!;
+  const run = () => backend.disposeData(runTiledMatMul(backend, operands, problem, config).dataId);
+  try {
+    run();
+    await settle();
+    const start = performance.now();
+    for (let i = 0; i < REPEATS; i++) run();
+    await settle();
+    return (performance.now() - start) / REPEATS;
+  } finally {
+    tf.dispose([a, b]);
+  }
+}
+
+async function timeAll(options: TuneOptions): Promise<Omit<TuningRecord, 'key' | 'adapter' | 'tunedAt'>> {
+  const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  const start = performance.now();
+  const winners: TuningRecord['winners'] = {};
+  const timings: TuningRecord['timings'] = {};
+  const untimed: ShapeClass[] = [];
+  for (const c of SHAPE_CLASSES) {
+    if (performance.now() - start > budget) {
+      untimed.push(c);
+      continue;
+    }
+    const times: Record<string, number> = {};
+    let best: [string, number] = [formatConfig(DEFAULT_CONFIG), Infinity];
+    for (const config of CANDIDATES) {
+      if (performance.now() - start > budget) break;
+      const ms = await timeConfig(c, config);
+      times[formatConfig(config)] = ms;
+      if (ms < best[1]) best = [formatConfig(config), ms];
+    }
+    timings[c] = times;
+    winners[c] = best[0];
+  }
+  return { winners, timings, untimed, tuningMs: Math.round(performance.now() - start) };
+}
+
+async function tune(options: TuneOptions): Promise<TuneOutcome> {
+  const env = options.env ?? process.env;
+  const forced = forcedConfig(env);
+  if (forced) return { source: 'forced', winners: {}, timedRuns: 0, tuningMs: 0 };
+  const key = tuningKey(options.adapter, env);
+  const remembered = options.cacheRoot ? await readTuningRecord(options.cacheRoot, key) : null;
+  if (remembered) {
+    setWinners(toConfigs(remembered.winners));
+    return { source: 'record', winners: remembered.winners, timedRuns: 0, tuningMs: 0, record: remembered };
+  }
+  options.report?.(`tuning matmul for ${options.adapter} …`);
+  const timed = await timeAll(options);
+  const record: TuningRecord = { key, adapter: options.adapter, ...timed, tunedAt: new Date().toISOString() };
+  setWinners(toConfigs(record.winners));
+  if (options.cacheRoot) await writeTuningRecord(options.cacheRoot, record);
+  const timedRuns = Object.values(timed.timings).reduce((n, t) => n + Object.keys(t!).length * (REPEATS + 1), 0);
+  return { source: 'timed', winners: record.winners, timedRuns, tuningMs: timed.tuningMs, record };
+}
+
+/**
+ * Picks the configs for the active webgpu backend, once per process (later calls return the first answer). Throws
+ * a one-line error naming TFPIPE_MATMUL_CONFIG when its value is malformed.
+ */
+export function tuneMatMul(options: TuneOptions): Promise<TuneOutcome> {
+  inProcess ??= tune(options).catch((error: unknown) => {
+    inProcess = null;
+    throw error;
+  });
+  return inProcess;
+}
