@@ -4,7 +4,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Gpt2Config } from './config.ts';
 import { type Gpt2Params } from './params.ts';
-import { addSame, conv1d, deriveSeed, dropout, dropoutMask, embed, geluNew, headLogits, layerNorm } from './ops.ts';
+import {
+  addSame,
+  conv1d,
+  conv1dGeluNew,
+  conv1dResidual,
+  deriveSeed,
+  dropout,
+  dropoutMask,
+  embed,
+  geluNew,
+  headLogits,
+  layerNorm,
+} from './ops.ts';
 import { attentionBias, cachedSelfAttention, causalSelfAttention } from './attention.ts';
 import { lmHeadLoss, shiftLabels, sparseCrossEntropy } from './loss.ts';
 import { fusedAttentionApplies, fusedCausalSelfAttention } from './webgpu/attention-fused.ts';
@@ -176,11 +188,40 @@ function hiddenStates(model: Gpt2Model, ids: number[][], options: ForwardOptions
       const mask = seed === null ? null : dropoutMask([B, nh, T, T], config.attn_pdrop, seed);
       y = causalSelfAttention(qkv, shape, bias, mask);
     }
-    x = addSame(x, drop(linear(model, `${h}.attn.c_proj`, y, nextSeed), config.resid_pdrop));
-    const f = geluNew(linear(model, `${h}.mlp.c_fc`, ln(x, `${h}.ln_2`), nextSeed)); // (N, 4C)
-    x = addSame(x, drop(linear(model, `${h}.mlp.c_proj`, f, nextSeed), config.resid_pdrop));
+    x = residualLinear(model, `${h}.attn.c_proj`, y, x, nextSeed, config.resid_pdrop);
+    const f = linearGeluNew(model, `${h}.mlp.c_fc`, ln(x, `${h}.ln_2`), nextSeed); // (N, 4C)
+    x = residualLinear(model, `${h}.mlp.c_proj`, f, x, nextSeed, config.resid_pdrop);
   }
   return { h: ln(x, 'transformer.ln_f'), cache };
+}
+
+/** gelu_new(linear(x)): one fused op when the module has no adapter (on webgpu, see conv1dGeluNew). */
+function linearGeluNew(model: Gpt2Model, name: string, x: tf.Tensor2D, nextSeed: () => number | null): tf.Tensor2D {
+  if (model.adapters.has(name)) return geluNew(linear(model, name, x, nextSeed));
+  return conv1dGeluNew(x, model.params[`${name}.weight`] as tf.Tensor2D, model.params[`${name}.bias`] as tf.Tensor1D);
+}
+
+/**
+ * residual + dropout(linear(x)): one fused op when the module has no adapter and the dropout is off (webgpu, see
+ * conv1dResidual). Draws the dropout seed after the adapter's, as linear then dropout would.
+ */
+function residualLinear(
+  model: Gpt2Model,
+  name: string,
+  x: tf.Tensor2D,
+  residual: tf.Tensor2D,
+  nextSeed: () => number | null,
+  rate: number,
+): tf.Tensor2D {
+  if (model.adapters.has(name)) {
+    const projected = linear(model, name, x, nextSeed);
+    const seed = nextSeed();
+    return addSame(residual, seed === null ? projected : dropout(projected, rate, seed));
+  }
+  const [weight, bias] = [model.params[`${name}.weight`] as tf.Tensor2D, model.params[`${name}.bias`] as tf.Tensor1D];
+  const seed = nextSeed();
+  if (seed === null || rate === 0) return conv1dResidual(x, weight, bias, residual);
+  return addSame(residual, dropout(conv1d(x, weight, bias), rate, seed));
 }
 
 /** A Conv1D module: x @ W + b, plus its adapter's delta (LoRA) when one is attached. */

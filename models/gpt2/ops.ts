@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { rowSegmentSum } from '../backend/webgpu/row-segment-sum.ts';
 import { onWebGpu, useFusedKernels } from '../backend/webgpu/run-program.ts';
+import { matMulWithEpilogue } from '../backend/webgpu/matmul/op.ts';
 import { geluNewBackward, geluNewForward } from './webgpu/gelu-new.ts';
 import { columnSums, layerNormGainGrad, layerNormInputGrad } from './webgpu/layer-norm-backward.ts';
 import { layerNormApply, layerNormStats } from './webgpu/layer-norm-forward.ts';
@@ -184,6 +185,59 @@ export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): 
           () => tf.sum(dy, 0),
         ],
       ),
+  );
+}
+
+/** The three gradients of x @ W + b from the output's gradient dy [N, out]. */
+function conv1dGrads(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  inputs: tf.Tensor[],
+): tf.Tensor[] {
+  return gradsFor(inputs, [
+    () => matMul2d(dy as tf.Tensor2D, weight as tf.Tensor2D, false, true),
+    () => matMul2d(x as tf.Tensor2D, dy as tf.Tensor2D, true, false),
+    () => tf.sum(dy, 0),
+  ]);
+}
+
+/**
+ * gelu_new(x @ W + b), the MLP's c_fc. On webgpu with the fused kernels: one matmul program with a gelu_new epilogue
+ * when no input needs a gradient (evaluation, generation); when training, the matmul with its bias and then the
+ * gelu_new program, keeping the pre-activation [N, 4C] for the backward (recomputing it would cost a matmul).
+ */
+export function conv1dGeluNew(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  if (!useFusedKernels()) return geluNew(conv1d(x, weight, bias));
+  const inputs = [x, weight, bias];
+  if (!inputs.some(needsGrad)) return matMulWithEpilogue(x, weight, { bias, activation: 'gelu_new' }) as tf.Tensor2D;
+  return differentiable(
+    inputs,
+    ([xi, w, b]) => {
+      const pre = matMulWithEpilogue(xi, w, { bias: b }) as tf.Tensor2D;
+      return { value: geluNewForward(pre), keep: [pre] };
+    },
+    (dy, [xi, w, b], [pre]) => conv1dGrads(geluNewBackward(dy, pre), xi, w, b, inputs),
+  );
+}
+
+/**
+ * residual + (x @ W + b), the blocks' c_proj and its residual connection. On webgpu with the fused kernels: one
+ * program (the residual is the epilogue); the backward is conv1d's plus dy for the residual.
+ */
+export function conv1dResidual(
+  x: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  residual: tf.Tensor2D,
+): tf.Tensor2D {
+  if (!useFusedKernels()) return addSame(residual, conv1d(x, weight, bias));
+  const inputs = [x, weight, bias, residual];
+  return differentiable(
+    inputs,
+    ([xi, w, b, r]) => ({ value: matMulWithEpilogue(xi, w, { bias: b, residual: r }) as tf.Tensor2D }),
+    (dy, [xi, w, b]) => [...conv1dGrads(dy, xi, w, b, inputs.slice(0, 3)), ...(needsGrad(residual) ? [dy] : [])],
   );
 }
 
