@@ -7,8 +7,10 @@ peft's (r 64, alpha 16, dropout 0.1, c_attn), as the homework. Without transform
 CPU machine) a built-in GPT-2 of the same architecture stands in, so the harness can be checked anywhere.
 The LSTM is lab 1's classifier over packed sequences (cuDNN on the GPU), Adam.
 
-usage: python3 peer_torch.py --modes gpt2-full,gpt2-lora,gpt2-eval,lstm-uni,lstm-bi --gpt2 L,H,C,B,T --lstm B,T,E,H
-       [--steps N] [--threads N]
+The matmul mode times one fp32 product per shape given by --matmul (GFLOP/s, keys 'matmul MxKxN').
+
+usage: python3 peer_torch.py --modes gpt2-full,gpt2-lora,gpt2-eval,lstm-uni,lstm-bi,matmul --gpt2 L,H,C,B,T
+       --lstm B,T,E,H [--matmul MxKxNxT;…] [--steps N] [--threads N]
 """
 import argparse
 import json
@@ -175,12 +177,30 @@ def lstm_rate(args, device, mode):
     return B / timed(step, args.steps, device)
 
 
+def matmul_rates(args, device):
+    """GFLOP/s of one fp32 product per shape (cuBLAS with TF32 off on CUDA), keyed 'matmul MxKxN'."""
+    rates = {}
+    for spec in args.matmul.split(';'):
+        M, K, N, tb = (int(v) for v in spec.split('x'))
+        key = f'matmul {M}x{K}x{N}'
+        try:
+            a = torch.rand(M, K, device=device) * 2 - 1
+            b = torch.rand((N, K) if tb else (K, N), device=device) * 2 - 1
+            seconds = timed(lambda: a @ (b.t() if tb else b), args.steps, device)
+            rates[key] = 2 * M * N * K / seconds / 1e9
+            del a, b
+        except Exception as error:  # e.g. out of memory on a small GPU: the other shapes still count
+            rates[key] = f'{type(error).__name__}: {error}'
+    return rates
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--modes', default='gpt2-full,gpt2-lora,gpt2-eval,lstm-uni,lstm-bi')
     p.add_argument('--gpt2', default='12,12,768,4,1024')
     p.add_argument('--lstm', default='96,256,128,128')
     p.add_argument('--steps', type=int, default=5)
+    p.add_argument('--matmul', default='1024x1024x1024x0', help='for mode matmul: MxKxNxT;… (T 1: B is [N, K])')
     p.add_argument('--threads', type=int, default=0)
     args = p.parse_args()
     args.gpt2 = [int(v) for v in args.gpt2.split(',')]
@@ -193,7 +213,9 @@ def main():
     rates, gpt2_impl = {}, None
     for mode in args.modes.split(','):
         try:
-            if mode.startswith('gpt2-'):
+            if mode == 'matmul':
+                rates.update(matmul_rates(args, device))
+            elif mode.startswith('gpt2-'):
                 rates[mode], gpt2_impl = gpt2_rate(args, device, mode)
             else:
                 rates[mode] = lstm_rate(args, device, mode)

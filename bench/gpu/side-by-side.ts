@@ -6,18 +6,23 @@
 //   gpt2-eval  forward + loss only, no dropout: perplexity evaluation                          (tokens/s)
 //   lstm-uni   lab 1's LSTM classifier, batch 96 × 256, embedding 128, hidden 128, Adam        (samples/s)
 //   lstm-bi    the same, bidirectional                                                         (samples/s)
+//   matmul     one fp32 product at 1024³, 2048³, 4096³ and GPT-2's shapes (bench/gpu/matmul-rate.ts): the tuned
+//              tiled kernel, tfjs's kernel (fused kernels off) and cuBLAS with TF32 off                  (GFLOP/s)
 // No host sync inside the timed loop: steps are queued and only the last loss is read, as a pipeline's training
 // loop reads the loss every N steps.
 // On the GPU machine (no Node.js there): TFPIPE_GPU_ENTRY=bench/gpu/side-by-side.ts npm run gpu:pack --
 // bench/gpu/peer_torch.py, then `bash .gpu/run.sh --backend webgpu`. Anywhere else:
 //   node --import tsx bench/gpu/side-by-side.ts [--backend wasm] [--small] [--modes a,b] [--steps N] [--python P]
 //     [--with-plain | --plain] [--no-peer]
-// --small shrinks every shape (GPT-2 2 × 64 wide, batch 4 × 64; LSTM 8 × 32, 16 wide) to check the harness on a CPU.
+// --small shrinks every shape (GPT-2 2 × 64 wide, batch 4 × 64; LSTM 8 × 32, 16 wide; matmuls to 256) to check the
+// harness on a CPU; figures from a CPU adapter (lavapipe) say nothing about a GPU.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../../models/backend/select.ts';
 import { FUSED_KERNELS_FLAG } from '../../models/backend/webgpu/run-program.ts';
+import { tuneMatMul } from '../../models/backend/webgpu/matmul/tune.ts';
+import { matmulRates, matmulShapes } from './matmul-rate.ts';
 import { createGpt2 } from '../../models/gpt2/load.ts';
 import { disposeGpt2Model, gpt2Loss } from '../../models/gpt2/model.ts';
 import { gpt2Batch } from '../../models/gpt2/batch.ts';
@@ -30,7 +35,7 @@ import { createOptimizer } from '../../models/train/create-optimizer.ts';
 import type { Optimizer } from '../../models/train/optimizer.ts';
 import { trainStep, type TrainableModel } from '../../models/train/step.ts';
 
-const MODES = ['gpt2-full', 'gpt2-lora', 'gpt2-eval', 'lstm-uni', 'lstm-bi'] as const;
+const MODES = ['gpt2-full', 'gpt2-lora', 'gpt2-eval', 'lstm-uni', 'lstm-bi', 'matmul'] as const;
 type Mode = (typeof MODES)[number];
 
 const argOf = (name: string) =>
@@ -47,6 +52,7 @@ const plainOnly = process.argv.includes('--plain');
 const GPT2 = small ? { L: 2, H: 2, C: 64, B: 4, T: 64 } : { L: 12, H: 12, C: 768, B: 4, T: 1024 };
 const LSTM = small ? { B: 8, T: 32, E: 16, H: 16 } : { B: 96, T: 256, E: 128, H: 128 };
 const LSTM_VOCAB = 20000;
+const MATMUL_SHAPES = matmulShapes(small);
 
 for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m}; modes: ${MODES.join(', ')}`);
 
@@ -151,6 +157,8 @@ function runPeer(): PeerResult | string {
     [LSTM.B, LSTM.T, LSTM.E, LSTM.H].join(','),
     '--steps',
     String(steps),
+    '--matmul',
+    MATMUL_SHAPES.map((m) => `${m.M}x${m.K}x${m.N}x${m.transposeB ? 1 : 0}`).join(';'),
   ];
   const run = spawnSync(python, args, { encoding: 'utf8' });
   if (run.error) return `not run (${python}: ${run.error.message})`;
@@ -166,6 +174,7 @@ async function measure(fused: boolean): Promise<Map<Mode, number | string>> {
   tf.env().set(FUSED_KERNELS_FLAG, fused);
   const rates = new Map<Mode, number | string>();
   for (const mode of modes) {
+    if (mode === 'matmul') continue; // its own table, both kernels at once
     try {
       rates.set(mode, mode.startsWith('gpt2') ? await gpt2Rate(mode) : await lstmRate(mode));
     } catch (error) {
@@ -179,6 +188,7 @@ async function measure(fused: boolean): Promise<Map<Mode, number | string>> {
   tf.env().set(FUSED_KERNELS_FLAG, true);
   return rates;
 }
+const tuning = selected.name === 'webgpu' ? await tuneMatMul({ adapter: selected.device }) : null;
 const ours = await measure(!plainOnly);
 const plain = withPlain ? await measure(false) : null;
 
@@ -192,11 +202,25 @@ console.log(
 console.log(`tfpipe: ${selected.name} (${selected.device})${plainOnly ? ', fused kernels off' : ''}`);
 console.log(`PyTorch: ${typeof peer === 'string' ? peer : `${peer.device}; GPT-2 from ${peer.gpt2 ?? '—'}`}`);
 console.log(`mode        unit          tfpipe      PyTorch    ratio${plain ? '  tfjs ops only  fused ÷ plain' : ''}`);
-for (const mode of modes) {
+for (const mode of modes.filter((m) => m !== 'matmul')) {
   const a = ours.get(mode);
   const b = typeof peer === 'string' ? undefined : peer.rates[mode];
   const before = plain ? ` ${show(plain.get(mode)).padStart(14)} ${ratio(a, plain.get(mode)).padStart(14)}` : '';
   console.log(
     `${mode.padEnd(11)} ${unit(mode).padEnd(10)} ${show(a).padStart(10)} ${show(b).padStart(12)} ${ratio(a, b).padStart(8)}${before}`,
   );
+}
+
+if (modes.includes('matmul') && selected.name === 'webgpu') {
+  const rates = await matmulRates(MATMUL_SHAPES, steps);
+  const how = tuning?.source === 'timed' ? `tuned in ${tuning.tuningMs} ms` : `config ${tuning?.source}`;
+  console.log(`\nmatmul, GFLOP/s (${how}: ${JSON.stringify(tuning?.winners ?? {})})`);
+  console.log(`shape                        tuned        tfjs     PyTorch  tuned÷PyTorch  tfjs÷PyTorch`);
+  for (const s of MATMUL_SHAPES) {
+    const r = rates.get(s.name)!;
+    const torch = typeof peer === 'string' ? undefined : peer.rates[`matmul ${s.M}x${s.K}x${s.N}`];
+    console.log(
+      `${s.name.padEnd(26)} ${show(r.tuned).padStart(8)} ${show(r.tfjs).padStart(11)} ${show(torch).padStart(11)} ${ratio(r.tuned, torch).padStart(14)} ${ratio(r.tfjs, torch).padStart(13)}`,
+    );
+  }
 }

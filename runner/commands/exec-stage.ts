@@ -86,7 +86,7 @@ async function execute(job: StageJob, io: CommandIO, listener: RunListener): Pro
   }
   if (stage.compute) {
     const backend = await backendChoice(job.backend, { cacheRoot: job.cacheRoot, env: io.env });
-    listener({ type: 'backend', ...(await backend.init()) });
+    listener({ type: 'backend', ...(await backend.init((text) => listener({ type: 'stage-status', id, text }))) });
   }
   const result = await runStageWork(
     {

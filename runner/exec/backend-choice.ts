@@ -5,6 +5,9 @@ import type { BackendName } from '../../models/backend/select.ts';
 export interface BackendChoice {
   /** Resolved name, part of compute stages' fingerprints. */
   name: BackendName;
-  /** Initialises TensorFlow.js on it; called once, before the first compute stage that actually runs. */
-  init(): Promise<{ name: string; device: string }>;
+  /**
+   * Initialises TensorFlow.js on it; called once, before the first compute stage that actually runs. `status`
+   * shows a line in the live view while it works (webgpu: "tuning matmul for nvidia-h200 …" on a new machine).
+   */
+  init(status?: (text: string) => void): Promise<{ name: string; device: string }>;
 }

@@ -53,16 +53,20 @@ export async function backendChoice(
   const resolved = await resolveBackendName(requested, options);
   return {
     ...resolved,
-    init: async () => {
+    init: async (status) => {
       const { selectBackend, BackendUnavailableError } = await import('../../models/backend/select.ts');
       // TensorFlow.js's own console messages ("Hi, looks like you are running TensorFlow.js in Node.js …") are
       // for its developers: shown with --debug only (cli.ts sets TFPIPE_DEBUG)
       if (!options.env.TFPIPE_DEBUG) (await import('@tensorflow/tfjs-core')).env().set('PROD', true);
       try {
-        return await selectBackend(resolved.name);
+        // webgpu times its matmul configs once per machine and keeps the winners next to the adapter probe
+        const matmulTuning = { cacheRoot: options.cacheRoot, env: options.env, ...(status ? { report: status } : {}) };
+        return await selectBackend(resolved.name, { matmulTuning });
       } catch (error) {
         // the user's choice (flag, TFPIPE_BACKEND or the file) cannot run here: a usage error with the fix, no stack
         if (error instanceof BackendUnavailableError) throw new UsageError(error.message);
+        // a malformed TFPIPE_MATMUL_CONFIG: the message names the variable
+        if (error instanceof Error && error.name === 'MatMulConfigError') throw new UsageError(error.message);
         throw error;
       }
     },

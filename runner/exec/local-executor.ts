@@ -9,7 +9,8 @@ export function localExecutor(): StageExecutor {
     parallel: false,
     async run(p, inputs, ctx) {
       if (p.stage.compute && !backendReady) {
-        ctx.listener({ type: 'backend', ...(await ctx.backend.init()) });
+        const status = (text: string) => ctx.listener({ type: 'stage-status', id: p.spec.id, text });
+        ctx.listener({ type: 'backend', ...(await ctx.backend.init(status)) });
         backendReady = true;
       }
       return runStageWork(p, inputs, {

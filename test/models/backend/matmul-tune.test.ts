@@ -85,7 +85,10 @@ describe(MATMUL_CONFIG_ENV, () => {
         assert.equal(formatConfig(configFor(ok)), '16x32x4:2x4:vec1');
         // the kernel reads it on every product: a bad value fails the next matmul, naming the variable
         process.env[MATMUL_CONFIG_ENV] = '64x64';
-        assert.throws(() => tf.matMul(a, b), /^Error: TFPIPE_MATMUL_CONFIG: '64x64' is not a matmul config; expected/);
+        assert.throws(
+          () => tf.matMul(a, b),
+          /^MatMulConfigError: TFPIPE_MATMUL_CONFIG: '64x64' is not a matmul config; expected/,
+        );
       } finally {
         delete process.env[MATMUL_CONFIG_ENV];
         tf.dispose([a, b]);

@@ -51,11 +51,16 @@ export function configProblem(c: MatMulConfig): string | null {
 
 const SYNTAX = /^(\d+)x(\d+)x(\d+):(\d+)x(\d+):vec(1|4)(:subgroups)?$/;
 
+/** A config that does not parse or cannot run; the message names where it came from. */
+export class MatMulConfigError extends Error {
+  override name = 'MatMulConfigError';
+}
+
 /** Parses `64x64x8:8x8:vec4`; throws a one-line error naming `source` (e.g. TFPIPE_MATMUL_CONFIG). */
 export function parseConfig(text: string, source: string): MatMulConfig {
   const m = SYNTAX.exec(text.trim());
   if (!m)
-    throw new Error(
+    throw new MatMulConfigError(
       `${source}: '${text}' is not a matmul config; expected tileMxtileNxtileK:rowsxcols:vec1|vec4, e.g. 64x64x8:8x8:vec4`,
     );
   const [tileM, tileN, tileK, rowsPerThread, colsPerThread] = m.slice(1, 6).map(Number);
@@ -69,7 +74,7 @@ export function parseConfig(text: string, source: string): MatMulConfig {
     subgroups: m[7] !== undefined,
   };
   const problem = configProblem(config);
-  if (problem) throw new Error(`${source}: '${text}' cannot run: ${problem}`);
+  if (problem) throw new MatMulConfigError(`${source}: '${text}' cannot run: ${problem}`);
   return config;
 }
 

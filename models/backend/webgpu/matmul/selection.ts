@@ -1,5 +1,6 @@
 // Which config a product runs: TFPIPE_MATMUL_CONFIG when set, else the tuner's winner for its shape class, else
-// DEFAULT_CONFIG (before tuning, or a class the time cap left untimed). Per process, like tfjs's pipeline cache.
+// a related class's winner or DEFAULT_CONFIG (before tuning, or a class the time cap left untimed). Per process,
+// like tfjs's pipeline cache.
 import { DEFAULT_CONFIG, type MatMulConfig, parseConfig } from './config.ts';
 import { type ShapeClass, shapeClassOf } from './shape-class.ts';
 import type { MatMulProblem } from './wgsl.ts';
@@ -23,6 +24,12 @@ export function setWinners(found: Partial<Record<ShapeClass, MatMulConfig>>): vo
   for (const [c, config] of Object.entries(found)) winners.set(c as ShapeClass, config);
 }
 
+/**
+ * A class the time cap left untimed borrows the winner of the same transposes at the other size, else that of the
+ * plain large product (the same adapter's preferences carry over better than a fixed default).
+ */
 export function configFor(problem: MatMulProblem): MatMulConfig {
-  return forcedConfig() ?? winners.get(shapeClassOf(problem)) ?? DEFAULT_CONFIG;
+  const c = shapeClassOf(problem);
+  const otherSize = (c.endsWith('large') ? c.replace('large', 'small') : c.replace('small', 'large')) as ShapeClass;
+  return forcedConfig() ?? winners.get(c) ?? winners.get(otherSize) ?? winners.get('nn-large') ?? DEFAULT_CONFIG;
 }

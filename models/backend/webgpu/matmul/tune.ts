@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CANDIDATES, DEFAULT_CONFIG, formatConfig, type MatMulConfig, parseConfig } from './config.ts';
 import { matMulProblem, runTiledMatMul, type BackendWithPrograms } from './run.ts';
 import { forcedConfig, setWinners } from './selection.ts';
+import { settleGpu } from './settle.ts';
 import { representative, SHAPE_CLASSES, type ShapeClass } from './shape-class.ts';
 import { readTuningRecord, tuningKey, writeTuningRecord, type TuningRecord } from './tuning-record.ts';
 
@@ -40,18 +41,6 @@ const toConfigs = (w: Partial<Record<ShapeClass, string>>) =>
     Record<ShapeClass, MatMulConfig>
   >;
 
-/** Waits until the GPU has run everything submitted so far. */
-async function settle(): Promise<void> {
-  const backend = tf.backend() as unknown as {
-    endComputePassEncoder?(): void;
-    submitQueue?(): void;
-    device?: { queue: { onSubmittedWorkDone(): Promise<void> } };
-  };
-  backend.endComputePassEncoder?.();
-  backend.submitQueue?.();
-  await backend.device?.queue.onSubmittedWorkDone();
-}
-
 /** Milliseconds per product of `config` on the class's representative shape (after one untimed run: compiling). */
 async function timeConfig(c: ShapeClass, config: MatMulConfig): Promise<number> {
   const { batch, M, N, K } = representative(c);
@@ -64,10 +53,10 @@ async function timeConfig(c: ShapeClass, config: MatMulConfig): Promise<number> 
   const run = () => backend.disposeData(runTiledMatMul(backend, operands, problem, config).dataId);
   try {
     run();
-    await settle();
+    await settleGpu();
     const start = performance.now();
     for (let i = 0; i < REPEATS; i++) run();
-    await settle();
+    await settleGpu();
     return (performance.now() - start) / REPEATS;
   } finally {
     tf.dispose([a, b]);
