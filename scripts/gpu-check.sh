@@ -2,7 +2,8 @@
 # npm run gpu:check-pack [-- lab1]
 # Prepares ONE device call that checks issues 5 and 7 on a GPU machine without Node.js or network, in .gpu/:
 #   (default) the GPU benchmark (bench/gpu/side-by-side.ts: tfpipe on webgpu against PyTorch on CUDA, GPT-2 124M
-#             and the lab-1 LSTM) and pipelines/lab2-offline.yaml with its WikiText-2 file (about 42 MiB)
+#             and the lab-1 LSTM; the matmul row: GFLOP/s of the tuned WGSL kernel, tfjs's and cuBLAS fp32 at
+#             1024-4096 and GPT-2's shapes) and pipelines/lab2-offline.yaml with its WikiText-2 file (about 42 MiB)
 #   lab1      pipelines/lab1.yaml with the IMDB file (25 MiB; about 61 MiB of the 64 a pack may hold, so alone)
 # Then, there: bash .gpu/check.sh. It writes under $OUT (else .gpu/../gpu-check-out): bench.txt, lab2-offline.txt
 # or lab1.txt, and the cache. The benchmark runs every workload with the fused kernels and again on plain tfjs ops
