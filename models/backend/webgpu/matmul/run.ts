@@ -22,6 +22,8 @@ export interface BackendWithPrograms {
   runWebGPUProgram(program: WgslProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: UniformValue[]): TensorInfo;
 }
 
+const MAX_WORKGROUPS = 65535;
+
 const sizeOf = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
 
 /** The output's batch dims when one side is the other's or has a single batch; null for other broadcasts. */
@@ -32,7 +34,10 @@ function broadcastBatch(x: number[], y: number[]): number[] | null {
   return null;
 }
 
-/** The problem, or null when this kernel does not cover it (dtype, rank, a batch broadcast other than 1 ↔ n, bias). */
+/**
+ * The problem, or null when this kernel does not cover it (dtype, rank, a batch broadcast other than 1 ↔ n, a bias
+ * that is not [N], more workgroups than a dimension allows).
+ */
 export function matMulProblem(o: MatMulOperands): MatMulProblem | null {
   const { a, b, transposeA, transposeB } = o;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
@@ -47,6 +52,8 @@ export function matMulProblem(o: MatMulOperands): MatMulProblem | null {
   const batchShape = broadcastBatch(batchShapeA, batchShapeB);
   if (batchShape === null) return null;
   if (M * N === 0 || Ka === 0) return null;
+  // one workgroup per tile and batch; WebGPU guarantees 65,535 workgroups per dimension (tiles are 32 and up)
+  if (Math.max(Math.ceil(M / 32), Math.ceil(N / 32), sizeOf(batchShape)) > MAX_WORKGROUPS) return null;
   if (o.bias && (o.bias.dtype !== 'float32' || sizeOf(o.bias.shape) !== N || o.bias.shape.length > 1)) return null;
   const outputShape = [...batchShape, M, N];
   if (o.residual && (o.residual.dtype !== 'float32' || o.residual.shape.join() !== outputShape.join())) return null;
