@@ -25,7 +25,10 @@ export const SHAPE_CLASSES: ShapeClass[] = [
   'tt-small',
 ];
 
-/** The product the tuner times for a class: [batch, M, K] @ [K, N], kept small enough for a software adapter. */
+/**
+ * The product the tuner starts from for a class: [batch, M, K] @ [K, N], small enough for a software adapter (the
+ * tuner grows the large ones on a GPU, where these take well under a millisecond).
+ */
 export function representative(c: ShapeClass): { batch: number; M: number; N: number; K: number } {
   return c.endsWith('large') ? { batch: 1, M: 512, N: 512, K: 256 } : { batch: 4, M: 64, N: 96, K: 128 };
 }

@@ -41,9 +41,11 @@ const toConfigs = (w: Partial<Record<ShapeClass, string>>) =>
     Record<ShapeClass, MatMulConfig>
   >;
 
-/** Milliseconds per product of `config` on the class's representative shape (after one untimed run: compiling). */
-async function timeConfig(c: ShapeClass, config: MatMulConfig): Promise<number> {
-  const { batch, M, N, K } = representative(c);
+type Shape = ReturnType<typeof representative>;
+
+/** Milliseconds per product of `config` on `shape` (after one untimed run: compiling). */
+async function timeConfig(c: ShapeClass, shape: Shape, config: MatMulConfig): Promise<number> {
+  const { batch, M, N, K } = shape;
   const [transposeA, transposeB] = [c[0] === 't', c[1] === 't'];
   const a = tf.randomUniform(transposeA ? [batch, K, M] : [batch, M, K], -1, 1);
   const b = tf.randomUniform(transposeB ? [N, K] : [K, N], -1, 1);
@@ -63,29 +65,45 @@ async function timeConfig(c: ShapeClass, config: MatMulConfig): Promise<number> 
   }
 }
 
+/** Products this fast are mostly launch overhead on a real GPU: the large classes grow until they take longer. */
+const MIN_LARGE_MS = 1;
+const MAX_LARGE_M = 4096;
+
+/** The class's representative product, for a large class doubled (up to 4096 × 2048 × 4096) until it takes 1 ms. */
+async function calibrate(c: ShapeClass): Promise<Shape> {
+  let shape = representative(c);
+  if (c.endsWith('small')) return shape;
+  while (shape.M < MAX_LARGE_M && (await timeConfig(c, shape, DEFAULT_CONFIG)) < MIN_LARGE_MS)
+    shape = { batch: 1, M: shape.M * 2, N: shape.N * 2, K: shape.K * 2 };
+  return shape;
+}
+
 async function timeAll(options: TuneOptions): Promise<Omit<TuningRecord, 'key' | 'adapter' | 'tunedAt'>> {
   const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;
   const start = performance.now();
   const winners: TuningRecord['winners'] = {};
   const timings: TuningRecord['timings'] = {};
   const untimed: ShapeClass[] = [];
+  const shapes: TuningRecord['shapes'] = {};
   for (const c of SHAPE_CLASSES) {
     if (performance.now() - start > budget) {
       untimed.push(c);
       continue;
     }
+    const shape = await calibrate(c);
+    shapes[c] = `${shape.batch}x${shape.M}x${shape.K}x${shape.N}`;
     const times: Record<string, number> = {};
     let best: [string, number] = [formatConfig(DEFAULT_CONFIG), Infinity];
     for (const config of CANDIDATES) {
       if (performance.now() - start > budget) break;
-      const ms = await timeConfig(c, config);
+      const ms = await timeConfig(c, shape, config);
       times[formatConfig(config)] = ms;
       if (ms < best[1]) best = [formatConfig(config), ms];
     }
     timings[c] = times;
     winners[c] = best[0];
   }
-  return { winners, timings, untimed, tuningMs: Math.round(performance.now() - start) };
+  return { winners, timings, shapes, untimed, tuningMs: Math.round(performance.now() - start) };
 }
 
 async function tune(options: TuneOptions): Promise<TuneOutcome> {

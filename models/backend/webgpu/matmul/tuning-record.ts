@@ -14,6 +14,8 @@ export interface TuningRecord {
   winners: Partial<Record<ShapeClass, string>>;
   /** Milliseconds per product, per class and config, as timed. */
   timings: Partial<Record<ShapeClass, Record<string, number>>>;
+  /** The product each class was timed on, batch x M x K x N. */
+  shapes: Partial<Record<ShapeClass, string>>;
   /** Classes the time cap left untimed (they run DEFAULT_CONFIG). */
   untimed: ShapeClass[];
   tuningMs: number;
