@@ -18,6 +18,8 @@ export interface WgslProgram {
   dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
+  /** Per input, 4 to declare it array<vec4<f32>> (its length a multiple of 4); default all 1. */
+  variableComponents?: number[];
   /** Declare `size : i32` (the output's element count) in the uniforms. */
   size?: boolean;
   /** Extra uniform fields, WGSL struct syntax, e.g. `rows : i32, cols : i32,`. */

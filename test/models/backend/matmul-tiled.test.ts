@@ -47,6 +47,16 @@ const CASES: Case[] = [
   { name: 'both transposed', a: [53, 37], b: [29, 53], transposeA: true, transposeB: true },
   { name: 'one B for a batch of A', a: [3, 37, 53], b: [1, 53, 29], transposeA: false, transposeB: false },
   { name: 'K in three blocks', a: [5, 1100], b: [1100, 7], transposeA: false, transposeB: false },
+  // multiples of 4: vec4 configs read the operands as vec4s
+  { name: 'multiples of 4, batched', a: [2, 36, 52], b: [2, 52, 28], transposeA: false, transposeB: false },
+  { name: 'multiples of 4, both transposed', a: [52, 36], b: [28, 52], transposeA: true, transposeB: true },
+  {
+    name: 'multiples of 4, K in three blocks, A transposed',
+    a: [1100, 8],
+    b: [1100, 12],
+    transposeA: true,
+    transposeB: false,
+  },
   { name: 'fused bias', a: [37, 53], b: [53, 29], transposeA: false, transposeB: false, fused: 'bias' },
   { name: 'fused bias and relu', a: [37, 53], b: [29, 53], transposeA: false, transposeB: true, fused: 'bias+relu' },
 ];

@@ -9,7 +9,10 @@ export interface MatMulConfig {
   tileK: number;
   rowsPerThread: number;
   colsPerThread: number;
-  /** 4: workgroup tiles, register rows and accumulators as vec4<f32> (vector FMAs); 1: scalars. */
+  /**
+   * 4: workgroup tiles, register rows and accumulators as vec4<f32> (vector FMAs), and operands read from memory as
+   * vec4s where their innermost length allows (wgsl.ts wideLoads); 1: scalars.
+   */
   vecWidth: 1 | 4;
   /**
    * Subgroup operations for the register exchange. Kept in the syntax for adapters that offer the 'subgroups'
@@ -45,6 +48,7 @@ export function configProblem(c: MatMulConfig): string | null {
   if (bytes > MAX_WORKGROUP_BYTES) return `${bytes} bytes of workgroup memory, over WebGPU's ${MAX_WORKGROUP_BYTES}`;
   if (c.vecWidth === 4 && (c.rowsPerThread % 4 || c.colsPerThread % 4))
     return 'vec4 needs rows and cols per thread divisible by 4';
+  if (c.vecWidth === 4 && c.tileK % 4) return 'vec4 needs tileK divisible by 4';
   if (c.subgroups) return "subgroups are not used yet (tfjs-backend-webgpu's device does not enable the feature)";
   return null;
 }

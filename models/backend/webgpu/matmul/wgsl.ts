@@ -9,6 +9,7 @@
 import { type MatMulConfig, formatConfig, workgroupOf } from './config.ts';
 import { TANH_PARTS } from './gelu-new-wgsl.ts';
 import type { WgslProgram } from '../run-program.ts';
+import { K_BLOCK } from '../../kernels/matmul-k-blocks.ts';
 
 export type Activation = 'linear' | 'relu' | 'gelu_new';
 
@@ -44,20 +45,27 @@ function epilogueKey(e: Epilogue): string {
   return `${e.bias ? 'b' : ''}${e.activation}${e.residual ? 'r' : ''}`;
 }
 
+interface TileLoad {
+  tile: string;
+  input: string;
+  outerTile: number;
+  tileK: number;
+  threads: number;
+  /** Whether k is the operand's innermost axis in memory: then consecutive invocations read consecutive k. */
+  kInner: boolean;
+  outer: string;
+  outerStart: string;
+  base: string;
+  /** The workgroup tile holds vec4s. */
+  vec: boolean;
+  /** The input is read as vec4s along its innermost axis (see wideLoads). */
+  wide: boolean;
+}
+
 /** Loads one operand's tile into workgroup memory, k-major ([tileK][tileOuter]), zero outside [0, outer) × [k0, kEnd). */
-function tileLoad(
-  tile: string,
-  input: string,
-  outerTile: number,
-  tileK: number,
-  threads: number,
-  // whether k is the operand's innermost axis in memory: then consecutive invocations read consecutive k
-  kInner: boolean,
-  outer: string,
-  outerStart: string,
-  base: string,
-  vec: boolean,
-): string {
+function tileLoad(t: TileLoad): string {
+  const { tile, input, outerTile, tileK, threads, kInner, outer, outerStart, base, vec } = t;
+  if (t.wide) return wideTileLoad(t);
   const pick = kInner
     ? `let kk = i % ${tileK}; let o = i / ${tileK};`
     : `let o = i % ${outerTile}; let kk = i / ${outerTile};`;
@@ -73,6 +81,51 @@ function tileLoad(
       }`;
 }
 
+/**
+ * The same with one vec4 read per 4 elements. Along k (kInner): 4 consecutive k of one row, scattered into 4 rows
+ * of the tile; along the outer axis: 4 consecutive rows/columns of one k, one vec4 store. The caller guarantees
+ * alignment: the innermost length is a multiple of 4, and along k the block starts at 0 (one K block), so a vec4 is
+ * wholly inside or outside the bounds.
+ */
+function wideTileLoad(t: TileLoad): string {
+  const { tile, input, outerTile, tileK, threads, kInner, outer, outerStart, base } = t;
+  if (kInner)
+    return `
+      for (var i = tid; i < ${(outerTile * tileK) / 4}; i = i + ${threads}) {
+        let kk = (i % ${tileK / 4}) * 4;
+        let o = i / ${tileK / 4};
+        var v = vec4<f32>(0.0);
+        if (${outerStart} + o < ${outer} && k0 + kk < kEnd) {
+          v = ${input}[(${base} + (${outerStart} + o) * uniforms.K + k0 + kk) / 4];
+        }
+        for (var c = 0; c < 4; c++) {
+          let slot = (kk + c) * ${outerTile} + o;
+          ${tile}[slot / 4][slot % 4] = v[c];
+        }
+      }`;
+  return `
+      for (var i = tid; i < ${(outerTile * tileK) / 4}; i = i + ${threads}) {
+        let o = (i % ${outerTile / 4}) * 4;
+        let kk = i / ${outerTile / 4};
+        var v = vec4<f32>(0.0);
+        if (${outerStart} + o < ${outer} && k0 + kk < kEnd) {
+          v = ${input}[(${base} + (k0 + kk) * ${outer} + ${outerStart} + o) / 4];
+        }
+        ${tile}[(kk * ${outerTile} + o) / 4] = v;
+      }`;
+}
+
+/**
+ * Which operands a vec4 config reads as vec4s: those whose innermost axis is a multiple of 4 long, and, where that
+ * axis is k, only with one K block (later blocks start anywhere).
+ */
+export function wideLoads(p: MatMulProblem, vec: boolean): { a: boolean; b: boolean } {
+  const oneBlock = p.K <= K_BLOCK;
+  const innerA = p.transposeA ? p.M % 4 === 0 : p.K % 4 === 0 && oneBlock;
+  const innerB = p.transposeB ? p.K % 4 === 0 && oneBlock : p.N % 4 === 0;
+  return { a: vec && innerA, b: vec && innerB };
+}
+
 /** Not flat, so the prelude calls main() (the workgroup ids carry the tile): columns, rows, batch dims. */
 function dispatchLayoutOf(rank: number): WgslProgram['dispatchLayout'] {
   const batchDims = Array.from({ length: rank - 2 }, (_, i) => i);
@@ -85,6 +138,8 @@ export function tiledMatMulProgram(config: MatMulConfig, p: MatMulProblem): Wgsl
   const [wx, wy] = workgroupOf(config);
   const threads = wx * wy;
   const e = p.epilogue;
+  const wide = wideLoads(p, vec);
+  const common = { tileK, threads, vec };
   const variableNames = ['A', 'B', ...(e.bias ? ['bias'] : []), ...(e.residual ? ['residual'] : [])];
   // accumulators: TM rows of TN (scalars) or TN / 4 vec4s
   const perRow = vec ? TN / 4 : TN;
@@ -128,8 +183,8 @@ export function tiledMatMulProgram(config: MatMulConfig, p: MatMulProblem): Wgsl
         let kEnd = ((blk + 1) * K) / uniforms.kBlocks;
         for (var i = 0; i < ${TM * perRow}; i++) { part[i] = ${accType}(0.0); }
         for (var k0 = kStart; k0 < kEnd; k0 = k0 + ${tileK}) {
-          ${tileLoad('As', 'A', tileM, tileK, threads, !p.transposeA, 'M', 'row0', 'baseA', vec)}
-          ${tileLoad('Bs', 'B', tileN, tileK, threads, p.transposeB, 'N', 'col0', 'baseB', vec)}
+          ${tileLoad({ tile: 'As', input: 'A', outerTile: tileM, kInner: !p.transposeA, outer: 'M', outerStart: 'row0', base: 'baseA', wide: wide.a, ...common })}
+          ${tileLoad({ tile: 'Bs', input: 'B', outerTile: tileN, kInner: p.transposeB, outer: 'N', outerStart: 'col0', base: 'baseB', wide: wide.b, ...common })}
           workgroupBarrier();
           for (var kk = 0; kk < ${tileK}; kk++) {
             ${readRegs('As', TM, tileM, 'tRow', 'a')}
@@ -171,7 +226,9 @@ export function tiledMatMulProgram(config: MatMulConfig, p: MatMulProblem): Wgsl
   return {
     variableNames,
     outputShape: p.outputShape,
-    shaderKey: `tfpipe_matmul_${formatConfig(config)}_${p.transposeA ? 't' : 'n'}${p.transposeB ? 't' : 'n'}_${epilogueKey(e)}`,
+    // inputs read as vec4s are declared array<vec4<f32>>
+    variableComponents: [wide.a ? 4 : 1, wide.b ? 4 : 1, ...variableNames.slice(2).map(() => 1)],
+    shaderKey: `tfpipe_matmul_${formatConfig(config)}_${p.transposeA ? 't' : 'n'}${p.transposeB ? 't' : 'n'}${wide.a ? '4' : '1'}${wide.b ? '4' : '1'}_${epilogueKey(e)}`,
     dispatchLayout: dispatchLayoutOf(p.outputShape.length),
     dispatch: [Math.ceil(p.N / tileN), Math.ceil(p.M / tileM), p.batch],
     workgroupSize: [wx, wy, 1],
