@@ -11,8 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, useBackend } from '../../helpers/backends.ts';
-import { CANDIDATES, formatConfig, parseConfig } from '../../../models/backend/webgpu/matmul/config.ts';
-import { configFor, forcedConfig, MATMUL_CONFIG_ENV } from '../../../models/backend/webgpu/matmul/selection.ts';
+import { CANDIDATES, DEFAULT_CONFIG, formatConfig, parseConfig } from '../../../models/backend/webgpu/matmul/config.ts';
+import {
+  configFor,
+  forcedConfig,
+  MATMUL_CONFIG_ENV,
+  setWinners,
+} from '../../../models/backend/webgpu/matmul/selection.ts';
 import { tuningRecordPath, type TuningRecord } from '../../../models/backend/webgpu/matmul/tuning-record.ts';
 import { matMulProblem } from '../../../models/backend/webgpu/matmul/run.ts';
 
@@ -119,5 +124,26 @@ describe(MATMUL_CONFIG_ENV, () => {
       parseConfig(' 32x64x16:4x4:vec4 ', 'x'),
       CANDIDATES.find((c) => formatConfig(c) === '32x64x16:4x4:vec4'),
     );
+  });
+});
+
+describe('configs per shape class', () => {
+  it("a class the time cap left untimed borrows its transposes' other size, else the plain large product's", () => {
+    const [x, y] = [CANDIDATES[1], CANDIDATES[2]];
+    const problem = (M: number, N: number, transposeA: boolean) => {
+      const a = { shape: transposeA ? [8, M] : [M, 8], dtype: 'float32' as const, dataId: {} };
+      const b = { shape: [8, N], dtype: 'float32' as const, dataId: {} };
+      return matMulProblem({ a, b, transposeA, transposeB: false, activation: 'linear' })!;
+    };
+    setWinners({ 'nn-large': x, 'tn-small': y });
+    try {
+      assert.equal(configFor(problem(512, 512, false)), x, 'nn-large: its own');
+      assert.equal(configFor(problem(8, 8, false)), x, 'nn-small: nn-large');
+      assert.equal(configFor(problem(512, 512, true)), y, 'tn-large: tn-small');
+      setWinners({});
+      assert.equal(configFor(problem(512, 512, true)), DEFAULT_CONFIG, 'nothing tuned: the default');
+    } finally {
+      setWinners({});
+    }
   });
 });
