@@ -7,45 +7,21 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../models/backend/select.ts';
-import { createGpt2 } from '../models/gpt2/load.ts';
-import { disposeGpt2Model } from '../models/gpt2/model.ts';
-import { gpt2Batch } from '../models/gpt2/batch.ts';
-import { gpt2Trainable } from '../models/gpt2/trainable.ts';
-import { makeLoraConfig } from '../models/lora/config.ts';
-import { attachLora, detachLora } from '../models/lora/lora.ts';
-import { createOptimizer } from '../models/train/create-optimizer.ts';
-import { disposeFigures } from '../models/train/batch-reads.ts';
-import { trainStep } from '../models/train/step.ts';
+import { GPT2_SIZE, makeGpt2Step, SMALL_SIZE } from './lib/gpt2-step.ts';
 
 const argOf = (name: string) =>
   process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
 const steps = Number(argOf('--steps')) || 3;
-const size = process.argv.includes('--gpt2')
-  ? { n_layer: 12, n_head: 12, n_embd: 768, B: 4, T: 128 }
-  : { n_layer: 2, n_head: 2, n_embd: 64, B: 8, T: 64 };
+const size = process.argv.includes('--gpt2') ? GPT2_SIZE : SMALL_SIZE;
 const withPeer = !process.argv.includes('--no-peer');
 
 function tokensPerSecond(lora: boolean): number {
-  const model = createGpt2({ n_layer: size.n_layer, n_head: size.n_head, n_embd: size.n_embd, n_positions: size.T }, 1);
-  const state = lora ? attachLora(model, makeLoraConfig({ r: 8, lora_alpha: 8, target_modules: ['c_attn'] }), 2) : null;
-  const trainable = gpt2Trainable(model, state ? state.params : model.params);
-  const optimizer = createOptimizer({ name: 'adamw', lr: 1e-4, weightDecay: 0 });
-  const batch = gpt2Batch(
-    Array.from({ length: size.B }, (_, b) => Array.from({ length: size.T }, (_, t) => (b * 7919 + t * 104729) % 50257)),
-  );
-  /** fitModel's step, its loss read back (wasm computes synchronously) as fitModel reads it there. */
-  const step = (seed: number) => {
-    const figures = trainStep(trainable, [{ batch, seed }], optimizer, { maxGradNorm: 1 });
-    figures[0].loss.dataSync();
-    disposeFigures(figures);
-  };
-  step(1); // warm-up
+  const step = makeGpt2Step(size, lora);
+  step.run(1); // warm-up
   const start = performance.now();
-  for (let i = 0; i < steps; i++) step(i + 2);
+  for (let i = 0; i < steps; i++) step.run(i + 2);
   const rate = (size.B * size.T * steps) / ((performance.now() - start) / 1000);
-  optimizer.dispose();
-  if (state) detachLora(model, state);
-  disposeGpt2Model(model);
+  step.dispose();
   return rate;
 }
 
