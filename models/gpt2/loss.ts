@@ -4,8 +4,8 @@
 // - tfjs ops (cpu, wasm, tensorflow): the forward keeps the softmax it already had on the way to the log-sum-exp
 //   (e / Σe), so the backward needs no second exp over [N, V], the costliest pass on a CPU;
 // - on webgpu fused WGSL programs (webgpu/cross-entropy.ts): one pass each way, recomputing exp (memory-bound there).
-// The tied head and its loss (lmHeadLoss) run over row chunks of at most LOGIT_CHUNK_BYTES of logits, so no [N, V]
-// buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.
+// The tied head and its loss (lmHeadLoss) run over row chunks of at most logitChunkBudget() bytes of logits, so no
+// [N, V] buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.
 import * as tf from '@tensorflow/tfjs-core';
 import { onWebGpu, useFusedKernels } from '../backend/webgpu/run-program.ts';
 import { differentiable, gradsFor, headLogits, headWeightGrad, needsGrad } from './ops.ts';
@@ -134,8 +134,21 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, targets: ArrayLike<numbe
   );
 }
 
-/** Bytes of logits one chunk of lmHeadLoss may hold: [rows, V] float32. */
+/** Bytes of logits one chunk of lmHeadLoss may hold on webgpu: [rows, V] float32. */
 export const LOGIT_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The same on the CPU backends, which have no binding limit: 667 rows of V = 50,257, so a batch of 512 tokens (the
+ * bench's 8 × 64, the 124M bench's 4 × 128) is one chunk, not 333 + 179 rows. Taller products run faster there: on
+ * wasm the K-blocked dh = dlogits @ wte measured 11.4 GFLOP/s at 333 rows and 14.4 at 512, and a training step of
+ * bench/gpt2-train's size took 5–10% less (full) and 10–20% less (LoRA) (bench/README.md).
+ */
+export const CPU_LOGIT_CHUNK_BYTES = 128 * 1024 * 1024;
+
+/** The budget of a chunk of logits on the active backend. */
+export function logitChunkBudget(): number {
+  return onWebGpu() ? LOGIT_CHUNK_BYTES : CPU_LOGIT_CHUNK_BYTES;
+}
 
 /** The largest storage buffer the webgpu device binds (Infinity elsewhere). */
 function deviceBindingLimit(): number {
@@ -144,8 +157,8 @@ function deviceBindingLimit(): number {
   return device?.limits?.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
 }
 
-/** Rows of logits [rows, V] per chunk: within LOGIT_CHUNK_BYTES and the device's binding limit, at least 1. */
-export function logitChunkRows(V: number, budgetBytes = LOGIT_CHUNK_BYTES): number {
+/** Rows of logits [rows, V] per chunk: within the budget and the device's binding limit, at least 1. */
+export function logitChunkRows(V: number, budgetBytes = logitChunkBudget()): number {
   return Math.max(1, Math.floor(Math.min(budgetBytes, deviceBindingLimit()) / (4 * V)));
 }
 
