@@ -1,8 +1,9 @@
 // Causal-LM cross-entropy as HF computes it (labels shifted by one, positions labelled -100 ignored, mean over
 // the rest), sparse: log-sum-exp minus the target's logit, never a [N, V] one-hot in the forward pass. The
-// backward, (softmax − onehot) / count on kept rows, is written by hand. Two ways to make the [N, V] passes:
-// - tfjs ops (cpu, wasm, tensorflow): the forward keeps the softmax it already had on the way to the log-sum-exp
+// backward, (softmax − onehot) / count on kept rows, is written by hand. Three ways to make the [N, V] passes:
+// - tfjs ops (cpu, tensorflow): the forward keeps the softmax it already had on the way to the log-sum-exp
 //   (e / Σe), so the backward needs no second exp over [N, V], the costliest pass on a CPU;
+// - on wasm the same, with the softmax from the backend's (XNNPACK's) Softmax kernel, the log-sum-exp read from it;
 // - on webgpu fused WGSL programs (webgpu/cross-entropy.ts): one pass each way, recomputing exp (memory-bound there).
 // The tied head and its loss (lmHeadLoss) run over row chunks of at most logitChunkBudget() bytes of logits, so no
 // [N, V] buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.
@@ -103,6 +104,22 @@ const TFJS_PASSES: LogitPasses = {
   },
 };
 
+/**
+ * wasm: the softmax from the backend's Softmax kernel, XNNPACK's, whose vectorised exp over [N, V] measured 12–25 ms
+ * at 512 × 50,257 where tfjs-backend-wasm's scalar Exp took 200 ms (a third of a LoRA step, bench/gpt2-profile.ts).
+ * lse from it: p at the row's largest logit is e⁰ / Σe, the row's largest p (≥ 1 / V, so never 0), hence
+ * lse = max + log Σe = max − log max p. The backward is the tfjs ops' (softmax − onehot) / count.
+ */
+const WASM_PASSES: LogitPasses = {
+  forward: (logits) =>
+    tf.tidy(() => {
+      const softmax = tf.softmax(logits);
+      const lse = tf.sub(tf.max(logits, 1), tf.log(tf.max(softmax, 1))) as tf.Tensor1D;
+      return { lse, saved: [softmax] };
+    }),
+  backward: TFJS_PASSES.backward,
+};
+
 /** webgpu: one program for the log-sum-exp, one for d logits (from the kept logits and the int32 targets). */
 const WEBGPU_PASSES: LogitPasses = {
   forward: (logits, kept) => {
@@ -113,7 +130,8 @@ const WEBGPU_PASSES: LogitPasses = {
 };
 
 function logitPasses(): LogitPasses {
-  return useFusedKernels() ? WEBGPU_PASSES : TFJS_PASSES;
+  if (useFusedKernels()) return WEBGPU_PASSES;
+  return tf.getBackend() === 'wasm' ? WASM_PASSES : TFJS_PASSES;
 }
 
 /** Cross-entropy from logits [N, V] and targets [N] (-100 = ignore), differentiable in the logits. */
