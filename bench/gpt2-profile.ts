@@ -30,7 +30,9 @@ interface StepProfile {
 
 function profileStep(mode: 'full' | 'lora'): StepProfile {
   const step = makeGpt2Step(size, mode === 'lora');
+  const warmStart = performance.now();
   step.run(1); // warm-up
+  console.error(`${mode}: warm-up step ${(performance.now() - warmStart).toFixed(0)} ms; profiling ${steps} steps`);
   const profile = profileKernels(tf.getBackend());
   const start = performance.now();
   for (let i = 0; i < steps; i++) step.run(i + 2);
