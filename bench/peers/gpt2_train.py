@@ -1,7 +1,8 @@
 # Peer for bench/gpt2-train.ts: a GPT-2 (nanoGPT-style, HF's architecture: pre-LN blocks, gelu_new, tied head)
 # trained with AdamW in PyTorch on CPU, full fine-tuning or LoRA (r 8 on c_attn, base frozen), dropout 0.1.
-# Prints one JSON line: {"full": tokens/s, "lora": tokens/s}.
-# usage: python3 bench/peers/gpt2_train.py N_LAYER N_HEAD N_EMBD BATCH BLOCK STEPS THREADS
+# Prints one JSON line: {"full": tokens/s, "lora": tokens/s}; with --profile instead torch.profiler's per-op table
+# (CPU, self time) of STEPS steps of each, for bench/gpt2-profile.ts.
+# usage: python3 bench/peers/gpt2_train.py N_LAYER N_HEAD N_EMBD BATCH BLOCK STEPS THREADS [--profile]
 import json, math, sys, time
 import torch
 import torch.nn as nn
@@ -52,7 +53,7 @@ class Gpt2(nn.Module):
         logits = self.ln_f(x) @ self.wte.weight.t()
         return F.cross_entropy(logits[:, :-1].reshape(-1, V), ids[:, 1:].reshape(-1))
 
-def rate(lora):
+def make_step(lora):
     model = Gpt2().train()
     if lora:
         for p in model.parameters():
@@ -67,10 +68,31 @@ def rate(lora):
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         opt.step()
+    return step
+
+def rate(lora):
+    step = make_step(lora)
     step()  # warm-up
     start = time.perf_counter()
     for _ in range(STEPS):
         step()
     return B * T * STEPS / (time.perf_counter() - start)
 
-print(json.dumps({"full": rate(False), "lora": rate(True)}))
+def profile(lora):
+    from torch.profiler import profile as torch_profile, ProfilerActivity
+    step = make_step(lora)
+    step()  # warm-up
+    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+        start = time.perf_counter()
+        for _ in range(STEPS):
+            step()
+        elapsed = time.perf_counter() - start
+    print(f"PyTorch {'lora' if lora else 'full'}: {1000 * elapsed / STEPS:.1f} ms/step under the profiler "
+          f"({B * T * STEPS / elapsed:.0f} tokens/s); self CPU time of {STEPS} steps:")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=14))
+
+if "--profile" in sys.argv[8:]:
+    profile(False)
+    profile(True)
+else:
+    print(json.dumps({"full": rate(False), "lora": rate(True)}))

@@ -1,11 +1,12 @@
 // Causal-LM cross-entropy as HF computes it (labels shifted by one, positions labelled -100 ignored, mean over
 // the rest), sparse: log-sum-exp minus the target's logit, never a [N, V] one-hot in the forward pass. The
-// backward, (softmax − onehot) / count on kept rows, is written by hand. Two ways to make the [N, V] passes:
-// - tfjs ops (cpu, wasm, tensorflow): the forward keeps the softmax it already had on the way to the log-sum-exp
+// backward, (softmax − onehot) / count on kept rows, is written by hand. Three ways to make the [N, V] passes:
+// - tfjs ops (cpu, tensorflow): the forward keeps the softmax it already had on the way to the log-sum-exp
 //   (e / Σe), so the backward needs no second exp over [N, V], the costliest pass on a CPU;
+// - on wasm the same, with the softmax from the backend's (XNNPACK's) Softmax kernel, the log-sum-exp read from it;
 // - on webgpu fused WGSL programs (webgpu/cross-entropy.ts): one pass each way, recomputing exp (memory-bound there).
-// The tied head and its loss (lmHeadLoss) run over row chunks of at most LOGIT_CHUNK_BYTES of logits, so no [N, V]
-// buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.
+// The tied head and its loss (lmHeadLoss) run over row chunks of at most logitChunkBudget() bytes of logits, so no
+// [N, V] buffer outgrows a GPU's largest storage binding (128 MiB on many) and peak memory stays bounded.
 import * as tf from '@tensorflow/tfjs-core';
 import { onWebGpu, useFusedKernels } from '../backend/webgpu/run-program.ts';
 import { differentiable, gradsFor, headLogits, headWeightGrad, needsGrad } from './ops.ts';
@@ -103,6 +104,22 @@ const TFJS_PASSES: LogitPasses = {
   },
 };
 
+/**
+ * wasm: the softmax from the backend's Softmax kernel, XNNPACK's, whose vectorised exp over [N, V] measured 12–25 ms
+ * at 512 × 50,257 where tfjs-backend-wasm's scalar Exp took 200 ms (a third of a LoRA step, bench/gpt2-profile.ts).
+ * lse from it: p at the row's largest logit is e⁰ / Σe, the row's largest p (≥ 1 / V, so never 0), hence
+ * lse = max + log Σe = max − log max p. The backward is the tfjs ops' (softmax − onehot) / count.
+ */
+const WASM_PASSES: LogitPasses = {
+  forward: (logits) =>
+    tf.tidy(() => {
+      const softmax = tf.softmax(logits);
+      const lse = tf.sub(tf.max(logits, 1), tf.log(tf.max(softmax, 1))) as tf.Tensor1D;
+      return { lse, saved: [softmax] };
+    }),
+  backward: TFJS_PASSES.backward,
+};
+
 /** webgpu: one program for the log-sum-exp, one for d logits (from the kept logits and the int32 targets). */
 const WEBGPU_PASSES: LogitPasses = {
   forward: (logits, kept) => {
@@ -113,7 +130,8 @@ const WEBGPU_PASSES: LogitPasses = {
 };
 
 function logitPasses(): LogitPasses {
-  return useFusedKernels() ? WEBGPU_PASSES : TFJS_PASSES;
+  if (useFusedKernels()) return WEBGPU_PASSES;
+  return tf.getBackend() === 'wasm' ? WASM_PASSES : TFJS_PASSES;
 }
 
 /** Cross-entropy from logits [N, V] and targets [N] (-100 = ignore), differentiable in the logits. */
@@ -134,8 +152,21 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, targets: ArrayLike<numbe
   );
 }
 
-/** Bytes of logits one chunk of lmHeadLoss may hold: [rows, V] float32. */
+/** Bytes of logits one chunk of lmHeadLoss may hold on webgpu: [rows, V] float32. */
 export const LOGIT_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The same on the CPU backends, which have no binding limit: 667 rows of V = 50,257, so a batch of 512 tokens (the
+ * bench's 8 × 64, the 124M bench's 4 × 128) is one chunk, not 333 + 179 rows. Taller products run faster there: on
+ * wasm the K-blocked dh = dlogits @ wte measured 11.4 GFLOP/s at 333 rows and 14.4 at 512, and a training step of
+ * bench/gpt2-train's size took 5–10% less (full) and 10–20% less (LoRA) (bench/README.md).
+ */
+export const CPU_LOGIT_CHUNK_BYTES = 128 * 1024 * 1024;
+
+/** The budget of a chunk of logits on the active backend. */
+export function logitChunkBudget(): number {
+  return onWebGpu() ? LOGIT_CHUNK_BYTES : CPU_LOGIT_CHUNK_BYTES;
+}
 
 /** The largest storage buffer the webgpu device binds (Infinity elsewhere). */
 function deviceBindingLimit(): number {
@@ -144,8 +175,8 @@ function deviceBindingLimit(): number {
   return device?.limits?.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
 }
 
-/** Rows of logits [rows, V] per chunk: within LOGIT_CHUNK_BYTES and the device's binding limit, at least 1. */
-export function logitChunkRows(V: number, budgetBytes = LOGIT_CHUNK_BYTES): number {
+/** Rows of logits [rows, V] per chunk: within the budget and the device's binding limit, at least 1. */
+export function logitChunkRows(V: number, budgetBytes = logitChunkBudget()): number {
   return Math.max(1, Math.floor(Math.min(budgetBytes, deviceBindingLimit()) / (4 * V)));
 }
 

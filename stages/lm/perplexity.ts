@@ -26,7 +26,7 @@ export interface PerplexityResult {
 
 /**
  * Tokens per forward pass at most, bounding the activations a pass holds (the [tokens, vocab] logits are bounded
- * separately: lmHeadLoss works through them in chunks of LOGIT_CHUNK_BYTES).
+ * separately: lmHeadLoss works through them in chunks of logitChunkBudget() bytes).
  */
 export const MAX_TOKENS_PER_PASS = 2048;
 

@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { lmHeadLoss, logitChunkRows, LOGIT_CHUNK_BYTES } from '../../../models/gpt2/loss.ts';
+import {
+  CPU_LOGIT_CHUNK_BYTES,
+  lmHeadLoss,
+  logitChunkBudget,
+  logitChunkRows,
+  LOGIT_CHUNK_BYTES,
+} from '../../../models/gpt2/loss.ts';
 import { availableBackends, useBackend } from '../../helpers/backends.ts';
 
 const N = 11;
@@ -58,8 +64,15 @@ for (const backend of await availableBackends()) {
   });
 }
 
-test('chunk rows keep [rows, V] float32 within the budget, at least one row', () => {
+test('chunk rows keep [rows, V] float32 within the budget, at least one row', async () => {
   assert.equal(logitChunkRows(50257, 64 * 1024 * 1024), 333);
   assert.equal(logitChunkRows(50257, 100), 1);
-  assert.ok(logitChunkRows(50257) * 50257 * 4 <= LOGIT_CHUNK_BYTES);
+  for (const backend of await availableBackends()) {
+    await useBackend(backend);
+    const budget = backend === 'webgpu' ? LOGIT_CHUNK_BYTES : CPU_LOGIT_CHUNK_BYTES;
+    assert.equal(logitChunkBudget(), budget, backend);
+    assert.ok(logitChunkRows(50257) * 50257 * 4 <= budget, backend);
+    // the CPU backends have no binding limit to cut it further
+    if (backend !== 'webgpu') assert.equal(logitChunkRows(50257), Math.floor(budget / (4 * 50257)), backend);
+  }
 });
