@@ -143,3 +143,17 @@ test("the language-model page's greedy continuation is tfpipe predict's, token f
     await server.close();
   }
 });
+
+test('export --web refuses a stage that makes no model, and --merge beside it, with a clear error each', async () => {
+  const cases: [string[], RegExp][] = [
+    [['vocab', 'out-vocab'], /stage `vocab` \(kind vocab\) does not make a model; stages that make a model: train/],
+    [['train', 'out-merge', '--merge'], /--web merges a LoRA adapter into its base itself; drop --merge/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await runCli(lab1, ['export', 'p.yaml', ...args, '--web']);
+    assert.notEqual(run.code, 0, args.join(' '));
+    assert.match(run.stderr, message);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, `no stack: ${run.stderr}`);
+    assert.equal(existsSync(join(lab1, args[1])), false, 'nothing written');
+  }
+});
