@@ -1,7 +1,8 @@
-// `tfpipe export --web`: a test-sized lab 1 classifier and a tiny GPT-2 (lab 2's LoRA, merged at export) as static
-// web pages, served from 127.0.0.1 and driven in headless Chromium with no network. Typing three reviews into the
-// page shows the probabilities `tfpipe predict` prints (within 1e-5); the page's greedy continuation of a prompt
-// is predict's, token for token. Chromium missing: skipped with the reason, as the report tests are.
+// `tfpipe export --web`: a test-sized lab 1 classifier and a tiny GPT-2 (lab 2's finetune, and its LoRA merged at
+// export) as static web pages, served from 127.0.0.1 and driven in headless Chromium with no network. Typing three
+// reviews into the page shows the probabilities `tfpipe predict` prints (within 1e-5); the page's greedy
+// continuation of a prompt is predict's, token for token. Chromium missing: skipped with the reason, as the report
+// tests are.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -113,36 +114,38 @@ test('the classifier page shows, as you type, the probabilities tfpipe predict p
   }
 });
 
-test("the language-model page's greedy continuation is tfpipe predict's, token for token", async (t) => {
-  if (!existsSync(CHROMIUM)) return t.skip(NO_CHROMIUM);
-  const folder = await exportWeb(lab2, 'lora', 'web');
-  const expected = (await predictJson(lab2, 'lora', [PROMPT])).rows[0];
-  const server = await serveFolder(folder);
-  const { browser, page, blocked, errors } = await openOffline(`${server.origin}/`);
-  try {
-    await page.waitForSelector('body[data-state="ready"]', { timeout: 0 });
-    await page.locator('#prompt').pressSequentially(PROMPT);
-    assert.equal(await page.inputValue('#mode'), 'greedy', 'greedy is the default');
-    await page.click('#generate');
-    await page.waitForSelector('#continuation[data-done]', { timeout: 0 });
-    const tokens = await page.$$eval('#continuation .token', (spans) =>
-      spans.map((s) => ({ id: Number(s.getAttribute('data-id')), text: s.textContent ?? '' })),
-    );
-    assert.equal(tokens.length, expected.new_tokens, 'as many tokens as predict generated');
-    assert.equal(decodeGpt2(tokens.map((tok) => tok.id)), expected.continuation, "the page's token ids");
-    assert.equal(tokens.map((tok) => tok.text).join(''), expected.continuation, 'the text the page shows');
-    const stats = await page.textContent('#generation-stats');
-    const shot = await screenshotPath('export-web-gpt2.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    assert.deepEqual(blocked, [], 'the page asks for nothing outside the folder');
-    assert.deepEqual(errors, [], 'no errors in the console');
-    t.diagnostic(`screenshot ${shot}`);
-    t.diagnostic(`tiny GPT-2 folder ${await folderBytes(folder)} bytes; ${stats}`);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-});
+for (const stage of ['finetune', 'lora']) {
+  test(`the language-model page of ${stage}: its greedy continuation is tfpipe predict's, token for token`, async (t) => {
+    if (!existsSync(CHROMIUM)) return t.skip(NO_CHROMIUM);
+    const folder = await exportWeb(lab2, stage, `web-${stage}`);
+    const expected = (await predictJson(lab2, stage, [PROMPT])).rows[0];
+    const server = await serveFolder(folder);
+    const { browser, page, blocked, errors } = await openOffline(`${server.origin}/`);
+    try {
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 0 });
+      await page.locator('#prompt').pressSequentially(PROMPT);
+      assert.equal(await page.inputValue('#mode'), 'greedy', 'greedy is the default');
+      await page.click('#generate');
+      await page.waitForSelector('#continuation[data-done]', { timeout: 0 });
+      const tokens = await page.$$eval('#continuation .token', (spans) =>
+        spans.map((s) => ({ id: Number(s.getAttribute('data-id')), text: s.textContent ?? '' })),
+      );
+      assert.equal(tokens.length, expected.new_tokens, 'as many tokens as predict generated');
+      assert.equal(decodeGpt2(tokens.map((tok) => tok.id)), expected.continuation, "the page's token ids");
+      assert.equal(tokens.map((tok) => tok.text).join(''), expected.continuation, 'the text the page shows');
+      const stats = await page.textContent('#generation-stats');
+      const shot = await screenshotPath(`export-web-gpt2-${stage}.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      assert.deepEqual(blocked, [], 'the page asks for nothing outside the folder');
+      assert.deepEqual(errors, [], 'no errors in the console');
+      t.diagnostic(`screenshot ${shot}`);
+      t.diagnostic(`tiny GPT-2 (${stage}) folder ${await folderBytes(folder)} bytes; ${stats}`);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+}
 
 test('export --web refuses a stage that makes no model, and --merge beside it, with a clear error each', async () => {
   const cases: [string[], RegExp][] = [
