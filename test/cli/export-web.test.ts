@@ -23,6 +23,8 @@ const REVIEWS = [
 ];
 const PROMPT = 'The model is';
 const NO_CHROMIUM = 'chromium not installed: apt-get install chromium';
+/** Chromium's software WebGPU adapter, for a machine with no GPU. */
+const SOFTWARE_WEBGPU = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader'];
 
 let lab1: string;
 let lab2: string;
@@ -108,6 +110,33 @@ test('the classifier page shows, as you type, the probabilities tfpipe predict p
     t.diagnostic(
       `lab1 folder ${await folderBytes(folder)} bytes; backend ${backend}; ready after ${readyMs.toFixed(0)} ms`,
     );
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+test('on WebGPU (SwiftShader, where Chromium offers it) the classifier page shows the same probabilities', async (t) => {
+  if (!existsSync(CHROMIUM)) return t.skip(NO_CHROMIUM);
+  const folder = await exportWeb(lab1, 'train', 'web-gpu');
+  const expected = await predictJson(lab1, 'train', REVIEWS);
+  const server = await serveFolder(folder);
+  const { browser, page, blocked, errors } = await openOffline(`${server.origin}/`, SOFTWARE_WEBGPU);
+  try {
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 0 });
+    const backend = await page.textContent('#backend');
+    if (backend !== 'WebGPU') return t.skip(`this Chromium offers no WebGPU adapter (the page chose ${backend})`);
+    for (const [i, review] of REVIEWS.entries()) {
+      const shown = await page.evaluate(async (text) => (window as any).tfpipe.classify(text), review);
+      expected.labelNames.forEach((name: string, k: number) =>
+        assert.ok(
+          Math.abs(shown.probabilities[name] - expected.rows[i].probabilities[k]) <= 1e-5,
+          `review ${i} ${name}: page ${shown.probabilities[name]}, predict ${expected.rows[i].probabilities[k]}`,
+        ),
+      );
+    }
+    assert.deepEqual(blocked, []);
+    assert.deepEqual(errors, []);
   } finally {
     await browser.close();
     await server.close();

@@ -58,7 +58,8 @@ export interface OfflineBrowser {
   errors: string[];
 }
 
-export async function openOffline(url: string): Promise<OfflineBrowser> {
+/** `extraArgs`: more Chromium flags (e.g. a software WebGPU adapter). */
+export async function openOffline(url: string, extraArgs: string[] = []): Promise<OfflineBrowser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -67,6 +68,7 @@ export async function openOffline(url: string): Promise<OfflineBrowser> {
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
       '--disable-background-networking',
       '--disable-component-update',
+      ...extraArgs,
     ],
   });
   const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
