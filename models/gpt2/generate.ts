@@ -12,8 +12,11 @@ export interface GenerateOptions extends SamplingOptions {
   eosTokenId?: number | null;
   /** false: recompute the whole sequence each step (slow; for checking the cache). Default true. */
   useCache?: boolean;
-  /** Called after every step with the new token (e.g. to stream text or report progress). */
-  onToken?: (token: number, step: number) => void;
+  /**
+   * Called after every step with the new token (e.g. to stream text or report progress). A returned promise is
+   * awaited before the next step (a page lets the browser paint and see a stop click); a throw stops generation.
+   */
+  onToken?: (token: number, step: number) => void | Promise<void>;
 }
 
 export type StopReason = 'max-tokens' | 'eos' | 'n-positions';
@@ -63,7 +66,7 @@ export async function generateGpt2(
       const token = chooseNextToken(scores, ids, options, random);
       ids.push(token);
       pending = [token];
-      options.onToken?.(token, step);
+      await options.onToken?.(token, step);
       if (eos !== null && token === eos) {
         stopReason = 'eos';
         break;

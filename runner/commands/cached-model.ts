@@ -11,6 +11,7 @@ import { computeFingerprints } from '../exec/fingerprints.ts';
 import { backendChoice, type ResolvedBackend } from '../exec/backend.ts';
 import { createRng } from '../exec/rng.ts';
 import type { BackendChoice } from '../exec/backend-choice.ts';
+import type { Manifest } from '../cache/manifest.ts';
 import { loadSpecOrReport, openCache, requestedBackend } from './common.ts';
 import { CommandFailure, UsageError, type CommandIO } from './io.ts';
 
@@ -21,6 +22,8 @@ export interface CachedModel {
   model: ArtifactRef;
   backend: BackendChoice & ResolvedBackend;
   cacheRoot: string;
+  /** The cache entry's manifest: when it was made, the stage's metrics. */
+  manifest: Manifest;
 }
 
 export interface CachedModelRequest {
@@ -87,7 +90,7 @@ export async function findCachedModel(
     stage: stage.id,
     output,
   };
-  return { spec, stage, model, backend, cacheRoot: cache.root };
+  return { spec, stage, model, backend, cacheRoot: cache.root, manifest: found.manifest };
 }
 
 /** A stage context for model code run outside a pipeline run: no outputs, progress and logs go nowhere. */

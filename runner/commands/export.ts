@@ -3,6 +3,7 @@
 //   lstm-classifier  PyTorch state_dict safetensors, config, vocabulary, tokenizer rules, README with PyTorch code
 //   gpt2             a save_pretrained folder
 //   gpt2-lora        a peft adapter folder, or with --merge the merged save_pretrained folder
+// With --web, any of them as a static web page that runs the model in the browser (runner/web/export-web.ts).
 // The folder is filled under a temporary name beside DIR and renamed into place: an export stopped halfway
 // leaves no DIR.
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
@@ -13,10 +14,12 @@ import type { ExportSource } from '../../stages/classifier/export-classifier.ts'
 import type { ExportOptions } from '../../stages/lm/export-lm.ts';
 import { LSTM_CLASSIFIER, readModelType } from '../../stages/classifier/model-type.ts';
 import { parseCommandArgs, list, str } from './args.ts';
-import { commandStageContext, findCachedModel } from './cached-model.ts';
+import { commandStageContext, findCachedModel, type CachedModel } from './cached-model.ts';
+import { WEB_MODEL_TYPES } from '../web/model-types.ts';
+import { predictDefault } from './predict-defaults.ts';
 import { EXIT, UsageError, type CommandIO } from './io.ts';
 
-const HELP = `usage: tfpipe export FILE STAGE DIR [--merge] [options]
+const HELP = `usage: tfpipe export FILE STAGE DIR [--merge | --web] [options]
 
 Writes the model that STAGE of the pipeline FILE made (from the cache: nothing is trained) to DIR, a new or
 empty folder, in the format its ecosystem loads:
@@ -26,8 +29,13 @@ empty folder, in the format its ecosystem loads:
   a LoRA adapter (lora)      a peft folder: PeftModel.from_pretrained(base, DIR); a base that exists only in
                              tfpipe's cache is written to DIR/base/
 
+With --web, DIR is a static web page instead (index.html, page.js, the weights, the tokenizer, model-card.json,
+the WASM backend): open it from any static file server, offline; it runs the model in the browser on WebGPU where
+there is one, else WASM. A classifier shows every class's probability as you type; a language model generates.
+
 options:
   --merge             lora: fold the adapter into its base and write the merged save_pretrained folder
+  --web               write a web page that runs the model in the browser (a LoRA adapter is merged into its base)
   --set PATH=VALUE    the --set values the model was made with (they are part of its fingerprint; repeatable)
   --backend NAME      the backend the model was made on, as for tfpipe run
   --cache-dir DIR     cache root (default: TFPIPE_CACHE, else .tfpipe/cache)
@@ -59,6 +67,7 @@ const EXPORTERS: Record<string, () => Promise<Exporter>> = {
 export async function exportCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommandArgs(argv, {
     merge: { type: 'boolean' },
+    web: { type: 'boolean' },
     set: { type: 'string', multiple: true },
     backend: { type: 'string' },
     'cache-dir': { type: 'string' },
@@ -67,6 +76,9 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
   const [file, stageId, dir, ...extra] = args.positionals;
   if (dir === undefined || extra.length > 0)
     throw new UsageError('tfpipe export takes a pipeline file, a stage id and a folder to write');
+  const web = args.values.web === true;
+  if (web && args.values.merge === true)
+    throw new UsageError('--web merges a LoRA adapter into its base itself; drop --merge');
   const target = resolve(io.cwd, dir);
   await checkTarget(target, dir);
 
@@ -83,10 +95,10 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
   );
   if (!found) return EXIT.invalid;
   const modelType = await readModelType(found.model.dir);
-  const load = EXPORTERS[modelType];
+  const load = web ? webExporter(found, modelType, io) : EXPORTERS[modelType];
   if (!load)
     throw new UsageError(
-      `stage \`${found.stage.id}\` made a ${modelType} model, which tfpipe cannot export (it exports: ${Object.keys(EXPORTERS).join(', ')})`,
+      `stage \`${found.stage.id}\` made a ${modelType} model, which tfpipe cannot export${web ? ' as a web page' : ''} (it exports: ${(web ? WEB_MODEL_TYPES : Object.keys(EXPORTERS)).join(', ')})`,
     );
   const exporter = await load();
   await found.backend.init();
@@ -101,11 +113,29 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
     });
     await rmdir(target).catch(() => undefined); // an empty DIR is replaced; a non-empty one was refused above
     await rename(temp, target);
-    io.out(`exported ${found.stage.id} (${modelType}) to ${dir}: ${written.join(', ')}\n`);
+    io.out(
+      `exported ${found.stage.id} (${modelType}) ${web ? 'as a web page ' : ''}to ${dir}: ${written.join(', ')}\n`,
+    );
     return EXIT.ok;
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+/** The --web exporter for a model type the page runs, else undefined. */
+function webExporter(found: CachedModel, modelType: string, io: CommandIO): (() => Promise<Exporter>) | undefined {
+  if (!(WEB_MODEL_TYPES as readonly string[]).includes(modelType)) return undefined;
+  return async () => {
+    const { exportWeb } = await import('../web/export-web.ts');
+    const { modelCardOf } = await import('../web/model-card.ts');
+    const card = await modelCardOf(found, modelType, io.cwd);
+    return (ctx, model, outDir) =>
+      exportWeb(ctx, model, modelType, outDir, {
+        title: `${card.pipeline} · ${card.stage}`,
+        card,
+        maxNewTokens: predictDefault('max_new_tokens'),
+      });
+  };
 }
 
 /** DIR may be new or an empty folder, inside an existing folder; nothing already there is ever overwritten. */

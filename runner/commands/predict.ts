@@ -9,7 +9,7 @@ import { DataError } from '../../stages/data/rows.ts';
 import { describeFileType } from '../../lib/fs/regular-file.ts';
 import { readRowsFromFile } from '../../stages/load.ts';
 import { predictTexts } from '../../stages/predict.ts';
-import { kindInfo } from '../spec/kinds.ts';
+import { predictDefault as defaultOf } from './predict-defaults.ts';
 import { writeFileAtomic } from '../../lib/fs/atomic.ts';
 import { parseCommandArgs, list, str } from './args.ts';
 import { commandStageContext, findCachedModel } from './cached-model.ts';
@@ -120,10 +120,4 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   if (value === undefined) return undefined;
   if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`${flag} must be a whole number >= 1, not \`${value}\``);
   return Number(value);
-}
-
-/** The predict stage's schema default for `key`: the command and the stage share one value. */
-function defaultOf(key: 'batch_size' | 'max_new_tokens'): number {
-  const properties = kindInfo('predict').schema.properties as Record<string, { default?: number }>;
-  return properties[key].default!;
 }

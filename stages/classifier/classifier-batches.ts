@@ -64,7 +64,7 @@ export async function predictClassifier(
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < tokens.rows; start += options.batchSize) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     options.signal?.throwIfAborted();
     const rows = order.subarray(start, Math.min(tokens.rows, start + options.batchSize));
     const batch = makeClassifierBatch(tokens, rows);
@@ -85,4 +85,11 @@ export async function predictClassifier(
     options.onBatch?.(start + rows.length);
   }
   return { logits, loss: tokens.rows > 0 ? lossSum / tokens.rows : NaN, correct };
+}
+
+/** Lets other work (an abort, a browser's input events) run between batches: setImmediate in Node, else a task. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 }
