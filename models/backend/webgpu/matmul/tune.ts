@@ -95,7 +95,9 @@ async function timeAll(options: TuneOptions): Promise<Omit<TuningRecord, 'key' |
     const times: Record<string, number> = {};
     let best: [string, number] = [formatConfig(DEFAULT_CONFIG), Infinity];
     for (const config of CANDIDATES) {
-      if (performance.now() - start > budget) break;
+      // a class that was started gets at least one timing, so every class in `timings` has a timed winner (the
+      // calibration alone can use up the budget on a loaded machine)
+      if (performance.now() - start > budget && Object.keys(times).length > 0) break;
       const ms = await timeConfig(c, shape, config);
       times[formatConfig(config)] = ms;
       if (ms < best[1]) best = [formatConfig(config), ms];
